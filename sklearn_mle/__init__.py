@@ -1,0 +1,22 @@
+"""sklearn_mle: scikit-learn-compatible maximum-likelihood and MAP estimators.
+
+Every estimator follows scikit-learn's fit/score/predict API and carries
+statsmodels-grade inference: ``loglik_``, ``n_params_``, ``bse_``, ``conf_int()``,
+``summary()``, ``aic()``/``bic()`` and :func:`likelihood_ratio_test`.
+"""
+
+from .distributions import BernoulliMLE, BoundaryWarning, GaussianMLE, PoissonMLE
+from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BernoulliMLE",
+    "BoundaryWarning",
+    "GaussianMLE",
+    "InferenceWarning",
+    "LikelihoodRatioResult",
+    "PoissonMLE",
+    "Summary",
+    "likelihood_ratio_test",
+]

@@ -1,0 +1,220 @@
+"""The inference surface shared by every estimator of the package.
+
+Every fitted estimator exposes the same few attributes, computed once at fit time:
+
+``loglik_``
+    the total log-likelihood of the training data (the log-posterior kernel, i.e.
+    log-likelihood plus log-prior, when a prior is given);
+``n_params_``
+    the number of free parameters: the single source for AIC, BIC and
+    likelihood-ratio tests;
+``nobs_``
+    the (weighted) number of training observations, used by BIC;
+``param_names_``, ``cov_params_``, ``bse_``
+    names of the free parameters, their asymptotic covariance (inverse observed
+    information, or the Laplace approximation under a prior) and standard errors.
+
+:class:`LikelihoodMixin` turns those into ``aic``, ``bic``, ``conf_int`` and
+``summary``. Estimators plug in through a few private hooks documented on the class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+from sklearn.utils.validation import check_is_fitted
+
+from .inference._summary import Summary
+from .inference._utils import cov_from_information
+
+__all__ = ["LikelihoodMixin"]
+
+
+class LikelihoodMixin:
+    """Mixin adding AIC/BIC, confidence intervals and a summary table.
+
+    Subclasses provide, after ``fit``:
+
+    - ``loglik_``, ``n_params_``, ``nobs_``, ``param_names_``, ``cov_params_``,
+      ``bse_`` (set them with :meth:`_set_inference`);
+    - ``_total_loglik(X, y=None)``: total log-likelihood of a data set;
+    - optionally ``_profile_loglik(index, value)``: the maximised log-likelihood
+      (log-posterior under a prior) with free parameter ``index`` held at ``value``,
+      and ``_param_bounds()``: ``(lower, upper)`` arrays of the parameter domain.
+      Both enable ``conf_int(method="profile")``.
+    """
+
+    # ------------------------------------------------------------------ hooks
+    def _set_inference(self, names, estimates, information=None, cov=None):
+        """Store names, estimates, covariance and standard errors.
+
+        Exactly one of ``information`` (observed information, the negative Hessian
+        of the objective) or ``cov`` is given. A singular information matrix gives
+        ``inf`` standard errors for the parameters it does not identify, never NaN
+        from a failed inverse.
+        """
+        names = list(names)
+        estimates = np.asarray(estimates, dtype=float).ravel()
+        if cov is None:
+            if information is None:
+                raise ValueError("either information or cov must be given")
+            cov = cov_from_information(information, names)
+        cov = np.asarray(cov, dtype=float).reshape(len(names), len(names))
+        self.param_names_ = names
+        self._estimates = estimates
+        self.cov_params_ = cov
+        with np.errstate(invalid="ignore"):
+            self.bse_ = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+
+    def _total_loglik(self, X, y=None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ------------------------------------------------------------- criteria
+    def aic(self, X, y=None) -> float:
+        """Akaike information criterion, ``-2 log L + 2 k``, on data ``X`` (and ``y``).
+
+        ``k`` is ``n_params_``. Lower is better.
+        """
+        check_is_fitted(self)
+        return float(-2.0 * self._total_loglik(X, y) + 2.0 * self.n_params_)
+
+    def bic(self, X, y=None) -> float:
+        """Bayesian information criterion, ``-2 log L + k log n``, on ``X`` (and ``y``).
+
+        ``n`` is the number of rows of ``X``. Lower is better.
+        """
+        check_is_fitted(self)
+        n = _num_rows(X)
+        return float(-2.0 * self._total_loglik(X, y) + np.log(n) * self.n_params_)
+
+    # ----------------------------------------------------------- intervals
+    def conf_int(self, alpha: float = 0.05, method: str = "wald") -> np.ndarray:
+        """Confidence intervals for the free parameters, in ``param_names_`` order.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            One minus the coverage: 0.05 gives 95% intervals.
+        method : {"wald", "profile"}, default="wald"
+            ``"wald"``: estimate ± z·SE from the observed information
+            (asymptotic normality of the MLE). ``"profile"``: the set of values
+            whose profile log-likelihood is within ``chi2(1).ppf(1 - alpha) / 2``
+            of the maximum; invariant to reparametrisation and respects the
+            parameter's domain.
+
+        Returns
+        -------
+        ndarray of shape (n_free_params, 2)
+            Lower and upper bounds.
+        """
+        check_is_fitted(self)
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        if method == "wald":
+            z = stats.norm.ppf(1.0 - alpha / 2.0)
+            est = self._estimates
+            return np.column_stack([est - z * self.bse_, est + z * self.bse_])
+        if method == "profile":
+            if not hasattr(self, "_profile_loglik"):
+                raise ValueError(
+                    f"{type(self).__name__} does not support profile-likelihood intervals; "
+                    "use method='wald'"
+                )
+            return np.array(
+                [self._profile_interval(i, alpha) for i in range(len(self.param_names_))]
+            ).reshape(-1, 2)
+        raise ValueError(f"method must be 'wald' or 'profile', got {method!r}")
+
+    def _param_bounds(self):
+        k = len(self.param_names_)
+        return np.full(k, -np.inf), np.full(k, np.inf)
+
+    def _profile_interval(self, index, alpha):
+        est = float(self._estimates[index])
+        target = self._objective_at_estimate() - stats.chi2.ppf(1.0 - alpha, 1) / 2.0
+        lo_bound, hi_bound = (b[index] for b in self._param_bounds())
+        se = self.bse_[index]
+        step = se if np.isfinite(se) and se > 0 else max(abs(est), 1.0) * 0.1
+
+        def gap(v):
+            return self._profile_loglik(index, v) - target
+
+        out = []
+        for direction, bound in ((-1.0, lo_bound), (1.0, hi_bound)):
+            inner, s = est, step
+            outer = None
+            for _ in range(60):
+                cand = est + direction * s
+                if direction < 0 and cand <= lo_bound:
+                    cand = lo_bound + (inner - lo_bound) * 1e-3 if np.isfinite(lo_bound) else cand
+                if direction > 0 and cand >= hi_bound:
+                    cand = hi_bound - (hi_bound - inner) * 1e-3 if np.isfinite(hi_bound) else cand
+                g = gap(cand)
+                if not np.isfinite(g) or g < 0:
+                    outer = cand
+                    break
+                if abs(cand - inner) < 1e-12 * max(1.0, abs(cand)):
+                    break  # pinned against the domain boundary: interval reaches it
+                inner, s = cand, s * 2.0
+            if outer is None:
+                out.append(bound)
+                continue
+            out.append(optimize.brentq(gap, min(inner, outer), max(inner, outer), xtol=1e-10,
+                                       rtol=1e-10))
+        return out
+
+    def _objective_at_estimate(self):
+        return float(self.loglik_)
+
+    # -------------------------------------------------------------- summary
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """A summary table of the fit: estimates, standard errors, Wald z, p-values, CIs.
+
+        Returns a :class:`~sklearn_mle.inference.Summary`, which prints as text,
+        renders as HTML in notebooks and converts with ``to_frame()`` to a pandas
+        DataFrame when pandas is installed.
+        """
+        check_is_fitted(self)
+        est = self._estimates
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = est / self.bse_
+        p = 2.0 * stats.norm.sf(np.abs(z))
+        ci = self.conf_int(alpha=alpha)
+        prior = getattr(self, "prior", None)
+        header = {
+            "Model": type(self).__name__,
+            "Method": "MAP" if prior is not None else "MLE",
+            "No. observations": _fmt_nobs(getattr(self, "nobs_", np.nan)),
+            "Log-likelihood" if prior is None else "Log-posterior": f"{self.loglik_:.6g}",
+            "Free parameters": str(self.n_params_),
+        }
+        if prior is None:
+            header["AIC"] = f"{-2 * self.loglik_ + 2 * self.n_params_:.6g}"
+            n = getattr(self, "nobs_", np.nan)
+            header["BIC"] = f"{-2 * self.loglik_ + np.log(n) * self.n_params_:.6g}"
+        else:
+            header["Prior"] = repr(prior)
+            header["Covariance"] = "Laplace approximation (inverse negative Hessian)"
+        if hasattr(self, "converged_"):
+            header["Converged"] = str(bool(self.converged_))
+        return Summary(
+            header=header,
+            names=self.param_names_,
+            estimate=est,
+            std_err=self.bse_,
+            z=z,
+            pvalue=p,
+            ci=ci,
+            alpha=alpha,
+        )
+
+
+def _num_rows(X):
+    if hasattr(X, "shape"):
+        return X.shape[0]
+    return len(X)
+
+
+def _fmt_nobs(n):
+    n = float(n)
+    return str(int(n)) if n.is_integer() else f"{n:.6g}"

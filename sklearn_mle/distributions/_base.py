@@ -1,0 +1,379 @@
+"""One small base class for every distribution estimator.
+
+A family fills a handful of hooks that work on sufficient statistics
+(:mod:`._stats`); the base class owns validation, ``fit``/``partial_fit``,
+``fixed_params``, the MAP objective, inference (observed information, Wald and
+profile intervals), novelty detection (``predict``) and sampling.
+
+Hooks of a univariate family (columns of X are modelled independently; every
+parameter array has shape ``(n_features,)``):
+
+``_param_names``      names of the parameters, in order (class attribute)
+``_check_domain(X)``  raise ValueError naming the column and the rule
+``_suff_stats(X, w)`` a :class:`Stats`
+``_solve(stats, fixed)`` the estimates (MLE, or MAP under ``self.prior``): dict of arrays;
+                      ``fixed`` maps names to arrays with NaN where the value is free
+``_loglik(stats, params)``  total log-likelihood per column, shape (d,)
+``_information(stats, params)`` observed information of the log-likelihood, (d, k, k)
+``_logpdf(X, params)``  per-element log-density, (n, d); -inf outside the support
+``_sample(params, n, rng)``  draws, (n, d)
+``_bounds``           dict name -> (low, high) domain of each parameter
+``_prior_param``      the parameter an elementwise prior applies to
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..base import LikelihoodMixin
+from ..priors import Prior
+
+_OFFSET_ROWS = 20_000  # rows used for the novelty threshold offset_
+
+
+class BoundaryWarning(UserWarning):
+    """The MLE lies on the boundary of the parameter space (e.g. all-zero counts)."""
+
+
+class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
+    """Base class of the distribution (density) estimators. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "prior": [None, Prior],
+        "fixed_params": [None, dict],
+        "contamination": [Interval(Real, 0.0, 0.5, closed="both")],
+    }
+    _param_names: tuple[str, ...] = ()
+    _bounds: dict = {}
+    _supported_priors: tuple = ()
+    _prior_param: str | None = None
+    _finite_stats = True  # False: DataStats, partial_fit keeps the data
+    _integer_domain = False
+
+    def __init__(self, *, prior=None, fixed_params=None, contamination=0.1):
+        self.prior = prior
+        self.fixed_params = fixed_params
+        self.contamination = contamination
+
+    # ------------------------------------------------------------ validation
+    def _validate_X(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=1,
+        )
+        return X
+
+    def _column_name(self, j):
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return f"column {names[j]!r}"
+        return f"column {j}"
+
+    def _domain_error(self, X, mask, rule):
+        """Raise ValueError naming the first column where ``mask`` (n, d) is True.
+
+        ``rule`` states the domain, e.g. "Poisson counts must be non-negative integers".
+        """
+        bad_cols = np.flatnonzero(mask.any(axis=0))
+        if bad_cols.size:
+            j = bad_cols[0]
+            i = np.flatnonzero(mask[:, j])[0]
+            raise ValueError(
+                f"{type(self).__name__}: {self._column_name(j)} has value {float(X[i, j])!r} "
+                f"at row {i}; {rule}"
+            )
+
+    def _check_domain(self, X):  # pragma: no cover - overridden
+        pass
+
+    def _check_prior(self):
+        if self.prior is not None and not isinstance(self.prior, self._supported_priors):
+            names = ", ".join(p.__name__ for p in self._supported_priors) or "none"
+            raise ValueError(
+                f"{type(self).__name__} does not support prior={self.prior!r}; "
+                f"supported priors: {names}"
+            )
+
+    def _fixed_arrays(self, d):
+        """``fixed_params`` as dict name -> float array of shape (d,), NaN = free."""
+        out = {}
+        for name, value in (self.fixed_params or {}).items():
+            if name not in self._param_names:
+                raise ValueError(
+                    f"fixed_params: unknown parameter {name!r} for {type(self).__name__}; "
+                    f"its parameters are {list(self._param_names)}"
+                )
+            arr = self._fixed_value_array(name, value, d)
+            lo, hi = self._bounds.get(name, (-np.inf, np.inf))
+            given = arr[~np.isnan(arr)]
+            if np.any(given <= lo) or np.any(given >= hi) or not np.all(np.isfinite(given)):
+                raise ValueError(
+                    f"fixed_params: {name} must lie in ({lo}, {hi}), got {value!r}"
+                )
+            out[name] = arr
+        return out
+
+    def _fixed_value_array(self, name, value, d):
+        arr = np.asarray(value, dtype=float)
+        if arr.ndim == 0:
+            arr = np.full(d, float(arr))
+        if arr.shape != (d,):
+            raise ValueError(
+                f"fixed_params: {name} needs a scalar or {d} values (one per column), "
+                f"got shape {arr.shape}"
+            )
+        return arr.copy()
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the distribution to the columns of ``X`` by maximum likelihood (or MAP).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data; each column is one variable.
+        y : None
+            Ignored, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; integer weights equal repeated rows.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = self._validate_X(X, reset=True)
+        self._check_prior()
+        self._check_domain(X)
+        w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        self.stats_ = self._suff_stats(X, w)
+        self._fit_from_stats(self.stats_)
+        self._set_offset(X, w)
+        return self
+
+    def _partial_fit(self, X, y=None, sample_weight=None):
+        first = not hasattr(self, "stats_")
+        if first:
+            self._validate_params()
+        X = self._validate_X(X, reset=first)
+        self._check_prior()
+        self._check_domain(X)
+        w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        batch = self._suff_stats(X, w)
+        self.stats_ = batch if first else self.stats_ + batch
+        self._fit_from_stats(self.stats_)
+        self._set_offset(X, w)
+        return self
+
+    def _fit_from_stats(self, stats):
+        d = self.n_features_in_
+        fixed = self._fixed_arrays(d)
+        self._fixed = fixed
+        if float(np.sum(stats.weight)) <= 0:
+            raise ValueError(f"{type(self).__name__}: the sample weights sum to zero")
+        params = self._solve(stats, fixed)
+        self._params = params
+        for name in self._param_names:
+            setattr(self, name + "_", params[name])
+        self.params_ = {name: np.array(params[name]) for name in self._param_names}
+        self.nobs_ = float(np.max(stats.weight))
+        self.loglik_ = float(self._objective(stats, params))
+        names, est, info = self._flat_inference(stats, params, fixed)
+        self.n_params_ = len(names)
+        self._set_inference(names, est, information=info)
+
+    def _objective(self, stats, params):
+        val = float(np.sum(self._loglik(stats, params)))
+        if self.prior is not None:
+            val += float(np.sum(self._log_prior(params)))
+        return val
+
+    # ---------------------------------------------------------- MAP hooks
+    def _log_prior(self, params):
+        return self.prior.logpdf(params[self._prior_param])
+
+    def _prior_information(self, params):
+        """(d, k, k) negative Hessian of the log-prior."""
+        d = self.n_features_in_
+        k = len(self._param_names)
+        out = np.zeros((d, k, k))
+        i = self._param_names.index(self._prior_param)
+        out[:, i, i] = self.prior.neg_hess(params[self._prior_param])
+        return out
+
+    # ------------------------------------------------------------ inference
+    def _flat_inference(self, stats, params, fixed):
+        """Names, estimates and information matrix of the free parameters.
+
+        Order: parameter-major, then column (``rate[x0], rate[x1], ...``).
+        """
+        d = self.n_features_in_
+        info = np.asarray(self._information(stats, params), dtype=float)
+        if self.prior is not None:
+            info = info + self._prior_information(params)
+        names, est, index = [], [], []
+        for pi, name in enumerate(self._param_names):
+            fixed_arr = fixed.get(name)
+            for j in range(d):
+                if fixed_arr is not None and not np.isnan(fixed_arr[j]):
+                    continue
+                names.append(self._flat_name(name, j))
+                est.append(params[name][j])
+                index.append((pi, j))
+        k = len(index)
+        full = np.zeros((k, k))
+        for a, (pa, ja) in enumerate(index):
+            for b, (pb, jb) in enumerate(index):
+                if ja == jb:
+                    full[a, b] = info[ja, pa, pb]
+        self._flat_index = index
+        return names, np.asarray(est, dtype=float), full
+
+    def _flat_name(self, name, j):
+        feat = getattr(self, "feature_names_in_", None)
+        if feat is not None:
+            return f"{name}[{feat[j]}]"
+        if self.n_features_in_ == 1:
+            return name
+        return f"{name}[x{j}]"
+
+    def _param_bounds(self):
+        lo = [self._bounds.get(self._param_names[p], (-np.inf, np.inf))[0] for p, _ in
+              self._flat_index]
+        hi = [self._bounds.get(self._param_names[p], (-np.inf, np.inf))[1] for p, _ in
+              self._flat_index]
+        return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+
+    def _profile_loglik(self, index, value):
+        p, j = self._flat_index[index]
+        name = self._param_names[p]
+        fixed = {k: v.copy() for k, v in self._fixed.items()}
+        arr = fixed.setdefault(name, np.full(self.n_features_in_, np.nan))
+        arr[j] = value
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            params = self._solve(self.stats_, fixed)
+            return self._objective(self.stats_, params)
+
+    # -------------------------------------------------------------- scoring
+    def score_samples(self, X):
+        """Log-likelihood of each sample (sum over the columns of X).
+
+        Values outside the support of the distribution get ``-inf``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._score_rows(X)
+
+    def _score_rows(self, X):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lp = self._logpdf(X, self._params)
+        lp = np.where(np.isnan(lp), -np.inf, lp)
+        return lp.sum(axis=1)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per sample on ``X`` (as sklearn's GaussianMixture)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def _total_loglik(self, X, y=None):
+        return float(np.sum(self.score_samples(X)))
+
+    # ---------------------------------------------------- novelty detection
+    def _set_offset(self, X, w):
+        n = X.shape[0]
+        if n > _OFFSET_ROWS:
+            idx = np.linspace(0, n - 1, _OFFSET_ROWS).astype(np.intp)
+            X, w = X[idx], w[idx]
+        s = self._score_rows(X)
+        self.offset_ = float(_weighted_quantile(s, w, self.contamination))
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Novelty detection: +1 where the log-density is at least ``offset_``, else -1.
+
+        ``offset_`` is the ``contamination`` quantile of the training log-densities.
+        """
+        return np.where(self.decision_function(X) >= 0, 1, -1)
+
+    # ------------------------------------------------------------- sampling
+    def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
+        """Draw ``n_samples`` rows from the fitted distribution.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        if int(n_samples) < 1:
+            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        rng = check_random_state(random_state)
+        return self._sample(self._params, int(n_samples), rng)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class PartialFitMixin:
+    """Adds ``partial_fit`` to families with finite sufficient statistics."""
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the fit with a batch: ``stats_ = stats_ + stats(batch)``.
+
+        Partial fits over batches give exactly the fit on their concatenation.
+        ``offset_`` (novelty threshold) is recomputed from the latest batch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+
+def _weighted_quantile(values, weights, q):
+    finite = np.isfinite(values) | (values == -np.inf)
+    values, weights = values[finite], weights[finite]
+    if values.size == 0:
+        return -np.inf
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], weights[order]
+    cw = np.cumsum(w)
+    if cw[-1] <= 0:
+        return float(np.quantile(values, q))
+    k = np.searchsorted(cw, q * cw[-1], side="left")
+    return float(v[min(k, v.size - 1)])

@@ -1,0 +1,13 @@
+"""Inference tools: summary tables, likelihood-ratio tests, covariance helpers."""
+
+from ._lrt import LikelihoodRatioResult, likelihood_ratio_test
+from ._summary import Summary
+from ._utils import InferenceWarning, cov_from_information
+
+__all__ = [
+    "InferenceWarning",
+    "LikelihoodRatioResult",
+    "Summary",
+    "cov_from_information",
+    "likelihood_ratio_test",
+]

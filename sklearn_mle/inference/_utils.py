@@ -1,0 +1,64 @@
+"""Covariance of the estimates from the observed information, without explicit inverses."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+
+
+class InferenceWarning(UserWarning):
+    """Standard errors could not be computed for some parameters (information singular)."""
+
+
+def cov_from_information(information, names=None):
+    """Inverse of a symmetric positive-definite information matrix via Cholesky.
+
+    When the matrix is not positive definite (a boundary estimate, an aliased
+    parameter), the parameters it does not identify get infinite variance and an
+    :class:`InferenceWarning` names them, instead of a bare ``LinAlgError`` or NaN.
+    """
+    info = np.atleast_2d(np.asarray(information, dtype=float))
+    k = info.shape[0]
+    if k == 0:
+        return np.zeros((0, 0))
+    info = 0.5 * (info + info.T)
+    if np.all(np.isfinite(info)):
+        try:
+            c, low = linalg.cho_factor(info, lower=True, check_finite=False)
+            if np.all(np.diag(c) > 1e-12 * np.sqrt(max(np.max(np.abs(np.diag(info))), 1e-300))):
+                return linalg.cho_solve((c, low), np.eye(k), check_finite=False)
+        except linalg.LinAlgError:
+            pass
+    # Not positive definite: invert on the identified subspace, inf elsewhere.
+    finite = np.all(np.isfinite(info), axis=1) & np.all(np.isfinite(info), axis=0)
+    cov = np.full((k, k), np.nan)
+    bad = ~finite
+    if finite.any():
+        sub = info[np.ix_(finite, finite)]
+        vals, vecs = linalg.eigh(sub)
+        tol = max(vals.max(initial=0.0), 0.0) * k * 1e-12
+        good = vals > tol
+        sub_cov = (vecs[:, good] / vals[good]) @ vecs[:, good].T
+        # a parameter loading on a null direction is not identified
+        null_load = (vecs[:, ~good] ** 2).sum(axis=1) if (~good).any() else np.zeros(len(sub))
+        idx = np.flatnonzero(finite)
+        cov[np.ix_(idx, idx)] = sub_cov
+        bad[idx[null_load > 1e-8]] = True
+    for i in np.flatnonzero(bad):
+        cov[i, :] = np.nan
+        cov[:, i] = np.nan
+        cov[i, i] = np.inf
+    if names is not None:
+        which = ", ".join(str(names[i]) for i in np.flatnonzero(bad))
+    else:
+        which = ", ".join(str(i) for i in np.flatnonzero(bad))
+    warnings.warn(
+        "The observed information matrix is singular, so standard errors are not defined "
+        f"for: {which}. The estimate lies on the boundary of the parameter space or the "
+        "parameter is not identified; a prior (prior=...) regularises it.",
+        InferenceWarning,
+        stacklevel=3,
+    )
+    return cov
