@@ -8,7 +8,7 @@ import numpy as np
 from scipy import special
 
 from ..priors import Beta, Gamma
-from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
+from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
 from ._stats import Stats
 
 
@@ -76,6 +76,7 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
     _supported_priors = (Gamma,)
     _prior_param = "rate"
     _integer_domain = True
+    _sklearn_xfail_checks = domain_xfails("Poisson counts must be non-negative integers")
 
     def _check_domain(self, X):
         check_counts(self, X, "Poisson")
@@ -162,6 +163,7 @@ class BernoulliMLE(PartialFitMixin, DistributionMLE):
     _supported_priors = (Beta,)
     _prior_param = "p"
     _integer_domain = True
+    _sklearn_xfail_checks = domain_xfails("Bernoulli values must be 0 or 1")
 
     def _check_domain(self, X):
         self._domain_error(X, (X != 0) & (X != 1), "Bernoulli values must be 0 or 1")

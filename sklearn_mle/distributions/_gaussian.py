@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import linalg
+from scipy import linalg, special
 from sklearn.utils._param_validation import StrOptions
 
 from ..priors import NormalInverseGamma
@@ -237,17 +237,12 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
         mean, var = params["mean"], params["covariance"]
         d = mean.size
         varv = np.broadcast_to(var, (d,))
-        from scipy import special
 
         # N(mean | mu0, var / kappa) per column
         lp_mean = -0.5 * (np.log(2 * np.pi * varv / kappa) + kappa * (mean - mu0) ** 2 / varv)
-        if self.covariance_type == "diag":
-            lp_var = alpha * np.log(beta) - special.gammaln(alpha) - (alpha + 1) * np.log(var) - (
-                beta / var
-            )
-        else:
-            b = beta.mean()
-            lp_var = alpha * np.log(b) - special.gammaln(alpha) - (alpha + 1) * np.log(var) - b / var
+        # InvGamma(var | alpha, b): one per column ("diag") or one shared ("spherical")
+        b = beta if self.covariance_type == "diag" else beta.mean()
+        lp_var = alpha * np.log(b) - special.gammaln(alpha) - (alpha + 1) * np.log(var) - b / var
         return np.sum(lp_mean) + np.sum(lp_var)
 
     # ------------------------------------------------------------ inference
@@ -302,9 +297,9 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
                 names.append(f"covariance[{lab[i]},{lab[j]}]" if d > 1 or feat is not None
                              else "covariance")
                 est.append(cov[i, j])
-            cov_s = (
-                cov[np.ix_(ii, ii)] * cov[np.ix_(jj, jj)] + cov[np.ix_(ii, jj)] * cov[np.ix_(jj, ii)]
-            ) / n
+            c_ik, c_jl = cov[np.ix_(ii, ii)], cov[np.ix_(jj, jj)]
+            c_il, c_jk = cov[np.ix_(ii, jj)], cov[np.ix_(jj, ii)]
+            cov_s = (c_ik * c_jl + c_il * c_jk) / n
             cov_blocks.append(cov_s)
         self._flat_index = None
         k = len(est)
