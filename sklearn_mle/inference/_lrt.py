@@ -50,7 +50,7 @@ def likelihood_ratio_test(restricted, full, X=None, y=None) -> LikelihoodRatioRe
     >>> res.df
     1
     >>> round(res.statistic, 4)
-    0.6931
+    2.0273
     """
     check_is_fitted(restricted)
     check_is_fitted(full)
