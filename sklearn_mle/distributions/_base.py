@@ -351,7 +351,10 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers."""
-        return self.score_samples(X) - self.offset_
+        with np.errstate(invalid="ignore"):
+            out = self.score_samples(X) - self.offset_
+        # -inf - -inf (a degenerate fit): on the threshold, not NaN
+        return np.where(np.isnan(out), 0.0, out)
 
     def predict(self, X):
         """Novelty detection: +1 where the log-density is at least ``offset_``, else -1.

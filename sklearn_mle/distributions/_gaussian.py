@@ -177,6 +177,7 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
                 dev = xbar - mean
                 cov = m2 / n + np.outer(dev, dev)
             self._check_degenerate(np.diag(cov), fixed)
+            self._check_singular(cov, n, fixed)
             return {"mean": mean, "covariance": cov}
         # diag / spherical: per column Q = m2 + n (xbar - mu)^2 [+ kappa (mu - mu0)^2 + 2 beta]
         if self.prior is not None:
@@ -208,6 +209,22 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
                 "variance is 0 on the boundary and the density is degenerate. Use "
                 "covariance_type='diag' with prior=NormalInverseGamma() for a positive "
                 "estimate, or drop the constant column.",
+                BoundaryWarning,
+                stacklevel=5,
+            )
+
+    def _check_singular(self, cov, n, fixed):
+        if "covariance" in fixed or cov.shape[0] < 2 or np.any(np.diag(cov) <= 0):
+            return
+        scale = np.sqrt(np.diag(cov))
+        eig = linalg.eigvalsh(cov / np.outer(scale, scale))
+        if eig[0] <= 1e-12 * eig[-1]:
+            rank = int(np.sum(eig > 1e-12 * eig[-1]))
+            warnings.warn(
+                f"GaussianMLE: the MLE covariance is singular (rank {rank} of {cov.shape[0]}): "
+                f"the columns are linearly dependent or there are too few samples ({n:g}) "
+                "for a full covariance, so the density is degenerate. Use "
+                "covariance_type='diag', drop the redundant columns, or add samples.",
                 BoundaryWarning,
                 stacklevel=5,
             )
