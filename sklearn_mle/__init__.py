@@ -5,18 +5,36 @@ statsmodels-grade inference: ``loglik_``, ``n_params_``, ``bse_``, ``conf_int()`
 ``summary()``, ``aic()``/``bic()`` and :func:`likelihood_ratio_test`.
 """
 
-from .distributions import BernoulliMLE, BoundaryWarning, GaussianMLE, PoissonMLE
+from .distributions import (
+    BernoulliMLE,
+    BinomialMLE,
+    BoundaryWarning,
+    CategoricalMLE,
+    ExponentialMLE,
+    GaussianMLE,
+    GeometricMLE,
+    LogNormalMLE,
+    PoissonMLE,
+)
 from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
+from .model_selection import DistributionFit, rank_distributions
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BernoulliMLE",
+    "BinomialMLE",
     "BoundaryWarning",
+    "CategoricalMLE",
+    "DistributionFit",
+    "ExponentialMLE",
     "GaussianMLE",
+    "GeometricMLE",
     "InferenceWarning",
     "LikelihoodRatioResult",
+    "LogNormalMLE",
     "PoissonMLE",
     "Summary",
     "likelihood_ratio_test",
+    "rank_distributions",
 ]
