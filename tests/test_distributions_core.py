@@ -362,3 +362,19 @@ def test_tiny_scale_and_float32():
     assert np.all(np.isfinite(est.score_samples(x)))
     est32 = GaussianMLE().fit(x.astype(np.float32) * 1e8)
     assert_allclose(est32.mean_, x.mean(0) * 1e8, atol=1e-5)
+
+
+def test_fixed_params_validation_and_full_covariance():
+    rng = np.random.default_rng(14)
+    X = rng.multivariate_normal([0, 0], [[1, -0.5], [-0.5, 2]], size=300)
+    cov = np.array([[1.0, -0.5], [-0.5, 2.0]])
+    est = GaussianMLE(fixed_params={"covariance": cov}).fit(X)
+    assert_allclose(est.mean_, X.mean(0))
+    assert est.n_params_ == 2
+    assert_allclose(est.cov_params_, cov / len(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="positive definite"):
+        GaussianMLE(fixed_params={"covariance": [[1.0, 2.0], [2.0, 1.0]]}).fit(X)
+    with pytest.raises(ValueError, match=r"rate must lie in \(0.0, inf\)"):
+        PoissonMLE(fixed_params={"rate": -1.0}).fit([[1], [2]])
+    with pytest.raises(ValueError, match="one per column"):
+        PoissonMLE(fixed_params={"rate": [1.0, 2.0, 3.0]}).fit([[1, 2], [2, 3]])

@@ -150,21 +150,18 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     def _fixed_arrays(self, d):
         """``fixed_params`` as dict name -> float array of shape (d,), NaN = free."""
         out = {}
-        for name, value in (self.fixed_params or {}).items():
+        for name, value in self._fixed_params_items():
             if name not in self._param_names:
                 raise ValueError(
                     f"fixed_params: unknown parameter {name!r} for {type(self).__name__}; "
                     f"its parameters are {list(self._param_names)}"
                 )
-            arr = self._fixed_value_array(name, value, d)
-            lo, hi = self._bounds.get(name, (-np.inf, np.inf))
-            given = arr[~np.isnan(arr)]
-            if np.any(given <= lo) or np.any(given >= hi) or not np.all(np.isfinite(given)):
-                raise ValueError(
-                    f"fixed_params: {name} must lie in ({lo}, {hi}), got {value!r}"
-                )
-            out[name] = arr
+            out[name] = self._fixed_value_array(name, value, d)
         return out
+
+    def _fixed_params_items(self):
+        """``fixed_params`` as (name, value) pairs; families resolve aliases here."""
+        return list((self.fixed_params or {}).items())
 
     def _fixed_value_array(self, name, value, d):
         arr = np.asarray(value, dtype=float)
@@ -175,6 +172,10 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
                 f"fixed_params: {name} needs a scalar or {d} values (one per column), "
                 f"got shape {arr.shape}"
             )
+        lo, hi = self._bounds.get(name, (-np.inf, np.inf))
+        given = arr[~np.isnan(arr)]
+        if np.any(given <= lo) or np.any(given >= hi) or not np.all(np.isfinite(given)):
+            raise ValueError(f"fixed_params: {name} must lie in ({lo}, {hi}), got {value!r}")
         return arr.copy()
 
     # ------------------------------------------------------------------ fit

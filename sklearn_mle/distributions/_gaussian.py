@@ -133,22 +133,9 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
             return arr.reshape(1).copy()
         return super()._fixed_value_array(name, value, d)
 
-    def _fixed_arrays(self, d):
-        fp = dict(self.fixed_params or {})
-        if "variance" in fp:
-            fp["covariance"] = fp.pop("variance")
-        saved = self.fixed_params
-        try:
-            self.fixed_params = fp
-            if "covariance" in fp and self.covariance_type == "full":
-                cov = self._fixed_value_array("covariance", fp["covariance"], d)
-                self.fixed_params = {k: v for k, v in fp.items() if k != "covariance"}
-                out = DistributionMLE._fixed_arrays(self, d)
-                out["covariance"] = cov
-                return out
-            return DistributionMLE._fixed_arrays(self, d)
-        finally:
-            self.fixed_params = saved
+    def _fixed_params_items(self):
+        return [("covariance" if k == "variance" else k, v)
+                for k, v in (self.fixed_params or {}).items()]
 
     def _prior_constants(self, stats):
         """(mu0, kappa, c0, beta) of the NIG prior, data-driven where unset."""
