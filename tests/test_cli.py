@@ -1,0 +1,189 @@
+"""The sklearn-mle command line: bundled data, a user CSV, and bad input."""
+
+import csv
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from sklearn_mle.cli import main
+from sklearn_mle.datasets import default_data_path, load_default_data
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _csv_rows(text):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture(scope="module")
+def reference_data():
+    """The bundled CSV read by numpy, independently of the package's reader."""
+    arr = np.genfromtxt(default_data_path(), delimiter=",", names=True, skip_header=2)
+    return {name: np.asarray(arr[name], dtype=float) for name in arr.dtype.names}
+
+
+def test_bundled_data_loads_with_every_column(reference_data):
+    data = load_default_data()
+    assert list(data) == list(reference_data)
+    for name, values in data.items():
+        assert values.dtype == np.float64 and values.shape == (944,)
+        assert_allclose(values, reference_data[name], rtol=0, atol=0)
+    # logpopul is log(popul + 0.1) by its definition
+    assert_allclose(data["logpopul"], np.log(data["popul"] + 0.1), rtol=1e-12)
+
+
+def test_fit_bundled_data_text_tables(capsys, reference_data):
+    code, out, err = _run(capsys, "fit")
+    assert code == 0 and err == ""
+    assert out.startswith("Data: ") and "anes96.csv (944 rows)" in out
+    for name in reference_data:
+        assert f"Column {name!r}: n=944" in out
+    vote = out.split("Column 'vote'")[1].split("Column ")[0]
+    first = vote.splitlines()[2].split()
+    assert first[:2] == ["1", "Bernoulli"]
+    x = reference_data["vote"]
+    aic = -2 * stats.bernoulli.logpmf(x, x.mean()).sum() + 2
+    assert first[3] == f"{aic:.2f}"
+    assert "p=0.4163 [" in vote
+
+
+def test_fit_bundled_data_csv_matches_scipy(capsys, reference_data):
+    code, out, err = _run(capsys, "fit", "--format", "csv")
+    assert code == 0 and err == ""
+    rows = _csv_rows(out)
+    assert {r["column"] for r in rows} == set(reference_data)
+    # Akaike weights sum to one per column (per kind) over the ranked fits
+    for col in reference_data:
+        for kind in ("continuous", "discrete"):
+            ranked = [r for r in rows if r["column"] == col and r["kind"] == kind and r["rank"]]
+            if ranked:
+                assert_allclose(sum(float(r["weight"]) for r in ranked), 1.0, rtol=1e-12)
+                aics = [float(r["aic"]) for r in ranked]
+                assert aics == sorted(aics)
+    by = {(r["column"], r["family"]): r for r in rows}
+    # Gaussian on the real-valued column, independently with scipy
+    x = reference_data["logpopul"]
+    ll = stats.norm.logpdf(x, x.mean(), x.std()).sum()
+    g = by[("logpopul", "Gaussian")]
+    assert_allclose(float(g["loglik"]), ll, rtol=1e-12)
+    assert_allclose(float(g["aic"]), -2 * ll + 4, rtol=1e-12)
+    assert_allclose(float(g["bic"]), -2 * ll + 2 * np.log(944), rtol=1e-12)
+    # Poisson on the counts of TV-news days
+    x = reference_data["TVnews"]
+    ll = stats.poisson.logpmf(x, x.mean()).sum()
+    p = by[("TVnews", "Poisson")]
+    assert_allclose(float(p["loglik"]), ll, rtol=1e-12)
+    assert_allclose(float(p["aic"]), -2 * ll + 2, rtol=1e-12)
+    assert_allclose(float(p["estimates"]), x.mean(), rtol=1e-12)
+    se = np.sqrt(x.mean() / x.size)
+    assert_allclose(float(p["ci_lower"]), x.mean() - stats.norm.ppf(0.975) * se, rtol=1e-10)
+
+
+def test_fit_user_csv_with_options(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    path = tmp_path / "data.csv"
+    n = 60
+    size = rng.gamma(3.0, 2.0, size=n)
+    visits = rng.poisson(2.0, size=n)
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["size", "visits", "city"])
+        for i in range(n):
+            w.writerow([repr(float(size[i])) if i != 5 else "NA", visits[i], f"c{i % 3}"])
+    code, out, err = _run(capsys, "fit", str(path))
+    assert code == 0 and err == ""
+    assert "Note: skipped non-numeric column(s): city" in out
+    assert "Column 'size': n=59, 1 missing dropped, values > 0; ranked by AIC" in out
+    assert "Column 'visits': n=60" in out
+    code, out, _ = _run(capsys, "fit", str(path), "-c", "size", "--families", "gaussian",
+                        "--criterion", "bic", "--alpha", "0.1", "--format", "csv")
+    assert code == 0
+    (row,) = _csv_rows(out)
+    x = np.delete(size, 5)
+    ll = stats.norm.logpdf(x, x.mean(), x.std()).sum()
+    assert_allclose(float(row["bic"]), -2 * ll + 2 * np.log(x.size), rtol=1e-12)
+    assert row["rank"] == "1" and float(row["weight"]) == 1.0
+    se_mean = x.std() / np.sqrt(x.size)
+    lo = float(row["ci_lower"].split(";")[0])
+    assert_allclose(lo, x.mean() - stats.norm.ppf(0.95) * se_mean, rtol=1e-10)
+
+
+def test_semicolon_csv_and_profile_intervals(tmp_path, capsys):
+    path = tmp_path / "semi.csv"
+    path.write_text("k;z\n2;-1.5\n3;0.5\n1;2.5\n4;0.1\n0;-0.3\n")
+    code, out, err = _run(capsys, "fit", str(path), "--ci", "profile", "-c", "k")
+    assert code == 0 and err == ""
+    assert "[95% profile CI]" in out and "rate=2 [" in out
+
+
+@pytest.mark.parametrize(
+    "setup, argv, message",
+    [
+        (None, ["fit", "{tmp}/missing.csv"], "file not found: {tmp}/missing.csv"),
+        ("", ["fit", "{tmp}/f.csv"], "is empty: a CSV file needs a header row"),
+        ("a,b\n", ["fit", "{tmp}/f.csv"], "has a header but no data rows"),
+        ("a,b\n1,2\n3\n", ["fit", "{tmp}/f.csv"], "data row 2 has 1 fields, the header has 2"),
+        ("a,a\n1,2\n", ["fit", "{tmp}/f.csv"], "duplicate column name(s) in the header: a"),
+        ("a,b\n1,x\n2,y\n", ["fit", "{tmp}/f.csv", "--column", "c"],
+         "unknown column 'c' in {tmp}/f.csv; columns are: a, b"),
+        ("a,b\n1,x\n2,y\n", ["fit", "{tmp}/f.csv", "--column", "b"],
+         "column 'b' in {tmp}/f.csv is not numeric (first value 'x')"),
+        ("a,b\nx,y\nz,w\n", ["fit", "{tmp}/f.csv"], "has no numeric column to fit"),
+        ("a\n1\nNA\n", ["fit", "{tmp}/f.csv"], "column 'a' has 1 non-missing value(s)"),
+        ("a\n1\n2\n", ["fit", "{tmp}/f.csv", "--families", "Gumbel"],
+         "unknown family 'Gumbel'; known families: Gaussian"),
+        ("a\n1\n2\n", ["fit", "{tmp}/f.csv", "--alpha", "1.5"], "--alpha must be in (0, 1)"),
+        ("a\n1\n2\n", ["fit", "{tmp}/f.csv", "--criterion", "hqic"], "invalid choice: 'hqic'"),
+        (None, ["fit", "{tmp}"], "is a directory, not a CSV file"),
+        (None, [], "a command is needed: fit or families"),
+        (None, ["rank"], "invalid choice: 'rank'"),
+    ],
+)
+def test_bad_input_one_line_exit_2(tmp_path, capsys, setup, argv, message):
+    if setup is not None:
+        (tmp_path / "f.csv").write_text(setup)
+    tmp = str(tmp_path)
+    code, out, err = _run(capsys, *[a.format(tmp=tmp) for a in argv])
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("sklearn-mle: error: ")
+    assert message.format(tmp=tmp) in lines[0]
+
+
+def test_binary_file_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"\xff\xfe\x00\x81\x82 binary")
+    code, _, err = _run(capsys, "fit", str(path))
+    assert code == 2 and "is not a UTF-8 text (CSV) file" in err
+
+
+def test_help_and_families_listing(capsys):
+    code, out, _ = _run(capsys, "fit", "--help")
+    assert code == 0 and "--criterion" in out
+    code, out, _ = _run(capsys, "families")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["family", "kind", "domain", "default", "available"]
+    assert any(line.startswith("Poisson ") and line.endswith("yes") for line in lines)
+
+
+def test_subprocess_bad_file_has_no_traceback(tmp_path):
+    code = "import sys; from sklearn_mle.cli import main; sys.exit(main())"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "fit", str(tmp_path / "nope.csv")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"sklearn-mle: error: file not found: {tmp_path}/nope.csv"

@@ -1,0 +1,208 @@
+"""rank_distributions: candidates by domain, criteria against scipy, weights, failures."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+
+import sklearn_mle
+from sklearn_mle import DistributionFit, rank_distributions
+from sklearn_mle.model_selection import FAMILIES, column_domain
+
+
+def _akaike_weights(values):
+    values = np.asarray(values, dtype=float)
+    rel = np.exp(-(values - values.min()) / 2.0)
+    return rel / rel.sum()
+
+
+def _available(names):
+    by_name = {f.name: f for f in FAMILIES}
+    return {n for n in names if hasattr(sklearn_mle, by_name[n].class_name)}
+
+
+@pytest.fixture
+def counts():
+    return np.random.default_rng(0).poisson(3.0, size=200).astype(float)
+
+
+def test_poisson_and_gaussian_criteria_match_scipy(counts):
+    rows = rank_distributions(counts, families=["Poisson"])
+    (row,) = rows
+    rate = counts.mean()
+    ll = stats.poisson.logpmf(counts, rate).sum()
+    assert_allclose(row.loglik, ll, rtol=1e-12)
+    assert_allclose(row.aic, -2 * ll + 2, rtol=1e-12)
+    assert_allclose(row.bic, -2 * ll + np.log(counts.size), rtol=1e-12)
+    assert_allclose(row.params, [rate], rtol=1e-12)
+    se = np.sqrt(rate / counts.size)  # inverse Fisher information of the Poisson rate
+    z = stats.norm.ppf(0.975)
+    assert_allclose(row.conf_int, [[rate - z * se, rate + z * se]], rtol=1e-10)
+
+    x = np.random.default_rng(1).normal(-3.0, 2.0, size=150)
+    (g,) = rank_distributions(x, families=["Gaussian"], criterion="bic")
+    var = np.mean((x - x.mean()) ** 2)  # MLE divides by n
+    ll = stats.norm.logpdf(x, x.mean(), np.sqrt(var)).sum()
+    assert_allclose(g.loglik, ll, rtol=1e-12)
+    assert_allclose(g.aic, -2 * ll + 4, rtol=1e-12)
+    assert_allclose(g.bic, -2 * ll + 2 * np.log(x.size), rtol=1e-12)
+    assert_allclose(g.params, [x.mean(), var], rtol=1e-12)
+    assert g.n_params == 2 and g.rank == 1 and g.weight == 1.0
+
+
+def test_bernoulli_beats_poisson_on_binary_data_with_exact_weights():
+    x = np.array([1.0] * 7 + [0.0] * 3)  # 7 heads in 10 flips
+    rows = rank_distributions(x)
+    by = {r.family: r for r in rows}
+    assert rows[0].family == "Bernoulli"
+    assert_allclose(by["Bernoulli"].params, [0.7], rtol=1e-12)
+    ll_b = stats.bernoulli.logpmf(x, 0.7).sum()
+    ll_p = stats.poisson.logpmf(x, 0.7).sum()
+    assert_allclose(by["Bernoulli"].loglik, ll_b, rtol=1e-12)
+    assert_allclose(by["Poisson"].loglik, ll_p, rtol=1e-12)
+    ranked = [r for r in rows if r.ranked]
+    assert_allclose([r.weight for r in ranked], _akaike_weights([r.aic for r in ranked]),
+                    rtol=1e-12)
+    assert_allclose(sum(r.weight for r in ranked), 1.0, rtol=1e-12)
+    aics = [r.aic for r in ranked]
+    assert aics == sorted(aics)
+    assert [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
+
+
+@pytest.mark.parametrize(
+    "x, domain, allowed",
+    [
+        ([0.0, 1.0, 1.0, 0.0], "values 0 or 1", {"Poisson", "NegativeBinomial", "Bernoulli"}),
+        ([0.0, 3.0, 1.0, 7.0], "non-negative integers", {"Poisson", "NegativeBinomial"}),
+        ([1.0, 3.0, 2.0, 7.0], "integers >= 1", {"Poisson", "NegativeBinomial", "Geometric"}),
+        ([0.2, 0.5, 0.9, 0.4], "values in (0, 1)",
+         {"Gaussian", "StudentT", "Exponential", "Gamma", "LogNormal", "Weibull", "Beta"}),
+        ([0.2, 5.5, 1.9, 3.4], "values > 0",
+         {"Gaussian", "StudentT", "Exponential", "Gamma", "LogNormal", "Weibull"}),
+        ([-0.2, 5.5, 1.9, 3.4], "real values", {"Gaussian", "StudentT"}),
+    ],
+)
+def test_default_candidates_follow_the_domain(x, domain, allowed):
+    assert column_domain(x) == domain
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = rank_distributions(np.array(x))
+    names = {r.family for r in rows}
+    assert names <= allowed
+    # every available family of the domain is tried (Binomial only on request)
+    assert names == _available(allowed)
+    assert all(r.status != "unavailable" for r in rows)
+
+
+def test_named_families_outside_the_domain_are_listed_not_fitted():
+    x = np.array([-1.5, 0.3, 2.2, 1.1])
+    rows = rank_distributions(x, families=["gaussianmle", "Poisson", "Gamma", "Gaussian"])
+    assert [r.family for r in rows][0] == "Gaussian"
+    assert len([r for r in rows if r.family == "Gaussian"]) == 1  # duplicates collapse
+    by = {r.family: r for r in rows}
+    assert by["Poisson"].status == "not applicable"
+    assert "non-negative integers" in by["Poisson"].message
+    assert by["Poisson"].rank is None and np.isnan(by["Poisson"].weight)
+    assert by["Gamma"].status in ("not applicable", "unavailable")
+
+
+def test_mixed_kinds_get_weights_within_each_kind(counts):
+    rows = rank_distributions(counts, families=["Poisson", "Geometric", "Gaussian"])
+    ranked = [r for r in rows if r.ranked]
+    for kind in {r.kind for r in ranked}:
+        group = [r for r in ranked if r.kind == kind]
+        assert_allclose(sum(r.weight for r in group), 1.0, rtol=1e-12)
+        assert_allclose([r.weight for r in group], _akaike_weights([r.aic for r in group]))
+        assert min(r.rank for r in group) == 1
+
+
+def test_bic_weights_and_profile_intervals(counts):
+    rows = rank_distributions(counts, criterion="BIC", ci_method="profile", alpha=0.1)
+    ranked = [r for r in rows if r.ranked]
+    assert_allclose([r.weight for r in ranked], _akaike_weights([r.bic for r in ranked]),
+                    rtol=1e-12)
+    pois = next(r for r in rows if r.family == "Poisson")
+    lo, hi = pois.conf_int[0]
+    rate, n = counts.mean(), counts.size
+    # profile interval: 2 (l(rate) - l(r)) = chi2_1(0.9) at both ends (independent check)
+    ll_hat = stats.poisson.logpmf(counts, rate).sum()
+    for r in (lo, hi):
+        drop = 2 * (ll_hat - stats.poisson.logpmf(counts, r).sum())
+        assert_allclose(drop, stats.chi2.ppf(0.9, 1), rtol=1e-6)
+    assert lo < rate < hi and hi - rate > rate - lo  # skewed towards larger rates
+    assert n == 200
+
+
+class _Exploding(BaseEstimator):
+    def fit(self, X):
+        raise np.linalg.LinAlgError("matrix is singular")
+
+
+class _NotConverging(sklearn_mle.PoissonMLE):
+    def fit(self, X, y=None, sample_weight=None):
+        super().fit(X, y, sample_weight)
+        warnings.warn("did not converge in 5 iterations; increase max_iter", ConvergenceWarning)
+        return self
+
+
+def test_failing_and_non_converging_families_are_reported(monkeypatch, counts):
+    monkeypatch.setattr(sklearn_mle, "NegativeBinomialMLE", _Exploding, raising=False)
+    monkeypatch.setattr(sklearn_mle, "GeometricMLE", _NotConverging, raising=False)
+    x = counts + 1.0  # >= 1: Geometric applies
+    rows = rank_distributions(x, families=["Poisson", "NegativeBinomial", "Geometric"])
+    by = {r.family: r for r in rows}
+    assert by["Poisson"].rank == 1 and by["Poisson"].weight == 1.0
+    assert by["NegativeBinomial"].status == "failed"
+    assert by["NegativeBinomial"].message == "LinAlgError: matrix is singular"
+    assert by["Geometric"].status == "not converged"
+    assert "increase max_iter" in by["Geometric"].message
+    assert [r.family for r in rows] == ["Poisson", "Geometric", "NegativeBinomial"]
+
+
+def test_boundary_fit_is_ranked_with_its_warning():
+    x = np.zeros(20)
+    rows = rank_distributions(x, families=["Poisson"])
+    (row,) = rows
+    # all-zero counts: MLE rate 0 on the boundary; log L = 0 exactly
+    assert row.status == "warning" and "prior" in row.message
+    assert row.loglik == 0.0 and row.rank == 1
+
+
+def test_unavailable_family_is_listed_when_named(monkeypatch):
+    monkeypatch.delattr(sklearn_mle, "GeometricMLE", raising=False)
+    rows = rank_distributions(np.array([1.0, 2.0, 3.0]), families=["Geometric", "Poisson"])
+    by = {r.family: r for r in rows}
+    assert by["Geometric"].status == "unavailable"
+    rows = rank_distributions(np.array([1.0, 2.0, 3.0]))
+    assert "Geometric" not in {r.family for r in rows}
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"x": [1.0, np.nan, 2.0]}, "NaN or infinite"),
+        ({"x": [1.0]}, "at least 2 values"),
+        ({"x": np.ones((3, 2))}, "1-D"),
+        ({"x": [1.0, 2.0], "families": ["Gumbel"]}, "unknown family 'Gumbel'; known families"),
+        ({"x": [1.0, 2.0], "families": []}, "families is empty"),
+        ({"x": [1.0, 2.0], "criterion": "hqic"}, "criterion must be 'aic' or 'bic'"),
+        ({"x": [1.0, 2.0], "alpha": 1.5}, "alpha must be in"),
+        ({"x": [1.0, 2.0], "ci_method": "bootstrap"}, "ci_method"),
+    ],
+)
+def test_bad_input_raises_clear_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        rank_distributions(**kwargs)
+
+
+def test_rows_are_dataclasses_with_fitted_estimators(counts):
+    rows = rank_distributions(counts.reshape(-1, 1), families="Poisson")
+    (row,) = rows
+    assert isinstance(row, DistributionFit)
+    assert isinstance(row.estimator, sklearn_mle.PoissonMLE)
+    assert row.param_names == ["rate"]
+    assert_allclose(row.estimator.rate_, [counts.mean()])
