@@ -1,0 +1,337 @@
+"""Categorical: closed-form MLE (weighted frequencies) over each column's observed values."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from ..priors import Dirichlet
+from ._base import DistributionMLE, PartialFitMixin
+from ._stats import Stats
+
+
+class CategoryStats(Stats):
+    """Weighted counts of the distinct values of each column.
+
+    Fields: ``weight`` (d,), and one row per (column, value) pair seen with positive
+    weight: ``col`` (m,), ``value`` (m,), ``count`` (m,), sorted by column then value.
+    Adding two batches merges their categories (the union) and sums the counts.
+    """
+
+    __slots__ = ()
+
+    def _combine(self, other):
+        return _aggregate(
+            np.concatenate([self.col, other.col]),
+            np.concatenate([self.value, other.value]),
+            np.concatenate([self.count, other.count]),
+            self.weight + other.weight,
+        )
+
+    def column(self, j):
+        """(categories, counts) of column ``j``."""
+        lo, hi = np.searchsorted(self.col, [j, j + 1])
+        return self.value[lo:hi], self.count[lo:hi]
+
+
+def _aggregate(col, value, count, weight):
+    order = np.lexsort((value, col))
+    col, value, count = col[order], value[order], count[order]
+    if col.size:
+        new = np.ones(col.size, dtype=bool)
+        new[1:] = (col[1:] != col[:-1]) | (value[1:] != value[:-1])
+        starts = np.flatnonzero(new)
+        col, value, count = col[starts], value[starts], np.add.reduceat(count, starts)
+    return {
+        "weight": np.asarray(weight, dtype=np.float64),
+        "col": col.astype(np.intp),
+        "value": value.astype(np.float64),
+        "count": count.astype(np.float64),
+    }
+
+
+def _fmt_category(v):
+    v = float(v)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+class CategoricalMLE(PartialFitMixin, DistributionMLE):
+    """Categorical distribution over each column's observed values, by maximum likelihood.
+
+    Every distinct value of a column is a category; the MLE of its probability is
+    its (weighted) frequency. With ``prior=Dirichlet(alpha)`` the MAP estimate adds
+    ``alpha - 1`` pseudo-counts to each category seen in the data.
+
+    The free parameters of a column with K categories are the first K - 1
+    probabilities (in sorted category order); the last is one minus their sum.
+    Their covariance, from the observed information, is the multinomial
+    ``(diag(p) - p p^T) / n``.
+
+    Parameters
+    ----------
+    prior : Dirichlet or None, default=None
+        Conjugate prior on each column's probabilities (a scalar ``alpha``, or one
+        value per category when every column has that many categories); None for
+        the MLE. It applies to the categories present in the data.
+    fixed_params : dict or None, default=None
+        ``{"probabilities": p}`` holds probabilities fixed: ``p`` is an array with
+        one entry per category of the column (in the order of ``categories_``), NaN
+        for the ones left free, or a list of such arrays (None for a free column),
+        one per column. Free probabilities share the remaining mass in proportion
+        to their counts (the constrained MLE).
+    contamination : float, default=0.1
+        Fraction of training samples below the novelty threshold ``offset_``.
+
+    Attributes
+    ----------
+    categories_ : list of ndarray
+        Sorted distinct values of each column (with positive sample weight).
+    probabilities_ : list of ndarray
+        Probability of each category, aligned with ``categories_``.
+    loglik_, n_params_, nobs_, params_, param_names_, cov_params_, bse_, offset_, stats_
+        See the user guide: likelihood, inference and novelty detection.
+
+    Notes
+    -----
+    ``score_samples`` gives ``-inf`` to a value that is not a category of its column.
+    ``partial_fit`` adds the categories of each new batch: a value first seen in a
+    later batch becomes a new category (and the categories stay sorted).
+
+    Examples
+    --------
+    Four sixes in twelve rolls of a die:
+
+    >>> import numpy as np
+    >>> from sklearn_mle import CategoricalMLE
+    >>> rolls = np.array([[6], [2], [6], [1], [3], [6], [5], [4], [6], [2], [1], [3]])
+    >>> est = CategoricalMLE().fit(rolls)
+    >>> est.categories_[0].tolist()
+    [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    >>> float(est.probabilities_[0][-1])   # P(six)
+    0.3333333333333333
+    >>> est.n_params_
+    5
+    """
+
+    _param_names = ("probabilities",)
+    _supported_priors = (Dirichlet,)
+
+    # ------------------------------------------------------------------ hooks
+    def _check_domain(self, X):
+        pass  # any finite value is a category (validate_data rejects NaN and inf)
+
+    def _suff_stats(self, X, w):
+        d = X.shape[1]
+        keep = w > 0
+        Xk, wk = (X, w) if keep.all() else (X[keep], w[keep])
+        cols, values, counts = [], [], []
+        for j in range(d):
+            vals, inv = np.unique(Xk[:, j].astype(np.float64, copy=False), return_inverse=True)
+            cols.append(np.full(vals.size, j))
+            values.append(vals)
+            counts.append(np.bincount(inv.ravel(), weights=wk, minlength=vals.size))
+        cat = np.concatenate if d else (lambda a: np.zeros(0))
+        return CategoryStats(
+            **_aggregate(cat(cols), cat(values), cat(counts), np.full(d, w.sum()))
+        )
+
+    def _fit_from_stats(self, stats):
+        d = self.n_features_in_
+        if float(np.sum(stats.weight)) <= 0:
+            raise ValueError(f"{type(self).__name__}: the sample weights sum to zero")
+        cats = [stats.column(j)[0].copy() for j in range(d)]
+        fixed = self._categorical_fixed(cats)
+        self._fixed = fixed
+        params = self._solve(stats, fixed)
+        self._params = params
+        self.categories_ = cats
+        self.probabilities_ = [p.copy() for p in params["probabilities"]]
+        self.params_ = {"probabilities": [p.copy() for p in params["probabilities"]]}
+        self.nobs_ = float(np.max(stats.weight))
+        self.loglik_ = float(self._objective(stats, params))
+        names, est, info = self._flat_inference(stats, params, fixed)
+        self.n_params_ = len(names)
+        self._set_inference(names, est, information=info)
+
+    def _categorical_fixed(self, cats):
+        """``fixed_params`` as a list of (K_j,) arrays, NaN = free."""
+        d = len(cats)
+        out = [np.full(c.size, np.nan) for c in cats]
+        fp = dict(self.fixed_params or {})
+        unknown = set(fp) - {"probabilities"}
+        if unknown:
+            raise ValueError(
+                f"fixed_params: unknown parameter {sorted(unknown)[0]!r} for CategoricalMLE; "
+                "its parameter is 'probabilities'"
+            )
+        if "probabilities" not in fp:
+            return out
+        value = fp["probabilities"]
+        per_col = list(value) if d > 1 or _is_nested(value) else [value]
+        if len(per_col) != d:
+            raise ValueError(
+                f"fixed_params: probabilities needs one array per column ({d}), "
+                f"got {len(per_col)}"
+            )
+        for j, v in enumerate(per_col):
+            if v is None:
+                continue
+            arr = np.asarray(v, dtype=float).ravel()
+            if arr.size != cats[j].size:
+                raise ValueError(
+                    f"fixed_params: probabilities for {self._column_name(j)} needs "
+                    f"{cats[j].size} values, one per category (categories_ "
+                    f"{cats[j].tolist()}), got {arr.size}"
+                )
+            given = arr[~np.isnan(arr)]
+            if np.any(given <= 0) or (np.any(given >= 1) and cats[j].size > 1):
+                raise ValueError(
+                    f"fixed_params: probabilities for {self._column_name(j)} must lie in "
+                    f"(0, 1), got {arr.tolist()}"
+                )
+            total = float(given.sum())
+            if given.size == arr.size and abs(total - 1.0) > 1e-9:
+                raise ValueError(
+                    f"fixed_params: probabilities for {self._column_name(j)} must sum to 1, "
+                    f"got {total!r}"
+                )
+            if given.size < arr.size and total >= 1.0:
+                raise ValueError(
+                    f"fixed_params: fixed probabilities for {self._column_name(j)} sum to "
+                    f"{total!r}, leaving nothing for the free categories"
+                )
+            out[j] = arr
+        return out
+
+    def _alpha(self, j, k):
+        alpha = np.asarray(self.prior.alpha, dtype=float)
+        if alpha.ndim == 0:
+            return np.full(k, float(alpha))
+        if alpha.shape != (k,):
+            raise ValueError(
+                f"CategoricalMLE: prior {self.prior!r} has {alpha.size} concentrations but "
+                f"{self._column_name(j)} has {k} categories; use a scalar alpha"
+            )
+        return alpha
+
+    def _pseudo_counts(self, stats, j):
+        """Counts of column j plus the prior's ``alpha - 1`` (the posterior-mode counts)."""
+        c = stats.column(j)[1]
+        if self.prior is None:
+            return c
+        c = c + self._alpha(j, c.size) - 1.0
+        if np.any(c < 0):
+            raise ValueError(
+                f"{self.prior!r} with alpha < 1 has no posterior mode for "
+                f"{self._column_name(j)}; use alpha >= 1"
+            )
+        return c
+
+    def _solve(self, stats, fixed):
+        probs = []
+        for j, f in enumerate(fixed):
+            c = self._pseudo_counts(stats, j)
+            free = np.isnan(f)
+            p = f.copy()
+            if free.any():
+                rem = 1.0 - float(np.sum(f[~free]))
+                cf = c[free]
+                tot = float(cf.sum())
+                p[free] = rem * cf / tot if tot > 0 else rem / cf.size
+            probs.append(p)
+        return {"probabilities": probs}
+
+    def _loglik(self, stats, params):
+        return np.array(
+            [
+                float(np.sum(special.xlogy(stats.column(j)[1], p)))
+                for j, p in enumerate(params["probabilities"])
+            ]
+        )
+
+    def _log_prior(self, params):
+        return np.array(
+            [
+                Dirichlet(self._alpha(j, p.size)).logpdf(p)
+                for j, p in enumerate(params["probabilities"])
+            ]
+        )
+
+    # ------------------------------------------------------------ inference
+    def _flat_inference(self, stats, params, fixed):
+        """Free probabilities: every free category but the last free one, per column.
+
+        With the last free probability ``p_L = r - sum(free others)``, the negative
+        Hessian of ``sum_k c_k log p_k`` is ``diag(c_i / p_i^2) + (c_L / p_L^2) 1 1^T``
+        (``c`` the posterior-mode counts under a prior); its inverse at the MLE is
+        the multinomial ``(diag(p) - p p^T) / n``.
+        """
+        names, est, index, blocks = [], [], [], []
+        for j, (p, f) in enumerate(zip(params["probabilities"], fixed)):
+            free = np.flatnonzero(np.isnan(f))
+            if free.size < 2:
+                continue
+            c = self._pseudo_counts(stats, j)
+            head, last = free[:-1], free[-1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                diag = np.where(p[head] > 0, c[head] / p[head] ** 2, 0.0)
+                tail = c[last] / p[last] ** 2 if p[last] > 0 else 0.0
+            blocks.append(np.diag(diag) + tail)
+            for k in head:
+                names.append(self._category_name(j, self.categories_[j][k]))
+                est.append(p[k])
+                index.append((j, int(k)))
+        self._flat_index = index
+        m = len(names)
+        info = np.zeros((m, m))
+        start = 0
+        for b in blocks:
+            s = b.shape[0]
+            info[start : start + s, start : start + s] = b
+            start += s
+        return names, np.asarray(est, dtype=float), info
+
+    def _category_name(self, j, cat):
+        feat = getattr(self, "feature_names_in_", None)
+        if feat is not None:
+            return f"p[{feat[j]}={_fmt_category(cat)}]"
+        if self.n_features_in_ == 1:
+            return f"p[{_fmt_category(cat)}]"
+        return f"p[x{j}={_fmt_category(cat)}]"
+
+    def _param_bounds(self):
+        hi = [1.0 - float(np.nansum(self._fixed[j])) for j, _ in self._flat_index]
+        return np.zeros(len(hi)), np.asarray(hi, dtype=float)
+
+    def _profile_loglik(self, index, value):
+        j, k = self._flat_index[index]
+        fixed = [f.copy() for f in self._fixed]
+        fixed[j][k] = value
+        params = self._solve(self.stats_, fixed)
+        return self._objective(self.stats_, params)
+
+    # -------------------------------------------------------------- scoring
+    def _logpdf(self, X, params):
+        out = np.empty(X.shape, dtype=np.float64)
+        for j, (cats, p) in enumerate(zip(self.categories_, params["probabilities"])):
+            x = X[:, j]
+            idx = np.clip(np.searchsorted(cats, x), 0, cats.size - 1)
+            with np.errstate(divide="ignore"):
+                logp = np.log(p)
+            out[:, j] = np.where(cats[idx] == x, logp[idx], -np.inf)
+        return out
+
+    def _sample(self, params, n, rng):
+        out = np.empty((n, len(self.categories_)))
+        for j, (cats, p) in enumerate(zip(self.categories_, params["probabilities"])):
+            out[:, j] = rng.choice(cats, size=n, p=p / p.sum())
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        return tags
+
+
+def _is_nested(value):
+    return len(value) > 0 and all(v is None or np.ndim(v) == 1 for v in value)
