@@ -17,6 +17,12 @@ from .distributions import (
     PoissonMLE,
 )
 from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
+from .linear_model import (
+    MLELinearRegression,
+    MLELogisticRegression,
+    MLEPoissonRegression,
+    SeparationWarning,
+)
 from .model_selection import DistributionFit, rank_distributions
 
 __version__ = "0.1.0"
@@ -33,7 +39,11 @@ __all__ = [
     "InferenceWarning",
     "LikelihoodRatioResult",
     "LogNormalMLE",
+    "MLELinearRegression",
+    "MLELogisticRegression",
+    "MLEPoissonRegression",
     "PoissonMLE",
+    "SeparationWarning",
     "Summary",
     "likelihood_ratio_test",
     "rank_distributions",

@@ -6,6 +6,18 @@ posterior mode in closed form through pseudo-statistics; elementwise priors
 """
 
 from ._base import Prior
+from ._coefficient import Cauchy, Jeffreys, Laplace, StudentT
 from ._conjugate import Beta, Dirichlet, Gamma, Normal, NormalInverseGamma
 
-__all__ = ["Beta", "Dirichlet", "Gamma", "Normal", "NormalInverseGamma", "Prior"]
+__all__ = [
+    "Beta",
+    "Cauchy",
+    "Dirichlet",
+    "Gamma",
+    "Jeffreys",
+    "Laplace",
+    "Normal",
+    "NormalInverseGamma",
+    "Prior",
+    "StudentT",
+]

@@ -1,0 +1,237 @@
+"""Shared base of the GLM estimators: validation, the fit driver, inference.
+
+A subclass sets ``_family_for(y)`` (the family and the encoded response) and its
+prediction methods; this base owns ``fit_intercept``, ``sample_weight``, pandas
+names, CSR input, float32, offsets, the solver choice, priors, collinearity checks,
+``ConvergenceWarning`` and the inference attributes (``loglik_``, ``n_params_``,
+``nobs_``, ``param_names_``, ``cov_params_``, ``bse_``, ``pvalues_``, profile CIs).
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import stats
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..base import LikelihoodMixin
+from ..inference._utils import InferenceWarning, cov_from_information
+from ..priors import Prior
+from ._diagnostics import aliased_columns, aliased_message
+from ._newton import GLMProblem, default_threads, lbfgs_solve, newton_solve
+
+_AUTO_LBFGS_PARAMS = 2000  # solver="auto": L-BFGS above this many parameters
+
+
+def check_n_samples(estimator, X):
+    if X.shape[0] < 2:
+        raise ValueError(
+            f"{type(estimator).__name__} needs at least 2 samples to fit, got "
+            f"{X.shape[0]} sample"
+        )
+
+
+class GLMBase(LikelihoodMixin, BaseEstimator):
+    """Base class of MLELogisticRegression and MLEPoissonRegression. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "fit_intercept": ["boolean"],
+        "prior": [None, Prior],
+        "intercept_prior": [None, Prior],
+        "solver": [StrOptions({"auto", "newton", "lbfgs"})],
+        "tol": [Interval(Real, 0.0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
+    }
+
+    def __init__(self, *, fit_intercept=True, prior=None, intercept_prior=None,
+                 solver="auto", tol=1e-8, max_iter=100, n_jobs=None):
+        self.fit_intercept = fit_intercept
+        self.prior = prior
+        self.intercept_prior = intercept_prior
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+
+    # ----------------------------------------------------------- validation
+    def _validate_X(self, X, reset):
+        return validate_data(self, X, reset=reset, accept_sparse="csr",
+                             dtype=[np.float64, np.float32])
+
+    def _feature_names(self):
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return [str(n) for n in names]
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
+    def _design_names(self):
+        return (["intercept"] if self.fit_intercept else []) + self._feature_names()
+
+    def _offset(self, offset, exposure, n):
+        """Offset vector from ``offset`` and ``log(exposure)`` (None when neither)."""
+        out = None
+        if offset is not None:
+            out = np.asarray(offset, dtype=float).reshape(-1)
+            if out.shape != (n,) or not np.all(np.isfinite(out)):
+                raise ValueError(f"offset must be a finite array of length {n}")
+        if exposure is not None:
+            ex = np.asarray(exposure, dtype=float).reshape(-1)
+            if ex.shape != (n,) or not np.all(np.isfinite(ex)) or np.any(ex <= 0):
+                raise ValueError(f"exposure must be a finite positive array of length {n}")
+            out = np.log(ex) if out is None else out + np.log(ex)
+        return out
+
+    def _check_prior(self):
+        jeff = [p for p in (self.prior, self.intercept_prior)
+                if p is not None and type(p).__name__ == "Jeffreys"]
+        if self.intercept_prior is not None and jeff and self.intercept_prior is jeff[0]:
+            raise ValueError("Jeffreys() is a joint prior: pass it as prior=, not intercept_prior=")
+        for name in ("prior", "intercept_prior"):
+            p = getattr(self, name)
+            if p is not None and type(p).__name__ != "Jeffreys":
+                try:
+                    p.logpdf(np.zeros(1))
+                except NotImplementedError as exc:
+                    raise ValueError(
+                        f"{name}={p!r} is not an elementwise prior on coefficients; use "
+                        "Normal, Laplace, StudentT, Cauchy or Jeffreys"
+                    ) from exc
+
+    # ---------------------------------------------------------------- fit
+    def _fit_glm(self, X, Y, w, offset, family):
+        self._check_prior()
+        check_n_samples(self, X)
+        n_threads = default_threads(self.n_jobs)
+        problem = GLMProblem(X, Y, w, offset, family, self.fit_intercept, self.prior,
+                             self.intercept_prior, n_threads=n_threads)
+        theta0 = np.zeros((problem.m, problem.p))
+        if self.fit_intercept:
+            theta0[:, 0] = family.init_eta(Y if problem.m > 1 else Y[:, 0], w, offset)
+        solver = self.solver
+        if solver == "auto":
+            solver = "lbfgs" if problem.k > _AUTO_LBFGS_PARAMS else "newton"
+        if solver == "lbfgs" and problem.l1:
+            solver = "newton"  # L1 needs the proximal Newton step
+        names = self._design_names()
+        prior_proper = self.prior is not None and type(self.prior).__name__ != "Jeffreys"
+        checked = {"done": prior_proper or self.prior is not None and problem.l1}
+
+        def inspect(H):
+            self._raise_if_aliased(problem, H, names, checked)
+
+        try:
+            if solver == "newton":
+                res = newton_solve(problem, theta0, self.tol, self.max_iter,
+                                   lambda H: inspect(H), inspect=inspect)
+            else:
+                if not checked["done"]:
+                    problem.loglik_grad(theta0)
+                    inspect(problem.hessian())
+                res = lbfgs_solve(problem, theta0, self.tol, self.max_iter)
+            # one Hessian at the solution, for the covariance (Laplace approx. under a prior)
+            _, _, info = problem.objective(res.theta, exact_hess=True)
+            H = info(True)
+            if not checked["done"]:
+                inspect(H)
+            self._post_fit(problem, res)
+        finally:
+            problem.close()
+        self.n_iter_ = int(res.n_iter)
+        self.converged_ = bool(res.converged)
+        if not self.converged_:
+            warnings.warn(
+                f"{type(self).__name__} did not converge in {self.n_iter_} iterations "
+                f"(solver={solver!r}, {res.message or 'gradient above tolerance'}). Increase "
+                "max_iter, standardise the features, or add a prior (prior=Normal(...)) "
+                "if the estimates diverge.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self._theta = res.theta.copy()
+        self.loglik_ = float(-res.f)
+        self.nobs_ = float(np.sum(w))
+        self.n_params_ = int(problem.k)
+        self._set_glm_inference(H, res.theta, problem)
+        self._train = (X, Y, w, offset, family)
+        return res
+
+    def _post_fit(self, problem, res):
+        """Hook run while the solver state is alive (e.g. separation checks)."""
+
+    def _raise_if_aliased(self, problem, H, names, checked):
+        if checked["done"]:
+            return
+        checked["done"] = True
+        p = problem.p
+        aliased = aliased_columns(H[:p, :p] if problem.m > 1 else H, names)
+        if aliased:
+            info = f"; {problem.n} samples for {p} coefficients" if problem.n < p else ""
+            raise ValueError(aliased_message(type(self).__name__, aliased, info))
+
+    def _param_names_full(self):
+        return self._design_names()
+
+    def _set_glm_inference(self, H, theta, problem):
+        names = self._param_names_full()
+        est = theta.ravel()
+        lam = problem.l1_weights().ravel()
+        zero = (est == 0) & (lam > 0)
+        if zero.any():
+            active = ~zero
+            cov = np.full((est.size, est.size), np.nan)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", InferenceWarning)
+                sub = cov_from_information(H[np.ix_(active, active)])
+            cov[np.ix_(active, active)] = sub
+            warnings.warn(
+                "Coefficients set exactly to zero by the Laplace (L1) prior have no "
+                "Laplace-approximation standard error (the log-posterior is not "
+                "differentiable there); bse_ is NaN for: "
+                + ", ".join(str(names[i]) for i in np.flatnonzero(zero)),
+                InferenceWarning,
+                stacklevel=4,
+            )
+            self._set_inference(names, est, cov=cov)
+        else:
+            self._set_inference(names, est, information=H)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.pvalues_ = 2.0 * stats.norm.sf(np.abs(est / self.bse_))
+
+    # ---------------------------------------------------------- inference
+    def _profile_loglik(self, index, value):
+        X, Y, w, offset, family = self._train
+        problem = GLMProblem(X, Y, w, offset, family, self.fit_intercept, self.prior,
+                             self.intercept_prior, n_threads=default_threads(self.n_jobs))
+        theta0 = self._theta.copy().ravel()
+        theta0[index] = value
+        free = np.ones(theta0.size, dtype=bool)
+        free[index] = False
+        try:
+            res = newton_solve(problem, theta0, self.tol, self.max_iter, lambda H: None, free)
+        finally:
+            problem.close()
+        return -float(res.f)
+
+    def _linear_predictor(self, X, offset=None):
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        coef = self._theta[:, 1:] if self.fit_intercept else self._theta
+        b = self._theta[:, 0] if self.fit_intercept else np.zeros(self._theta.shape[0])
+        if X.dtype != np.float64 and not sp.issparse(X):
+            X = X.astype(np.float64)
+        eta = np.asarray(X @ coef.T) + b
+        if offset is not None:
+            eta = eta + np.asarray(offset, dtype=float).reshape(-1, 1)
+        return eta
+
+    def log_likelihood(self, X, y, sample_weight=None, **kwargs) -> float:
+        """Total log-likelihood of ``(X, y)`` under the fitted model (no prior term)."""
+        check_is_fitted(self)
+        return float(self._total_loglik(X, y, sample_weight=sample_weight, **kwargs))

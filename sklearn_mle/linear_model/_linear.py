@@ -1,0 +1,195 @@
+"""MLELinearRegression: Gaussian linear model by maximum likelihood, solved by QR."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import linalg, stats
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._base import GLMBase, check_n_samples
+from ._diagnostics import aliased_columns, aliased_message
+from ._logistic import MLELogisticRegression
+
+_RANK_TOL = 1e-10  # |R_jj| / |R_00| below which a (unit-norm) column counts as aliased
+
+
+class MLELinearRegression(RegressorMixin, GLMBase):
+    """Linear regression with Gaussian errors by maximum likelihood, with inference.
+
+    ``y = intercept + X coef + e``, ``e ~ N(0, sigma2)``. The coefficients are the
+    least-squares solution, computed by a column-pivoted QR decomposition of the
+    (weighted, column-normalised) design, never the normal equations, so
+    ill-conditioned designs keep their accuracy; exactly or numerically aliased
+    columns are named in a ValueError. ``sigma2_`` is the MLE ``RSS / n`` (statsmodels'
+    OLS reports ``RSS / (n - p)``); the covariance is the inverse observed information
+    ``sigma2_ (X'X)^{-1}``, so ``bse_`` equals statsmodels' OLS ``bse`` times
+    ``sqrt((n - p) / n)``. ``n_params_`` counts ``sigma2`` (as R's ``logLik.lm``), so
+    AIC/BIC agree with R. ``score`` is R².
+
+    Parameters
+    ----------
+    fit_intercept : bool, default=True
+    n_jobs : int or None, default=None
+        Unused (kept for a uniform signature with the other models).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    sigma2_ : float
+        MLE of the error variance, ``RSS / n`` (weighted: ``sum w r^2 / sum w``).
+    loglik_, n_params_, nobs_, param_names_, cov_params_, bse_, pvalues_
+        As :class:`MLELogisticRegression`; ``param_names_`` lists the intercept and
+        coefficients (``sigma2`` is reported in the summary header).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle import MLELinearRegression
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0], [5.0]])
+    >>> y = np.array([2.1, 3.9, 6.2, 7.8, 10.1])
+    >>> reg = MLELinearRegression().fit(X, y)
+    >>> round(float(reg.coef_[0]), 4), round(reg.sigma2_, 4)
+    (1.99, 0.0228)
+    """
+
+    _parameter_constraints: dict = {
+        "fit_intercept": ["boolean"],
+        "n_jobs": [None, Integral],
+    }
+
+    def __init__(self, *, fit_intercept=True, n_jobs=None):
+        self.fit_intercept = fit_intercept
+        self.n_jobs = n_jobs
+
+    def _design(self, X):
+        if sp.issparse(X):
+            X = X.toarray()
+        X = np.asarray(X, dtype=np.float64)
+        if self.fit_intercept:
+            X = np.column_stack([np.ones(X.shape[0]), X])
+        return X
+
+    @staticmethod
+    def _solve(A, y, w, names, who):
+        """Weighted least squares by pivoted QR: coef, R factor pieces, RSS."""
+        sw = np.sqrt(w)
+        Aw = A * sw[:, None]
+        yw = y * sw
+        norms = np.linalg.norm(Aw, axis=0)
+        zero = norms == 0
+        if zero.any():
+            raise ValueError(aliased_message(who, [(names[j], []) for j in np.flatnonzero(zero)]))
+        As = Aw / norms
+        Q, R, piv = linalg.qr(As, mode="economic", pivoting=True)
+        diag = np.abs(np.diag(R))
+        rank = int(np.sum(diag > _RANK_TOL * diag[0])) if diag.size else 0
+        if rank < A.shape[1]:
+            gram = As.T @ As
+            aliased = aliased_columns(gram, names, tol=1e-9) or [
+                (names[piv[j]], [names[i] for i in piv[:rank]]) for j in range(rank, A.shape[1])
+            ]
+            info = f"; {A.shape[0]} samples for {A.shape[1]} coefficients" if (
+                A.shape[0] < A.shape[1]) else ""
+            raise ValueError(aliased_message(who, aliased, info))
+        z = Q.T @ yw
+        bp = linalg.solve_triangular(R, z)
+        coef = np.empty_like(bp)
+        coef[piv] = bp / norms[piv]
+        resid = yw - Aw @ coef
+        rss = float(resid @ resid)
+        return coef, R, piv, norms, rss
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit by least squares (the Gaussian MLE).
+
+        Parameters
+        ----------
+        X : array-like or sparse CSR matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Frequency weights (integer weights equal repeated rows).
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
+                             y_numeric=True)
+        y = np.asarray(y, dtype=np.float64)
+        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        check_n_samples(self, X)
+        A = self._design(X)
+        names = self._design_names()
+        W = float(np.sum(w))
+        coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__)
+        sigma2 = rss / W
+        if not sigma2 > 0:
+            raise ValueError(
+                f"{type(self).__name__}: the fit is exact (residual sum of squares 0), so the "
+                "error variance MLE is 0 and the log-likelihood is unbounded; the Gaussian "
+                "model does not apply"
+            )
+        # cov = sigma2 (A'WA)^{-1} = sigma2 D^{-1} P (R'R)^{-1} P' D^{-1}
+        Rinv = linalg.solve_triangular(R, np.eye(R.shape[0]))
+        covp = sigma2 * (Rinv @ Rinv.T)
+        cov = np.empty_like(covp)
+        cov[np.ix_(piv, piv)] = covp
+        cov /= np.outer(norms, norms)
+        self.sigma2_ = float(sigma2)
+        self._theta = coef[None, :]
+        self.coef_ = coef[1:].copy() if self.fit_intercept else coef.copy()
+        self.intercept_ = float(coef[0]) if self.fit_intercept else 0.0
+        self.loglik_ = float(-0.5 * W * (np.log(2 * np.pi * sigma2) + 1.0))
+        self.nobs_ = W
+        self.n_params_ = A.shape[1] + 1
+        self.n_iter_ = 1
+        self.converged_ = True
+        self._set_inference(names, coef, cov=cov)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.pvalues_ = 2.0 * stats.norm.sf(np.abs(coef / self.bse_))
+        self._train = (A, y, w)
+        return self
+
+    def predict(self, X):
+        """Fitted mean ``intercept + X coef``."""
+        return self._linear_predictor(X)[:, 0]
+
+    def _total_loglik(self, X, y, sample_weight=None):
+        check_is_fitted(self)
+        y = np.asarray(y, dtype=float)
+        r = y - self.predict(X)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        return float(w @ stats.norm.logpdf(r, scale=np.sqrt(self.sigma2_)))
+
+    def _profile_loglik(self, index, value):
+        A, y, w = self._train
+        others = np.delete(np.arange(A.shape[1]), index)
+        target = y - value * A[:, index]
+        W = float(np.sum(w))
+        if others.size:
+            sw = np.sqrt(w)
+            sol = linalg.lstsq(A[:, others] * sw[:, None], target * sw)[0]
+            r = target - A[:, others] @ sol
+        else:
+            r = target
+        s2 = float(w @ r**2) / W
+        return float(-0.5 * W * (np.log(2 * np.pi * s2) + 1.0))
+
+    def summary(self, alpha: float = 0.05):
+        """Summary table; the header adds the MLE of the error variance ``sigma2``."""
+        out = super().summary(alpha=alpha)
+        out.header["sigma2 (MLE, RSS/n)"] = f"{self.sigma2_:.6g}"
+        return out
+
+    _sklearn_xfail_checks = MLELogisticRegression._sklearn_xfail_checks
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
