@@ -29,3 +29,47 @@ def test_example_runs(script, tmp_path):
     )
     assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout}\n{proc.stderr}"
     assert proc.stdout.strip(), f"{script.name} printed nothing"
+
+
+def _fenced_blocks(text, lang):
+    blocks, current = [], None
+    for line in text.splitlines():
+        if current is None and line.strip() == f"```{lang}":
+            current = []
+        elif current is not None and line.strip() == "```":
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def test_readme_tour_runs(capsys):
+    import shlex
+
+    from sklearn_mle.cli import main
+
+    text = (ROOT / "README.md").read_text()
+    tour = text.split("## A tour", 1)[1].split("## Two commands", 1)[0]
+    (code,) = _fenced_blocks(tour, "python")
+    namespace = {}
+    exec(compile(code, "README.md tour", "exec"), namespace)  # every line must run
+    assert namespace["gauss"].mean_[0] == 170.0
+    (shell,) = _fenced_blocks(tour, "bash")
+    commands = [shlex.split(line) for line in shell.splitlines() if line.strip()]
+    assert commands and all(c[0] == "sklearn-mle" for c in commands)
+    for argv in commands:
+        assert main(argv[1:]) == 0, argv
+    out = capsys.readouterr().out
+    assert "Column 'age'" in out
+
+
+def test_user_guide_examples_run():
+    import doctest
+
+    result = doctest.testfile(
+        str(ROOT / "docs" / "user_guide.rst"), module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False,
+    )
+    assert result.attempted > 20
+    assert result.failed == 0
