@@ -93,6 +93,8 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
 
     Notes
     -----
+    Values must be numeric (codes, counts, die faces); encode text labels first,
+    e.g. with :class:`sklearn.preprocessing.OrdinalEncoder`.
     ``score_samples`` gives ``-inf`` to a value that is not a category of its column.
     ``partial_fit`` adds the categories of each new batch: a value first seen in a
     later batch becomes a new category (and the categories stay sorted).
