@@ -17,6 +17,7 @@ from .distributions import (
     PoissonMLE,
 )
 from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
+from .mixture import GaussianMixture
 from .linear_model import (
     MLELinearRegression,
     MLELogisticRegression,
@@ -35,6 +36,7 @@ __all__ = [
     "DistributionFit",
     "ExponentialMLE",
     "GaussianMLE",
+    "GaussianMixture",
     "GeometricMLE",
     "InferenceWarning",
     "LikelihoodRatioResult",

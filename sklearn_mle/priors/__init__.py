@@ -8,6 +8,7 @@ posterior mode in closed form through pseudo-statistics; elementwise priors
 from ._base import Prior
 from ._coefficient import Cauchy, Jeffreys, Laplace, StudentT
 from ._conjugate import Beta, Dirichlet, Gamma, Normal, NormalInverseGamma
+from ._wishart import NormalInverseWishart
 
 __all__ = [
     "Beta",
@@ -18,6 +19,7 @@ __all__ = [
     "Laplace",
     "Normal",
     "NormalInverseGamma",
+    "NormalInverseWishart",
     "Prior",
     "StudentT",
 ]

@@ -1,0 +1,286 @@
+"""The hot loop of Gaussian-mixture EM: one fused, blocked pass per iteration.
+
+scikit-learn's GaussianMixture spends an iteration on ``2 k`` tall-skinny matrix
+products, several fresh ``(n, d)`` temporaries per component and a log-sum-exp
+over an ``(n, k)`` array. Here one pass over row blocks of ``X`` (each block small
+enough to stay in cache) does the E-step and accumulates the M-step statistics:
+
+- ``"full"``: one GEMM ``X_b @ [U_1 ... U_k]`` against the concatenated precision
+  Cholesky factors and one GEMM with a block-indicator matrix for the squared norms;
+  the scatter of each component is a ``syrk`` (``Z.T @ Z``) of the block centred at
+  the component's current mean (two-pass accuracy, no ``sum x x' - n m m'``
+  cancellation);
+- ``"diag"`` / ``"spherical"``: the features ``[x, x**2]`` (``[x, |x|**2]``) of the
+  block, so the E-step is ONE GEMM with a ``(2d, k)`` matrix and the statistics are
+  ONE GEMM ``R.T @ F``;
+- ``"tied"``: one GEMM with the shared factor, the pooled scatter from ``X' W X``.
+
+Rows are shifted by the data mean first, which keeps the raw second moments of the
+diagonal forms well conditioned at any offset (values of 1e6 or 1e-6 scale).
+Statistics are returned as ``(N, mean, scatter)``: weights, means and scatter about
+the mean, in float64, which combine exactly across batches (Chan et al.) for
+``partial_fit``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOG_2PI = float(np.log(2.0 * np.pi))
+_BLOCK_BYTES = 1 << 21  # ~2 MiB working set per block
+
+
+class Stats:
+    """Mixture statistics: ``N`` (k,), ``mean`` (k, d), ``scatter``.
+
+    ``scatter`` is the weighted sum of ``(x - mean)(x - mean)'`` per component:
+    (k, d, d) for "full", the pooled (d, d) for "tied", the diagonal (k, d) for
+    "diag" and the trace (k,) for "spherical".
+    """
+
+    __slots__ = ("N", "mean", "scatter", "covariance_type")
+
+    def __init__(self, N, mean, scatter, covariance_type):
+        self.N = N
+        self.mean = mean
+        self.scatter = scatter
+        self.covariance_type = covariance_type
+
+    def scaled(self, factor: float) -> Stats:
+        """The statistics of the same data with every weight multiplied by ``factor``."""
+        return Stats(self.N * factor, self.mean, self.scatter * factor, self.covariance_type)
+
+    def __add__(self, other: Stats) -> Stats:
+        n1, n2 = self.N, other.N
+        n = n1 + n2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(n > 0, n2 / n, 0.5)
+            corr = np.where(n > 0, n1 * n2 / n, 0.0)
+        delta = other.mean - self.mean
+        mean = self.mean + delta * frac[:, None]
+        ct = self.covariance_type
+        if ct == "full":
+            extra = corr[:, None, None] * delta[:, :, None] * delta[:, None, :]
+        elif ct == "tied":
+            extra = (delta * corr[:, None]).T @ delta
+        elif ct == "diag":
+            extra = corr[:, None] * delta**2
+        else:
+            extra = corr * np.sum(delta**2, axis=1)
+        return Stats(n, mean, self.scatter + other.scatter + extra, ct)
+
+
+class Plan:
+    """Per-iteration constants of the E-step, in the data's dtype."""
+
+    def __init__(self, weights, means, prec_chol, covariance_type, shift, dtype):
+        k, d = means.shape
+        self.k, self.d, self.covariance_type, self.dtype = k, d, covariance_type, dtype
+        self.shift = np.asarray(shift, dtype=np.float64)
+        self.shift_dt = self.shift.astype(dtype)
+        means = np.asarray(means, dtype=np.float64)
+        prec_chol = np.asarray(prec_chol, dtype=np.float64)
+        mc = means - self.shift
+        self.centers = mc.astype(dtype)  # component means in shifted coordinates
+        with np.errstate(divide="ignore"):
+            logw = np.log(np.asarray(weights, dtype=np.float64))
+        const = -0.5 * d * LOG_2PI + log_det_cholesky(prec_chol, covariance_type, d) + logw
+        if covariance_type == "full":
+            self.ucat = np.ascontiguousarray(np.concatenate(list(prec_chol), axis=1), dtype=dtype)
+            self.bcat = np.einsum("kd,kde->ke", mc, prec_chol).ravel().astype(dtype)
+            group = np.zeros((k * d, k), dtype=dtype)
+            group[np.arange(k * d), np.repeat(np.arange(k), d)] = -0.5
+            self.group = group
+            width = 2 * k * d
+        elif covariance_type == "tied":
+            self.u = np.ascontiguousarray(prec_chol, dtype=dtype)
+            b = mc @ prec_chol
+            self.b_t = np.ascontiguousarray(b.T, dtype=dtype)
+            const = const - 0.5 * np.sum(b**2, axis=1)
+            width = 2 * d + 2 * k
+        elif covariance_type == "diag":
+            p = prec_chol**2
+            self.a = np.vstack([(mc * p).T, -0.5 * p.T]).astype(dtype)
+            const = const - 0.5 * np.sum(mc**2 * p, axis=1)
+            width = 2 * d + 2 * k
+        else:
+            p = prec_chol**2
+            self.a = np.vstack([(mc * p[:, None]).T, -0.5 * p[None, :]]).astype(dtype)
+            const = const - 0.5 * p * np.sum(mc**2, axis=1)
+            width = 2 * d + 2 * k
+        self.const = const.astype(dtype)
+        itemsize = np.dtype(dtype).itemsize
+        self.block = int(np.clip(_BLOCK_BYTES // (itemsize * max(width, 1)), 256, 65536))
+
+
+def log_det_cholesky(prec_chol, covariance_type, d):
+    """log |det| of the precision Cholesky factors, shape (k,) (a scalar for tied)."""
+    if covariance_type == "full":
+        return np.sum(np.log(np.diagonal(prec_chol, axis1=1, axis2=2)), axis=1)
+    if covariance_type == "tied":
+        return float(np.sum(np.log(np.diag(prec_chol))))
+    if covariance_type == "diag":
+        return np.sum(np.log(prec_chol), axis=1)
+    return d * np.log(prec_chol)
+
+
+def _block_log_prob(Xb, plan):
+    """Weighted log-probabilities ``log w_k + log N(x | k)`` of a block, and features."""
+    ct = plan.covariance_type
+    if ct == "full":
+        y = Xb @ plan.ucat
+        y -= plan.bcat
+        np.square(y, out=y)
+        return y @ plan.group + plan.const, None
+    if ct == "tied":
+        y = Xb @ plan.u
+        lp = y @ plan.b_t
+        lp -= 0.5 * np.einsum("ij,ij->i", y, y)[:, None]
+        lp += plan.const
+        return lp, None
+    m, d = Xb.shape
+    if ct == "diag":
+        feats = np.empty((m, 2 * d), dtype=Xb.dtype)
+        feats[:, :d] = Xb
+        np.square(Xb, out=feats[:, d:])
+    else:
+        feats = np.empty((m, d + 1), dtype=Xb.dtype)
+        feats[:, :d] = Xb
+        feats[:, d] = np.einsum("ij,ij->i", Xb, Xb)
+    return feats @ plan.a + plan.const, feats
+
+
+def _normalise_rows(lp):
+    """In place: ``lp`` becomes the responsibilities; returns log-sum-exp per row."""
+    mx = lp.max(axis=1)
+    finite = np.isfinite(mx)
+    if not finite.all():
+        mx = np.where(finite, mx, 0.0).astype(lp.dtype)
+    lp -= mx[:, None]
+    np.exp(lp, out=lp)
+    s = lp.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lp /= s[:, None]
+        return mx + np.log(s)
+
+
+def weighted_log_prob(X, plan):
+    """``log w_k + log N(x_i | k)`` for every row, shape (n, k)."""
+    n = X.shape[0]
+    out = np.empty((n, plan.k), dtype=X.dtype)
+    for s in range(0, n, plan.block):
+        Xb = X[s : s + plan.block] - plan.shift_dt
+        out[s : s + plan.block] = _block_log_prob(Xb, plan)[0]
+    return out
+
+
+def em_pass(X, w, plan, stats=True):
+    """One E-step over X, fused with the M-step statistics.
+
+    Returns ``(total, Stats or None)`` where ``total`` is ``sum_i w_i log p(x_i)``.
+    ``w`` is None for unit weights.
+    """
+    n, d = X.shape
+    k, ct = plan.k, plan.covariance_type
+    total = 0.0
+    acc_n = np.zeros(k)
+    acc_s1 = np.zeros((k, d))
+    if ct == "full":
+        acc_s2 = np.zeros((k, d, d))
+    elif ct == "tied":
+        acc_s2 = np.zeros((d, d))
+    elif ct == "diag":
+        acc_s2 = np.zeros((k, d))
+    else:
+        acc_s2 = np.zeros(k)
+    for s in range(0, n, plan.block):
+        Xb = X[s : s + plan.block] - plan.shift_dt
+        lp, feats = _block_log_prob(Xb, plan)
+        lse = _normalise_rows(lp)
+        if w is None:
+            total += float(np.sum(lse, dtype=np.float64))
+            r = lp
+        else:
+            wb = w[s : s + plan.block]
+            total += float(np.dot(lse.astype(np.float64), wb.astype(np.float64)))
+            r = lp * wb[:, None]
+        if not stats:
+            continue
+        acc_n += r.sum(axis=0, dtype=np.float64)
+        if ct == "full":
+            for j in range(k):
+                diff = Xb - plan.centers[j]
+                rj = r[:, j]
+                acc_s1[j] += rj @ diff
+                z = diff * np.sqrt(rj)[:, None]
+                acc_s2[j] += z.T @ z
+        elif ct == "tied":
+            acc_s1 += r.T @ Xb
+            xw = Xb if w is None else Xb * np.sqrt(wb)[:, None]
+            acc_s2 += xw.T @ xw
+        elif ct == "diag":
+            m2 = r.T @ feats
+            acc_s1 += m2[:, :d]
+            acc_s2 += m2[:, d:]
+        else:
+            acc_s1 += r.T @ Xb
+            acc_s2 += r.T @ feats[:, d]
+    if not stats:
+        return total, None
+    return total, _finish_stats(acc_n, acc_s1, acc_s2, plan)
+
+
+def stats_from_resp(X, w, resp, plan_like):
+    """Statistics of X under given responsibilities (initialisation), shape-compatible."""
+    n, d = X.shape
+    ct = plan_like.covariance_type
+    r = resp if w is None else resp * w[:, None]
+    # tied: scikit-learn pools ``X'X`` over all rows even where the initial
+    # responsibilities do not sum to one, which is origin-dependent; keep its origin
+    shift = np.zeros(d) if ct == "tied" else plan_like.shift
+    Xc = X.astype(np.float64) - shift
+    r = r.astype(np.float64)
+    acc_n = r.sum(axis=0)
+    acc_s1 = r.T @ Xc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_c = np.where(acc_n[:, None] > 0, acc_s1 / acc_n[:, None], 0.0)
+    if ct == "full":
+        acc_s2 = np.empty((plan_like.k, d, d))
+        for j in range(plan_like.k):
+            diff = Xc - mean_c[j]
+            acc_s2[j] = (diff * r[:, j : j + 1]).T @ diff
+        return Stats(acc_n, mean_c + shift, acc_s2, ct)
+    if ct == "tied":
+        xw = Xc if w is None else Xc * w[:, None]
+        t = xw.T @ Xc
+        return _finish_stats(acc_n, acc_s1, t, _Origin(plan_like), centred=False)
+    sq = r.T @ (Xc**2)
+    return _finish_stats(acc_n, acc_s1, sq if ct == "diag" else sq.sum(axis=1), plan_like,
+                         centred=False)
+
+
+def _finish_stats(acc_n, acc_s1, acc_s2, plan, centred=None):
+    """Convert raw accumulators to ``(N, mean, scatter)`` in original coordinates."""
+    ct = plan.covariance_type
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(acc_n > 0, 1.0 / acc_n, 0.0)
+    delta = acc_s1 * inv[:, None]  # mean offset from the accumulation centre
+    if ct == "full" and centred is None:
+        centres = plan.centers.astype(np.float64)
+        scatter = acc_s2 - acc_n[:, None, None] * delta[:, :, None] * delta[:, None, :]
+        scatter = 0.5 * (scatter + np.swapaxes(scatter, 1, 2))
+        return Stats(acc_n, centres + delta + plan.shift, scatter, ct)
+    if ct == "tied":
+        scatter = acc_s2 - (acc_s1 * inv[:, None]).T @ acc_s1
+        scatter = 0.5 * (scatter + scatter.T)
+    elif ct == "diag":
+        scatter = np.maximum(acc_s2 - acc_n[:, None] * delta**2, 0.0)
+    else:
+        scatter = np.maximum(acc_s2 - acc_n * np.sum(delta**2, axis=1), 0.0)
+    return Stats(acc_n, delta + plan.shift, scatter, ct)
+
+
+class _Origin:
+    def __init__(self, plan):
+        self.covariance_type = plan.covariance_type
+        self.shift = 0.0
