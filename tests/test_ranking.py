@@ -206,3 +206,29 @@ def test_rows_are_dataclasses_with_fitted_estimators(counts):
     assert isinstance(row.estimator, sklearn_mle.PoissonMLE)
     assert row.param_names == ["rate"]
     assert_allclose(row.estimator.rate_, [counts.mean()])
+
+
+def test_gaussian_profile_interval_of_the_mean_has_its_closed_form():
+    x = np.random.default_rng(5).normal(4.0, 1.5, size=40)
+    (g,) = rank_distributions(x, families=["Gaussian"], ci_method="profile")
+    lo, hi = g.conf_int[0]
+    # profiling out the variance: 2 (l_max - l_p(mu)) = n log(1 + (mu - xbar)^2 / s^2)
+    s2, n = x.var(), x.size
+    half = np.sqrt(s2 * np.expm1(stats.chi2.ppf(0.95, 1) / n))
+    assert_allclose([lo, hi], [x.mean() - half, x.mean() + half], rtol=1e-8)
+
+
+class _NoProfile(sklearn_mle.PoissonMLE):
+    def conf_int(self, alpha=0.05, method="wald"):
+        if method == "profile":
+            raise ValueError("profile intervals are not implemented here")
+        return super().conf_int(alpha=alpha, method=method)
+
+
+def test_profile_failure_keeps_the_fit_with_wald_intervals(monkeypatch, counts):
+    monkeypatch.setattr(sklearn_mle, "PoissonMLE", _NoProfile)
+    (row,) = rank_distributions(counts, families=["Poisson"], ci_method="profile")
+    assert row.status == "ok" and row.rank == 1
+    assert "profile intervals unavailable" in row.message and "Wald" in row.message
+    se = np.sqrt(counts.mean() / counts.size)
+    assert_allclose(row.conf_int[0], counts.mean() + np.array([-1, 1]) * 1.959963984540054 * se)

@@ -44,6 +44,9 @@ class Family:
         Whether the family is a candidate when no families are named.
     note : str
         A remark shown with every fit of the family.
+    params : dict
+        Constructor arguments of the estimator (e.g. a one-column Gaussian is fitted
+        with ``covariance_type="diag"``, which supports profile intervals).
     """
 
     name: str
@@ -53,6 +56,7 @@ class Family:
     applies: Callable[[np.ndarray], bool]
     default: bool = True
     note: str = ""
+    params: dict = field(default_factory=dict)
 
 
 def _is_int(x):
@@ -84,7 +88,8 @@ def _binary(x):
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("Gaussian", "GaussianMLE", "continuous", "real values", _real),
+    Family("Gaussian", "GaussianMLE", "continuous", "real values", _real,
+           params={"covariance_type": "diag"}),
     Family("StudentT", "StudentTMLE", "continuous", "real values", _real),
     Family("Exponential", "ExponentialMLE", "continuous", "values > 0", _positive),
     Family("Gamma", "GammaMLE", "continuous", "values > 0", _positive),
@@ -249,15 +254,20 @@ def _fit_family(fam, x, alpha, ci_method):
         return DistributionFit(fam.name, fam.kind, "not applicable", f"needs {fam.domain}")
     X = x.reshape(-1, 1)
     row = DistributionFit(fam.name, fam.kind, "ok")
+    ci_note = ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est = cls().fit(X)
+            est = cls(**fam.params).fit(X)
             summary = est.summary(alpha=alpha)
             row.params = np.asarray(summary.estimate, dtype=float)
             row.conf_int = np.asarray(summary.ci, dtype=float).reshape(-1, 2)
             if ci_method != "wald":
-                row.conf_int = np.asarray(est.conf_int(alpha=alpha, method=ci_method))
+                try:
+                    row.conf_int = np.asarray(est.conf_int(alpha=alpha, method=ci_method))
+                except Exception as exc:  # keep the fit, show Wald intervals instead
+                    ci_note = (f"{ci_method} intervals unavailable ({_first_line(exc)}): "
+                               "Wald intervals shown")
             row.estimator = est
             row.param_names = list(est.param_names_)
             row.loglik = float(est.loglik_)
@@ -279,8 +289,8 @@ def _fit_family(fam, x, alpha, ci_method):
     elif msgs:
         row.status = "warning"
         row.message = _first_line(msgs[0].message)
-    if fam.note:
-        row.message = f"{fam.note}; {row.message}" if row.message else fam.note
+    notes = [m for m in (fam.note, ci_note, row.message) if m]
+    row.message = "; ".join(notes)
     return row
 
 
