@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import LikelihoodMixin
 from ..inference._utils import InferenceWarning, cov_from_information
-from ..priors import Prior
+from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
 from ._diagnostics import aliased_columns, aliased_message
 from ._newton import GLMProblem, default_threads, lbfgs_solve, newton_solve
 
@@ -89,20 +89,16 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
         return out
 
     def _check_prior(self):
-        jeff = [p for p in (self.prior, self.intercept_prior)
-                if p is not None and type(p).__name__ == "Jeffreys"]
-        if self.intercept_prior is not None and jeff and self.intercept_prior is jeff[0]:
-            raise ValueError("Jeffreys() is a joint prior: pass it as prior=, not intercept_prior=")
+        allowed = (Normal, Laplace, StudentT, Jeffreys)
         for name in ("prior", "intercept_prior"):
             p = getattr(self, name)
-            if p is not None and type(p).__name__ != "Jeffreys":
-                try:
-                    p.logpdf(np.zeros(1))
-                except NotImplementedError as exc:
-                    raise ValueError(
-                        f"{name}={p!r} is not an elementwise prior on coefficients; use "
-                        "Normal, Laplace, StudentT, Cauchy or Jeffreys"
-                    ) from exc
+            if p is not None and not isinstance(p, allowed):
+                raise ValueError(
+                    f"{name}={p!r} is not a prior on regression coefficients; use Normal, "
+                    "Laplace, StudentT, Cauchy or Jeffreys"
+                )
+        if isinstance(self.intercept_prior, Jeffreys):
+            raise ValueError("Jeffreys() is a joint prior: pass it as prior=, not intercept_prior=")
 
     # ---------------------------------------------------------------- fit
     def _fit_glm(self, X, Y, w, offset, family):
@@ -210,6 +206,10 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
         problem = GLMProblem(X, Y, w, offset, family, self.fit_intercept, self.prior,
                              self.intercept_prior, n_threads=default_threads(self.n_jobs))
         theta0 = self._theta.copy().ravel()
+        # start from the quadratic-approximation path: E[theta | theta_j = value]
+        cov = self.cov_params_
+        if np.all(np.isfinite(cov[:, index])) and cov[index, index] > 0:
+            theta0 = theta0 + cov[:, index] / cov[index, index] * (value - theta0[index])
         theta0[index] = value
         free = np.ones(theta0.size, dtype=bool)
         free[index] = False

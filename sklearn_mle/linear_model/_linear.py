@@ -129,7 +129,8 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         W = float(np.sum(w))
         coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__)
         sigma2 = rss / W
-        if not sigma2 > 0:
+        yw2 = float(np.sum(w * y**2))
+        if not rss > 1e3 * np.finfo(float).eps ** 2 * max(yw2, np.finfo(float).tiny):
             raise ValueError(
                 f"{type(self).__name__}: the fit is exact (residual sum of squares 0), so the "
                 "error variance MLE is 0 and the log-likelihood is unbounded; the Gaussian "

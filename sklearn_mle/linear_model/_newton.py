@@ -232,8 +232,8 @@ class GLMProblem:
                 g[mask] = prior.grad(vals)
                 hv = prior.neg_hess(vals)
                 nh[mask] = hv if exact_hess else np.maximum(hv, 0.0)
-            else:  # Laplace: the smooth part is the constant; |b| handled by the prox step
-                lp += float(np.sum(prior.logpdf(vals)))
+            else:  # Laplace: the smooth part is the constant; |b| / scale is in l1_weights
+                lp += float(np.sum(prior.logpdf(vals) + np.abs(vals) * prior.l1_strength))
         return lp, g, nh
 
     def l1_weights(self):

@@ -1,0 +1,116 @@
+"""When the MLE does not exist: separation, aliased columns, bad y, non-convergence."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_mle import (
+    MLELogisticRegression,
+    MLEPoissonRegression,
+    SeparationWarning,
+)
+from sklearn_mle.linear_model._diagnostics import aliased_columns, find_separation
+
+
+def _quasi_separated():
+    rng = np.random.default_rng(0)
+    n = 60
+    df = pd.DataFrame({"age": rng.normal(size=n), "smoker": (rng.random(n) < 0.3) * 1.0})
+    y = (rng.random(n) < 0.4).astype(int)
+    y[df["smoker"].values == 1] = 1  # every smoker has the outcome
+    return df, y
+
+
+def test_complete_separation_warns_with_feature_and_remedy():
+    X = pd.DataFrame({"dose": [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0], "noise": [1, 0, 1, 1, 0, 0.0]})
+    y = np.array([0, 0, 0, 1, 1, 1])
+    with pytest.warns(SeparationWarning) as rec:
+        MLELogisticRegression().fit(X, y)
+    msg = str(rec[0].message)
+    assert "completely separated" in msg and "'dose'" in msg
+    assert "prior=Cauchy()" in msg and "prior=Jeffreys()" in msg
+    with pytest.raises(ValueError, match=r"completely separated by 'dose'.*prior=Cauchy"):
+        MLELogisticRegression(on_separation="raise").fit(X, y)
+
+
+def test_quasi_complete_separation_names_the_feature():
+    X, y = _quasi_separated()
+    with pytest.raises(ValueError, match=r"quasi-completely separated by 'smoker' \(\d+ rows"):
+        MLELogisticRegression(on_separation="raise").fit(X, y)
+    info = find_separation(X.values, y, np.ones(len(y)), True, ["age", "smoker"])
+    assert info["features"] == ["smoker"] and not info["complete"]
+    assert info["n_rows"] == int(X["smoker"].sum())
+
+
+def test_no_false_alarm_on_overlapping_data():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 3))
+    y = (rng.random(300) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+    assert find_separation(X, y, np.ones(300), True, ["a", "b", "c"]) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MLELogisticRegression().fit(X, y)
+    # a huge but finite effect (fitted probabilities near 0/1) is not separation
+    X2 = np.linspace(-10, 10, 400)[:, None]
+    y2 = (rng.random(400) < 1 / (1 + np.exp(-3 * X2[:, 0]))).astype(int)
+    assert find_separation(X2, y2, np.ones(400), True, ["x"]) is None
+
+
+def test_multinomial_separation():
+    X = np.array([[-3.0], [-2.0], [-1.0], [0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+    y = np.array(["a", "a", "a", "b", "b", "b", "c", "c", "c"])
+    with pytest.raises(ValueError, match="completely separated by 'x0'"):
+        MLELogisticRegression(on_separation="raise").fit(X, y)
+    # overlapping classes: fine
+    y2 = np.array(["a", "b", "a", "b", "c", "b", "c", "a", "c"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MLELogisticRegression().fit(X, y2)
+
+
+def test_aliased_columns_named_for_glms():
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"height_cm": rng.normal(170, 10, 50), "weight": rng.normal(70, 5, 50)})
+    df["height_m"] = df["height_cm"] / 100
+    y = rng.poisson(2.0, 50)
+    with pytest.raises(ValueError, match=r"'height_m' is a linear combination of 'height_cm'"):
+        MLEPoissonRegression().fit(df, y)
+    yb = (rng.random(50) < 0.5).astype(int)
+    with pytest.raises(ValueError, match=r"rank deficient.*Drop the aliased column"):
+        MLELogisticRegression().fit(df, yb)
+    const = df[["weight"]].assign(one=1.0)
+    with pytest.raises(ValueError, match=r"'(one|intercept)' is a linear combination of"):
+        MLEPoissonRegression().fit(const, y)
+    # a proper prior identifies the coefficients: no error, finite standard errors
+    from sklearn_mle.priors import Normal
+
+    fit = MLEPoissonRegression(prior=Normal(10.0)).fit(df, y)
+    assert np.all(np.isfinite(fit.bse_))
+
+
+def test_aliased_columns_function():
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(30, 3))
+    A = np.column_stack([A, A[:, 0] + 2 * A[:, 1], np.zeros(30)])
+    out = dict(aliased_columns(A.T @ A, list("abcde")))
+    assert out["e"] == []
+    aliased = [k for k in out if k != "e"]
+    assert len(aliased) == 1 and set(out[aliased[0]]) | {aliased[0]} == {"a", "b", "d"}
+    assert aliased_columns(A[:, :3].T @ A[:, :3], list("abc")) == []
+
+
+def test_convergence_warning_with_advice():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 3))
+    y = (rng.random(200) < 0.5).astype(int)
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 iterations.*max_iter"):
+        clf = MLELogisticRegression(max_iter=1, tol=1e-14).fit(X, y)
+    assert not clf.converged_ and clf.n_iter_ == 1
+
+
+def test_one_sample_message():
+    with pytest.raises(ValueError, match="got 1 sample"):
+        MLEPoissonRegression().fit([[1.0]], [2])
