@@ -131,6 +131,36 @@ def test_score_samples_matches_scipy(spec):
     assert_allclose(est.score_samples(Xt), spec["ref_logpdf"](est, Xt).sum(1), rtol=1e-12)
 
 
+OUTSIDE = {
+    "binomial": [-1.0, 1.5, N_TRIALS + 1.0],
+    "exponential": [-1e-9, -3.0],
+    "geometric": [0.0, 2.5, -1.0],
+    "lognormal": [0.0, -2.0],
+}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_score_samples_outside_support_is_minus_inf_like_scipy(family):
+    spec = SPECS[family]
+    est = spec["make"]().fit(_fit_data(spec, d=1))
+    Xt = np.array(OUTSIDE[family])[:, None]
+    ref = spec["ref_logpdf"](est, Xt)[:, 0]
+    assert np.all(ref == -np.inf)
+    assert_allclose(est.score_samples(Xt), ref)
+    assert np.all(est.predict(Xt) == -1)
+
+
+def test_binomial_zero_weight_rows_beyond_inferred_n_trials():
+    X = np.array([[2.0], [4.0], [9.0], [1.0]])
+    w = np.array([1.0, 2.0, 0.0, 1.0])
+    est = BinomialMLE().fit(X, sample_weight=w)
+    ref = BinomialMLE().fit(np.repeat(X, w.astype(int), axis=0))
+    assert_allclose(est.n_trials_, [4])
+    assert_allclose([est.p_[0], est.loglik_], [ref.p_[0], ref.loglik_], rtol=1e-12)
+    assert_allclose(est.loglik_, stats.binom.logpmf([2, 4, 4, 1], 4, 11 / 16).sum(), rtol=1e-12)
+    assert est.score_samples([[9.0]])[0] == -np.inf
+
+
 def test_loglik_equals_scipy_sum_and_score(spec):
     X = _fit_data(spec)
     est = spec["make"]().fit(X)
@@ -580,6 +610,43 @@ def test_categorical_weights_sample_and_single_category():
     one = CategoricalMLE().fit(np.full((4, 1), 7.0))
     assert one.n_params_ == 0 and one.probabilities_[0].tolist() == [1.0]
     assert_allclose(one.score_samples([[7.0], [8.0]]), [0.0, -np.inf])
+
+
+def test_categorical_text_labels():
+    import pickle
+
+    import pandas as pd
+
+    colors = ["red", "blue", "red", "green", "red", "blue", "red", "green"]
+    df = pd.DataFrame({"color": colors, "n": [1, 2, 1, 1, 3, 2, 2, 1]})
+    est = CategoricalMLE().fit(df)
+    vc = pd.Series(colors).value_counts(normalize=True).sort_index()
+    assert est.categories_[0].tolist() == vc.index.tolist() == ["blue", "green", "red"]
+    assert_allclose(est.probabilities_[0], vc.to_numpy(), rtol=1e-15)
+    assert_allclose(est.probabilities_[1], [4 / 8, 3 / 8, 1 / 8], rtol=1e-15)
+    assert est.param_names_ == ["p[color=blue]", "p[color=green]", "p[n=1]", "p[n=2]"]
+    new = pd.DataFrame({"color": ["red", "pink", "blue"], "n": [1, 1, 2]})
+    assert_allclose(est.score_samples(new), [np.log(0.5 * 0.5), -np.inf,
+                                             np.log(0.25 * 3 / 8)], rtol=1e-12)
+    assert_allclose(est.score(df) * len(df), est.loglik_, rtol=1e-12)
+    # a later batch adds the new label; partial_fit == fit on the concatenation
+    part = CategoricalMLE().partial_fit(df).partial_fit(new)
+    full = CategoricalMLE().fit(pd.concat([df, new]))
+    assert part.categories_[0].tolist() == ["blue", "green", "pink", "red"]
+    for j in range(2):
+        assert_allclose(part.probabilities_[j], full.probabilities_[j], rtol=1e-12)
+    draws = part.sample(5, random_state=0)
+    assert set(draws[:, 0]) <= set(part.categories_[0]) and draws.dtype == object
+    again = pickle.loads(pickle.dumps(part))
+    assert_allclose(again.score_samples(df), part.score_samples(df))
+    with pytest.raises(ValueError, match="column 'c' mixes numbers and text"):
+        CategoricalMLE().fit(pd.DataFrame({"c": ["a", 1]}))
+    with pytest.raises(ValueError, match="column 'c' has a missing or infinite value"):
+        CategoricalMLE().fit(pd.DataFrame({"c": ["a", None]}))
+    with pytest.raises(ValueError, match="column 'c' has value nan at row 1"):
+        CategoricalMLE().fit(pd.DataFrame({"c": [1.0, np.nan]}))
+    with pytest.raises(ValueError, match="mixes numbers and text across batches"):
+        CategoricalMLE().fit([[1.0]]).partial_fit([["a"]])
 
 
 # --------------------------------------------- sklearn checks off the support

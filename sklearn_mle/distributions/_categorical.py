@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from scipy import special
+from sklearn.utils.validation import validate_data
 
 from ..priors import Dirichlet
 from ._base import DistributionMLE, PartialFitMixin
@@ -15,6 +18,7 @@ class CategoryStats(Stats):
 
     Fields: ``weight`` (d,), and one row per (column, value) pair seen with positive
     weight: ``col`` (m,), ``value`` (m,), ``count`` (m,), sorted by column then value.
+    ``value`` is float64, or an object array when some column holds text.
     Adding two batches merges their categories (the union) and sums the counts.
     """
 
@@ -29,30 +33,54 @@ class CategoryStats(Stats):
         )
 
     def column(self, j):
-        """(categories, counts) of column ``j``."""
+        """(categories, counts) of column ``j``: float64 categories, or text (object)."""
         lo, hi = np.searchsorted(self.col, [j, j + 1])
-        return self.value[lo:hi], self.count[lo:hi]
+        values = self.value[lo:hi]
+        if values.dtype == object and not any(isinstance(v, str) for v in values):
+            values = values.astype(np.float64)
+        return values, self.count[lo:hi]
 
 
 def _aggregate(col, value, count, weight):
-    order = np.lexsort((value, col))
-    col, value, count = col[order], value[order], count[order]
-    if col.size:
-        new = np.ones(col.size, dtype=bool)
-        new[1:] = (col[1:] != col[:-1]) | (value[1:] != value[:-1])
-        starts = np.flatnonzero(new)
-        col, value, count = col[starts], value[starts], np.add.reduceat(count, starts)
+    """Merge duplicate (column, value) rows, summing counts; sort by column, then value."""
+    cols, vals, cnts = [], [], []
+    for j in np.unique(col):
+        sel = col == j
+        v = value[sel]
+        if v.dtype == object and not any(isinstance(e, str) for e in v):
+            v = v.astype(np.float64)
+        try:
+            uniq, inv = np.unique(v, return_inverse=True)
+        except TypeError:
+            raise ValueError(
+                f"CategoricalMLE: column {j} mixes numbers and text across batches; the "
+                "values of one column must be all numbers or all strings"
+            ) from None
+        cols.append(np.full(uniq.size, j, dtype=np.intp))
+        vals.append(uniq)
+        cnts.append(np.bincount(inv.ravel(), weights=count[sel], minlength=uniq.size))
+    text = any(v.dtype == object for v in vals)
     return {
         "weight": np.asarray(weight, dtype=np.float64),
-        "col": col.astype(np.intp),
-        "value": value.astype(np.float64),
-        "count": count.astype(np.float64),
+        "col": np.concatenate(cols) if cols else np.zeros(0, dtype=np.intp),
+        "value": (
+            np.concatenate([v.astype(object) if text else v for v in vals])
+            if vals
+            else np.zeros(0)
+        ),
+        "count": np.concatenate(cnts) if cnts else np.zeros(0),
     }
 
 
 def _fmt_category(v):
+    if isinstance(v, str):
+        return v
     v = float(v)
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def _is_number(v):
+    return isinstance(v, (Real, np.number)) and not isinstance(v, np.complexfloating)
 
 
 class CategoricalMLE(PartialFitMixin, DistributionMLE):
@@ -93,8 +121,8 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
 
     Notes
     -----
-    Values must be numeric (codes, counts, die faces); encode text labels first,
-    e.g. with :class:`sklearn.preprocessing.OrdinalEncoder`.
+    The values of a column are numbers or strings (all of one kind): text labels
+    need no encoding, and ``categories_`` then holds them as an object array.
     ``score_samples`` gives ``-inf`` to a value that is not a category of its column.
     ``partial_fit`` adds the categories of each new batch: a value first seen in a
     later batch becomes a new category (and the categories stay sorted).
@@ -119,8 +147,55 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
     _supported_priors = (Dirichlet,)
 
     # ------------------------------------------------------------------ hooks
+    def _validate_X(self, X, reset):
+        """Numbers (as float) or text: each column all numbers or all strings."""
+        X = validate_data(
+            self, X, reset=reset, dtype=None, ensure_min_samples=1, ensure_all_finite=False
+        )
+        if X.dtype.kind in "biu":
+            return X.astype(np.float64)
+        if X.dtype.kind == "f":
+            self._domain_error(X, ~np.isfinite(X), "categories must be finite (no NaN or inf)")
+            return X
+        if X.dtype.kind not in "OUS":
+            raise ValueError(f"CategoricalMLE: unsupported data type {X.dtype}")
+        X = X.astype(object)
+        numeric = []
+        for j in range(X.shape[1]):
+            col = X[:, j]
+            is_num = np.fromiter((_is_number(v) for v in col), bool, col.size)
+            is_str = np.fromiter((isinstance(v, str) for v in col), bool, col.size)
+            missing = np.fromiter((v is None for v in col), bool, col.size)
+            missing[is_num] = ~np.isfinite(col[is_num].astype(np.float64))
+            bad = np.flatnonzero(~(is_num | is_str) | missing)
+            if bad.size:
+                i = bad[0]
+                if missing[i]:
+                    raise ValueError(
+                        f"CategoricalMLE: {self._column_name(j)} has a missing or infinite value "
+                        f"({col[i]!r}, NaN/None/inf) at row {i}; categories must be finite "
+                        "numbers or strings"
+                    )
+                raise TypeError(
+                    f"CategoricalMLE: {self._column_name(j)} has a {type(col[i]).__name__} at "
+                    f"row {i}; argument must be a string or a real number"
+                )
+            if is_num.all():
+                numeric.append(j)
+            elif is_str.any() and is_num.any():
+                i = np.flatnonzero(is_num)[0]
+                raise ValueError(
+                    f"CategoricalMLE: {self._column_name(j)} mixes numbers and text (a number "
+                    f"at row {i}); the values of one column must be all numbers or all strings"
+                )
+        if len(numeric) == X.shape[1]:
+            return X.astype(np.float64)
+        for j in numeric:
+            X[:, j] = X[:, j].astype(np.float64)
+        return X
+
     def _check_domain(self, X):
-        pass  # any finite value is a category (validate_data rejects NaN and inf)
+        pass  # any number or string is a category; _validate_X rejects NaN, inf and None
 
     def _suff_stats(self, X, w):
         d = X.shape[1]
@@ -128,13 +203,22 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         Xk, wk = (X, w) if keep.all() else (X[keep], w[keep])
         cols, values, counts = [], [], []
         for j in range(d):
-            vals, inv = np.unique(Xk[:, j].astype(np.float64, copy=False), return_inverse=True)
+            col = Xk[:, j]
+            if col.dtype != object or (col.size and not isinstance(col[0], str)):
+                col = col.astype(np.float64)
+            vals, inv = np.unique(col, return_inverse=True)
             cols.append(np.full(vals.size, j))
             values.append(vals)
             counts.append(np.bincount(inv.ravel(), weights=wk, minlength=vals.size))
+        text = any(v.dtype == object for v in values)
+        if text:
+            values = [v.astype(object) for v in values]
         cat = np.concatenate if d else (lambda a: np.zeros(0))
         return CategoryStats(
-            **_aggregate(cat(cols), cat(values), cat(counts), np.full(d, w.sum()))
+            weight=np.full(d, w.sum()),
+            col=cat(cols).astype(np.intp),
+            value=cat(values),
+            count=cat(counts).astype(np.float64),
         )
 
     def _fit_from_stats(self, stats):
@@ -317,16 +401,24 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         out = np.empty(X.shape, dtype=np.float64)
         for j, (cats, p) in enumerate(zip(self.categories_, params["probabilities"])):
             x = X[:, j]
-            idx = np.clip(np.searchsorted(cats, x), 0, cats.size - 1)
             with np.errstate(divide="ignore"):
-                logp = np.log(p)
-            out[:, j] = np.where(cats[idx] == x, logp[idx], -np.inf)
+                logp = np.append(np.log(p), -np.inf)  # index -1: not a category
+            if cats.dtype == object:  # text categories: exact lookup
+                lookup = {c: k for k, c in enumerate(cats)}
+                idx = np.fromiter((lookup.get(v, -1) for v in x), np.intp, x.size)
+            else:
+                if x.dtype == object:  # text in a numeric column: never a category
+                    x = np.array([v if isinstance(v, float) else np.nan for v in x], float)
+                idx = np.clip(np.searchsorted(cats, x), 0, cats.size - 1)
+                idx = np.where(cats[idx] == x, idx, -1)
+            out[:, j] = logp[idx]
         return out
 
     def _sample(self, params, n, rng):
-        out = np.empty((n, len(self.categories_)))
+        text = any(c.dtype == object for c in self.categories_)
+        out = np.empty((n, len(self.categories_)), dtype=object if text else np.float64)
         for j, (cats, p) in enumerate(zip(self.categories_, params["probabilities"])):
-            out[:, j] = rng.choice(cats, size=n, p=p / p.sum())
+            out[:, j] = cats[rng.choice(cats.size, size=n, p=p / p.sum())]
         return out
 
     def __sklearn_tags__(self):
