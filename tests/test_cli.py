@@ -187,3 +187,16 @@ def test_subprocess_bad_file_has_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == f"sklearn-mle: error: file not found: {tmp_path}/nope.csv"
+
+
+def test_constant_column_and_mixed_kinds_are_explained(tmp_path, capsys):
+    path = tmp_path / "c.csv"
+    path.write_text("c,k\n2.5,1\n2.5,4\n2.5,2\n2.5,0\n")
+    code, out, err = _run(capsys, "fit", str(path))
+    assert code == 0 and err == ""
+    block = out.split("Column 'c'")[1].split("Column ")[0]
+    assert "no MLE exists" in block and "no family could be fitted to this column" in block
+    code, out, _ = _run(capsys, "fit", str(path), "-c", "k", "-f", "Poisson", "Gaussian")
+    assert code == 0
+    assert "Poisson (discrete)" in out and "Gaussian (continuous)" in out
+    assert "not comparable" in out

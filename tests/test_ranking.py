@@ -232,3 +232,33 @@ def test_profile_failure_keeps_the_fit_with_wald_intervals(monkeypatch, counts):
     assert "profile intervals unavailable" in row.message and "Wald" in row.message
     se = np.sqrt(counts.mean() / counts.size)
     assert_allclose(row.conf_int[0], counts.mean() + np.array([-1, 1]) * 1.959963984540054 * se)
+
+
+def test_constant_continuous_column_has_no_mle_but_counts_do():
+    rows = rank_distributions(np.full(10, 5.5))
+    assert rows and all(r.status == "failed" for r in rows)
+    assert all("no MLE exists" in r.message for r in rows)
+    rows = rank_distributions(np.full(10, 3.0))
+    pois = next(r for r in rows if r.family == "Poisson")
+    assert pois.ranked
+    assert_allclose(pois.loglik, 10 * stats.poisson.logpmf(3, 3.0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e8])
+def test_weights_are_scale_invariant_for_scale_families(scale):
+    # Gaussian, Gamma, Weibull, LogNormal, Exponential, StudentT are scale families: the
+    # log-likelihood of c*x is that of x minus n log c, so weights must not change.
+    x = np.random.default_rng(0).gamma(2.0, 3.0, size=300)
+    names = ["Gaussian", "Exponential", "Gamma", "LogNormal", "Weibull", "StudentT"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = {r.family: r for r in rank_distributions(x, families=names)}
+        scaled = {r.family: r for r in rank_distributions(x * scale, families=names)}
+    assert set(base) == set(scaled)
+    for name, r in base.items():
+        if not r.ranked:
+            continue
+        s = scaled[name]
+        assert s.ranked, (name, s.status, s.message)
+        assert_allclose(s.loglik, r.loglik - x.size * np.log(scale), rtol=1e-7)
+        assert_allclose(s.weight, r.weight, atol=1e-6)

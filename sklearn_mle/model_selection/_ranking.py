@@ -252,6 +252,12 @@ def _fit_family(fam, x, alpha, ci_method):
                                f"{fam.class_name} is not available in this version")
     if not fam.applies(x):
         return DistributionFit(fam.name, fam.kind, "not applicable", f"needs {fam.domain}")
+    if fam.kind == "continuous" and np.all(x == x[0]):
+        return DistributionFit(
+            fam.name, fam.kind, "failed",
+            f"all values equal {x[0]:.6g}: the likelihood of a continuous family grows "
+            "without bound as its scale shrinks, so no MLE exists",
+        )
     X = x.reshape(-1, 1)
     row = DistributionFit(fam.name, fam.kind, "ok")
     ci_note = ""
