@@ -24,6 +24,7 @@ import numpy as np
 
 from .datasets import default_data_path, read_csv_columns
 from .model_selection import FAMILIES, column_domain, rank_distributions
+from .model_selection._ranking import _lookup
 
 __all__ = ["main"]
 
@@ -137,7 +138,7 @@ def _fit(args):
     requested = _split([v for group in args.column for v in group]) if args.column else None
     families = _split([v for group in args.families for v in group]) if args.families else None
     if families is not None:
-        rank_distributions([0.0, 1.0], families=families)  # validates the names early
+        _lookup(families)  # unknown names fail before any column is fitted
     if requested is not None:
         for name in requested:
             if name not in columns:
