@@ -639,6 +639,12 @@ def test_categorical_text_labels():
     assert set(draws[:, 0]) <= set(part.categories_[0]) and draws.dtype == object
     again = pickle.loads(pickle.dumps(part))
     assert_allclose(again.score_samples(df), part.score_samples(df))
+    # fixing by label: P(red) = 0.25, blue and green share the rest 2 : 2
+    fixed = CategoricalMLE(fixed_params={"probabilities": [{"red": 0.25}, None]}).fit(df)
+    assert_allclose(fixed.probabilities_[0], [0.375, 0.375, 0.25], rtol=1e-15)
+    assert fixed.n_params_ == est.n_params_ - 1
+    with pytest.raises(ValueError, match="'pink' is not a category of column 'color'"):
+        CategoricalMLE(fixed_params={"probabilities": [{"pink": 0.2}, None]}).fit(df)
     with pytest.raises(ValueError, match="column 'c' mixes numbers and text"):
         CategoricalMLE().fit(pd.DataFrame({"c": ["a", 1]}))
     with pytest.raises(ValueError, match="column 'c' has a missing or infinite value"):

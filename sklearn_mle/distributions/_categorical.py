@@ -104,9 +104,9 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
     fixed_params : dict or None, default=None
         ``{"probabilities": p}`` holds probabilities fixed: ``p`` is an array with
         one entry per category of the column (in the order of ``categories_``), NaN
-        for the ones left free, or a list of such arrays (None for a free column),
-        one per column. Free probabilities share the remaining mass in proportion
-        to their counts (the constrained MLE).
+        for the ones left free, or a dict ``{category: probability}``; for several
+        columns, a list of those (None for a free column). Free probabilities share
+        the remaining mass in proportion to their counts (the constrained MLE).
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
 
@@ -253,6 +253,8 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         if "probabilities" not in fp:
             return out
         value = fp["probabilities"]
+        if isinstance(value, dict):
+            value = [value]
         per_col = list(value) if d > 1 or _is_nested(value) else [value]
         if len(per_col) != d:
             raise ValueError(
@@ -262,6 +264,8 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         for j, v in enumerate(per_col):
             if v is None:
                 continue
+            if isinstance(v, dict):
+                v = self._probabilities_by_label(j, cats[j], v)
             arr = np.asarray(v, dtype=float).ravel()
             if arr.size != cats[j].size:
                 raise ValueError(
@@ -288,6 +292,18 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
                 )
             out[j] = arr
         return out
+
+    def _probabilities_by_label(self, j, cats, mapping):
+        arr = np.full(cats.size, np.nan)
+        labels = cats.tolist()
+        for label, prob in mapping.items():
+            if label not in labels:
+                raise ValueError(
+                    f"fixed_params: {label!r} is not a category of {self._column_name(j)}; "
+                    f"its categories are {labels}"
+                )
+            arr[labels.index(label)] = prob
+        return arr
 
     def _alpha(self, j, k):
         alpha = np.asarray(self.prior.alpha, dtype=float)
@@ -428,4 +444,6 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
 
 
 def _is_nested(value):
-    return len(value) > 0 and all(v is None or np.ndim(v) == 1 for v in value)
+    return len(value) > 0 and all(
+        v is None or isinstance(v, dict) or np.ndim(v) == 1 for v in value
+    )
