@@ -590,6 +590,22 @@ def test_categorical_dirichlet_map_and_fixed():
         CategoricalMLE(fixed_params={"probabilities": [[0.5, 0.5], None]}).fit(X)
     with pytest.raises(ValueError, match="must sum to 1"):
         CategoricalMLE(fixed_params={"probabilities": [0.5] * 6}).fit(ROLLS)
+    # a zero posterior-mode count (alpha < 1): boundary warning, still a finite fit
+    with pytest.warns(BoundaryWarning, match="alpha >= 1"):
+        edge = CategoricalMLE(prior=Dirichlet(0.5)).fit(
+            [[0.0], [0.0], [1.0], [2.0]], sample_weight=[1, 1, 0.5, 1]
+        )
+    assert_allclose(edge.probabilities_[0], [0.75, 0.0, 0.25], rtol=1e-15)
+    with pytest.raises(ValueError, match="no posterior mode"):
+        CategoricalMLE(prior=Dirichlet(0.5)).fit([[0.0], [1.0]], sample_weight=[1, 0.2])
+    # many categories: closed-form covariance (no factorisation), and a clear limit
+    many = np.random.default_rng(0).integers(0, 1500, (30_000, 1)).astype(float)
+    big = CategoricalMLE().fit(many)
+    q = big.probabilities_[0][:-1]
+    assert_allclose(big.cov_params_, (np.diag(q) - np.outer(q, q)) / 30_000, rtol=1e-10,
+                    atol=1e-22)
+    with pytest.raises(ValueError, match="bin continuous data first"):
+        CategoricalMLE().fit(np.arange(25_000.0)[:, None])
     with pytest.raises(ValueError, match="3 concentrations"):
         CategoricalMLE(prior=Dirichlet([2.0, 2.0, 2.0])).fit(X)
     with pytest.raises(ValueError, match="supported priors: Dirichlet"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -9,8 +10,10 @@ from scipy import special
 from sklearn.utils.validation import validate_data
 
 from ..priors import Dirichlet
-from ._base import DistributionMLE, PartialFitMixin
+from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
 from ._stats import Stats
+
+_MAX_FREE_PARAMS = 20_000  # dense covariance of the free probabilities: 3.2 GB at the limit
 
 
 class CategoryStats(Stats):
@@ -235,9 +238,12 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         self.params_ = {"probabilities": [p.copy() for p in params["probabilities"]]}
         self.nobs_ = float(np.max(stats.weight))
         self.loglik_ = float(self._objective(stats, params))
-        names, est, info = self._flat_inference(stats, params, fixed)
+        names, est, mat = self._flat_inference(stats, params, fixed)
         self.n_params_ = len(names)
-        self._set_inference(names, est, information=info)
+        if self._cov_is_information:
+            self._set_inference(names, est, information=mat)
+        else:
+            self._set_inference(names, est, cov=mat)
 
     def _categorical_fixed(self, cats):
         """``fixed_params`` as a list of (K_j,) arrays, NaN = free."""
@@ -340,6 +346,15 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
                 cf = c[free]
                 tot = float(cf.sum())
                 p[free] = rem * cf / tot if tot > 0 else rem / cf.size
+                if self.prior is not None and np.any(cf == 0):
+                    warnings.warn(
+                        f"CategoricalMLE: under {self.prior!r} the posterior mode gives "
+                        f"probability 0 to a category of {self._column_name(j)} (its count "
+                        "plus alpha - 1 is 0), on the boundary: the Laplace standard errors "
+                        "are not reliable there. Use alpha >= 1.",
+                        BoundaryWarning,
+                        stacklevel=4,
+                    )
             probs.append(p)
         return {"probabilities": probs}
 
@@ -364,9 +379,12 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         """Free probabilities: every free category but the last free one, per column.
 
         With the last free probability ``p_L = r - sum(free others)``, the negative
-        Hessian of ``sum_k c_k log p_k`` is ``diag(c_i / p_i^2) + (c_L / p_L^2) 1 1^T``
-        (``c`` the posterior-mode counts under a prior); its inverse at the MLE is
-        the multinomial ``(diag(p) - p p^T) / n``.
+        Hessian of ``sum_k c_k log p_k`` is ``D + t 1 1^T`` with ``D = diag(c_i / p_i^2)``
+        and ``t = c_L / p_L^2`` (``c`` the posterior-mode counts under a prior). Its
+        inverse, by Sherman-Morrison, is ``D^-1 - t u u^T / (1 + t sum(u))`` with
+        ``u = diag(D^-1)``: exact, without a factorisation, and at the MLE the
+        multinomial ``(diag(p) - p p^T) / n``. Returns the covariance (not the
+        information) as the third item; columns are independent (block diagonal).
         """
         names, est, index, blocks = [], [], [], []
         for j, (p, f) in enumerate(zip(params["probabilities"], fixed)):
@@ -376,22 +394,40 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
             c = self._pseudo_counts(stats, j)
             head, last = free[:-1], free[-1]
             with np.errstate(divide="ignore", invalid="ignore"):
-                diag = np.where(p[head] > 0, c[head] / p[head] ** 2, 0.0)
-                tail = c[last] / p[last] ** 2 if p[last] > 0 else 0.0
-            blocks.append(np.diag(diag) + tail)
+                d_info = c[head] / p[head] ** 2
+                t = c[last] / p[last] ** 2
+            blocks.append((d_info, t))
             for k in head:
                 names.append(self._category_name(j, self.categories_[j][k]))
                 est.append(p[k])
                 index.append((j, int(k)))
         self._flat_index = index
         m = len(names)
-        info = np.zeros((m, m))
+        if m > _MAX_FREE_PARAMS:
+            raise ValueError(
+                f"CategoricalMLE: {m} free probabilities, too many for a covariance matrix "
+                f"(limit {_MAX_FREE_PARAMS}). Every distinct value is a category: bin "
+                "continuous data first (e.g. sklearn.preprocessing.KBinsDiscretizer)."
+            )
+        regular = all(
+            np.all(np.isfinite(di)) and np.all(di > 0) and np.isfinite(t) and t > 0
+            for di, t in blocks
+        )
+        out = np.zeros((m, m))
         start = 0
-        for b in blocks:
-            s = b.shape[0]
-            info[start : start + s, start : start + s] = b
+        for d_info, t in blocks:
+            s = d_info.size
+            sl = slice(start, start + s)
+            if regular:
+                u = 1.0 / d_info
+                out[sl, sl] = np.diag(u) - np.outer(u, u) * (t / (1.0 + t * u.sum()))
+            else:  # a zero count (prior with alpha < 1): information, inverted upstream
+                out[sl, sl] = np.diag(np.where(np.isfinite(d_info), d_info, 0.0)) + (
+                    t if np.isfinite(t) else 0.0
+                )
             start += s
-        return names, np.asarray(est, dtype=float), info
+        self._cov_is_information = not regular
+        return names, np.asarray(est, dtype=float), out
 
     def _category_name(self, j, cat):
         feat = getattr(self, "feature_names_in_", None)
