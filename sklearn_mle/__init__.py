@@ -7,14 +7,19 @@ statsmodels-grade inference: ``loglik_``, ``n_params_``, ``bse_``, ``conf_int()`
 
 from .distributions import (
     BernoulliMLE,
+    BetaMLE,
     BinomialMLE,
     BoundaryWarning,
     CategoricalMLE,
     ExponentialMLE,
+    GammaMLE,
     GaussianMLE,
     GeometricMLE,
     LogNormalMLE,
+    NegativeBinomialMLE,
     PoissonMLE,
+    StudentTMLE,
+    WeibullMLE,
 )
 from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
 from .mixture import GaussianMixture
@@ -30,23 +35,28 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BernoulliMLE",
+    "BetaMLE",
     "BinomialMLE",
     "BoundaryWarning",
     "CategoricalMLE",
     "DistributionFit",
     "ExponentialMLE",
+    "GammaMLE",
     "GaussianMLE",
     "GaussianMixture",
     "GeometricMLE",
     "InferenceWarning",
     "LikelihoodRatioResult",
     "LogNormalMLE",
+    "NegativeBinomialMLE",
     "MLELinearRegression",
     "MLELogisticRegression",
     "MLEPoissonRegression",
     "PoissonMLE",
     "SeparationWarning",
+    "StudentTMLE",
     "Summary",
+    "WeibullMLE",
     "likelihood_ratio_test",
     "rank_distributions",
 ]

@@ -1,16 +1,22 @@
 """Distribution estimators: fit a probability distribution to each column of X."""
 
 from ._base import BoundaryWarning, DistributionMLE
+from ._beta import BetaMLE
 from ._binomial import BinomialMLE
 from ._categorical import CategoricalMLE
 from ._counts import BernoulliMLE, PoissonMLE
 from ._exponential import ExponentialMLE, GeometricMLE
+from ._gamma import GammaMLE
 from ._gaussian import GaussianMLE
 from ._lognormal import LogNormalMLE
+from ._negative_binomial import NegativeBinomialMLE
 from ._stats import CentredStats, DataStats, Stats
+from ._student_t import StudentTMLE
+from ._weibull import WeibullMLE
 
 __all__ = [
     "BernoulliMLE",
+    "BetaMLE",
     "BinomialMLE",
     "BoundaryWarning",
     "CategoricalMLE",
@@ -18,9 +24,13 @@ __all__ = [
     "DataStats",
     "DistributionMLE",
     "ExponentialMLE",
+    "GammaMLE",
     "GaussianMLE",
     "GeometricMLE",
     "LogNormalMLE",
+    "NegativeBinomialMLE",
     "PoissonMLE",
     "Stats",
+    "StudentTMLE",
+    "WeibullMLE",
 ]
