@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ..base import LikelihoodMixin
 from ..inference._utils import InferenceWarning, cov_from_information
@@ -122,6 +123,7 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
         def inspect(H):
             self._raise_if_aliased(problem, H, names, checked)
 
+        limiter = threadpool_limits(limits=1, user_api="blas")
         try:
             if solver == "newton":
                 res = newton_solve(problem, theta0, self.tol, self.max_iter,
@@ -131,13 +133,14 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
                     problem.loglik_grad(theta0)
                     inspect(problem.hessian())
                 res = lbfgs_solve(problem, theta0, self.tol, self.max_iter)
-            # one Hessian at the solution, for the covariance (Laplace approx. under a prior)
-            _, _, info = problem.objective(res.theta, exact_hess=True)
-            H = info(True)
+            # one Hessian at the solution, for the covariance (Laplace approx. under a prior),
+            # from the per-row weights stored when the solution was evaluated
+            H = res.info(True)
             if not checked["done"]:
                 inspect(H)
             self._post_fit(problem, res)
         finally:
+            limiter.restore_original_limits()
             problem.close()
         self.n_iter_ = int(res.n_iter)
         self.converged_ = bool(res.converged)
@@ -214,7 +217,8 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
         free = np.ones(theta0.size, dtype=bool)
         free[index] = False
         try:
-            res = newton_solve(problem, theta0, self.tol, self.max_iter, lambda H: None, free)
+            with threadpool_limits(limits=1, user_api="blas"):
+                res = newton_solve(problem, theta0, self.tol, self.max_iter, lambda H: None, free)
         finally:
             problem.close()
         return -float(res.f)

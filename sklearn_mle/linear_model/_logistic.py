@@ -16,6 +16,7 @@ from ._diagnostics import SeparationWarning, find_separation, separation_message
 from ._family import Binomial, Multinomial
 
 _DIVERGING_ETA = 15.0  # |eta| beyond which a fitted probability is suspiciously close to 0/1
+_ALWAYS_LP_SIZE = 200_000  # below n * n_params, always run the separation LP (cheap)
 
 
 class MLELogisticRegression(ClassifierMixin, GLMBase):
@@ -167,7 +168,9 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             return
         eta, w = problem._eta, problem.w
         live = w > 0
-        if live.any() and np.max(np.abs(eta[live])) <= _DIVERGING_ETA and res.converged:
+        small = problem.n * problem.k <= _ALWAYS_LP_SIZE
+        if (not small and live.any() and np.max(np.abs(eta[live])) <= _DIVERGING_ETA
+                and res.converged):
             return
         info = find_separation(problem.X, self._codes, w, self.fit_intercept,
                                self._feature_names(), n_classes=len(self.classes_))

@@ -7,7 +7,8 @@ multinomial), column 0 the intercept when ``fit_intercept``. The objective minim
 is the negative log-likelihood minus the log-prior.
 
 Every pass over the data walks row blocks of ``block_rows`` rows, spread over
-``n_threads`` threads (BLAS releases the GIL). No temporary of the size of ``X`` is
+``n_threads`` threads (BLAS releases the GIL; callers limit BLAS itself to one
+thread so the two levels do not oversubscribe the cores). No temporary of the size of ``X`` is
 made: the Hessian ``A^T diag(h) A`` (``A = [1, X]``) is accumulated block by block
 with a symmetric rank-k update (``dsyrk``) of ``sqrt(h) * A_block``, float32 blocks
 are upcast one at a time, and a sparse CSR ``X`` is sliced by rows.
@@ -28,7 +29,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import linalg, optimize
 from scipy.linalg.blas import dsyrk
-from threadpoolctl import threadpool_limits
 
 
 class GLMProblem:
@@ -96,8 +96,7 @@ class GLMProblem:
             return [fn(chunks[0])]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.n_threads)
-        with threadpool_limits(limits=1, user_api="blas"):
-            return list(self._pool.map(fn, chunks))
+        return list(self._pool.map(fn, chunks))
 
     def close(self):
         if self._pool is not None:
@@ -301,7 +300,8 @@ class GLMProblem:
 class SolveResult:
     """Outcome of a solver run."""
 
-    def __init__(self, theta, f, grad, n_iter, converged, message=""):
+    def __init__(self, theta, f, grad, n_iter, converged, message="", info=None):
+        self.info = info  # Hessian at theta from the stored per-row weights (one pass)
         self.theta = theta
         self.f = f
         self.grad = grad
@@ -413,14 +413,14 @@ def newton_solve(problem, theta0, tol, max_iter, on_singular, free=None, inspect
             t *= 0.5
         if not accepted:
             # no progress possible in floating point: converged if the gradient is small
-            problem.objective(theta)  # restore the stored state at theta
+            _, _, info = problem.objective(theta)  # restore the stored state at theta
             converged = crit(g, theta) <= 1e3 * tol * scale
             return SolveResult(theta.reshape(problem.m, problem.p), F, g, n_iter, converged,
-                               "line search failed")
+                               "line search failed", info)
         theta, f, g, info, F = cand, f_new, g_new, info_new, F_new
     else:
         converged = crit(g, theta) <= tol * scale
-    return SolveResult(theta.reshape(problem.m, problem.p), F, g, n_iter, converged)
+    return SolveResult(theta.reshape(problem.m, problem.p), F, g, n_iter, converged, "", info)
 
 
 def lbfgs_solve(problem, theta0, tol, max_iter):
@@ -435,7 +435,7 @@ def lbfgs_solve(problem, theta0, tol, max_iter):
         fun, theta0.ravel().astype(float), jac=True, method="L-BFGS-B",
         options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15, "maxcor": 30},
     )
-    f, g, _ = problem.objective(res.x)  # leave the stored state at the solution
+    f, g, info = problem.objective(res.x)  # leave the stored state at the solution
     converged = bool(np.max(np.abs(g), initial=0.0) <= 10 * tol * scale) or bool(res.success)
     return SolveResult(res.x.reshape(problem.m, problem.p), f, g, int(res.nit), converged,
-                       str(res.message))
+                       str(res.message), info)
