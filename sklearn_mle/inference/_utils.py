@@ -24,11 +24,17 @@ def cov_from_information(information, names=None):
     if k == 0:
         return np.zeros((0, 0))
     info = 0.5 * (info + info.T)
-    if np.all(np.isfinite(info)):
+    diag = np.diag(info)
+    if np.all(np.isfinite(info)) and np.all(diag > 0):
+        # Equilibrate first (unit diagonal), so parameters on very different scales
+        # (1e-8 next to 1e8) are judged by their correlation structure, not magnitude.
+        scale = 1.0 / np.sqrt(diag)
+        corr = info * np.outer(scale, scale)
         try:
-            c, low = linalg.cho_factor(info, lower=True, check_finite=False)
-            if np.all(np.diag(c) > 1e-12 * np.sqrt(max(np.max(np.abs(np.diag(info))), 1e-300))):
-                return linalg.cho_solve((c, low), np.eye(k), check_finite=False)
+            c, low = linalg.cho_factor(corr, lower=True, check_finite=False)
+            if np.all(np.diag(c) > 1e-7):  # condition number of corr below ~1e14
+                inv = linalg.cho_solve((c, low), np.eye(k), check_finite=False)
+                return inv * np.outer(scale, scale)
         except linalg.LinAlgError:
             pass
     # Not positive definite: invert on the identified subspace, inf elsewhere.
@@ -37,10 +43,12 @@ def cov_from_information(information, names=None):
     bad = ~finite
     if finite.any():
         sub = info[np.ix_(finite, finite)]
-        vals, vecs = linalg.eigh(sub)
+        sd = np.sqrt(np.abs(np.diag(sub)))
+        sc = np.where(sd > 0, 1.0 / np.where(sd > 0, sd, 1.0), 1.0)
+        vals, vecs = linalg.eigh(sub * np.outer(sc, sc))
         tol = max(vals.max(initial=0.0), 0.0) * k * 1e-12
         good = vals > tol
-        sub_cov = (vecs[:, good] / vals[good]) @ vecs[:, good].T
+        sub_cov = ((vecs[:, good] / vals[good]) @ vecs[:, good].T) * np.outer(sc, sc)
         # a parameter loading on a null direction is not identified
         null_load = (vecs[:, ~good] ** 2).sum(axis=1) if (~good).any() else np.zeros(len(sub))
         idx = np.flatnonzero(finite)
