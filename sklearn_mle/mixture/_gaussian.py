@@ -223,6 +223,8 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
     def _m_step(self, stats):
         weights, means, covs = self._params_from_stats(stats)
         dtype = self._dtype
+        if self.reg_covar == 0 and self.prior is None:
+            self._raise_if_singular(covs)
         self.weights_ = weights.astype(dtype)
         self.means_ = means.astype(dtype)
         self.covariances_ = covs.astype(dtype)
@@ -258,6 +260,20 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         else:
             covs = covs + self.reg_covar
         return weights, means, covs
+
+    def _raise_if_singular(self, covs):
+        """With ``reg_covar=0``, a covariance singular to rounding is a collapse: say so."""
+        ct = self.covariance_type
+        floor = 1e-13 * max(self._data_var, np.finfo(float).tiny)
+        if ct in ("full", "tied"):
+            stack = covs if ct == "full" else covs[None]
+            smallest = np.array([linalg.eigvalsh(c)[0] for c in stack])
+        else:
+            smallest = covs.min(axis=1) if ct == "diag" else covs
+        bad = np.flatnonzero(~(smallest > floor))
+        if bad.size:
+            raise ValueError(_collapse_message(None if ct == "tied" else int(bad[0]),
+                                               self._dtype))
 
     def _log_prior(self):
         lp = 0.0
