@@ -18,8 +18,9 @@ def weighted_column_sums(X, w):
 
 
 def check_counts(est, X, name):
-    bad = (X < 0) | (X != np.floor(X))
-    est._domain_error(X, bad, f"{name} counts must be non-negative integers")
+    rule = f"{name} counts must be non-negative integers"
+    est._domain_error(X, X < 0, f"Negative values in data: {rule}")
+    est._domain_error(X, X != np.floor(X), rule)
 
 
 def lgamma_sum(X, w):
@@ -76,7 +77,18 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
     _supported_priors = (Gamma,)
     _prior_param = "rate"
     _integer_domain = True
-    _sklearn_xfail_checks = domain_xfails("Poisson counts must be non-negative integers")
+    _sklearn_xfail_checks = {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "this check draws X from uniform floats, ignoring the integer input tag"
+        )
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        # integer-valued input: sklearn's checks then generate non-negative integers
+        tags.input_tags.categorical = True
+        return tags
 
     def _check_domain(self, X):
         check_counts(self, X, "Poisson")
