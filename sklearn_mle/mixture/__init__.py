@@ -2,5 +2,6 @@
 
 from ._base import BaseEM, ComponentCollapseWarning
 from ._gaussian import GaussianMixture
+from ._mixture_mle import MixtureMLE
 
-__all__ = ["BaseEM", "ComponentCollapseWarning", "GaussianMixture"]
+__all__ = ["BaseEM", "ComponentCollapseWarning", "GaussianMixture", "MixtureMLE"]

@@ -1,0 +1,307 @@
+"""MixtureMLE: EM over any distribution estimator of the package."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods
+
+from ..priors import Dirichlet
+from ._base import BaseEM, _logsumexp_rows
+from ._summary import MixtureSummaryMixin
+
+
+class MixtureMLE(MixtureSummaryMixin, BaseEM):
+    """Finite mixture of any distribution estimator, fitted by EM (or MAP-EM).
+
+    The E-step gives each row's responsibilities; the M-step fits each component by
+    weighted maximum likelihood with the responsibilities (times ``sample_weight``)
+    as sample weights, through the component's sufficient statistics
+    (``_suff_stats`` / ``_solve``), so every M-step is the family's own closed form or
+    Newton solve. Estimators without those hooks are refitted with
+    ``clone(component).fit(X, sample_weight=...)``. Columns are independent within a
+    component for the univariate families (e.g. ``BernoulliMLE``: a latent class
+    model), jointly Gaussian for ``GaussianMLE(covariance_type="full")``.
+
+    Parameters
+    ----------
+    component : estimator or None, default=None
+        The family, e.g. ``PoissonMLE()``, ``BernoulliMLE()``, ``GammaMLE()``; its own
+        ``prior`` (if any) is used in every component's M-step. None:
+        ``GaussianMLE(covariance_type="diag")``.
+    n_components : int, default=1
+        Number of components.
+    tol : float, default=1e-3
+        Stop when the objective (mean log-likelihood per unit weight, or
+        log-posterior under priors) gains less than ``tol``.
+    max_iter : int, default=100
+        EM iterations per restart.
+    n_init : int, default=1
+        Restarts, each on its own random stream; the best is kept.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+        Initial responsibilities, as in scikit-learn's GaussianMixture.
+    random_state : int, RandomState instance or None, default=None
+    warm_start : bool, default=False
+    verbose : int, default=0
+    verbose_interval : int, default=10
+    prior : Dirichlet or None, default=None
+        Dirichlet prior on the mixture weights (``alpha >= 1``).
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+    components_ : list of fitted estimators
+        One fitted clone of ``component`` per mixture component (its parameters,
+        ``loglik_`` of its weighted share of the data, ...).
+    converged_, n_iter_, lower_bound_, lower_bounds_, init_lower_bounds_
+        As in :class:`GaussianMixture`.
+    loglik_ : float
+        Total log-likelihood of the training data (plus the log priors under priors).
+    n_params_ : int
+        ``n_components - 1`` plus every component's free parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle import MixtureMLE, PoissonMLE
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.concatenate([rng.poisson(2, 300), rng.poisson(15, 200)])[:, None]
+    >>> mix = MixtureMLE(PoissonMLE(), n_components=2, random_state=0).fit(X)
+    >>> rates = sorted(float(c.rate_[0]) for c in mix.components_)
+    >>> [round(r) for r in rates], sorted(np.round(mix.weights_, 1).tolist())
+    ([2, 15], [0.4, 0.6])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseEM._parameter_constraints,
+        "component": [None, HasMethods(["fit"])],
+        "prior": [None, Dirichlet],
+    }
+
+    def __init__(
+        self,
+        component=None,
+        n_components=1,
+        *,
+        tol=1e-3,
+        max_iter=100,
+        n_init=1,
+        init_params="kmeans",
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        verbose_interval=10,
+        prior=None,
+    ):
+        self.component = component
+        self.n_components = n_components
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.prior = prior
+
+    # ------------------------------------------------------------ validation
+    def _check_parameters(self, X, w):
+        if self.component is None:
+            from ..distributions import GaussianMLE
+
+            base = GaussianMLE(covariance_type="diag")
+        else:
+            base = self.component
+        k = self.n_components
+        if self.prior is not None:
+            alpha = np.broadcast_to(np.asarray(self.prior.alpha, float), (k,))
+            if np.any(alpha < 1):
+                raise ValueError(
+                    "prior: Dirichlet alpha must be >= 1 for the posterior mode of the "
+                    f"weights to exist, got {self.prior.alpha!r}"
+                )
+        # the prototype is fitted once on all the data: it validates the domain (a clear
+        # ValueError naming the column) and sets any fit-time state (categories, ...)
+        proto = _fresh_copy(base)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            proto.fit(X, sample_weight=w)
+        self._proto = proto
+        self._X_fit = X  # the fallback M-step refits on the data (released after fit)
+        self._fast = all(hasattr(proto, a) for a in ("_suff_stats", "_solve", "_logpdf",
+                                                       "_fixed"))
+
+    # -------------------------------------------------------------- EM hooks
+    def _initialize(self, X, w, resp):
+        stats = self._stats(X, w, resp)
+        self._m_step(stats, init=True)
+
+    def _stats(self, X, w, resp):
+        rw = resp if w is None else resp * w[:, None]
+        rw = rw.astype(np.float64, copy=False)
+        n_k = rw.sum(axis=0)
+        if self._fast:
+            return n_k, [self._proto._suff_stats(X, rw[:, j]) for j in range(self.n_components)]
+        return n_k, rw
+
+    def _em_pass(self, X, w):
+        lp = self._estimate_weighted_log_prob(X)
+        lse = _logsumexp_rows(lp)
+        if not np.all(np.isfinite(lse)):
+            raise ValueError(
+                "MixtureMLE: some rows have zero density under every component (outside the "
+                "support of the fitted components); check the data's domain"
+            )
+        with np.errstate(under="ignore"):
+            resp = np.exp(lp - lse[:, None])
+        total = float(lse.sum()) if w is None else float(lse @ w.astype(np.float64))
+        return total, self._stats(X, w, resp)
+
+    def _m_step(self, stats, init=False):
+        n_k, comp_stats = stats
+        k = self.n_components
+        if self.prior is None:
+            weights = n_k + 10 * np.finfo(float).eps
+        else:
+            a = np.broadcast_to(np.asarray(self.prior.alpha, float), (k,)) - 1.0
+            weights = np.maximum(n_k + a, np.finfo(float).tiny)
+        self.weights_ = weights / weights.sum()
+        old = None if init else self._comp_params
+        params, kept_stats = [], []
+        tiny = 1e-10 * max(float(n_k.sum()), 1.0)
+        for j in range(k):
+            if n_k[j] <= tiny and old is not None:
+                # an empty component keeps its parameters (no data to update them)
+                params.append(old[j])
+                kept_stats.append(self._comp_stats[j] if self._comp_stats else None)
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if self._fast:
+                    params.append(self._proto._solve(comp_stats[j], self._proto._fixed))
+                    kept_stats.append(comp_stats[j])
+                else:
+                    est = _fresh_copy(self._proto).fit(self._X_fit,
+                                                        sample_weight=comp_stats[:, j])
+                    params.append(est)
+                    kept_stats.append(None)
+        self._comp_params = params
+        self._comp_stats = kept_stats
+
+    def _log_prior(self):
+        lp = 0.0
+        if self.prior is not None:
+            lp += float(self.prior.logpdf(self.weights_))
+        if self._fast and getattr(self._proto, "prior", None) is not None:
+            for p in self._comp_params:
+                lp += float(np.sum(self._proto._log_prior(p)))
+        return lp
+
+    def _estimate_weighted_log_prob(self, X):
+        with np.errstate(divide="ignore"):
+            logw = np.log(self.weights_)
+        out = np.empty((X.shape[0], self.n_components))
+        for j, p in enumerate(self._comp_params):
+            if self._fast:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    lp = self._proto._logpdf(X, p)
+                lp = np.where(np.isnan(lp), -np.inf, lp).sum(axis=1)
+            else:
+                lp = p.score_samples(X)
+            out[:, j] = lp + logw[j]
+        return out
+
+    def _get_parameters(self):
+        return (self.weights_.copy(), list(self._comp_params), list(self._comp_stats))
+
+    def _set_parameters(self, params):
+        self.weights_, self._comp_params, self._comp_stats = params
+
+    def _n_parameters(self):
+        return int(self.n_components - 1
+                   + sum(getattr(c, "n_params_", 0) for c in self.components_))
+
+    # ------------------------------------------------------------------ fit
+    def _finish_fit(self, X, w, log_prob, total_w):
+        self._X_fit = None
+        self._build_components(X, w, log_prob)
+        super()._finish_fit(X, w, log_prob, total_w)
+
+    def _build_components(self, X, w, log_prob):
+        comps = []
+        lse = _logsumexp_rows(log_prob)
+        with np.errstate(under="ignore"):
+            resp = np.exp(log_prob - lse[:, None])
+        for j, p in enumerate(self._comp_params):
+            if not self._fast:
+                comps.append(p)
+                continue
+            est = copy.deepcopy(self._proto)
+            stats = self._comp_stats[j]
+            rw = resp[:, j] if w is None else resp[:, j] * w
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if stats is not None and float(np.sum(stats.weight)) > 0:
+                    est._fit_from_stats(stats)
+                    if hasattr(est, "_set_offset"):
+                        est._set_offset(X, rw)
+            comps.append(est)
+        self.components_ = comps
+
+    # ------------------------------------------------------------- sampling
+    def sample(self, n_samples=1):
+        """Draw samples from the fitted mixture.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+            Component labels.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        rng = check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, self.weights_)
+        parts = []
+        for c, n in zip(self.components_, counts):
+            if n == 0:
+                continue
+            if self._fast:
+                parts.append(c._sample(c._params, int(n), rng))
+            else:
+                parts.append(c.sample(int(n), random_state=rng))
+        X = np.vstack(parts)
+        y = np.concatenate([np.full(int(n), j, dtype=np.int64) for j, n in enumerate(counts)])
+        return X, y
+
+    # -------------------------------------------------------------- summary
+    def _component_table(self):
+        cols = ["weight", "effective n", "parameters"]
+        rows = []
+        for j, c in enumerate(self.components_):
+            params = getattr(c, "params_", None) or {}
+            text = "; ".join(
+                f"{k}={np.array2string(np.asarray(v, float), precision=4, threshold=6)}"
+                for k, v in params.items())
+            rows.append([float(self.weights_[j]), float(self.weights_[j]) * self.nobs_, text])
+        return cols, rows
+
+
+def _fresh_copy(est):
+    """An unfitted copy: ``clone``, or a deep copy where a parameter cannot be cloned."""
+    try:
+        return clone(est)
+    except TypeError:
+        return copy.deepcopy(est)
