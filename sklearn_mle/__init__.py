@@ -22,7 +22,7 @@ from .distributions import (
     WeibullMLE,
 )
 from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
-from .mixture import GaussianMixture
+from .mixture import GaussianMixture, MixtureMLE
 from .linear_model import (
     MLELinearRegression,
     MLELogisticRegression,
@@ -48,6 +48,7 @@ __all__ = [
     "InferenceWarning",
     "LikelihoodRatioResult",
     "LogNormalMLE",
+    "MixtureMLE",
     "NegativeBinomialMLE",
     "MLELinearRegression",
     "MLELogisticRegression",
