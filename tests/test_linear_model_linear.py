@@ -8,7 +8,7 @@ import statsmodels.api as sm
 from scipy import stats
 from sklearn.linear_model import LinearRegression
 
-from sklearn_mle import MLELinearRegression
+from sklearn_mle import InferenceWarning, MLELinearRegression
 
 # NIST Statistical Reference Datasets, Longley (higher difficulty), certified values
 # https://www.itl.nist.gov/div898/strd/lls/data/Longley.shtml
@@ -102,7 +102,9 @@ def test_collinear_columns_named():
 
 def test_exact_fit_and_one_sample_messages():
     X = np.arange(5.0).reshape(-1, 1)
-    with pytest.raises(ValueError, match="residual sum of squares 0"):
-        MLELinearRegression().fit(X, 2 * X[:, 0] + 1)
+    with pytest.warns(InferenceWarning, match="residual sum of squares 0"):
+        reg = MLELinearRegression().fit(X, 2 * X[:, 0] + 1)
+    assert reg.sigma2_ == 0 and reg.loglik_ == np.inf and np.all(reg.bse_ == 0)
+    np.testing.assert_allclose(reg.coef_, [2.0])
     with pytest.raises(ValueError, match="got 1 sample"):
         MLELinearRegression().fit(X[:1], [1.0])

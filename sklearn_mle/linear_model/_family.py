@@ -1,10 +1,12 @@
 """Exponential families with their canonical links, as the GLM solver sees them.
 
-A family maps the linear predictor ``eta`` of each row to
+A family maps the linear predictor ``eta`` of each row to, in one pass,
+``derivs(y, eta) -> (loglik, score, hess)``:
 
-- ``loglik(y, eta)``: the per-row log-likelihood (normalising constants included);
-- ``score(y, eta)``: ``d loglik / d eta`` per row;
-- ``hess(eta)``: ``-d^2 loglik / d eta^2`` per row (the variance function, as every
+- the per-row log-likelihood without the terms free of the parameters
+  (those are ``loglik_const(y)``, computed once per fit);
+- ``score``: ``d loglik / d eta`` per row;
+- ``hess``: ``-d^2 loglik / d eta^2`` per row (the variance function, as every
   link here is canonical, so observed and expected information coincide);
 - ``dvar_ratio(eta)``: ``v'(eta) / v(eta)``, used by Firth's (Jeffreys) correction;
 - ``check_y(y)``: the valid range of ``y``, a ValueError naming the rule otherwise.
@@ -31,26 +33,18 @@ class Binomial:
             raise ValueError(f"{estimator}: y must be binary (0/1) for the binomial family")
 
     @staticmethod
-    def mean(eta):
-        return special.expit(eta)
-
-    @staticmethod
-    def loglik(y, eta):
-        # y*eta - log(1 + e^eta), computed without overflow
-        return y * eta - np.logaddexp(0.0, eta)
-
-    @staticmethod
-    def score(y, eta):
-        return y - special.expit(eta)
-
-    @staticmethod
-    def hess(eta):
-        mu = special.expit(eta)
-        return mu * (1.0 - mu)
-
-    @staticmethod
     def dvar_ratio(eta):
         return 1.0 - 2.0 * special.expit(eta)
+
+    @staticmethod
+    def loglik_const(y):
+        return np.zeros(len(y))
+
+    @staticmethod
+    def derivs(y, eta):
+        """(log-likelihood without constants, score, Hessian weight) in one pass."""
+        mu = special.expit(eta)
+        return y * eta - np.logaddexp(0.0, eta), y - mu, mu * (1.0 - mu)
 
     @staticmethod
     def init_eta(y, w, offset):
@@ -77,24 +71,18 @@ class Poisson:
             )
 
     @staticmethod
-    def mean(eta):
-        return np.exp(eta)
-
-    @staticmethod
-    def loglik(y, eta):
-        return y * eta - np.exp(eta) - special.gammaln(y + 1.0)
-
-    @staticmethod
-    def score(y, eta):
-        return y - np.exp(eta)
-
-    @staticmethod
-    def hess(eta):
-        return np.exp(eta)
-
-    @staticmethod
     def dvar_ratio(eta):
         return np.ones_like(eta)
+
+    @staticmethod
+    def loglik_const(y):
+        return -special.gammaln(np.asarray(y, dtype=float).reshape(len(y), -1)[:, 0] + 1.0)
+
+    @staticmethod
+    def derivs(y, eta):
+        """(log-likelihood without -log y!, score, Hessian weight) in one pass."""
+        mu = np.exp(eta)
+        return y * eta - mu, y - mu, mu
 
     @staticmethod
     def init_eta(y, w, offset):
@@ -118,23 +106,19 @@ class Multinomial:
     def _full(eta):
         return np.concatenate([np.zeros((eta.shape[0], 1)), eta], axis=1)
 
-    def proba(self, eta):
+    @staticmethod
+    def loglik_const(Y):
+        return np.zeros(len(Y))
+
+    def derivs(self, Y, eta):
+        """(log-likelihood, score, Hessian weights) in one pass."""
         full = self._full(eta)
-        return np.exp(full - special.logsumexp(full, axis=1, keepdims=True))
-
-    def loglik(self, Y, eta):
-        full = self._full(eta)
-        return (Y[:, 1:] * eta).sum(axis=1) - special.logsumexp(full, axis=1)
-
-    def score(self, Y, eta):
-        return Y[:, 1:] - self.proba(eta)[:, 1:]
-
-    def hess(self, eta):
-        p = self.proba(eta)[:, 1:]
+        lse = special.logsumexp(full, axis=1, keepdims=True)
+        p = np.exp(full - lse)[:, 1:]
         h = -p[:, :, None] * p[:, None, :]
         idx = np.arange(p.shape[1])
         h[:, idx, idx] += p
-        return h
+        return (Y[:, 1:] * eta).sum(axis=1) - lse[:, 0], Y[:, 1:] - p, h
 
     def init_eta(self, Y, w, offset):
         freq = np.clip(np.average(Y, axis=0, weights=w), 1e-3, None)

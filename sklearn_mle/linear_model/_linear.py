@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -10,6 +11,7 @@ from scipy import linalg, stats
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ..inference._utils import InferenceWarning
 from ._base import GLMBase, check_n_samples
 from ._diagnostics import aliased_columns, aliased_message
 from ._logistic import MLELogisticRegression
@@ -54,7 +56,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
     >>> y = np.array([2.1, 3.9, 6.2, 7.8, 10.1])
     >>> reg = MLELinearRegression().fit(X, y)
     >>> round(float(reg.coef_[0]), 4), round(reg.sigma2_, 4)
-    (1.99, 0.0228)
+    (1.99, 0.0214)
     """
 
     _parameter_constraints: dict = {
@@ -131,11 +133,14 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         sigma2 = rss / W
         yw2 = float(np.sum(w * y**2))
         if not rss > 1e3 * np.finfo(float).eps ** 2 * max(yw2, np.finfo(float).tiny):
-            raise ValueError(
-                f"{type(self).__name__}: the fit is exact (residual sum of squares 0), so the "
-                "error variance MLE is 0 and the log-likelihood is unbounded; the Gaussian "
-                "model does not apply"
+            warnings.warn(
+                f"{type(self).__name__}: the fit is exact (residual sum of squares 0 up to "
+                "rounding), so the MLE of the error variance is 0, the log-likelihood is "
+                "+inf and the standard errors are 0; the Gaussian error model does not apply",
+                InferenceWarning,
+                stacklevel=2,
             )
+            sigma2 = 0.0
         # cov = sigma2 (A'WA)^{-1} = sigma2 D^{-1} P (R'R)^{-1} P' D^{-1}
         Rinv = linalg.solve_triangular(R, np.eye(R.shape[0]))
         covp = sigma2 * (Rinv @ Rinv.T)
@@ -146,7 +151,8 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         self._theta = coef[None, :]
         self.coef_ = coef[1:].copy() if self.fit_intercept else coef.copy()
         self.intercept_ = float(coef[0]) if self.fit_intercept else 0.0
-        self.loglik_ = float(-0.5 * W * (np.log(2 * np.pi * sigma2) + 1.0))
+        with np.errstate(divide="ignore"):
+            self.loglik_ = float(-0.5 * W * (np.log(2 * np.pi * sigma2) + 1.0))
         self.nobs_ = W
         self.n_params_ = A.shape[1] + 1
         self.n_iter_ = 1

@@ -65,12 +65,13 @@ class GLMProblem:
         self.k = self.m * self.p
         self.n_threads = max(1, int(n_threads))
         if block_rows is None:
-            block_rows = max(256, (1 << 22) // (8 * max(self.p, 1)))  # ~4 MiB per block
+            block_rows = max(256, (1 << 21) // (8 * max(self.p, 1)))  # ~2 MiB per block
         self.block_rows = int(block_rows)
         self.jeffreys = prior is not None and type(prior).__name__ == "Jeffreys"
         self.l1 = prior is not None and not getattr(prior, "smooth", True)
         self._eta = np.empty((self.n, self.m))
         self._h = None  # per-row Hessian weights stored by the last evaluation
+        self._const = None  # sum of w * (log-likelihood terms free of the parameters)
         self._pool = None
 
     # ------------------------------------------------------------ blocks
@@ -139,18 +140,20 @@ class GLMProblem:
             for a, e in chunk:
                 xb = self._xblock(a, e)
                 et, yb, wb = eta[a:e], self.y[a:e], w[a:e]
-                ll += float(wb @ np.sum(fam.loglik(yb, et).reshape(e - a, -1), axis=1))
-                r = fam.score(yb, et) * wb[:, None]
+                lk, sc, hh = fam.derivs(yb, et)
+                ll += float(wb @ lk.reshape(e - a, -1).sum(axis=1))
+                r = sc * wb[:, None]
                 g[:, self.p - self.d:] += np.asarray(xb.T @ r).T
                 if self.fit_intercept:
                     g[:, 0] += r.sum(axis=0)
                 if store_hess:
-                    hh = fam.hess(et)
                     self._h[a:e] = hh * (wb[:, None] if m == 1 else wb[:, None, None])
             return ll, g
 
         parts = self._map(work)
-        ll = sum(p[0] for p in parts)
+        if self._const is None:
+            self._const = float(w @ fam.loglik_const(self.y))
+        ll = self._const + sum(p[0] for p in parts)
         g = sum(p[1] for p in parts)
         return ll, g
 
@@ -162,6 +165,8 @@ class GLMProblem:
 
         def work(chunk):
             out = np.zeros((m * p, m * p))
+            # one scratch block per thread, reused: no page faults from fresh allocations
+            scratch = np.empty((self.block_rows, p)) if not self.sparse else None
             for a, e in chunk:
                 xb = self._xblock(a, e)
                 hb = h[a:e]
@@ -174,7 +179,7 @@ class GLMProblem:
                             out[k * p:(k + 1) * p, l * p:(l + 1) * p] += blk
                     continue
                 if m == 1:
-                    buf = np.empty((e - a, p))
+                    buf = scratch[:e - a]
                     s = np.sqrt(hb[:, 0])
                     if icpt:
                         buf[:, 0] = s
@@ -182,7 +187,7 @@ class GLMProblem:
                     c = dsyrk(1.0, buf.T, trans=0, lower=0)  # buf^T buf (upper triangle)
                     out += c
                 else:
-                    xa = np.empty((e - a, p))
+                    xa = scratch[:e - a]
                     if icpt:
                         xa[:, 0] = 1.0
                     xa[:, p - d:] = xb

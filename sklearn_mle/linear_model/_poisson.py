@@ -55,7 +55,7 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
     >>> reg.param_names_
     ['intercept', 'x0']
     >>> round(float(reg.coef_[0]), 3)
-    0.49
+    0.518
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
