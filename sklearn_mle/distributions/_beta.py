@@ -8,9 +8,12 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
-from ._counts import weighted_column_sums
-from ._gamma import IterativeFitMixin, blocked_sums, free_mask
+from ._gamma import IterativeFitMixin, blocked_sums, check_positive, free_mask
 from ._stats import Stats
+
+
+def _log1m(x):
+    return np.log1p(-x)
 
 
 class BetaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
@@ -70,18 +73,18 @@ class BetaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
     }
 
     def _check_domain(self, X):
-        self._domain_error(
-            X, ~((X > 0) & (X < 1)), "beta data must lie strictly between 0 and 1 (0 < x < 1)"
+        check_positive(
+            self, X, "beta data must lie strictly between 0 and 1 (0 < x < 1)", upper=1.0
         )
 
     def _suff_stats(self, X, w):
-        d = X.shape[1]
+        slx, sl1mx, sx, sx2 = blocked_sums(X, w, np.log, _log1m, None, np.square)
         return Stats(
-            weight=np.full(d, w.sum()),
-            sum_log_x=blocked_sums(X, w, np.log),
-            sum_log_1mx=blocked_sums(X, w, lambda z: np.log1p(-z)),
-            sum_x=weighted_column_sums(X, w),
-            sum_x2=blocked_sums(X, w, np.square),
+            weight=np.full(X.shape[1], w.sum()),
+            sum_log_x=slx,
+            sum_log_1mx=sl1mx,
+            sum_x=sx,
+            sum_x2=sx2,
         )
 
     def _start(self, stats, fixed, free_a, free_b):
@@ -113,7 +116,7 @@ class BetaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
                 "bound as a and b grow: the MLE does not exist. Fix a parameter with "
                 "fixed_params or drop the column.",
                 BoundaryWarning,
-                stacklevel=4,
+                stacklevel=6,
             )
         a, b = self._start(stats, fixed, free_a, free_b)
         a = np.where(flat, m * 1e12, a)

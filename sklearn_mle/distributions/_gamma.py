@@ -18,7 +18,6 @@ from sklearn.utils._param_validation import Interval
 
 from ..priors import Gamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
-from ._counts import weighted_column_sums
 from ._stats import Stats
 
 _BLOCK_ELEMENTS = 1 << 16  # rows x columns per block of a streamed pass
@@ -56,7 +55,7 @@ class IterativeFitMixin:
                 f"iterations (tol={self.tol}). Increase max_iter, loosen tol, or check the "
                 "data for extreme values; the estimates returned are the best found so far.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=7,
             )
 
     def _fit_from_stats(self, stats):
@@ -150,15 +149,33 @@ def inverse_digamma(y, tol=1e-14, max_iter=50):
     return np.exp(t)
 
 
-def blocked_sums(X, w, fn):
-    """``w @ fn(X)`` in float64, a block of rows at a time (no full-size temporary)."""
+def blocked_sums(X, w, *fns):
+    """``w @ fn(X)`` in float64 for each ``fn``, a block of rows at a time.
+
+    One pass over X without a full-size temporary; ``None`` stands for the identity.
+    Unit weights take a plain (pairwise) sum instead of a matrix-vector product.
+    """
     n, d = X.shape
     rows = max(1, _BLOCK_ELEMENTS // max(d, 1))
-    out = np.zeros(d)
+    unit = bool(np.all(w == 1.0))
+    out = np.zeros((len(fns), d))
     for start in range(0, n, rows):
-        block = fn(X[start : start + rows].astype(np.float64, copy=False))
-        out += w[start : start + rows] @ block
+        block = X[start : start + rows].astype(np.float64, copy=False)
+        wb = w[start : start + rows]
+        for i, fn in enumerate(fns):
+            val = block if fn is None else fn(block)
+            out[i] += val.sum(axis=0) if unit else wb @ val
     return out
+
+
+def check_positive(est, X, rule, upper=None):
+    """Domain check without a full-size temporary when the data are valid."""
+    ok = np.all(X.min(axis=0) > 0) if X.size else True
+    if upper is not None and ok:
+        ok = np.all(X.max(axis=0) < upper)
+    if not ok:
+        bad = ~(X > 0) if upper is None else ~((X > 0) & (X < upper))
+        est._domain_error(X, bad, rule)
 
 
 def free_mask(fixed, name, d):
@@ -227,7 +244,7 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
     _sklearn_xfail_checks = positive_domain_xfails("gamma data must be strictly positive")
 
     def _check_domain(self, X):
-        self._domain_error(X, ~(X > 0), "gamma data must be strictly positive (x > 0)")
+        check_positive(self, X, "gamma data must be strictly positive (x > 0)")
         if self.prior is not None and self.prior.a < 1:
             raise ValueError(
                 f"GammaMLE: {self.prior!r} on the rate needs a >= 1 for a posterior mode "
@@ -235,12 +252,8 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
             )
 
     def _suff_stats(self, X, w):
-        d = X.shape[1]
-        return Stats(
-            weight=np.full(d, w.sum()),
-            sum_x=weighted_column_sums(X, w),
-            sum_log_x=blocked_sums(X, w, np.log),
-        )
+        sum_x, sum_log_x = blocked_sums(X, w, None, np.log)
+        return Stats(weight=np.full(X.shape[1], w.sum()), sum_x=sum_x, sum_log_x=sum_log_x)
 
     def _prior_terms(self):
         if self.prior is None:
@@ -264,7 +277,7 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
                 "without bound as the shape grows: the MLE does not exist. The shape is "
                 "capped; fix it with fixed_params={'shape': value} or drop the column.",
                 BoundaryWarning,
-                stacklevel=4,
+                stacklevel=6,
             )
             s = np.maximum(s, 1e-13)
         n_iter, conv = 0, np.ones(d, dtype=bool)

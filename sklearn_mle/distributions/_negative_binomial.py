@@ -178,7 +178,7 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
                 "MLE is degenerate (p = 1, any r): r is capped. A point mass at zero fits; "
                 "drop the column or fix r with fixed_params.",
                 BoundaryWarning,
-                stacklevel=5,
+                stacklevel=7,
             )
             return cap, True, 0
         if fixed_p is None:
@@ -189,7 +189,7 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
                     "infinite (the Poisson limit): r is capped. Use PoissonMLE for this "
                     "column.",
                     BoundaryWarning,
-                    stacklevel=5,
+                    stacklevel=7,
                 )
                 return cap, True, 0
             r0 = col.mean**2 / (col.var - col.mean)
@@ -225,7 +225,7 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
                 f"NegativeBinomialMLE: r reached its cap in {self._column_name(j)}: the data "
                 "are barely over-dispersed. Use PoissonMLE for this column.",
                 BoundaryWarning,
-                stacklevel=5,
+                stacklevel=7,
             )
         return rr, bool(conv[0]), n_iter
 
@@ -258,7 +258,9 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
             _, d1 = col.dig(r[j])
             info[j, 0, 0] = -d1
             info[j, 0, 1] = info[j, 1, 0] = -col.n / p[j]
-            info[j, 1, 1] = col.n * r[j] / p[j] ** 2 + col.total / (1.0 - p[j]) ** 2
+            with np.errstate(divide="ignore", invalid="ignore"):  # p = 1: all-zero column
+                q = col.total / (1.0 - p[j]) ** 2 if col.total > 0 else 0.0
+            info[j, 1, 1] = col.n * r[j] / p[j] ** 2 + q
         return info
 
     def _logpmf(self, X, r, p):

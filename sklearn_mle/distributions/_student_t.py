@@ -165,7 +165,7 @@ class StudentTMLE(IterativeFitMixin, DistributionMLE):
                 "the density is degenerate. Drop the column or fix the scale with "
                 "fixed_params={'scale': value}.",
                 BoundaryWarning,
-                stacklevel=5,
+                stacklevel=7,
             )
             phi[2] = max(abs(phi[1]), 1.0) * 1e-150
             return phi, True, 0
@@ -219,7 +219,7 @@ class StudentTMLE(IterativeFitMixin, DistributionMLE):
                 f"so the MLE of df is infinite: df is capped at {_DF_BOUNDS[1]:g}. Use "
                 "GaussianMLE for this column, or fix df with fixed_params.",
                 BoundaryWarning,
-                stacklevel=5,
+                stacklevel=7,
             )
         return phi, converged, n_iter
 

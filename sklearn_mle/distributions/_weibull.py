@@ -8,32 +8,68 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE
-from ._gamma import IterativeFitMixin, free_mask, newton_decreasing, positive_domain_xfails
+from ._gamma import (
+    IterativeFitMixin,
+    check_positive,
+    free_mask,
+    newton_decreasing,
+    positive_domain_xfails,
+)
 from ._stats import DataStats
+
+_BLOCK = 1 << 16  # rows per block of a streamed pass (no full-size temporaries)
+
+
+def _blocks(n):
+    return range(0, n, _BLOCK)
 
 
 class _Column:
-    """One column on the log scale, centred: ``z = log x - c`` with ``c`` the mean log."""
+    """One column on the log scale, centred: ``z = log x - c`` with ``c`` the mean log.
+
+    ``z`` is the one full-size array kept; every pass over it runs in blocks.
+    """
 
     def __init__(self, x, w):
         self.w = w
         self.unit = bool(np.all(w == 1.0))
         self.n = float(w.sum())
-        lx = np.log(np.asarray(x, dtype=np.float64))
-        self.c = float(w @ lx) / self.n
-        self.z = lx - self.c
-        self.zbar = float(w @ self.z) / self.n
+        x = np.asarray(x, dtype=np.float64)
+        self.z = np.log(x) if x.flags.c_contiguous else np.log(np.ascontiguousarray(x))
+        self.c = self._dot(self.z) / self.n
+        self.z -= self.c
+        self.zbar = self._dot(self.z) / self.n
         self.zmax = float(self.z.max())
-        self.var_z = float(w @ (self.z - self.zbar) ** 2) / self.n
+        self.var_z = sum(
+            self._dot((self.z[i : i + _BLOCK] - self.zbar) ** 2, i) for i in _blocks(self.z.size)
+        ) / self.n
 
-    def tilted(self, k, v=None, shift=None):
-        """``sum w e``, ``sum w e v``, ``sum w e v**2`` with ``e = exp(k v - shift)``."""
-        v = self.z if v is None else v
-        shift = k * self.zmax if shift is None else shift
-        e = np.exp(k * v - shift)
-        we = e if self.unit else self.w * e
-        wev = we * v
-        return we.sum(), wev.sum(), float(wev @ v)
+    def _dot(self, v, start=0):
+        """``sum w v`` (v a block starting at row ``start``, or the whole column)."""
+        if self.unit:
+            return float(v.sum())
+        return float(self.w[start : start + v.size] @ v)
+
+    def tilted(self, k, shift_z=0.0, shift=None):
+        """``sum w e``, ``sum w e v``, ``sum w e v**2`` for ``v = z - shift_z``,
+        ``e = exp(k v - shift)``; the default shift makes the largest ``e`` one."""
+        if shift is None:
+            shift = k * (self.zmax - shift_z)
+        s0 = s1 = s2 = 0.0
+        for i in _blocks(self.z.size):
+            v = self.z[i : i + _BLOCK] - shift_z
+            e = np.exp(k * v - shift)
+            if not self.unit:
+                e *= self.w[i : i + _BLOCK]
+            ev = e * v
+            s0 += float(e.sum())
+            s1 += float(ev.sum())
+            s2 += float(ev @ v)
+        return s0, s1, s2
+
+    def wsum(self, shift_z):
+        """``sum w (z - shift_z)``."""
+        return self.n * (self.zbar - shift_z)
 
 
 class WeibullMLE(IterativeFitMixin, DistributionMLE):
@@ -93,7 +129,7 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
     _sklearn_xfail_checks = positive_domain_xfails("Weibull data must be strictly positive")
 
     def _check_domain(self, X):
-        self._domain_error(X, ~(X > 0), "Weibull data must be strictly positive (x > 0)")
+        check_positive(self, X, "Weibull data must be strictly positive (x > 0)")
 
     def _suff_stats(self, X, w):
         return DataStats(x=X, w=w, weight=np.full(X.shape[1], w.sum()))
@@ -124,7 +160,7 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
                 "without bound as the shape grows: the MLE does not exist. The shape is "
                 "capped; fix it with fixed_params={'shape': value} or drop the column.",
                 BoundaryWarning,
-                stacklevel=5,
+                stacklevel=7,
             )
             return 1e13, True, 0
         k0 = np.pi / np.sqrt(6.0 * col.var_z)
@@ -139,12 +175,12 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
                 return np.array([h]), np.array([dh])
 
         else:
-            v = col.z - (np.log(fixed_scale) - col.c)
-            vbar = float(col.w @ v) / col.n
+            shift_z = np.log(fixed_scale) - col.c  # v = log(x / scale) = z - shift_z
+            vbar = col.wsum(shift_z) / col.n
 
             def fun(t):
                 k = float(np.exp(t[0]))
-                s0, s1, s2 = col.tilted(k, v, shift=0.0)
+                s0, s1, s2 = col.tilted(k, shift_z, shift=0.0)
                 h = 1.0 / k + vbar - s1 / col.n
                 dh = k * (-1.0 / k**2 - s2 / col.n)
                 return np.array([h]), np.array([dh])
@@ -166,21 +202,20 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
                 log_scale = col.c + col.zmax + np.log(s0 / col.n) / k
             else:
                 log_scale = np.log(fixed_scale)
-            v = col.z + col.c - log_scale
-            s0, _, _ = col.tilted(k, v, shift=0.0)
-            val = col.n * (np.log(k) - log_scale) + (k - 1.0) * float(col.w @ v) - s0
+            shift_z = log_scale - col.c
+            s0, _, _ = col.tilted(k, shift_z, shift=0.0)
+            val = col.n * (np.log(k) - log_scale) + (k - 1.0) * col.wsum(shift_z) - s0
         return val if np.isfinite(val) else -np.inf
 
     def _column_terms(self, stats, params):
         """Per column: n, sum w log u, sum w u**k, sum w u**k log u, sum w u**k log**2 u."""
         k, s = params["shape"], params["scale"]
-        w = stats.w
         out = np.empty((k.size, 5))
         for j in range(k.size):
-            lu = np.log(np.asarray(stats.x[:, j], dtype=np.float64)) - np.log(s[j])
-            e = w * np.exp(k[j] * lu)
-            elu = e * lu
-            out[j] = (w.sum(), w @ lu, e.sum(), elu.sum(), elu @ lu)
+            col = _Column(stats.x[:, j], stats.w)
+            shift_z = np.log(s[j]) - col.c  # log u = z - shift_z
+            se, selu, selu2 = col.tilted(k[j], shift_z, shift=0.0)
+            out[j] = (col.n, col.wsum(shift_z), se, selu, selu2)
         return out
 
     def _loglik(self, stats, params):
