@@ -58,8 +58,11 @@ def test_trajectory_equals_sklearn_from_same_init(ct):
     assert_array_equal(ours.predict(X), ref.predict(X))
 
 
-@pytest.mark.parametrize("ct", COV_TYPES)
-@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data"])
+INITS = ["kmeans", "k-means++", "random", "random_from_data"]
+
+
+@pytest.mark.parametrize("ct, init_params",
+                         list(zip(COV_TYPES, INITS)) + list(zip(COV_TYPES, INITS[::-1])))
 def test_default_fit_equals_sklearn(ct, init_params):
     X = blobs(n=300, seed=3)
     kw = dict(covariance_type=ct, random_state=0, init_params=init_params, tol=1e-6)

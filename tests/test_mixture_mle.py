@@ -158,3 +158,34 @@ def test_bad_input():
         MixtureMLE(PoissonMLE(), n_components=5).fit(X[:3])
     with pytest.raises(ValueError, match="alpha must be >= 1"):
         MixtureMLE(PoissonMLE(), n_components=2, prior=Dirichlet(0.5)).fit(X)
+
+
+def test_gamma_and_categorical_components_against_scipy():
+    from sklearn_mle import CategoricalMLE, GammaMLE
+
+    rng = np.random.default_rng(8)
+    X = np.concatenate([rng.gamma(2.0, 1.0, 400), rng.gamma(20.0, 1.0, 400)])[:, None]
+    mix = quiet(MixtureMLE(GammaMLE(), n_components=2, random_state=0, tol=0.0,
+                           max_iter=30), X)
+    assert np.all(np.diff(mix.lower_bounds_) >= -1e-12 * np.abs(mix.lower_bounds_[1:]))
+    comp = np.stack([mix.weights_[j] * stats.gamma(c.shape_[0], scale=1 / c.rate_[0]).pdf(X[:, 0])
+                     for j, c in enumerate(mix.components_)], axis=1)
+    assert_allclose(mix.loglik_, np.log(comp.sum(1)).sum(), rtol=1e-10)
+    shapes = sorted(float(c.shape_[0]) for c in mix.components_)
+    assert abs(shapes[0] - 2.0) < 0.4 and abs(shapes[1] - 20.0) < 4.0
+    assert mix.n_params_ == 1 + 2 * 2
+
+    P = np.array([[0.7, 0.2, 0.1], [0.1, 0.2, 0.7]])
+    z = rng.integers(2, size=600)
+    Xc = np.stack([(rng.random(600)[:, None] > np.cumsum(P[z], axis=1)).sum(1)
+                   for _ in range(3)], axis=1).astype(float)
+    mix = quiet(MixtureMLE(CategoricalMLE(), n_components=2, random_state=0, tol=0.0,
+                           max_iter=30), Xc)
+    assert np.all(np.diff(mix.lower_bounds_) >= -1e-12 * np.abs(mix.lower_bounds_[1:]))
+    comp = np.ones((600, 2))
+    for j, c in enumerate(mix.components_):
+        comp[:, j] = mix.weights_[j]
+        for col, probs in enumerate(c.params_["probabilities"]):
+            comp[:, j] *= np.asarray(probs)[Xc[:, col].astype(int)]
+    assert_allclose(mix.loglik_, np.log(comp.sum(1)).sum(), rtol=1e-10)
+    assert mix.n_params_ == 1 + 2 * 3 * 2

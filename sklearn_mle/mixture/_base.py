@@ -153,9 +153,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
             current = []
             converged, n_iter = False, 0
             if self.max_iter == 0:
-                params_now = self._get_parameters()
-                if best_params is None:
-                    best_params = params_now
+                best_params = self._get_parameters()
             else:
                 for n_iter in range(1, self.max_iter + 1):
                     prev = lower_bound

@@ -165,11 +165,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         if self.precisions_init is not None:
             self._pinit = _check_precisions(self.precisions_init, self.covariance_type, k, d)
         wf = None if w is None else w.astype(np.float64)
-        total = X.shape[0] if w is None else wf.sum()
-        mean = (X.sum(axis=0, dtype=np.float64) if wf is None else wf @ X) / total
-        self._shift = np.asarray(mean, dtype=np.float64)
-        var = (((X - X.dtype.type(0)).astype(np.float64) - mean) ** 2)
-        var = var.mean(axis=0) if wf is None else (wf @ var) / total
+        self._shift, var = _column_mean_var(X, wf)
         self._data_var = float(np.mean(var))
         if self.prior is not None:
             self.prior_params_ = self.prior.resolve(X, wf, k)
@@ -267,7 +263,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         floor = 1e-13 * max(self._data_var, np.finfo(float).tiny)
         if ct in ("full", "tied"):
             stack = covs if ct == "full" else covs[None]
-            smallest = np.array([linalg.eigvalsh(c)[0] for c in stack])
+            smallest = np.linalg.eigvalsh(stack)[:, 0]
         else:
             smallest = covs.min(axis=1) if ct == "diag" else covs
         bad = np.flatnonzero(~(smallest > floor))
@@ -320,7 +316,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         ct, reg = self.covariance_type, self.reg_covar
         cov = np.asarray(self.covariances_, dtype=np.float64)
         if ct == "full":
-            smallest = np.array([linalg.eigvalsh(c)[0] for c in cov]) - reg
+            smallest = np.linalg.eigvalsh(cov)[:, 0] - reg
         elif ct == "tied":
             smallest = np.array([linalg.eigvalsh(cov)[0] - reg])
         elif ct == "diag":
@@ -460,6 +456,22 @@ class _PlanShape:
         self.k, self.shift, self.covariance_type = k, shift, covariance_type
 
 
+def _column_mean_var(X, w, block=65536):
+    """Weighted column means and variances in float64, blockwise (no full-size copy)."""
+    n, d = X.shape
+    total = float(n) if w is None else float(w.sum())
+    mean = np.zeros(d)
+    for s in range(0, n, block):
+        xb = X[s : s + block].astype(np.float64)
+        mean += xb.sum(axis=0) if w is None else w[s : s + block] @ xb
+    mean /= total
+    ss = np.zeros(d)
+    for s in range(0, n, block):
+        zb = X[s : s + block].astype(np.float64) - mean
+        ss += np.einsum("ij,ij->j", zb, zb) if w is None else w[s : s + block] @ (zb * zb)
+    return mean, ss / total
+
+
 def _map_params(stats, hyper, ct):
     """Posterior-mode means and covariances under the normal-inverse-Wishart prior."""
     kappa, mu0, nu, psi = hyper["shrinkage"], hyper["mean"], hyper["dof"], hyper["scale"]
@@ -489,14 +501,23 @@ def _precision_cholesky(covs, ct, dtype):
     if ct in ("full", "tied"):
         stack = covs if ct == "full" else covs[None]
         d = stack.shape[1]
-        out = np.empty_like(stack)
-        eye = np.eye(d)
-        for j, c in enumerate(stack):
-            try:
-                low = linalg.cholesky(c, lower=True)
-            except (linalg.LinAlgError, ValueError):
-                raise ValueError(_collapse_message(j if ct == "full" else None, dtype)) from None
-            out[j] = linalg.solve_triangular(low, eye, lower=True).T
+        try:
+            # one batched call each (a LAPACK call per component costs more than the work
+            # for small d); a failure is located per component for the message
+            low = np.linalg.cholesky(stack)
+        except np.linalg.LinAlgError:
+            for j, c in enumerate(stack):
+                try:
+                    np.linalg.cholesky(c)
+                except np.linalg.LinAlgError:
+                    raise ValueError(
+                        _collapse_message(j if ct == "full" else None, dtype)) from None
+            raise
+        if not np.all(np.isfinite(low)):
+            raise ValueError(_collapse_message(None, dtype))
+        eye = np.broadcast_to(np.eye(d), stack.shape)
+        out = np.swapaxes(np.linalg.solve(low, eye), 1, 2)
+        out = np.triu(out)  # exact zeros below the diagonal, as a triangular solve gives
         return (out if ct == "full" else out[0]).astype(dtype)
     bad = np.flatnonzero(~(covs > 0))
     if bad.size:
