@@ -257,3 +257,17 @@ def test_summary_text_and_counts():
     map_text = str(quiet_fit(GaussianMixture(3, prior=NormalInverseWishart(),
                                              random_state=0), X).summary())
     assert "Log-posterior" in map_text and "MAP-EM" in map_text
+
+
+def test_prior_defaults_follow_mclust():
+    # Fraley & Raftery (2007): shrinkage 0.01, mean = data mean, dof = d + 2,
+    # scale = cov(data) / G^(2/d)
+    X = blobs(n=200, seed=14)
+    n, d = X.shape
+    est = quiet_fit(GaussianMixture(3, prior=NormalInverseWishart(), random_state=0), X)
+    h = est.prior_params_
+    assert h["shrinkage"] == 0.01 and h["dof"] == d + 2
+    assert_allclose(h["mean"], X.mean(0), rtol=1e-12)
+    assert_allclose(h["scale"], np.cov(X.T, bias=True) / 3 ** (2 / d), rtol=1e-10)
+    with pytest.raises(ValueError, match="symmetric positive-definite"):
+        NormalInverseWishart(scale=-np.eye(2))

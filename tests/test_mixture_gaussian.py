@@ -139,3 +139,19 @@ def test_sample_matches_sklearn(ct):
     xs_o, ys_o = ours.sample(50)
     assert_array_equal(ys_o, ys_r)
     assert_allclose(xs_o, xs_r, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("d, spread", [(26, 4.0), (3, 500.0)])
+def test_full_centred_path_matches_sklearn(d, spread):
+    # d > 24 or components far apart (Mahalanobis > 100 from the data mean) take the
+    # centred form of the "full" pass instead of the quadratic features
+    rng = np.random.default_rng(13)
+    centres = rng.standard_normal((3, d)) * spread
+    X = centres[rng.integers(3, size=400)] + rng.standard_normal((400, d))
+    init = sklearn_init(X, 3, "full")
+    kw = dict(covariance_type="full", max_iter=10, tol=0.0, **init)
+    ref = quiet_fit(SkGM(3, **kw), X)
+    ours = quiet_fit(GaussianMixture(3, **kw), X)
+    assert rel(ours.covariances_, ref.covariances_) < 1e-9
+    assert rel(ours.means_, ref.means_) < 1e-12
+    assert_allclose(ours.lower_bounds_, ref.lower_bounds_, rtol=1e-11)

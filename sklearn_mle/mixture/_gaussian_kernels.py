@@ -258,7 +258,9 @@ def em_pass(X, w, plan, stats=True):
             diff = Xb[None, :, :] - plan.centers[:, None, :]
             acc_s1 += np.matmul(r[:, None, :], diff)[:, 0, :]
             diff *= np.sqrt(r)[:, :, None]
-            acc_s2 += np.matmul(np.swapaxes(diff, 1, 2), diff)
+            for j in range(k):
+                z = diff[j]
+                acc_s2[j] += z.T @ z  # numpy runs A'A as syrk: half the flops of a GEMM
         elif ct == "tied":
             acc_s1 += r @ Xb
             xw = Xb if w is None else Xb * np.sqrt(wb)[:, None]
