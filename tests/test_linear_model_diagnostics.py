@@ -8,11 +8,17 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_mle import (
+    BoundaryWarning,
     MLELogisticRegression,
     MLEPoissonRegression,
     SeparationWarning,
 )
-from sklearn_mle.linear_model._diagnostics import aliased_columns, find_separation
+from sklearn_mle.linear_model._diagnostics import (
+    aliased_columns,
+    find_separation,
+    find_zero_count_direction,
+)
+from sklearn_mle.priors import Normal
 
 
 def _quasi_separated():
@@ -85,8 +91,6 @@ def test_aliased_columns_named_for_glms():
     with pytest.raises(ValueError, match=r"'(one|intercept)' is a linear combination of"):
         MLEPoissonRegression().fit(const, y)
     # a proper prior identifies the coefficients: no error, finite standard errors
-    from sklearn_mle.priors import Normal
-
     fit = MLEPoissonRegression(prior=Normal(10.0)).fit(df, y)
     assert np.all(np.isfinite(fit.bse_))
 
@@ -114,3 +118,21 @@ def test_convergence_warning_with_advice():
 def test_one_sample_message():
     with pytest.raises(ValueError, match="got 1 sample"):
         MLEPoissonRegression().fit([[1.0]], [2])
+
+
+def test_poisson_all_zero_category_warns():
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"treated": np.repeat([0.0, 1.0], 40), "z": rng.normal(size=80)})
+    y = np.where(X["treated"] == 1, 0, rng.poisson(2.0, 80))
+    with pytest.warns(BoundaryWarning, match=r"40 rows with zero counts .* of 'treated' to "
+                                             r"-infinity.*prior=Normal"):
+        MLEPoissonRegression().fit(X, y)
+    info = find_zero_count_direction(X.values, y, np.ones(80), True, ["treated", "z"])
+    assert info["features"] == ["treated"] and info["n_rows"] == 40
+    # zeros spread over both groups: the MLE exists, no warning
+    y2 = rng.poisson(0.5, 80)
+    assert find_zero_count_direction(X.values, y2, np.ones(80), True, ["treated", "z"]) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MLEPoissonRegression().fit(X, y2)
+        MLEPoissonRegression(prior=Normal(5.0)).fit(X, y)

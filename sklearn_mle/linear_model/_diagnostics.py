@@ -180,6 +180,68 @@ def find_separation(X, y, w, fit_intercept, names, n_classes=2):
     }
 
 
+def find_zero_count_direction(X, y, w, fit_intercept, names):
+    """Poisson MLE non-existence: a direction that drives fitted means to 0 on zero counts.
+
+    The Poisson log-likelihood ``sum_i y_i eta_i - exp(eta_i)`` increases without
+    reaching a maximum along ``b`` iff ``a_i . b = 0`` for every row with ``y_i > 0``,
+    ``a_i . b <= 0`` for the rows with ``y_i = 0``, and ``b != 0`` strictly lowers some
+    of them (e.g. a dummy whose rows all have zero counts). Solved as a linear program
+    maximising ``-sum_{y_i = 0} a_i . b`` with ``-1 <= b <= 1``.
+
+    Returns None, or a dict with ``features`` and ``n_rows`` (zero-count rows driven
+    to a fitted mean of 0).
+    """
+    keep = np.asarray(w) > 0
+    Xk = X[keep]
+    if sp.issparse(Xk):
+        Xk = Xk.toarray()
+    Xk = np.asarray(Xk, dtype=float)
+    yk = np.asarray(y, dtype=float)[keep]
+    if fit_intercept:
+        Xk = np.column_stack([np.ones(len(Xk)), Xk])
+    zero = yk == 0
+    if not zero.any():
+        return None
+    colscale = np.max(np.abs(Xk), axis=0)
+    colscale[colscale == 0] = 1.0
+    A = Xk / colscale
+    p = A.shape[1]
+    res = optimize.linprog(
+        A[zero].sum(axis=0),
+        A_ub=sp.csr_matrix(A[zero]),
+        b_ub=np.zeros(int(zero.sum())),
+        A_eq=sp.csr_matrix(A[~zero]) if (~zero).any() else None,
+        b_eq=np.zeros(int((~zero).sum())) if (~zero).any() else None,
+        bounds=[(-1.0, 1.0)] * p,
+        method="highs",
+    )
+    if res.status != 0 or -res.fun <= 1e-6:
+        return None
+    b = res.x
+    margins = A @ b
+    tol = 1e-9 * max(1.0, np.abs(b).sum())
+    if margins[zero].max() > tol or (np.abs(margins[~zero]).max(initial=0.0) > tol):
+        return None
+    strict = margins[zero] < -1e-7
+    if not strict.any():
+        return None
+    off = int(fit_intercept)
+    comp = np.flatnonzero(np.abs(b[off:]) > 1e-7)
+    return {"features": [names[j] for j in comp], "n_rows": int(strict.sum())}
+
+
+def zero_count_message(estimator, info):
+    feats = ", ".join(repr(f) for f in info["features"]) or "the intercept"
+    return (
+        f"{estimator}: {info['n_rows']} rows with zero counts can be fitted exactly by "
+        f"driving the coefficient(s) of {feats} to -infinity (e.g. a category whose counts "
+        "are all zero), so the maximum-likelihood estimate does not exist and those "
+        "estimates and standard errors are meaningless. Use a prior that keeps them "
+        "finite, e.g. prior=Normal(scale=5) or prior=Jeffreys()."
+    )
+
+
 def separation_message(estimator, info):
     kind = "complete" if info["complete"] else "quasi-complete"
     feats = ", ".join(repr(f) for f in info["features"]) or "the intercept"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import special
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import d2_tweedie_score
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ..distributions import BoundaryWarning
 from ._base import GLMBase
+from ._diagnostics import find_zero_count_direction, zero_count_message
 from ._family import Poisson
-from ._logistic import MLELogisticRegression
+from ._logistic import _ALWAYS_LP_SIZE, _DIVERGING_ETA, MLELogisticRegression
 
 
 class MLEPoissonRegression(RegressorMixin, GLMBase):
@@ -88,6 +92,20 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
         self.coef_ = theta[1:].copy() if self.fit_intercept else theta.copy()
         self.intercept_ = float(theta[0]) if self.fit_intercept else 0.0
         return self
+
+    def _post_fit(self, problem, res):
+        if self.prior is not None:
+            return
+        eta, w = problem._eta[:, 0], problem.w
+        live = w > 0
+        small = problem.n * problem.k <= _ALWAYS_LP_SIZE
+        if not small and res.converged and not np.any(eta[live] < -_DIVERGING_ETA):
+            return
+        info = find_zero_count_direction(problem.X, problem.y[:, 0], w, self.fit_intercept,
+                                         self._feature_names())
+        if info is not None:
+            warnings.warn(zero_count_message(type(self).__name__, info), BoundaryWarning,
+                          stacklevel=5)
 
     def predict(self, X, offset=None, exposure=None):
         """Expected counts ``exp(intercept + X coef + offset)``."""
