@@ -69,7 +69,8 @@ class BetaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
         for k, v in domain_xfails("beta data must lie strictly between 0 and 1").items()
         # these checks happen to use data inside (0, 1)
         if k not in ("check_dtype_object", "check_estimators_nan_inf",
-                     "check_fit_score_takes_y", "check_sample_weights_list")
+                     "check_fit_score_takes_y", "check_sample_weights_list",
+                     "check_sample_weight_equivalence_on_dense_data")
     }
 
     def _check_domain(self, X):

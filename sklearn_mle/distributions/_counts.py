@@ -23,21 +23,36 @@ def check_counts(est, X, name):
     est._domain_error(X, X != np.floor(X), rule)
 
 
+_COUNT_BLOCK = 1 << 18  # rows per block when histogramming counts
+
+
 def lgamma_sum(X, w):
     """Weighted column sums of log(x!) for non-negative integer X, via a histogram.
 
-    One ``bincount`` per column and ``gammaln`` on the distinct values only: much
-    cheaper than ``gammaln`` on every element for typical count data.
+    One ``bincount`` per block of rows and column, and ``gammaln`` on the distinct
+    values only: much cheaper than ``gammaln`` on every element for typical count
+    data, and no full-size integer copy of the data.
     """
+    n = X.shape[0]
+    unit = bool(np.all(w == 1.0))
     out = np.empty(X.shape[1])
     for j in range(X.shape[1]):
         col = X[:, j]
         top = float(col.max()) if col.size else 0.0
         if top <= 1e6:
-            counts = np.bincount(col.astype(np.intp), weights=w, minlength=1)
-            out[j] = counts @ special.gammaln(np.arange(counts.size) + 1.0)
+            m = int(top) + 1
+            counts = np.zeros(m)
+            for s in range(0, n, _COUNT_BLOCK):
+                idx = col[s : s + _COUNT_BLOCK].astype(np.intp)
+                wb = None if unit else w[s : s + _COUNT_BLOCK]
+                counts += np.bincount(idx, weights=wb, minlength=m)
+            out[j] = counts @ special.gammaln(np.arange(m) + 1.0)
         else:
-            out[j] = w @ special.gammaln(col.astype(np.float64) + 1.0)
+            out[j] = sum(
+                float(w[s : s + _COUNT_BLOCK] @ special.gammaln(
+                    col[s : s + _COUNT_BLOCK].astype(np.float64) + 1.0))
+                for s in range(0, n, _COUNT_BLOCK)
+            )
     return out
 
 

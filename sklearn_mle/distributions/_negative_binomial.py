@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from scipy import special
 
-from ._base import BoundaryWarning, DistributionMLE, domain_xfails
+from ._base import BoundaryWarning, DistributionMLE
 from ._counts import check_counts
 from ._gamma import IterativeFitMixin, free_mask, newton_decreasing
 from ._stats import DataStats
@@ -141,12 +141,18 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
     _supported_priors = ()
     _integer_domain = True
     _sklearn_xfail_checks = {
-        k: v
-        for k, v in domain_xfails("negative binomial counts must be non-negative integers").items()
-        # these checks happen to use integer data
-        if not k.startswith("check_sample_weights_") or k == "check_sample_weights_list"
+        "check_sample_weight_equivalence_on_dense_data": (
+            "this check draws X from uniform floats, ignoring the integer input tag"
+        )
     }
     _r_cap = 1e10  # multiple of max(mean, 1) at which r stops (the Poisson limit)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        # integer-valued input: sklearn's checks then generate non-negative integers
+        tags.input_tags.categorical = True
+        return tags
 
     def _check_domain(self, X):
         check_counts(self, X, "negative binomial")

@@ -48,11 +48,12 @@ class _Column:
         """``sum w v`` (v a block starting at row ``start``, or the whole column)."""
         if self.unit:
             return float(v.sum())
-        return float(self.w[start : start + v.size] @ v)
+        return float(np.einsum("i,i->", self.w[start : start + v.size], v))
 
-    def tilted(self, k, shift_z=0.0, shift=None):
+    def tilted(self, k, shift_z=0.0, shift=None, order=2):
         """``sum w e``, ``sum w e v``, ``sum w e v**2`` for ``v = z - shift_z``,
-        ``e = exp(k v - shift)``; the default shift makes the largest ``e`` one."""
+        ``e = exp(k v - shift)``; the default shift makes the largest ``e`` one.
+        ``order=0`` computes the first sum only (the others are returned as 0)."""
         if shift is None:
             shift = k * (self.zmax - shift_z)
         s0 = s1 = s2 = 0.0
@@ -61,10 +62,11 @@ class _Column:
             e = np.exp(k * v - shift)
             if not self.unit:
                 e *= self.w[i : i + _BLOCK]
-            ev = e * v
             s0 += float(e.sum())
-            s1 += float(ev.sum())
-            s2 += float(ev @ v)
+            if order:
+                ev = e * v
+                s1 += float(ev.sum())
+                s2 += float(np.einsum("i,i->", ev, v))  # not BLAS: no thread start per block
         return s0, s1, s2
 
     def wsum(self, shift_z):
@@ -134,6 +136,22 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
     def _suff_stats(self, X, w):
         return DataStats(x=X, w=w, weight=np.full(X.shape[1], w.sum()))
 
+    def _fit_from_stats(self, stats):
+        # the log-scaled columns are shared by the solve, loglik_ and the information
+        self._columns = (stats, {})
+        try:
+            super()._fit_from_stats(stats)
+        finally:
+            del self._columns
+
+    def _column(self, stats, j):
+        cache = getattr(self, "_columns", None)
+        if cache is None or cache[0] is not stats:
+            return _Column(stats.x[:, j], stats.w)
+        if j not in cache[1]:
+            cache[1][j] = _Column(stats.x[:, j], stats.w)
+        return cache[1][j]
+
     def _solve(self, stats, fixed):
         d = stats.x.shape[1]
         free_k, free_s = free_mask(fixed, "shape", d), free_mask(fixed, "scale", d)
@@ -141,14 +159,14 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
         scale = np.array(fixed.get("scale", np.ones(d)), dtype=float)
         conv, n_iter = np.ones(d, dtype=bool), 0
         for j in range(d):
-            col = _Column(stats.x[:, j], stats.w)
+            col = self._column(stats, j)
             if free_k[j]:
                 fixed_scale = None if free_s[j] else scale[j]
                 shape[j], conv[j], it = self._solve_shape(col, fixed_scale)
                 n_iter = max(n_iter, it)
             if free_s[j]:
                 shape_j = shape[j]
-                s0, _, _ = col.tilted(shape_j)
+                s0, _, _ = col.tilted(shape_j, order=0)
                 scale[j] = np.exp(col.c + col.zmax + np.log(s0 / col.n) / shape_j)
         self._record_solve(conv, n_iter)
         return {"shape": shape, "scale": scale}
@@ -198,12 +216,14 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
         """Log-likelihood of one column at shape ``k``, scale at its optimum or fixed."""
         with np.errstate(all="ignore"):
             if fixed_scale is None:
-                s0, _, _ = col.tilted(k)
+                # at the optimal scale, sum w (x / scale)**k = n
+                s0, _, _ = col.tilted(k, order=0)
                 log_scale = col.c + col.zmax + np.log(s0 / col.n) / k
+                s0 = col.n
             else:
                 log_scale = np.log(fixed_scale)
+                s0, _, _ = col.tilted(k, log_scale - col.c, shift=0.0, order=0)
             shift_z = log_scale - col.c
-            s0, _, _ = col.tilted(k, shift_z, shift=0.0)
             val = col.n * (np.log(k) - log_scale) + (k - 1.0) * col.wsum(shift_z) - s0
         return val if np.isfinite(val) else -np.inf
 
@@ -212,7 +232,7 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
         k, s = params["shape"], params["scale"]
         out = np.empty((k.size, 5))
         for j in range(k.size):
-            col = _Column(stats.x[:, j], stats.w)
+            col = self._column(stats, j)
             shift_z = np.log(s[j]) - col.c  # log u = z - shift_z
             se, selu, selu2 = col.tilted(k[j], shift_z, shift=0.0)
             out[j] = (col.n, col.wsum(shift_z), se, selu, selu2)
