@@ -8,7 +8,12 @@ import statsmodels.api as sm
 from scipy import optimize, stats
 from sklearn.linear_model import LogisticRegression
 
-from sklearn_mle import InferenceWarning, MLELogisticRegression, MLEPoissonRegression
+from sklearn_mle import (
+    InferenceWarning,
+    MLELinearRegression,
+    MLELogisticRegression,
+    MLEPoissonRegression,
+)
 from sklearn_mle.priors import Cauchy, Jeffreys, Laplace, Normal, StudentT
 
 
@@ -185,3 +190,42 @@ def test_intercept_prior_and_bad_prior():
 
     with pytest.raises(ValueError, match="not a prior on regression coefficients"):
         MLELogisticRegression(prior=Gamma(2.0, 1.0)).fit(X, y)
+
+
+def test_linear_ridge_map_vs_direct_optimisation():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(30, 3))
+    y = X @ [1.0, -0.5, 0.0] + 2.0 + rng.normal(size=30)
+    A = np.column_stack([np.ones(30), X])
+    scale = 0.4
+
+    def neg_logpost(t):  # t = (coef, sigma2)
+        b, s2 = t[:-1], t[-1]
+        return -(np.sum(stats.norm.logpdf(y, A @ b, np.sqrt(s2)))
+                 + np.sum(stats.norm.logpdf(b[1:], 0, scale)))
+
+    start = np.append(np.zeros(4), 1.0)
+    res = optimize.minimize(neg_logpost, start, method="L-BFGS-B",
+                            bounds=[(None, None)] * 4 + [(1e-6, None)],
+                            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+    reg = MLELinearRegression(prior=Normal(scale)).fit(X, y)
+    np.testing.assert_allclose(reg._estimates, res.x[:4], rtol=1e-5, atol=1e-7)
+    assert reg.sigma2_ == pytest.approx(res.x[4], rel=1e-5)
+    assert reg.loglik_ == pytest.approx(-res.fun, rel=1e-9)
+    # Laplace covariance: inverse of the numerical Hessian of the written-out posterior
+    t0 = np.append(reg._estimates, reg.sigma2_)
+    h = 1e-4
+    H = np.empty((5, 5))
+    for i in range(5):
+        for j in range(5):
+            ei, ej = np.eye(5)[i] * h, np.eye(5)[j] * h
+            H[i, j] = (neg_logpost(t0 + ei + ej) - neg_logpost(t0 + ei - ej)
+                       - neg_logpost(t0 - ei + ej) + neg_logpost(t0 - ei - ej)) / (4 * h * h)
+    np.testing.assert_allclose(reg.cov_params_, np.linalg.inv(H)[:4, :4], rtol=1e-4)
+    # a very weak prior gives the MLE
+    weak = MLELinearRegression(prior=Normal(1e8)).fit(X, y)
+    mle = MLELinearRegression().fit(X, y)
+    np.testing.assert_allclose(weak._estimates, mle._estimates, rtol=1e-10)
+    np.testing.assert_allclose(weak.bse_, mle.bse_, rtol=1e-8)
+    with pytest.raises(ValueError, match="Normal priors only"):
+        MLELinearRegression(prior=Cauchy()).fit(X, y)

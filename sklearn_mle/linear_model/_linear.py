@@ -11,7 +11,8 @@ from scipy import linalg, stats
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ..inference._utils import InferenceWarning
+from ..inference._utils import InferenceWarning, cov_from_information
+from ..priors import Normal, Prior
 from ._base import GLMBase, check_n_samples
 from ._diagnostics import aliased_columns, aliased_message
 from ._logistic import MLELogisticRegression
@@ -32,9 +33,19 @@ class MLELinearRegression(RegressorMixin, GLMBase):
     ``sqrt((n - p) / n)``. ``n_params_`` counts ``sigma2`` (as R's ``logLik.lm``), so
     AIC/BIC agree with R. ``score`` is R².
 
+    Under ``prior=Normal(scale)`` (ridge) the fit is the joint posterior mode of the
+    coefficients and ``sigma2`` (flat prior on ``sigma2``): ridge solves with penalty
+    ``sigma2 / scale**2`` alternating with ``sigma2 = RSS / n`` until they agree; the
+    covariance is the Laplace approximation from the joint Hessian in
+    ``(coef, sigma2)``.
+
     Parameters
     ----------
     fit_intercept : bool, default=True
+    prior : Normal or None, default=None
+        Normal prior on each coefficient (not the intercept).
+    intercept_prior : Normal or None, default=None
+        Normal prior on the intercept (flat by default).
     n_jobs : int or None, default=None
         Unused (kept for a uniform signature with the other models).
 
@@ -61,11 +72,15 @@ class MLELinearRegression(RegressorMixin, GLMBase):
 
     _parameter_constraints: dict = {
         "fit_intercept": ["boolean"],
+        "prior": [None, Prior],
+        "intercept_prior": [None, Prior],
         "n_jobs": [None, Integral],
     }
 
-    def __init__(self, *, fit_intercept=True, n_jobs=None):
+    def __init__(self, *, fit_intercept=True, prior=None, intercept_prior=None, n_jobs=None):
         self.fit_intercept = fit_intercept
+        self.prior = prior
+        self.intercept_prior = intercept_prior
         self.n_jobs = n_jobs
 
     def _design(self, X):
@@ -129,6 +144,8 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         A = self._design(X)
         names = self._design_names()
         W = float(np.sum(w))
+        if self.prior is not None or self.intercept_prior is not None:
+            return self._fit_map(A, y, w, names, W)
         coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__)
         sigma2 = rss / W
         yw2 = float(np.sum(w * y**2))
@@ -163,6 +180,72 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         self._train = (A, y, w)
         return self
 
+    def _prior_arrays(self, p):
+        prec, loc = np.zeros(p), np.zeros(p)
+        off = int(self.fit_intercept)
+        for prior, cols in ((self.prior, slice(off, p)), (self.intercept_prior, slice(0, off))):
+            if prior is None:
+                continue
+            if not isinstance(prior, Normal):
+                raise ValueError(
+                    f"{type(self).__name__} supports Normal priors only (ridge), got {prior!r}; "
+                    "use MLELogisticRegression/MLEPoissonRegression for other priors"
+                )
+            prec[cols] = 1.0 / prior.scale**2
+            loc[cols] = prior.loc
+        return prec, loc
+
+    def _fit_map(self, A, y, w, names, W):
+        """Joint posterior mode of (coef, sigma2) under Normal priors, Laplace covariance."""
+        p = A.shape[1]
+        prec, loc = self._prior_arrays(p)
+        sw = np.sqrt(w)
+        Aw, yw = A * sw[:, None], y * sw
+        pen = prec > 0
+        sigma2 = max(float(np.sum(w * (y - np.average(y, weights=w)) ** 2)) / W, 1e-300)
+        converged = False
+        for n_iter in range(1, 501):  # noqa: B007
+            root = np.sqrt(sigma2 * prec[pen])
+            aug = np.vstack([Aw, np.eye(p)[pen] * root[:, None]])
+            rhs = np.concatenate([yw, root * loc[pen]])
+            coef = linalg.lstsq(aug, rhs)[0]
+            r = yw - Aw @ coef
+            rss = float(r @ r)
+            new = rss / W
+            if abs(new - sigma2) <= 1e-13 * sigma2:
+                sigma2, converged = new, True
+                break
+            sigma2 = new
+        if not sigma2 > 0:
+            raise ValueError(f"{type(self).__name__}: exact fit, the error variance MAP is 0")
+        logprior = 0.0
+        off = int(self.fit_intercept)
+        if self.prior is not None:
+            logprior += float(np.sum(self.prior.logpdf(coef[off:])))
+        if self.intercept_prior is not None and off:
+            logprior += float(np.sum(self.intercept_prior.logpdf(coef[:1])))
+        # negative Hessian of the log-posterior in (coef, sigma2)
+        H = np.empty((p + 1, p + 1))
+        H[:p, :p] = Aw.T @ Aw / sigma2 + np.diag(prec)
+        H[:p, p] = H[p, :p] = Aw.T @ r / sigma2**2
+        H[p, p] = -W / (2 * sigma2**2) + rss / sigma2**3
+        cov = cov_from_information(H, names + ["sigma2"])[:p, :p]
+        self.sigma2_ = float(sigma2)
+        self._theta = coef[None, :]
+        self.coef_ = coef[off:].copy()
+        self.intercept_ = float(coef[0]) if off else 0.0
+        self.loglik_ = float(-0.5 * W * np.log(2 * np.pi * sigma2) - rss / (2 * sigma2)
+                             + logprior)
+        self.nobs_ = W
+        self.n_params_ = p + 1
+        self.n_iter_ = n_iter
+        self.converged_ = converged
+        self._set_inference(names, coef, cov=cov)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.pvalues_ = 2.0 * stats.norm.sf(np.abs(coef / self.bse_))
+        self._train = (A, y, w)
+        return self
+
     def predict(self, X):
         """Fitted mean ``intercept + X coef``."""
         return self._linear_predictor(X)[:, 0]
@@ -175,6 +258,9 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         return float(w @ stats.norm.logpdf(r, scale=np.sqrt(self.sigma2_)))
 
     def _profile_loglik(self, index, value):
+        if self.prior is not None or self.intercept_prior is not None:
+            raise ValueError(f"{type(self).__name__}: profile intervals under a prior are not "
+                             "implemented; use conf_int(method='wald')")
         A, y, w = self._train
         others = np.delete(np.arange(A.shape[1]), index)
         target = y - value * A[:, index]
