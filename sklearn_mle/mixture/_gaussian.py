@@ -14,7 +14,14 @@ from sklearn.utils.validation import check_is_fitted
 from ..priors import Dirichlet
 from ..priors._wishart import NormalInverseWishart, niw_logpdf
 from ._base import BaseEM, ComponentCollapseWarning
-from ._gaussian_kernels import Plan, Stats, em_pass, stats_from_resp, weighted_log_prob
+from ._gaussian_kernels import (
+    MixtureStats,
+    Plan,
+    em_pass,
+    log_det_cholesky,
+    stats_from_resp,
+    weighted_log_prob,
+)
 from ._summary import MixtureSummaryMixin
 
 _PRIOR_ADVICE = (
@@ -226,7 +233,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         self.covariances_ = covs.astype(dtype)
         self.precisions_cholesky_ = _precision_cholesky(covs, self.covariance_type, dtype)
 
-    def _params_from_stats(self, stats: Stats):
+    def _params_from_stats(self, stats: MixtureStats):
         """Weights, means and covariances (float64) maximising the expected objective."""
         ct, k = self.covariance_type, self.n_components
         d = stats.mean.shape[1]
@@ -436,8 +443,6 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         cols = ["weight", "effective n", "mean", "log det cov"]
         pc = np.asarray(self.precisions_cholesky_, dtype=float)
         d = self.means_.shape[1]
-        from ._gaussian_kernels import log_det_cholesky
-
         logdet = -2.0 * np.broadcast_to(
             log_det_cholesky(pc, self.covariance_type, d), (self.n_components,))
         rows = []

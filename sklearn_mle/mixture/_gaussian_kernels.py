@@ -30,7 +30,7 @@ LOG_2PI = float(np.log(2.0 * np.pi))
 _BLOCK_BYTES = 1 << 22  # ~4 MiB working set per block
 
 
-class Stats:
+class MixtureStats:
     """Mixture statistics: ``N`` (k,), ``mean`` (k, d), ``scatter``.
 
     ``scatter`` is the weighted sum of ``(x - mean)(x - mean)'`` per component:
@@ -46,11 +46,11 @@ class Stats:
         self.scatter = scatter
         self.covariance_type = covariance_type
 
-    def scaled(self, factor: float) -> Stats:
+    def scaled(self, factor: float) -> MixtureStats:
         """The statistics of the same data with every weight multiplied by ``factor``."""
-        return Stats(self.N * factor, self.mean, self.scatter * factor, self.covariance_type)
+        return MixtureStats(self.N * factor, self.mean, self.scatter * factor, self.covariance_type)
 
-    def __add__(self, other: Stats) -> Stats:
+    def __add__(self, other: MixtureStats) -> MixtureStats:
         n1, n2 = self.N, other.N
         n = n1 + n2
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -67,7 +67,7 @@ class Stats:
             extra = corr[:, None] * delta**2
         else:
             extra = corr * np.sum(delta**2, axis=1)
-        return Stats(n, mean, self.scatter + other.scatter + extra, ct)
+        return MixtureStats(n, mean, self.scatter + other.scatter + extra, ct)
 
 
 class Plan:
@@ -220,7 +220,7 @@ def weighted_log_prob(X, plan):
 def em_pass(X, w, plan, stats=True):
     """One E-step over X, fused with the M-step statistics.
 
-    Returns ``(total, Stats or None)`` where ``total`` is ``sum_i w_i log p(x_i)``.
+    Returns ``(total, MixtureStats or None)`` where ``total`` is ``sum_i w_i log p(x_i)``.
     ``w`` is None for unit weights.
     """
     n, d = X.shape
@@ -302,7 +302,7 @@ def stats_from_resp(X, w, resp, plan_like):
         for j in range(plan_like.k):
             diff = Xc - mean_c[j]
             acc_s2[j] = (diff * r[:, j : j + 1]).T @ diff
-        return Stats(acc_n, mean_c + shift, acc_s2, ct)
+        return MixtureStats(acc_n, mean_c + shift, acc_s2, ct)
     if ct == "tied":
         xw = Xc if w is None else Xc * w[:, None]
         t = xw.T @ Xc
@@ -322,7 +322,7 @@ def _finish_stats(acc_n, acc_s1, acc_s2, plan, centred=None):
         centres = plan.centers.astype(np.float64)
         scatter = acc_s2 - acc_n[:, None, None] * delta[:, :, None] * delta[:, None, :]
         scatter = 0.5 * (scatter + np.swapaxes(scatter, 1, 2))
-        return Stats(acc_n, centres + delta + plan.shift, scatter, ct)
+        return MixtureStats(acc_n, centres + delta + plan.shift, scatter, ct)
     if ct == "full":
         scatter = acc_s2 - acc_n[:, None, None] * delta[:, :, None] * delta[:, None, :]
         scatter = 0.5 * (scatter + np.swapaxes(scatter, 1, 2))
@@ -333,7 +333,7 @@ def _finish_stats(acc_n, acc_s1, acc_s2, plan, centred=None):
         scatter = np.maximum(acc_s2 - acc_n[:, None] * delta**2, 0.0)
     else:
         scatter = np.maximum(acc_s2 - acc_n * np.sum(delta**2, axis=1), 0.0)
-    return Stats(acc_n, delta + plan.shift, scatter, ct)
+    return MixtureStats(acc_n, delta + plan.shift, scatter, ct)
 
 
 class _Origin:
