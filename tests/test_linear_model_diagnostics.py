@@ -136,3 +136,13 @@ def test_poisson_all_zero_category_warns():
         warnings.simplefilter("error")
         MLEPoissonRegression().fit(X, y2)
         MLEPoissonRegression(prior=Normal(5.0)).fit(X, y)
+
+
+def test_separation_names_only_the_separating_features():
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame(rng.normal(size=(100, 3)), columns=["a", "b", "c"])
+    y = (X["a"] + X["c"] > 0).astype(int)
+    info = find_separation(X.values, y.values, np.ones(100), True, ["a", "b", "c"])
+    assert info == {"features": ["a", "c"], "complete": True, "n_rows": 100}
+    with pytest.warns(SeparationWarning, match=r"completely separated by 'a', 'c' \(100 rows"):
+        MLELogisticRegression().fit(X, y)

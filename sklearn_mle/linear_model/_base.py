@@ -151,7 +151,7 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
                 "max_iter, standardise the features, or add a prior (prior=Normal(...)) "
                 "if the estimates diverge.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         self._theta = res.theta.copy()
         self.loglik_ = float(-res.f)
@@ -195,7 +195,7 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
                 "differentiable there); bse_ is NaN for: "
                 + ", ".join(str(names[i]) for i in np.flatnonzero(zero)),
                 InferenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
             self._set_inference(names, est, cov=cov)
         else:

@@ -171,13 +171,44 @@ def find_separation(X, y, w, fit_intercept, names, n_classes=2):
     row_bad[np.unique(obs_idx[~strict])] = True
     perfect = row_ok & ~row_bad
     off = int(fit_intercept)
-    B = sol.reshape(m, p)
+    sparse_sol = _sparsest_direction(M, m, p, off)
+    B = (sol if sparse_sol is None else sparse_sol).reshape(m, p)
     comp = np.flatnonzero(np.any(np.abs(B[:, off:]) > 1e-7, axis=0))
+    complete = bool(perfect.all()) or _strictly_separable(M, m * p)
     return {
         "features": [names[j] for j in comp],
-        "complete": bool(perfect.all()),
-        "n_rows": int(perfect.sum()),
+        "complete": complete,
+        "n_rows": int(n if complete else perfect.sum()),
     }
+
+
+def _sparsest_direction(M, m, p, off):
+    """A separating direction with the least L1 norm (few features, easy to name)."""
+    k = m * p
+    cost = np.ones(k)
+    if off:
+        cost[::p] = 1e-6  # intercepts are free to move
+    total = np.asarray(M.sum(axis=0)).ravel()
+    A_ub = sp.vstack([sp.hstack([-M, M]), sp.csr_matrix(np.concatenate([-total, total]))])
+    b_ub = np.concatenate([np.zeros(M.shape[0]), [-1.0]])
+    res = optimize.linprog(np.concatenate([cost, cost]), A_ub=A_ub.tocsr(), b_ub=b_ub,
+                           bounds=[(0, None)] * (2 * k), method="highs")
+    if res.status != 0:
+        return None
+    b = res.x[:k] - res.x[k:]
+    if (M @ b).min() < -1e-9 * max(1.0, np.abs(b).sum()):
+        return None
+    return b
+
+
+def _strictly_separable(M, k):
+    """Complete separation: some direction gives every margin >= t > 0."""
+    A_ub = sp.hstack([-M, sp.csr_matrix(np.ones((M.shape[0], 1)))]).tocsr()
+    c = np.zeros(k + 1)
+    c[-1] = -1.0
+    res = optimize.linprog(c, A_ub=A_ub, b_ub=np.zeros(M.shape[0]),
+                           bounds=[(-1.0, 1.0)] * k + [(None, 1.0)], method="highs")
+    return bool(res.status == 0 and -res.fun > 1e-7)
 
 
 def find_zero_count_direction(X, y, w, fit_intercept, names):
