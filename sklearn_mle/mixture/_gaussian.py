@@ -103,13 +103,15 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
     --------
     >>> import numpy as np
     >>> from sklearn_mle import GaussianMixture
-    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> X = np.array([[1, 2], [2, 4], [0, 1], [10, 2], [11, 4], [9, 1]])
     >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
     >>> gm.means_
-    array([[10.,  2.],
-           [ 1.,  2.]])
+    array([[10.        ,  2.33333333],
+           [ 1.        ,  2.33333333]])
     >>> gm.predict([[0, 0], [12, 3]])
     array([1, 0])
+    >>> gm.n_params_, round(gm.loglik_, 4) == round(gm.score(X) * len(X), 4)
+    (11, True)
     """
 
     _parameter_constraints: dict = {
