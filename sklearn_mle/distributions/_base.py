@@ -200,7 +200,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         X = self._validate_X(X, reset=True)
         self._check_prior()
         self._check_domain(X)
-        w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        w = _sample_weights(sample_weight, X)
         self.stats_ = self._suff_stats(X, w)
         self._fit_from_stats(self.stats_)
         self._set_offset(X, w)
@@ -213,7 +213,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         X = self._validate_X(X, reset=first)
         self._check_prior()
         self._check_domain(X)
-        w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        w = _sample_weights(sample_weight, X)
         batch = self._suff_stats(X, w)
         self.stats_ = batch if first else self.stats_ + batch
         self._fit_from_stats(self.stats_)
@@ -410,6 +410,16 @@ class PartialFitMixin:
         self : object
         """
         return self._partial_fit(X, y, sample_weight)
+
+
+def _sample_weights(sample_weight, X):
+    """Validated weights; no weights give a read-only broadcast view of ones.
+
+    The view costs no memory, so a fit without weights makes no n-sized array.
+    """
+    if sample_weight is None:
+        return np.broadcast_to(np.float64(1.0), (X.shape[0],))
+    return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
 
 
 def _weighted_quantile(values, weights, q):

@@ -12,13 +12,33 @@ from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfa
 from ._stats import Stats
 
 
+def unit_weights(w):
+    """Whether every weight is 1 (O(1) for the broadcast ones of an unweighted fit)."""
+    if w.ndim == 1 and w.size and w.strides[0] == 0:
+        return bool(w[0] == 1.0)
+    return bool(np.all(w == 1.0))
+
+
 def weighted_column_sums(X, w):
-    """``w @ X`` in float64 without an (n, d) temporary."""
+    """``w @ X`` in float64 without an (n, d) temporary (a plain sum for unit weights)."""
+    if unit_weights(w):
+        return X.sum(axis=0, dtype=np.float64)
     return w @ X if X.dtype == np.float64 else (w @ X.astype(np.float64, copy=False))
+
+
+_CHECK_BLOCK = 1 << 16  # elements per block of the domain check
 
 
 def check_counts(est, X, name):
     rule = f"{name} counts must be non-negative integers"
+    # fast path: a blocked scan without full-size temporaries when the data are valid
+    rows = max(1, _CHECK_BLOCK // max(X.shape[1], 1))
+    for s in range(0, X.shape[0], rows):
+        b = X[s : s + rows]
+        if b.size and (b.min() < 0 or not np.array_equal(b, np.floor(b))):
+            break
+    else:
+        return
     est._domain_error(X, X < 0, f"Negative values in data: {rule}")
     est._domain_error(X, X != np.floor(X), rule)
 
@@ -34,7 +54,7 @@ def lgamma_sum(X, w):
     data, and no full-size integer copy of the data.
     """
     n = X.shape[0]
-    unit = bool(np.all(w == 1.0))
+    unit = unit_weights(w)
     out = np.empty(X.shape[1])
     for j in range(X.shape[1]):
         col = X[:, j]

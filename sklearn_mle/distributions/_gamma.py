@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval
 
 from ..priors import Gamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
+from ._counts import unit_weights
 from ._stats import Stats
 
 _BLOCK_ELEMENTS = 1 << 16  # rows x columns per block of a streamed pass
@@ -158,7 +159,7 @@ def blocked_sums(X, w, *fns):
     """
     n, d = X.shape
     rows = max(1, _BLOCK_ELEMENTS // max(d, 1))
-    unit = bool(np.all(w == 1.0))
+    unit = unit_weights(w)
     out = np.zeros((len(fns), d))
     for start in range(0, n, rows):
         block = X[start : start + rows].astype(np.float64, copy=False)

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE
+from ._counts import unit_weights
 from ._gamma import (
     IterativeFitMixin,
     check_positive,
@@ -32,7 +33,7 @@ class _Column:
 
     def __init__(self, x, w):
         self.w = w
-        self.unit = bool(np.all(w == 1.0))
+        self.unit = unit_weights(w)
         self.n = float(w.sum())
         x = np.asarray(x, dtype=np.float64)
         self.z = np.log(x) if x.flags.c_contiguous else np.log(np.ascontiguousarray(x))
