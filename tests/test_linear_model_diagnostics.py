@@ -146,3 +146,26 @@ def test_separation_names_only_the_separating_features():
     assert info == {"features": ["a", "c"], "complete": True, "n_rows": 100}
     with pytest.warns(SeparationWarning, match=r"completely separated by 'a', 'c' \(100 rows"):
         MLELogisticRegression().fit(X, y)
+
+
+def test_newton_stall_falls_back_to_lbfgs(monkeypatch):
+    import sklearn_mle.linear_model._base as base
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(200, 2))
+    y = (rng.random(200) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+    ref = MLELogisticRegression().fit(X, y)
+    real = base.newton_solve
+
+    def stalled(problem, theta0, tol, max_iter, *args, **kwargs):
+        res = real(problem, theta0, tol, 1, *args, **kwargs)  # one step, then "stall"
+        res.converged, res.message = False, "line search failed"
+        return res
+
+    monkeypatch.setattr(base, "newton_solve", stalled)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = MLELogisticRegression(tol=1e-10).fit(X, y)
+    assert clf.converged_
+    np.testing.assert_allclose(clf._estimates, ref._estimates, rtol=1e-4)
+    np.testing.assert_allclose(clf.bse_, ref.bse_, rtol=1e-4)

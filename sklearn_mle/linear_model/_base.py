@@ -128,6 +128,15 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
             if solver == "newton":
                 res = newton_solve(problem, theta0, self.tol, self.max_iter,
                                    lambda H: inspect(H), inspect=inspect)
+                if (not res.converged and res.message and self.solver == "auto"
+                        and not problem.l1):
+                    # Newton stalled (line search failed): L-BFGS from where it stopped
+                    fallback = lbfgs_solve(problem, res.theta, self.tol, self.max_iter)
+                    if fallback.f <= res.f:
+                        res = fallback
+                        solver = "newton, then lbfgs"
+                    else:
+                        problem.objective(res.theta)  # restore the stored state
             else:
                 if not checked["done"]:
                     problem.loglik_grad(theta0)
