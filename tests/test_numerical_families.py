@@ -144,6 +144,13 @@ def test_gamma_shape_solves_likelihood_equation():
     est = GammaMLE().fit(x[:, None])
     assert_allclose(est.shape_[0], k, rtol=1e-10)
     assert_allclose(est.rate_[0], k / x.mean(), rtol=1e-10)
+    # fractional weights: the same equation with weighted means
+    w = np.random.default_rng(18).random(x.size)
+    m, ml = np.average(x, weights=w), np.average(np.log(x), weights=w)
+    k = optimize.brentq(lambda k: np.log(k) - special.digamma(k) - np.log(m) + ml, 1e-3, 1e3,
+                        xtol=1e-14)
+    est = GammaMLE().fit(x[:, None], sample_weight=w)
+    assert_allclose([est.shape_[0], est.rate_[0]], [k, k / m], rtol=1e-10)
 
 
 def test_weibull_shape_solves_profile_equation():
@@ -526,3 +533,30 @@ def test_summary_and_sampling():
     assert draws.shape == (20000, 1)
     ks = stats.kstest(draws[:, 0], stats.weibull_min(est.shape_[0], scale=est.scale_[0]).cdf)
     assert ks.pvalue > 1e-3
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_sampling_follows_fitted_distribution(name):
+    cls, frozen = FAMILIES[name]
+    est = cls().fit(_data(name, n=200))
+    draws = est.sample(4000, random_state=0)
+    assert draws.shape == (4000, 2)
+    for j in range(2):
+        ref = frozen(est, j)
+        if isinstance(ref.dist, stats.rv_discrete):
+            se = ref.std() / np.sqrt(draws.shape[0])
+            assert abs(draws[:, j].mean() - ref.mean()) < 4 * se
+        else:
+            assert stats.kstest(draws[:, j], ref.cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_fractional_weights_only_matter_relatively(name):
+    cls, _ = FAMILIES[name]
+    X = _data(name, n=80)
+    w = np.random.default_rng(17).random(X.shape[0]) + 0.1
+    a = cls().fit(X, sample_weight=w)
+    b = cls().fit(X, sample_weight=3.0 * w)
+    for k in a.params_:
+        assert_allclose(a.params_[k], b.params_[k], rtol=1e-8)
+    assert_allclose(3.0 * a.loglik_, b.loglik_, rtol=1e-10)
