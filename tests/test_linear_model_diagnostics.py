@@ -169,3 +169,19 @@ def test_newton_stall_falls_back_to_lbfgs(monkeypatch):
     assert clf.converged_
     np.testing.assert_allclose(clf._estimates, ref._estimates, rtol=1e-4)
     np.testing.assert_allclose(clf.bse_, ref.bse_, rtol=1e-4)
+
+
+def test_large_data_quasi_separation_by_diverging_check():
+    """Above the always-LP size, a rare dummy with only positive outcomes is still caught."""
+    rng = np.random.default_rng(9)
+    n = 70_000  # n * 3 parameters > the always-LP size (200 000)
+    X = pd.DataFrame({"x": rng.normal(size=n), "rare": np.zeros(n)})
+    X.loc[:24, "rare"] = 1.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-X["x"].values))).astype(int)
+    y[:25] = 1
+    with pytest.warns(SeparationWarning, match=r"quasi-completely separated by 'rare' \(25 rows"):
+        MLELogisticRegression().fit(X, y)
+    y[0] = 0  # one failure among the rare rows: the MLE exists, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MLELogisticRegression().fit(X, y)
