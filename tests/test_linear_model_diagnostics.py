@@ -185,3 +185,18 @@ def test_large_data_quasi_separation_by_diverging_check():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         MLELogisticRegression().fit(X, y)
+
+
+def test_large_data_zero_count_group_by_diverging_check():
+    rng = np.random.default_rng(10)
+    n = 70_000
+    X = pd.DataFrame({"x": rng.normal(size=n), "closed": np.zeros(n)})
+    X.loc[:29, "closed"] = 1.0
+    y = rng.poisson(np.exp(0.2 * X["x"].values))
+    y[:30] = 0
+    with pytest.warns(BoundaryWarning, match=r"30 rows with zero counts .* 'closed'"):
+        MLEPoissonRegression().fit(X, y)
+    y[0] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MLEPoissonRegression().fit(X, y)

@@ -173,6 +173,15 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
     def _post_fit(self, problem, res):
         """Hook run while the solver state is alive (e.g. separation checks)."""
 
+    def _diverges(self, problem, res, live):
+        """Diverging-coefficient check: do a few Newton steps at a 1e-4 times tighter
+        tolerance move the linear predictor? A finite MLE barely moves; a direction
+        along which the likelihood keeps increasing (separation, zero-count groups)
+        moves the affected rows by about log(1e4)."""
+        eta0 = problem._eta[live].copy()
+        more = newton_solve(problem, res.theta, self.tol * 1e-4, 20, lambda H: None)
+        return float(np.max(np.abs(problem.linear_predictor(more.theta)[live] - eta0))) > 1.0
+
     def _raise_if_aliased(self, problem, H, names, checked):
         if checked["done"]:
             return

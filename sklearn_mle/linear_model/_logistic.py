@@ -14,10 +14,8 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ._base import GLMBase
 from ._diagnostics import SeparationWarning, find_separation, separation_message
 from ._family import Binomial, Multinomial
-from ._newton import newton_solve
 
 _SUSPICIOUS_ETA = 8.0  # |eta| beyond which a fitted probability may be heading to 0/1
-_DIVERGING_ETA = 15.0  # the same for the zero-count check of the Poisson model
 _ALWAYS_LP_SIZE = 200_000  # below n * n_params, always run the separation LP (cheap)
 
 
@@ -175,12 +173,9 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             # extreme fitted log-odds trigger a few more Newton steps at a 1e-4 times
             # tighter tolerance: a finite MLE barely moves, a separated direction keeps
             # growing (the fitted log-odds of the separated rows move by ~log(1e4)).
-            eta0 = problem._eta[live].copy()
-            if np.max(np.abs(eta0)) <= _SUSPICIOUS_ETA:
+            if np.max(np.abs(problem._eta[live])) <= _SUSPICIOUS_ETA:
                 return
-            more = newton_solve(problem, res.theta, self.tol * 1e-4, 20, lambda H: None)
-            moved = np.max(np.abs(problem.linear_predictor(more.theta)[live] - eta0))
-            if moved <= 1.0:
+            if not self._diverges(problem, res, live):
                 return
         info = find_separation(problem.X, self._codes, w, self.fit_intercept,
                                self._feature_names(), n_classes=len(self.classes_))

@@ -14,7 +14,9 @@ from ..distributions import BoundaryWarning
 from ._base import GLMBase
 from ._diagnostics import find_zero_count_direction, zero_count_message
 from ._family import Poisson
-from ._logistic import _ALWAYS_LP_SIZE, _DIVERGING_ETA, MLELogisticRegression
+from ._logistic import _ALWAYS_LP_SIZE, MLELogisticRegression
+
+_SUSPICIOUS_LOG_MEAN = -9.0  # fitted mean below ~1e-4 on a zero count
 
 
 class MLEPoissonRegression(RegressorMixin, GLMBase):
@@ -98,9 +100,13 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
             return
         eta, w = problem._eta[:, 0], problem.w
         live = w > 0
-        small = problem.n * problem.k <= _ALWAYS_LP_SIZE
-        if not small and res.converged and not np.any(eta[live] < -_DIVERGING_ETA):
-            return
+        if problem.n * problem.k > _ALWAYS_LP_SIZE and res.converged:
+            # large data: the LP only if zero-count rows have fitted means near 0 and a
+            # diverging-coefficient check confirms the estimates keep moving
+            if not np.any(eta[live & (problem.y[:, 0] == 0)] < _SUSPICIOUS_LOG_MEAN):
+                return
+            if not self._diverges(problem, res, live):
+                return
         info = find_zero_count_direction(problem.X, problem.y[:, 0], w, self.fit_intercept,
                                          self._feature_names())
         if info is not None:
