@@ -17,7 +17,9 @@ The loop: evaluate objective and gradient (one pass, which also stores the per-r
 Hessian weights); stop if the gradient is small; otherwise build the Hessian from the
 stored weights (a second pass), Cholesky-solve for the Newton step, step-halve until
 the Armijo condition holds. A point whose gradient already meets the tolerance never
-gets a Hessian for a step; the caller builds one Hessian there, for the covariance.
+gets a Hessian for a step; the caller builds exactly one Hessian there, for the
+covariance, from the per-row weights stored when that point was evaluated (no further
+pass for the objective or gradient).
 """
 
 from __future__ import annotations
