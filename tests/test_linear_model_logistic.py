@@ -257,3 +257,19 @@ def test_bad_inputs_messages():
 
         MLELogisticRegression(prior=Jeffreys()).fit(
             pd.concat([df] * 3, ignore_index=True), np.repeat([0, 1, 2], 10))
+
+
+def test_multinomial_sparse_float32_and_weights(anes):
+    X, y = anes
+    Xv, yv = X.values[:400], y.values[:400]
+    dense = MLELogisticRegression().fit(Xv, yv)
+    sparse = MLELogisticRegression().fit(sp.csr_matrix(Xv), yv)
+    np.testing.assert_allclose(sparse._estimates, dense._estimates, rtol=1e-8)
+    np.testing.assert_allclose(sparse.bse_, dense.bse_, rtol=1e-8)
+    f32 = MLELogisticRegression().fit(Xv.astype(np.float32), yv)
+    np.testing.assert_allclose(f32._estimates, dense._estimates, rtol=1e-4, atol=1e-6)
+    w = np.random.default_rng(2).integers(0, 3, 400)
+    a = MLELogisticRegression().fit(Xv, yv, sample_weight=w)
+    b = MLELogisticRegression().fit(np.repeat(Xv, w, axis=0), np.repeat(yv, w))
+    np.testing.assert_allclose(a._estimates, b._estimates, rtol=1e-8)
+    np.testing.assert_allclose(a.bse_, b.bse_, rtol=1e-8)
