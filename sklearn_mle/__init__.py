@@ -22,13 +22,13 @@ from .distributions import (
     WeibullMLE,
 )
 from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
-from .mixture import GaussianMixture, MixtureMLE
 from .linear_model import (
     MLELinearRegression,
     MLELogisticRegression,
     MLEPoissonRegression,
     SeparationWarning,
 )
+from .mixture import GaussianMixture, MixtureMLE
 from .model_selection import DistributionFit, rank_distributions
 
 __version__ = "0.1.0"
