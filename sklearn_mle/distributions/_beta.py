@@ -8,6 +8,7 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
+from ._counts import total_weight
 from ._gamma import IterativeFitMixin, blocked_sums, check_positive, free_mask
 from ._stats import Stats
 
@@ -81,7 +82,7 @@ class BetaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
     def _suff_stats(self, X, w):
         slx, sl1mx, sx, sx2 = blocked_sums(X, w, np.log, _log1m, None, np.square)
         return Stats(
-            weight=np.full(X.shape[1], w.sum()),
+            weight=np.full(X.shape[1], total_weight(w)),
             sum_log_x=slx,
             sum_log_1mx=sl1mx,
             sum_x=sx,

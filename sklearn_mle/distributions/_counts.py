@@ -19,6 +19,13 @@ def unit_weights(w):
     return bool(np.all(w == 1.0))
 
 
+def total_weight(w):
+    """``w.sum()``, O(1) for the broadcast ones of an unweighted fit."""
+    if w.ndim == 1 and w.size and w.strides[0] == 0:
+        return float(w[0]) * w.size
+    return float(w.sum())
+
+
 def weighted_column_sums(X, w):
     """``w @ X`` in float64 without an (n, d) temporary (a plain sum for unit weights)."""
     if unit_weights(w):

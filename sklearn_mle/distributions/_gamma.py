@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval
 
 from ..priors import Gamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
-from ._counts import unit_weights
+from ._counts import total_weight, unit_weights
 from ._stats import Stats
 
 _BLOCK_ELEMENTS = 1 << 16  # rows x columns per block of a streamed pass
@@ -243,10 +243,16 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
     _bounds = {"shape": (0.0, np.inf), "rate": (0.0, np.inf)}
     _supported_priors = (Gamma,)
     _prior_param = "rate"
-    _sklearn_xfail_checks = positive_domain_xfails("gamma data must be strictly positive")
+    _sklearn_xfail_checks = {
+        k: v
+        for k, v in positive_domain_xfails("gamma data must be strictly positive").items()
+        if k != "check_all_zero_sample_weights_error"  # weights are checked first here
+    }
+
+    _rule = "gamma data must be strictly positive (x > 0)"
 
     def _check_domain(self, X):
-        check_positive(self, X, "gamma data must be strictly positive (x > 0)")
+        # x > 0 is checked in _suff_stats: log x is finite exactly then (one pass less)
         if self.prior is not None and self.prior.a < 1:
             raise ValueError(
                 f"GammaMLE: {self.prior!r} on the rate needs a >= 1 for a posterior mode "
@@ -254,8 +260,11 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
             )
 
     def _suff_stats(self, X, w):
-        sum_x, sum_log_x = blocked_sums(X, w, None, np.log)
-        return Stats(weight=np.full(X.shape[1], w.sum()), sum_x=sum_x, sum_log_x=sum_log_x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sum_x, sum_log_x = blocked_sums(X, w, None, np.log)
+        if not np.all(np.isfinite(sum_log_x)):
+            check_positive(self, X, self._rule)
+        return Stats(weight=np.full(X.shape[1], total_weight(w)), sum_x=sum_x, sum_log_x=sum_log_x)
 
     def _prior_terms(self):
         if self.prior is None:

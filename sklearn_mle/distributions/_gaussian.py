@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ..priors import NormalInverseGamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
+from ._counts import total_weight, unit_weights
 from ._stats import CentredStats
 
 _BLOCK_ELEMENTS = 1 << 16  # ~512 KiB of float64 per block: stays in cache
@@ -24,7 +25,7 @@ def centred_moments(X, w, full):
     n, d = X.shape
     shift = X[0].astype(np.float64)
     rows = max(1, _BLOCK_ELEMENTS // max(d, 1))
-    unit = bool(np.all(w == 1.0))
+    unit = unit_weights(w)
     s1 = np.zeros(d)
     s2 = np.zeros((d, d)) if full else np.zeros(d)
     for start in range(0, n, rows):
@@ -37,7 +38,7 @@ def centred_moments(X, w, full):
             wz = z * wb[:, None]
             s1 += wz.sum(axis=0)
             s2 += wz.T @ z if full else np.einsum("ij,ij->j", wz, z)
-    total = float(w.sum())
+    total = total_weight(w)
     mean = shift + s1 / total
     m2 = s2 - (np.outer(s1, s1) if full else s1**2) / total
     if full:

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE
-from ._counts import check_counts
+from ._counts import check_counts, total_weight
 from ._gamma import IterativeFitMixin, free_mask, newton_decreasing
 from ._stats import DataStats
 
@@ -38,7 +38,7 @@ class _Counts:
 
     def __init__(self, x, w):
         x = np.asarray(x, dtype=np.float64)
-        self.n = float(w.sum())
+        self.n = total_weight(w)
         self.total = float(w @ x)
         self.mean = self.total / self.n
         self.var = float(w @ (x - self.mean) ** 2) / self.n
@@ -158,7 +158,7 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
         check_counts(self, X, "negative binomial")
 
     def _suff_stats(self, X, w):
-        return DataStats(x=X, w=w, weight=np.full(X.shape[1], w.sum()))
+        return DataStats(x=X, w=w, weight=np.full(X.shape[1], total_weight(w)))
 
     def _solve(self, stats, fixed):
         d = stats.x.shape[1]

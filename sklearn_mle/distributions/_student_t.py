@@ -8,6 +8,7 @@ import numpy as np
 from scipy import linalg, special, stats
 
 from ._base import BoundaryWarning, DistributionMLE
+from ._counts import total_weight
 from ._gamma import IterativeFitMixin, free_mask
 from ._stats import DataStats
 
@@ -33,7 +34,7 @@ def _c(nu):
 
 def t_terms(x, w, nu, mu, sigma, order=2):
     """Log-likelihood, gradient and Hessian in (df, loc, scale) of one weighted column."""
-    n = float(w.sum())
+    n = total_weight(w)
     z = (x - mu) / sigma
     z2 = z * z
     D = nu + z2
@@ -116,7 +117,7 @@ class StudentTMLE(IterativeFitMixin, DistributionMLE):
     _supported_priors = ()
 
     def _suff_stats(self, X, w):
-        return DataStats(x=X, w=w, weight=np.full(X.shape[1], w.sum()))
+        return DataStats(x=X, w=w, weight=np.full(X.shape[1], total_weight(w)))
 
     def _check_domain(self, X):
         if X.shape[0] < 2:
@@ -149,7 +150,7 @@ class StudentTMLE(IterativeFitMixin, DistributionMLE):
         if free[2]:
             mad = weighted_median(np.abs(x - mu), w)
             if not mad > 0:
-                n = float(w.sum())
+                n = total_weight(w)
                 mad = np.sqrt(float(w @ (x - mu) ** 2) / n) * 0.6745
             # the quartile of t(df) explodes as df -> 0: a start only needs the order
             sigma = mad / stats.t.ppf(0.75, max(nu, 0.5))

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE
-from ._counts import unit_weights
+from ._counts import total_weight, unit_weights
 from ._gamma import (
     IterativeFitMixin,
     check_positive,
@@ -34,7 +34,7 @@ class _Column:
     def __init__(self, x, w):
         self.w = w
         self.unit = unit_weights(w)
-        self.n = float(w.sum())
+        self.n = total_weight(w)
         x = np.asarray(x, dtype=np.float64)
         self.z = np.log(x) if x.flags.c_contiguous else np.log(np.ascontiguousarray(x))
         self.c = self._dot(self.z) / self.n
@@ -135,7 +135,7 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
         check_positive(self, X, "Weibull data must be strictly positive (x > 0)")
 
     def _suff_stats(self, X, w):
-        return DataStats(x=X, w=w, weight=np.full(X.shape[1], w.sum()))
+        return DataStats(x=X, w=w, weight=np.full(X.shape[1], total_weight(w)))
 
     def _fit_from_stats(self, stats):
         # the log-scaled columns are shared by the solve, loglik_ and the information
