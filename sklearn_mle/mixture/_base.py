@@ -78,7 +78,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         return float(X.shape[0]) if w is None else float(np.sum(w, dtype=np.float64))
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None) -> BaseEM:
         """Estimate the mixture with the EM algorithm.
 
         Runs ``n_init`` restarts (each on its own random stream) and keeps the one
@@ -104,7 +104,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_predict(self, X, y=None, sample_weight=None):
+    def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
         """Fit the mixture on X and return the most probable component of each row.
 
         Consistent with ``fit(X).predict(X)`` (a final E-step runs after EM).
@@ -219,7 +219,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         return False
 
     # --------------------------------------------------------------- scoring
-    def score_samples(self, X):
+    def score_samples(self, X) -> np.ndarray:
         """Log-likelihood of each sample under the fitted mixture.
 
         Parameters
@@ -234,11 +234,11 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         X = self._validate_X(X, reset=False)
         return _logsumexp_rows(self._estimate_weighted_log_prob(X))
 
-    def score(self, X, y=None):
+    def score(self, X, y=None) -> float:
         """Mean log-likelihood per sample of X (as scikit-learn's GaussianMixture)."""
         return float(np.mean(self.score_samples(X)))
 
-    def predict(self, X):
+    def predict(self, X) -> np.ndarray:
         """The most probable component of each sample.
 
         Parameters
@@ -253,7 +253,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         X = self._validate_X(X, reset=False)
         return self._estimate_weighted_log_prob(X).argmax(axis=1)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X) -> np.ndarray:
         """Posterior probability of each component for each sample.
 
         Parameters
@@ -307,7 +307,8 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         return tags
 
 
-def initial_responsibilities(X, w, n_components, init_params, random_state):
+def initial_responsibilities(X, w, n_components: int, init_params: str,
+                             random_state) -> np.ndarray:
     """Initial responsibilities as scikit-learn draws them (weighted when ``w`` is given)."""
     n = X.shape[0]
     if init_params == "kmeans":

@@ -345,7 +345,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
             )
 
     # ---------------------------------------------------------- partial_fit
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
         """Update the mixture with one mini-batch by stepwise (online) EM.
 
         The first call initialises on the batch (``init_params``) and sets the
@@ -405,7 +405,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         return self
 
     # ------------------------------------------------------------- sampling
-    def sample(self, n_samples=1):
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw samples from the fitted mixture (the same draws as scikit-learn's).
 
         Parameters

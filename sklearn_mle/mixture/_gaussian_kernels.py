@@ -24,11 +24,31 @@ the mean, in float64, which combine exactly across batches (Chan et al.) for
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 _EXP_FLOOR = {np.float32: np.float32(-80.0), np.float64: -700.0}
 _BLOCK_BYTES = 1 << 21  # ~2 MiB working set per block
+try:
+    _N_WORKERS = max(1, min(len(os.sched_getaffinity(0)), 16))
+except AttributeError:  # pragma: no cover - not on Linux
+    _N_WORKERS = max(1, min(os.cpu_count() or 1, 16))
+_CONTROLLER = None
+
+
+@contextmanager
+def _blas_single_thread():
+    """BLAS limited to one thread while the worker threads run (restored afterwards)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
 
 
 class MixtureStats:
@@ -221,13 +241,9 @@ def weighted_log_prob(X, plan):
     return out
 
 
-def em_pass(X, w, plan, stats=True):
-    """One E-step over X, fused with the M-step statistics.
-
-    Returns ``(total, MixtureStats or None)`` where ``total`` is ``sum_i w_i log p(x_i)``.
-    ``w`` is None for unit weights.
-    """
-    n, d = X.shape
+def _pass_blocks(X, w, plan, starts, stats):
+    """E-step and statistics over the row blocks beginning at ``starts``."""
+    d = X.shape[1]
     k, ct = plan.k, plan.covariance_type
     total = 0.0
     acc_n = np.zeros(k)
@@ -240,7 +256,7 @@ def em_pass(X, w, plan, stats=True):
         acc_s2 = np.zeros((k, d))
     else:
         acc_s2 = np.zeros(k)
-    for s in range(0, n, plan.block):
+    for s in starts:
         Xb = X[s : s + plan.block] - plan.shift_dt
         lp, feats = _block_log_prob(Xb, plan)
         lse = _normalise(lp)
@@ -276,6 +292,29 @@ def em_pass(X, w, plan, stats=True):
         else:
             acc_s1 += r @ Xb
             acc_s2 += r @ feats[d]
+    return total, acc_n, acc_s1, acc_s2
+
+
+def em_pass(X, w, plan, stats=True):
+    """One E-step over X, fused with the M-step statistics.
+
+    Returns ``(total, MixtureStats or None)`` where ``total`` is ``sum_i w_i log p(x_i)``.
+    ``w`` is None for unit weights. Row blocks are shared out to one thread per core,
+    each running single-threaded BLAS on its own blocks and accumulators (numpy releases
+    the GIL), so there is no fork-join inside every small matrix product.
+    """
+    n, d = X.shape
+    k, ct = plan.k, plan.covariance_type
+    starts = list(range(0, n, plan.block))
+    workers = min(_N_WORKERS, len(starts))
+    if workers <= 1:
+        total, acc_n, acc_s1, acc_s2 = _pass_blocks(X, w, plan, starts, stats)
+    else:
+        parts = [starts[i::workers] for i in range(workers)]
+        with _blas_single_thread(), ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(lambda p: _pass_blocks(X, w, plan, p, stats), parts))
+        total = sum(r[0] for r in results)
+        acc_n, acc_s1, acc_s2 = (sum(r[i] for r in results) for i in (1, 2, 3))
     if not stats:
         return total, None
     if ct == "full" and plan.quadratic:

@@ -254,7 +254,7 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         self.components_ = comps
 
     # ------------------------------------------------------------- sampling
-    def sample(self, n_samples=1):
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw samples from the fitted mixture.
 
         Parameters
