@@ -161,14 +161,15 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
         conv, n_iter = np.ones(d, dtype=bool), 0
         for j in range(d):
             col = self._column(stats, j)
+            log_scale = None
             if free_k[j]:
                 fixed_scale = None if free_s[j] else scale[j]
-                shape[j], conv[j], it = self._solve_shape(col, fixed_scale)
+                shape[j], conv[j], it, log_scale = self._solve_shape(col, fixed_scale)
                 n_iter = max(n_iter, it)
             if free_s[j]:
-                shape_j = shape[j]
-                s0, _, _ = col.tilted(shape_j, order=0)
-                scale[j] = np.exp(col.c + col.zmax + np.log(s0 / col.n) / shape_j)
+                if log_scale is None:
+                    _, log_scale = self._column_profile(col, shape[j], None)
+                scale[j] = np.exp(log_scale)
         self._record_solve(conv, n_iter)
         return {"shape": shape, "scale": scale}
 
@@ -181,7 +182,7 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
                 BoundaryWarning,
                 stacklevel=7,
             )
-            return 1e13, True, 0
+            return 1e13, True, 0, self._column_profile(col, 1e13, fixed_scale)[1]
         k0 = np.pi / np.sqrt(6.0 * col.var_z)
         if fixed_scale is None:
 
@@ -208,13 +209,16 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
             fun, np.array([np.log(k0)]), -np.inf, np.inf, self.tol, self.max_iter
         )
         k = float(np.exp(t[0]))
-        if self._column_profile(col, k, fixed_scale) < self._column_profile(col, k0, fixed_scale):
-            k = k0  # never worse than the start
-        return k, bool(conv[0]), n_iter
+        val, log_scale = self._column_profile(col, k, fixed_scale)
+        val0, log_scale0 = self._column_profile(col, k0, fixed_scale)
+        if val < val0:
+            k, log_scale = k0, log_scale0  # never worse than the start
+        return k, bool(conv[0]), n_iter, log_scale
 
     @staticmethod
     def _column_profile(col, k, fixed_scale):
-        """Log-likelihood of one column at shape ``k``, scale at its optimum or fixed."""
+        """Log-likelihood of one column at shape ``k`` and the log of the scale used:
+        its optimum given ``k``, or the fixed scale."""
         with np.errstate(all="ignore"):
             if fixed_scale is None:
                 # at the optimal scale, sum w (x / scale)**k = n
@@ -226,17 +230,23 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
                 s0, _, _ = col.tilted(k, log_scale - col.c, shift=0.0, order=0)
             shift_z = log_scale - col.c
             val = col.n * (np.log(k) - log_scale) + (k - 1.0) * col.wsum(shift_z) - s0
-        return val if np.isfinite(val) else -np.inf
+        return (val if np.isfinite(val) else -np.inf), log_scale
 
     def _column_terms(self, stats, params):
         """Per column: n, sum w log u, sum w u**k, sum w u**k log u, sum w u**k log**2 u."""
         k, s = params["shape"], params["scale"]
+        cache = getattr(self, "_columns", None)
+        key = ("terms", k.tobytes(), s.tobytes())
+        if cache is not None and cache[0] is stats and key in cache[1]:
+            return cache[1][key]  # loglik_ and the information at the same estimate
         out = np.empty((k.size, 5))
         for j in range(k.size):
             col = self._column(stats, j)
             shift_z = np.log(s[j]) - col.c  # log u = z - shift_z
             se, selu, selu2 = col.tilted(k[j], shift_z, shift=0.0)
             out[j] = (col.n, col.wsum(shift_z), se, selu, selu2)
+        if cache is not None and cache[0] is stats:
+            cache[1][key] = out
         return out
 
     def _loglik(self, stats, params):
