@@ -340,9 +340,13 @@ def initial_responsibilities(X, w, n_components: int, init_params: str,
     return resp
 
 
-def _logsumexp_rows(lp):
-    mx = lp.max(axis=1)
-    safe = np.where(np.isfinite(mx), mx, 0.0)
-    with np.errstate(under="ignore", divide="ignore"):
-        s = np.exp(lp - safe[:, None]).sum(axis=1)
-        return safe + np.log(s)
+def _logsumexp_rows(lp, block=65536):
+    """Row-wise log-sum-exp, blockwise (no full-size temporaries)."""
+    out = np.empty(lp.shape[0], dtype=lp.dtype)
+    for s in range(0, lp.shape[0], block):
+        b = lp[s : s + block]
+        mx = b.max(axis=1)
+        safe = np.where(np.isfinite(mx), mx, 0.0)
+        with np.errstate(under="ignore", divide="ignore"):
+            out[s : s + block] = safe + np.log(np.exp(b - safe[:, None]).sum(axis=1))
+    return out
