@@ -183,12 +183,14 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
                 stacklevel=7,
             )
             return 1e13, True, 0, self._column_profile(col, 1e13, fixed_scale)[1]
-        k0 = np.pi / np.sqrt(6.0 * col.var_z)
+        k0 = float(np.exp(np.log(np.pi / np.sqrt(6.0 * col.var_z))))  # as Newton sees it
+        seen = {}  # shape -> sum w exp(k (z - zmax)), reused for the profile at the start
         if fixed_scale is None:
 
             def fun(t):
                 k = float(np.exp(t[0]))
                 s0, s1, s2 = col.tilted(k)
+                seen.setdefault(k, s0)
                 m1 = s1 / s0
                 h = 1.0 / k + col.zbar - m1
                 dh = k * (-1.0 / k**2 - (s2 / s0 - m1 * m1))
@@ -210,19 +212,20 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
         )
         k = float(np.exp(t[0]))
         val, log_scale = self._column_profile(col, k, fixed_scale)
-        val0, log_scale0 = self._column_profile(col, k0, fixed_scale)
+        val0, log_scale0 = self._column_profile(col, k0, fixed_scale, seen.get(k0))
         if val < val0:
             k, log_scale = k0, log_scale0  # never worse than the start
         return k, bool(conv[0]), n_iter, log_scale
 
     @staticmethod
-    def _column_profile(col, k, fixed_scale):
+    def _column_profile(col, k, fixed_scale, s0=None):
         """Log-likelihood of one column at shape ``k`` and the log of the scale used:
         its optimum given ``k``, or the fixed scale."""
         with np.errstate(all="ignore"):
             if fixed_scale is None:
                 # at the optimal scale, sum w (x / scale)**k = n
-                s0, _, _ = col.tilted(k, order=0)
+                if s0 is None:
+                    s0, _, _ = col.tilted(k, order=0)
                 log_scale = col.c + col.zmax + np.log(s0 / col.n) / k
                 s0 = col.n
             else:
