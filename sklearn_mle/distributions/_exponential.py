@@ -8,7 +8,7 @@ import numpy as np
 from scipy import special
 
 from ..priors import Beta, Gamma
-from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
+from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
 from ._counts import weighted_column_sums
 from ._stats import Stats
 
@@ -127,33 +127,11 @@ _GEOMETRIC_XFAIL_REASON = (
     "under the positive_only and categorical tags) contains 0; the same checks pass on "
     "X + 1 in tests/test_closed_form_families.py"
 )
-_GEOMETRIC_XFAIL = (
-    "check_all_zero_sample_weights_error",
-    "check_dict_unchanged",
-    "check_dont_overwrite_parameters",
-    "check_dtype_object",
-    "check_estimators_dtypes",
-    "check_estimators_fit_returns_self",
-    "check_estimators_nan_inf",
-    "check_estimators_overwrite_params",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_fit2d_1feature",
-    "check_fit2d_1sample",
-    "check_fit2d_predict1d",
-    "check_fit_check_is_fitted",
-    "check_fit_idempotent",
-    "check_fit_score_takes_y",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_n_features_in",
-    "check_n_features_in_after_fitting",
-    "check_pipeline_consistency",
-    "check_readonly_memmap_input",
-    "check_sample_weight_equivalence_on_dense_data",
-    "check_sample_weights_list",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_pandas_series",
+_GEOMETRIC_PASSING = (
+    "check_positive_only_tag_during_fit",
+    "check_estimators_pickle(readonly_memmap=True)",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weights_shape",
 )
 
 
@@ -204,7 +182,7 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
     _integer_domain = True
 
     _sklearn_xfail_checks = {
-        **{name: _GEOMETRIC_XFAIL_REASON for name in _GEOMETRIC_XFAIL},
+        **domain_xfails("", passing=_GEOMETRIC_PASSING, reason=_GEOMETRIC_XFAIL_REASON),
         "check_sample_weight_equivalence_on_dense_data": (
             "the check fits uniform floats in [0, 1) without applying the input tags, and "
             "geometric trial counts must be integers >= 1; integer weights == repeated rows "

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
+from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
 from ._exponential import check_non_negative
 from ._gaussian import centred_moments
 
@@ -18,32 +18,12 @@ _LOGNORMAL_XFAIL_REASON = (
     "the log-normal needs x > 0 and sklearn's positive_only test data (X - X.min()) "
     "contains 0; the same checks pass on X + 1 in tests/test_closed_form_families.py"
 )
-_LOGNORMAL_XFAIL = (
-    "check_all_zero_sample_weights_error",
-    "check_dict_unchanged",
-    "check_dont_overwrite_parameters",
-    "check_dtype_object",
-    "check_estimators_dtypes",
-    "check_estimators_fit_returns_self",
-    "check_estimators_nan_inf",
-    "check_estimators_overwrite_params",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_fit2d_1feature",
-    "check_fit2d_1sample",
-    "check_fit2d_predict1d",
-    "check_fit_check_is_fitted",
-    "check_fit_idempotent",
-    "check_fit_score_takes_y",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_n_features_in",
-    "check_n_features_in_after_fitting",
-    "check_pipeline_consistency",
-    "check_readonly_memmap_input",
-    "check_sample_weights_list",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_pandas_series",
+_LOGNORMAL_PASSING = (
+    "check_positive_only_tag_during_fit",
+    "check_estimators_pickle(readonly_memmap=True)",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weights_shape",
+    "check_sample_weight_equivalence_on_dense_data",
 )
 
 
@@ -94,7 +74,9 @@ class LogNormalMLE(PartialFitMixin, DistributionMLE):
     _bounds = {"sigma": (0.0, np.inf)}
     _supported_priors = ()
 
-    _sklearn_xfail_checks = {name: _LOGNORMAL_XFAIL_REASON for name in _LOGNORMAL_XFAIL}
+    _sklearn_xfail_checks = domain_xfails(
+        "", passing=_LOGNORMAL_PASSING, reason=_LOGNORMAL_XFAIL_REASON
+    )
 
     def _check_domain(self, X):
         rule = "log-normal data must be > 0"
