@@ -125,9 +125,10 @@ class Plan:
                 iu, ju = np.triu_indices(d)
                 quad = np.where(iu == ju, -0.5, -1.0) * prec[:, iu, ju]  # (k, P)
                 lin = np.einsum("kij,kj->ki", prec, mc)
-                self.w_t = np.ascontiguousarray(np.hstack([lin, quad]), dtype=dtype)
-                self.triu = (iu, ju)
                 const = const - 0.5 * maha2
+                self.w_t = np.ascontiguousarray(np.hstack([const[:, None], lin, quad]),
+                                                dtype=dtype)
+                self.triu = (iu, ju)
                 width = d + iu.size + 2 * k
             else:
                 self.ucat = np.ascontiguousarray(np.concatenate(list(prec_chol), axis=1),
@@ -145,13 +146,14 @@ class Plan:
             width = 2 * d + 2 * k
         elif covariance_type == "diag":
             p = prec_chol**2
-            self.a_t = np.hstack([mc * p, -0.5 * p]).astype(dtype)
             const = const - 0.5 * np.sum(mc**2 * p, axis=1)
+            self.a_t = np.hstack([const[:, None], mc * p, -0.5 * p]).astype(dtype)
             width = 3 * d + 2 * k
         else:
             p = prec_chol**2
-            self.a_t = np.hstack([mc * p[:, None], -0.5 * p[:, None]]).astype(dtype)
             const = const - 0.5 * p * np.sum(mc**2, axis=1)
+            self.a_t = np.hstack([const[:, None], mc * p[:, None], -0.5 * p[:, None]]
+                                 ).astype(dtype)
             width = 2 * d + 2 * k
         self.const = const.astype(dtype)[:, None]
         self.block = int(np.clip(_BLOCK_BYTES // (itemsize * max(width, 1)), 1024, 65536))
@@ -168,50 +170,49 @@ def log_det_cholesky(prec_chol, covariance_type, d):
     return d * np.log(prec_chol)
 
 
-def _block_log_prob(Xb, plan):
-    """``log w_k + log N(x | k)`` of a block in (k, m) layout, and the block's features.
+def _block_log_prob(Xraw, plan):
+    """``log w_k + log N(x | k)`` of a raw block in (k, m) layout.
 
-    Features are built transposed, ``(n_features, m)``, so every product writes a
-    contiguous row.
+    Returns ``(lp, feats, Xb)``: the features (or None) and the shifted block. Features
+    are built transposed, ``(n_features, m)``, with a leading row of ones (so the
+    constants ride in the GEMM and the statistics' first column is the weight sum),
+    and every product writes a contiguous row.
     """
     ct = plan.covariance_type
-    m, d = Xb.shape
+    m, d = Xraw.shape
+    feature_form = ct in ("diag", "spherical") or (ct == "full" and plan.quadratic)
+    if not feature_form:
+        Xb = Xraw - plan.shift_dt
+        if ct == "full":
+            y = Xb @ plan.ucat
+            y -= plan.bcat
+            np.square(y, out=y)
+            lp = plan.group_t @ y.T
+        else:
+            y = Xb @ plan.u
+            lp = plan.b @ y.T
+            lp -= 0.5 * np.einsum("ij,ij->i", y, y)
+        lp += plan.const
+        return lp, None, Xb
     if ct == "full":
-        if plan.quadratic:
-            iu, _ = plan.triu
-            feats = np.empty((d + iu.size, m), dtype=Xb.dtype)
-            xt = feats[:d]
-            xt[...] = Xb.T
-            off = d
-            for i in range(d):
-                np.multiply(xt[i], xt[i:], out=feats[off : off + d - i])
-                off += d - i
-            lp = plan.w_t @ feats
-            lp += plan.const
-            return lp, feats
-        y = Xb @ plan.ucat
-        y -= plan.bcat
-        np.square(y, out=y)
-        lp = plan.group_t @ y.T
-        lp += plan.const
-        return lp, None
-    if ct == "tied":
-        y = Xb @ plan.u
-        lp = plan.b @ y.T
-        lp -= 0.5 * np.einsum("ij,ij->i", y, y)
-        lp += plan.const
-        return lp, None
-    if ct == "diag":
-        feats = np.empty((2 * d, m), dtype=Xb.dtype)
-        feats[:d] = Xb.T
-        np.square(feats[:d], out=feats[d:])
+        n_rows = 1 + d + plan.triu[0].size
     else:
-        feats = np.empty((d + 1, m), dtype=Xb.dtype)
-        feats[:d] = Xb.T
-        np.einsum("ij,ij->j", feats[:d], feats[:d], out=feats[d])
-    lp = plan.a_t @ feats
-    lp += plan.const
-    return lp, feats
+        n_rows = 1 + 2 * d if ct == "diag" else 2 + d
+    feats = np.empty((n_rows, m), dtype=Xraw.dtype)
+    feats[0] = 1.0
+    xt = feats[1 : d + 1]
+    np.subtract(Xraw.T, plan.shift_dt[:, None], out=xt)
+    if ct == "full":
+        off = d + 1
+        for i in range(d):
+            np.multiply(xt[i], xt[i:], out=feats[off : off + d - i])
+            off += d - i
+    elif ct == "diag":
+        np.square(xt, out=feats[d + 1 :])
+    else:
+        np.einsum("ij,ij->j", xt, xt, out=feats[d + 1])
+    lp = (plan.w_t if ct == "full" else plan.a_t) @ feats
+    return lp, feats, xt.T
 
 
 def _normalise(lp):
@@ -236,8 +237,7 @@ def weighted_log_prob(X, plan):
     n = X.shape[0]
     out = np.empty((n, plan.k), dtype=X.dtype)
     for s in range(0, n, plan.block):
-        Xb = X[s : s + plan.block] - plan.shift_dt
-        out[s : s + plan.block] = _block_log_prob(Xb, plan)[0].T
+        out[s : s + plan.block] = _block_log_prob(X[s : s + plan.block], plan)[0].T
     return out
 
 
@@ -257,8 +257,7 @@ def _pass_blocks(X, w, plan, starts, stats):
     else:
         acc_s2 = np.zeros(k)
     for s in starts:
-        Xb = X[s : s + plan.block] - plan.shift_dt
-        lp, feats = _block_log_prob(Xb, plan)
+        lp, feats, Xb = _block_log_prob(X[s : s + plan.block], plan)
         lse = _normalise(lp)
         if w is None:
             total += float(np.sum(lse, dtype=np.float64))
@@ -269,29 +268,25 @@ def _pass_blocks(X, w, plan, starts, stats):
             r = lp * wb
         if not stats:
             continue
-        acc_n += r.sum(axis=1, dtype=np.float64)
-        if ct == "full" and plan.quadratic:
+        if feats is not None:
+            # one GEMM: [N, S1, S2] = r @ [1, x, x**2 (or x_i x_j, or |x|**2)]
             m2 = r @ feats.T
-            acc_s1 += m2[:, :d]
-            acc_s2 += m2[:, d:]
-        elif ct == "full":
+            acc_n += m2[:, 0]
+            acc_s1 += m2[:, 1 : d + 1]
+            acc_s2 += m2[:, d + 1] if ct == "spherical" else m2[:, d + 1 :]
+            continue
+        acc_n += r.sum(axis=1, dtype=np.float64)
+        if ct == "full":
             diff = Xb[None, :, :] - plan.centers[:, None, :]
             acc_s1 += np.matmul(r[:, None, :], diff)[:, 0, :]
             diff *= np.sqrt(r)[:, :, None]
             for j in range(k):
                 z = diff[j]
                 acc_s2[j] += z.T @ z  # numpy runs A'A as syrk: half the flops of a GEMM
-        elif ct == "tied":
+        else:  # tied
             acc_s1 += r @ Xb
             xw = Xb if w is None else Xb * np.sqrt(wb)[:, None]
             acc_s2 += xw.T @ xw
-        elif ct == "diag":
-            m2 = r @ feats.T
-            acc_s1 += m2[:, :d]
-            acc_s2 += m2[:, d:]
-        else:
-            acc_s1 += r @ Xb
-            acc_s2 += r @ feats[d]
     return total, acc_n, acc_s1, acc_s2
 
 
