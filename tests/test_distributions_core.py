@@ -378,3 +378,17 @@ def test_fixed_params_validation_and_full_covariance():
         PoissonMLE(fixed_params={"rate": -1.0}).fit([[1], [2]])
     with pytest.raises(ValueError, match="one per column"):
         PoissonMLE(fixed_params={"rate": [1.0, 2.0, 3.0]}).fit([[1, 2], [2, 3]])
+
+
+def test_priors_clone_and_grid_search():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    est = PoissonMLE(prior=Gamma(2.0, 1.0))
+    copy = clone(est)
+    assert copy.prior == est.prior and copy.prior is not est.prior
+    x = np.random.default_rng(15).poisson(3.0, size=(60, 1))
+    grid = {"prior": [None, Gamma(2.0, 1.0), Gamma(50.0, 1.0)]}
+    search = GridSearchCV(PoissonMLE(), grid, cv=3).fit(x)
+    # the absurd Gamma(50, 1) prior (rate mode 49) must lose on held-out likelihood
+    assert search.best_params_["prior"] != Gamma(50.0, 1.0)

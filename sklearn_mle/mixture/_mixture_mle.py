@@ -300,8 +300,5 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
 
 
 def _fresh_copy(est):
-    """An unfitted copy: ``clone``, or a deep copy where a parameter cannot be cloned."""
-    try:
-        return clone(est)
-    except TypeError:
-        return copy.deepcopy(est)
+    """An unfitted copy of a component estimator."""
+    return clone(est)

@@ -18,7 +18,8 @@ class Prior:
 
     _hyper: tuple[str, ...] = ()
 
-    def get_params(self):
+    def get_params(self, deep: bool = True) -> dict:
+        """Hyper-parameters by name (so ``sklearn.base.clone`` can copy the prior)."""
         return {k: getattr(self, k) for k in self._hyper}
 
     def __repr__(self) -> str:

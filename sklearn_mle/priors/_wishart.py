@@ -71,10 +71,6 @@ class NormalInverseWishart(Prior):
                 raise ValueError("NormalInverseWishart: scale must be symmetric positive-definite")
         self.scale = scale
 
-    def get_params(self, deep=True):
-        """Hyper-parameters (``deep`` accepted so that ``sklearn.base.clone`` works)."""
-        return {k: getattr(self, k) for k in self._hyper}
-
     def resolve(self, X, sample_weight, n_components: int) -> dict:
         """Hyper-parameters with the unset ones filled in from the data.
 
