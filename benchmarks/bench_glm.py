@@ -6,7 +6,7 @@ Times a full fit INCLUDING standard errors for this package, against scikit-lear
 ``--repeat`` runs, the ratio of each competitor's time to ours, the peak extra memory
 (tracemalloc: numpy's allocations, not BLAS scratch) and the log-likelihood of every
 fit, which must agree. Also times the Hessian product alone: ``X.T @ (w * X)`` in one
-piece against our blocked ``dsyrk`` on 1 and 2 threads.
+piece against our blocked syrk on 1 and 2 threads.
 
 Run by hand::
 
@@ -137,7 +137,7 @@ def bench_hessian(X, repeat):
             t, mem, H = measure(lambda p=prob: p.hessian(h[:, None]), repeat)
         prob.close()
         err = np.max(np.abs(H - H0)) / np.max(np.abs(H0))
-        print(f"  {f'blocked dsyrk, {threads} thread(s)':36s} {t:7.3f} s  {mem:7.1f} MiB  "
+        print(f"  {f'blocked syrk, {threads} thread(s)':36s} {t:7.3f} s  {mem:7.1f} MiB  "
               f"(x{t_naive / t:.2f} vs numpy; max rel diff {err:.1e})")
 
 

@@ -10,7 +10,8 @@ Every pass over the data walks row blocks of ``block_rows`` rows, spread over
 ``n_threads`` threads (BLAS releases the GIL; callers limit BLAS itself to one
 thread so the two levels do not oversubscribe the cores). No temporary of the size of ``X`` is
 made: the Hessian ``A^T diag(h) A`` (``A = [1, X]``) is accumulated block by block
-with a symmetric rank-k update (``dsyrk``) of ``sqrt(h) * A_block``, float32 blocks
+with a symmetric rank-k update (numpy dispatches ``B.T @ B`` to BLAS syrk) of
+``sqrt(h) * A_block``, float32 blocks
 are upcast one at a time, and a sparse CSR ``X`` is sliced by rows.
 
 The loop: evaluate objective and gradient (one pass, which also stores the per-row
@@ -30,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 from scipy import linalg, optimize
-from scipy.linalg.blas import dsyrk
 
 
 class GLMProblem:
@@ -186,8 +186,9 @@ class GLMProblem:
                     if icpt:
                         buf[:, 0] = s
                     np.multiply(xb, s[:, None], out=buf[:, p - d:])
-                    c = dsyrk(1.0, buf.T, trans=0, lower=0)  # buf^T buf (upper triangle)
-                    out += c
+                    # numpy dispatches buf.T @ buf to BLAS syrk and releases the GIL
+                    # (scipy's f2py dsyrk wrapper holds it, serialising the threads)
+                    out += buf.T @ buf
                 else:
                     xa = scratch[:e - a]
                     if icpt:
