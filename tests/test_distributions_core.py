@@ -392,3 +392,18 @@ def test_priors_clone_and_grid_search():
     search = GridSearchCV(PoissonMLE(), grid, cv=3).fit(x)
     # the absurd Gamma(50, 1) prior (rate mode 49) must lose on held-out likelihood
     assert search.best_params_["prior"] != Gamma(50.0, 1.0)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e2, 1e3, 3e3, 1e5])
+@pytest.mark.parametrize("ctype", ["full", "diag"])
+def test_moments_accurate_across_offsets(offset, ctype):
+    # the fast raw-sum pass is used only while it keeps ~10 digits; else the shifted pass
+    rng = np.random.default_rng(16)
+    x = offset + rng.normal(0.0, 1.0, size=(20_000, 2))
+    est = GaussianMLE(ctype).fit(x)
+    centred = x - x.mean(axis=0)
+    ref = centred.T @ centred / len(x)
+    expected = ref if ctype == "full" else np.diag(ref)
+    # unit variances: atol 1e-9 is 1e-9 relative to the scale of every entry
+    assert_allclose(est.covariance_, expected, rtol=1e-9, atol=1e-9)
+    assert_allclose(est.mean_, x.mean(axis=0), rtol=1e-13)

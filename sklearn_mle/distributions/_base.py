@@ -431,6 +431,10 @@ def _weighted_quantile(values, weights, q):
     values, weights = values[finite], weights[finite]
     if values.size == 0:
         return -np.inf
+    if np.all(weights == weights[0]):
+        if weights[0] > 0:  # equal weights: the same order statistic by selection, O(n)
+            k = min(max(int(np.ceil(q * values.size)) - 1, 0), values.size - 1)
+            return float(np.partition(values, k)[k])
     order = np.argsort(values, kind="stable")
     v, w = values[order], weights[order]
     cw = np.cumsum(w)
