@@ -364,9 +364,13 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     def predict(self, X):
         """Novelty detection: +1 where the log-density is at least ``offset_``, else -1.
 
-        ``offset_`` is the ``contamination`` quantile of the training log-densities.
+        ``offset_`` is the ``contamination`` quantile of the training log-densities,
+        i.e. one training sample's log-density: a sample on the threshold is an inlier
+        whatever the rounding of its batch (relative tolerance 1e-12).
         """
-        return np.where(self.decision_function(X) >= 0, 1, -1)
+        check_is_fitted(self)
+        tol = 1e-12 * max(1.0, abs(self.offset_)) if np.isfinite(self.offset_) else 0.0
+        return np.where(self.decision_function(X) >= -tol, 1, -1)
 
     # ------------------------------------------------------------- sampling
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
