@@ -1,4 +1,4 @@
-"""MLELinearRegression: Gaussian linear model by maximum likelihood, solved by QR."""
+"""MLELinearRegression: Gaussian linear model by maximum likelihood (QR) or MAP (Newton)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,82 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import linalg, stats
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..inference._utils import InferenceWarning, cov_from_information
-from ..priors import Normal, Prior
+from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
 from ._base import GLMBase, check_n_samples
 from ._diagnostics import aliased_columns, aliased_message
 from ._logistic import MLELogisticRegression
+from ._newton import GLMProblem, newton_solve
 
 _RANK_TOL = 1e-10  # |R_jj| / |R_00| below which a (unit-norm) column counts as aliased
+
+
+class _UnitGaussian:
+    """Gaussian family with unit variance: log-likelihood ``-r**2 / 2``, for least squares."""
+
+    n_outputs = 1
+
+    @staticmethod
+    def loglik_const(y):
+        return np.zeros(len(y))
+
+    @staticmethod
+    def derivs(y, eta):
+        r = y - eta
+        return -0.5 * r * r, r, np.ones_like(r)
+
+
+class _JointProblem:
+    """Negative log-posterior of ``(coef, s = log sigma2)`` for :func:`newton_solve`.
+
+    ``f = W/2 log(2 pi) + W s / 2 + exp(-s) RSS / 2 - log p(coef)`` (flat prior on
+    ``sigma2``; the mode does not depend on the parametrisation of ``sigma2``). The
+    residual sum of squares, its gradient and ``A'WA`` come from a :class:`GLMProblem`
+    with a unit-variance Gaussian family, the log-prior (and the L1 weights of a Laplace
+    prior) from its ``log_prior``. The Newton matrix is the exact joint Hessian when it
+    is positive definite (near the mode), its block diagonal otherwise.
+    """
+
+    def __init__(self, glm):
+        self.glm = glm
+        self.w = glm.w
+        self.W = float(np.sum(glm.w))
+        self.m, self.p = 1, glm.p + 1
+
+    def l1_weights(self):
+        return np.append(self.glm.l1_weights().ravel(), 0.0)[None, :]
+
+    def objective(self, theta, exact_hess=False):
+        theta = np.asarray(theta, dtype=float).ravel()
+        b, s = theta[None, :-1], float(theta[-1])
+        ll, g = self.glm.loglik_grad(b)  # ll = -RSS / 2, g = A'W r
+        lp, gp, nh = self.glm.log_prior(b)
+        if not s > -700.0:  # sigma2 underflows: outside the domain, the line search backs off
+            return np.inf, np.zeros(self.p), None
+        e = np.exp(-s)
+        rss = -2.0 * ll
+        W = self.W
+        f = 0.5 * W * (np.log(2.0 * np.pi) + s) + 0.5 * e * rss - lp
+        grad = np.append(-e * g.ravel() - gp.ravel(), 0.5 * W - 0.5 * e * rss)
+
+        def info(exact=exact_hess):
+            k = self.p
+            H = np.empty((k, k))
+            H[:-1, :-1] = e * self.glm.hessian()
+            H[np.diag_indices(k - 1)] += (nh if exact else np.maximum(nh, 0.0)).ravel()
+            H[:-1, -1] = H[-1, :-1] = e * g.ravel()
+            H[-1, -1] = 0.5 * e * rss
+            if not exact:
+                try:
+                    linalg.cholesky(H, check_finite=False)
+                except (linalg.LinAlgError, ValueError):
+                    H[:-1, -1] = H[-1, :-1] = 0.0
+            return H
+
+        return f, grad, info
 
 
 class MLELinearRegression(RegressorMixin, GLMBase):
@@ -37,15 +104,19 @@ class MLELinearRegression(RegressorMixin, GLMBase):
     coefficients and ``sigma2`` (flat prior on ``sigma2``): ridge solves with penalty
     ``sigma2 / scale**2`` alternating with ``sigma2 = RSS / n`` until they agree; the
     covariance is the Laplace approximation from the joint Hessian in
-    ``(coef, sigma2)``.
+    ``(coef, sigma2)``. Under ``Laplace`` (L1), ``StudentT`` or ``Cauchy`` priors the
+    same joint mode is found by (proximal, for Laplace) Newton on ``(coef, log sigma2)``
+    with the GLM solver; coefficients the Laplace prior sets exactly to zero get NaN
+    standard errors, as in :class:`MLELogisticRegression`. ``loglik_`` is then the
+    log-posterior and ``summary()`` reports MAP. ``Jeffreys`` is not supported.
 
     Parameters
     ----------
     fit_intercept : bool, default=True
-    prior : Normal or None, default=None
-        Normal prior on each coefficient (not the intercept).
-    intercept_prior : Normal or None, default=None
-        Normal prior on the intercept (flat by default).
+    prior : Normal, Laplace, StudentT, Cauchy or None, default=None
+        Prior on each coefficient (not the intercept).
+    intercept_prior : Normal, Laplace, StudentT, Cauchy or None, default=None
+        Prior on the intercept (flat by default).
     n_jobs : int or None, default=None
         Unused (kept for a uniform signature with the other models).
 
@@ -68,6 +139,10 @@ class MLELinearRegression(RegressorMixin, GLMBase):
     >>> reg = MLELinearRegression().fit(X, y)
     >>> round(float(reg.coef_[0]), 4), round(reg.sigma2_, 4)
     (1.99, 0.0214)
+    >>> from sklearn_mle.priors import Cauchy
+    >>> shrunk = MLELinearRegression(prior=Cauchy(scale=0.5)).fit(X, y)
+    >>> round(float(shrunk.coef_[0]), 4), shrunk.summary().header["Method"]
+    (1.988, 'MAP')
     """
 
     _parameter_constraints: dict = {
@@ -145,7 +220,11 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         names = self._design_names()
         W = float(np.sum(w))
         if self.prior is not None or self.intercept_prior is not None:
-            return self._fit_map(A, y, w, names, W)
+            self._check_prior()
+            if all(p is None or isinstance(p, Normal) for p in (self.prior, self.intercept_prior)):
+                return self._fit_map(A, y, w, names, W)
+            if self._fit_newton(X, A, y, w, W, names):
+                return self
         coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__)
         sigma2 = rss / W
         yw2 = float(np.sum(w * y**2))
@@ -153,7 +232,9 @@ class MLELinearRegression(RegressorMixin, GLMBase):
             warnings.warn(
                 f"{type(self).__name__}: the fit is exact (residual sum of squares 0 up to "
                 "rounding), so the MLE of the error variance is 0, the log-likelihood is "
-                "+inf and the standard errors are 0; the Gaussian error model does not apply",
+                "+inf and the standard errors are 0; the Gaussian error model does not apply"
+                + ("" if self.prior is None and self.intercept_prior is None else
+                   " (under a prior the joint posterior mode has sigma2 -> 0 at this fit)"),
                 InferenceWarning,
                 stacklevel=2,
             )
@@ -194,6 +275,99 @@ class MLELinearRegression(RegressorMixin, GLMBase):
             prec[cols] = 1.0 / prior.scale**2
             loc[cols] = prior.loc
         return prec, loc
+
+    def _check_prior(self):
+        for name in ("prior", "intercept_prior"):
+            p = getattr(self, name)
+            if isinstance(p, Jeffreys):
+                raise ValueError(
+                    f"{name}=Jeffreys() is not supported by {type(self).__name__}: Firth's "
+                    "correction does not apply to the Gaussian linear model (its MLE is "
+                    "unbiased and always finite); use prior=None, Normal, Laplace, StudentT "
+                    "or Cauchy"
+                )
+            if p is not None and not isinstance(p, (Normal, Laplace, StudentT)):
+                raise ValueError(
+                    f"{name}={p!r} is not a prior on regression coefficients; use Normal, "
+                    "Laplace, StudentT or Cauchy"
+                )
+
+    def _fit_newton(self, X, A, y, w, W, names):
+        """Joint posterior mode of (coef, sigma2) under Laplace/Student-t/Cauchy priors.
+
+        (Proximal, for Laplace) Newton on ``(coef, log sigma2)`` with the GLM solver;
+        the covariance is the Laplace approximation from the joint Hessian in
+        ``(coef, sigma2)``, reduced to ``coef`` by its Schur complement. With a flat
+        intercept the solve runs on centred columns (an exact reparametrisation that
+        keeps uncentred designs well conditioned). Returns False when the data are
+        fitted exactly by a unique least-squares solution: the posterior then has no
+        mode (sigma2 -> 0) and the caller reports the exact fit as the MLE path does.
+        """
+        who = type(self).__name__
+        center = self.fit_intercept and self.intercept_prior is None
+        xbar = np.average(A[:, 1:], axis=0, weights=w) if center else None
+        Xs = A[:, 1:] - xbar if center else X
+        glm = GLMProblem(Xs, y[:, None], w, None, _UnitGaussian(), self.fit_intercept,
+                         self.prior, self.intercept_prior)
+        ybar = float(np.average(y, weights=w)) if self.fit_intercept else 0.0
+        var0 = float(np.average((y - ybar) ** 2, weights=w))
+        res = None
+        if var0 > 0:
+            theta0 = np.zeros(glm.p + 1)
+            theta0[0] = ybar
+            theta0[-1] = np.log(var0)
+            try:
+                res = newton_solve(_JointProblem(glm), theta0, 1e-10, 200, lambda H: None)
+            finally:
+                glm.close()
+        if res is None or not np.exp(res.theta[0, -1]) > 1e-12 * var0:
+            try:
+                self._solve(A, y, w, names, who)
+            except ValueError:
+                raise ValueError(
+                    f"{who}: the data can be fitted exactly (residual variance 0) in more than "
+                    "one way (aliased columns or more coefficients than rows), so the joint "
+                    "posterior of (coef, sigma2) under a flat prior on sigma2 has no mode, "
+                    "whatever the prior on coef; use fewer features"
+                ) from None
+            return False
+        theta = res.theta.ravel()
+        coef, sigma2 = theta[:-1].copy(), float(np.exp(theta[-1]))
+        if center:
+            coef[0] -= float(xbar @ coef[1:])
+            glm = GLMProblem(X, y[:, None], w, None, _UnitGaussian(), self.fit_intercept,
+                             self.prior, self.intercept_prior)
+        if not res.converged:
+            warnings.warn(
+                f"{who} did not converge in {res.n_iter} Newton iterations "
+                f"({res.message or 'gradient above tolerance'}); standardise the features "
+                "or use a stronger prior",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        # negative Hessian of the log-posterior in (coef, sigma2), exact prior curvature;
+        # the Schur complement of the sigma2 entry is the information on coef alone
+        ll, g = glm.loglik_grad(coef[None, :])
+        _, _, nh = glm.log_prior(coef[None, :])
+        rss = -2.0 * ll
+        Hbb = glm.hessian() / sigma2
+        Hbb[np.diag_indices_from(Hbb)] += nh.ravel()
+        hbs = g.ravel() / sigma2**2
+        hss = -W / (2 * sigma2**2) + rss / sigma2**3
+        info = Hbb - np.outer(hbs, hbs) / hss
+        off = int(self.fit_intercept)
+        self.sigma2_ = sigma2
+        self._theta = coef[None, :]
+        self.coef_ = coef[off:].copy()
+        self.intercept_ = float(coef[0]) if off else 0.0
+        self.loglik_ = float(-res.f)
+        self.nobs_ = W
+        self.n_params_ = glm.p + 1
+        self.n_iter_ = int(res.n_iter)
+        self.converged_ = bool(res.converged)
+        self._set_glm_inference(info, coef[None, :], glm)
+        self._train = (A, y, w)
+        return self
 
     def _fit_map(self, A, y, w, names, W):
         """Joint posterior mode of (coef, sigma2) under Normal priors, Laplace covariance."""
@@ -277,10 +451,17 @@ class MLELinearRegression(RegressorMixin, GLMBase):
     def summary(self, alpha: float = 0.05):
         """Summary table; the header adds the MLE of the error variance ``sigma2``."""
         out = super().summary(alpha=alpha)
-        out.header["sigma2 (MLE, RSS/n)"] = f"{self.sigma2_:.6g}"
+        key = ("sigma2 (MLE, RSS/n)" if self.prior is None and self.intercept_prior is None
+               else "sigma2 (joint MAP, RSS/n)")
+        out.header[key] = f"{self.sigma2_:.6g}"
         return out
 
     _sklearn_xfail_checks = MLELogisticRegression._sklearn_xfail_checks
+
+    @classmethod
+    def _check_instances(cls):
+        # the QR (MLE) path and the proximal Newton (MAP) path
+        return [cls(), cls(prior=Laplace(1.0))]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
