@@ -220,3 +220,18 @@ def test_uncentred_design_and_exact_fit():
         reg = MLELinearRegression(prior=Cauchy()).fit(X, y_exact)
     np.testing.assert_allclose(reg.coef_, [0.4, -0.2], rtol=1e-8)
     assert reg.sigma2_ == 0.0
+
+
+@pytest.mark.parametrize("prior", [Cauchy, Laplace])
+def test_units_of_x_and_y_do_not_matter(data, prior):
+    X, y, _ = data
+    base = MLELinearRegression(prior=prior(0.2), intercept_prior=prior(1.0)).fit(X, y)
+    for ys, xs in [(1e-8, 1e4), (1e8, 1e-4)]:
+        reg = MLELinearRegression(prior=prior(0.2 * ys / xs), intercept_prior=prior(ys)).fit(
+            X * xs, y * ys)
+        assert reg.converged_
+        np.testing.assert_allclose(reg.coef_ * xs / ys, base.coef_, rtol=1e-8)
+        assert reg.intercept_ / ys == pytest.approx(base.intercept_, rel=1e-8)
+        assert reg.sigma2_ / ys**2 == pytest.approx(base.sigma2_, rel=1e-8)
+        np.testing.assert_allclose(reg.bse_ / np.array([ys] + [ys / xs] * 3), base.bse_,
+                                   rtol=1e-6)

@@ -87,6 +87,13 @@ class _JointProblem:
         return f, grad, info
 
 
+def _rescaled(prior, factor):
+    """The prior of ``b * factor`` for ``b ~ prior`` (a scale family; None stays None)."""
+    if prior is None:
+        return None
+    return type(prior)(**{**prior.get_params(), "scale": prior.scale * factor})
+
+
 class MLELinearRegression(RegressorMixin, GLMBase):
     """Linear regression with Gaussian errors by maximum likelihood, with inference.
 
@@ -299,28 +306,34 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         the covariance is the Laplace approximation from the joint Hessian in
         ``(coef, sigma2)``, reduced to ``coef`` by its Schur complement. With a flat
         intercept the solve runs on centred columns (an exact reparametrisation that
-        keeps uncentred designs well conditioned). Returns False when the data are
-        fitted exactly by a unique least-squares solution: the posterior then has no
-        mode (sigma2 -> 0) and the caller reports the exact fit as the MLE path does.
+        keeps uncentred designs well conditioned), always in standardised units. Returns
+        False when the data are fitted exactly by a unique least-squares solution: the
+        posterior then has no mode (sigma2 -> 0) and the caller reports the exact fit as
+        the MLE path does.
         """
         who = type(self).__name__
-        center = self.fit_intercept and self.intercept_prior is None
-        xbar = np.average(A[:, 1:], axis=0, weights=w) if center else None
-        Xs = A[:, 1:] - xbar if center else X
-        glm = GLMProblem(Xs, y[:, None], w, None, _UnitGaussian(), self.fit_intercept,
-                         self.prior, self.intercept_prior)
-        ybar = float(np.average(y, weights=w)) if self.fit_intercept else 0.0
-        var0 = float(np.average((y - ybar) ** 2, weights=w))
+        off = int(self.fit_intercept)
+        ybar = float(np.average(y, weights=w)) if off else 0.0
+        sy = float(np.sqrt(np.average((y - ybar) ** 2, weights=w)))
         res = None
-        if var0 > 0:
+        if sy > 0:
+            # solve on y / sy and (centred) columns / c: the convergence test is then free
+            # of the units of X and y; the priors' scales follow (b' = b c / sy)
+            center = off and self.intercept_prior is None
+            xbar = np.average(A[:, 1:], axis=0, weights=w) if center else 0.0
+            Xs = A[:, off:] - xbar
+            c = float(np.sqrt(np.mean(np.average(Xs**2, axis=0, weights=w)))) if Xs.size else 1.0
+            c = c if c > 0 else 1.0
+            glm = GLMProblem(Xs / c, (y / sy)[:, None], w, None, _UnitGaussian(),
+                             self.fit_intercept, _rescaled(self.prior, c / sy),
+                             _rescaled(self.intercept_prior, 1.0 / sy))
             theta0 = np.zeros(glm.p + 1)
-            theta0[0] = ybar
-            theta0[-1] = np.log(var0)
+            theta0[0] = ybar / sy
             try:
                 res = newton_solve(_JointProblem(glm), theta0, 1e-10, 200, lambda H: None)
             finally:
                 glm.close()
-        if res is None or not np.exp(res.theta[0, -1]) > 1e-12 * var0:
+        if res is None or not res.theta[0, -1] > np.log(1e-12):
             try:
                 self._solve(A, y, w, names, who)
             except ValueError:
@@ -332,11 +345,12 @@ class MLELinearRegression(RegressorMixin, GLMBase):
                 ) from None
             return False
         theta = res.theta.ravel()
-        coef, sigma2 = theta[:-1].copy(), float(np.exp(theta[-1]))
+        coef, sigma2 = theta[:-1] * sy, float(np.exp(theta[-1])) * sy**2
+        coef[off:] /= c
         if center:
             coef[0] -= float(xbar @ coef[1:])
-            glm = GLMProblem(X, y[:, None], w, None, _UnitGaussian(), self.fit_intercept,
-                             self.prior, self.intercept_prior)
+        glm = GLMProblem(X, y[:, None], w, None, _UnitGaussian(), self.fit_intercept,
+                         self.prior, self.intercept_prior)
         if not res.converged:
             warnings.warn(
                 f"{who} did not converge in {res.n_iter} Newton iterations "
@@ -348,19 +362,19 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         # negative Hessian of the log-posterior in (coef, sigma2), exact prior curvature;
         # the Schur complement of the sigma2 entry is the information on coef alone
         ll, g = glm.loglik_grad(coef[None, :])
-        _, _, nh = glm.log_prior(coef[None, :])
+        lp, _, nh = glm.log_prior(coef[None, :])
+        lp -= float(glm.l1_weights().ravel() @ np.abs(coef))  # the Laplace |b| / scale
         rss = -2.0 * ll
         Hbb = glm.hessian() / sigma2
         Hbb[np.diag_indices_from(Hbb)] += nh.ravel()
         hbs = g.ravel() / sigma2**2
         hss = -W / (2 * sigma2**2) + rss / sigma2**3
         info = Hbb - np.outer(hbs, hbs) / hss
-        off = int(self.fit_intercept)
         self.sigma2_ = sigma2
         self._theta = coef[None, :]
         self.coef_ = coef[off:].copy()
         self.intercept_ = float(coef[0]) if off else 0.0
-        self.loglik_ = float(-res.f)
+        self.loglik_ = float(-0.5 * W * np.log(2 * np.pi * sigma2) - rss / (2 * sigma2) + lp)
         self.nobs_ = W
         self.n_params_ = glm.p + 1
         self.n_iter_ = int(res.n_iter)
