@@ -83,6 +83,47 @@ def lgamma_sum(X, w):
     return out
 
 
+_HIST_MAX = 1 << 20  # largest count histogrammed by the fused pass
+
+
+def checked_count_sums(est, X, w, name):
+    """Per column ``sum w x`` and ``sum w log(x!)`` of counts, checking the domain.
+
+    One blocked pass per column: cast to integers, compare with the input (integer
+    check), ``bincount`` (which also rejects negatives) and sums from the histogram.
+    Anything unusual (a domain error, counts above 2**20) goes through the plain
+    :func:`check_counts`, :func:`weighted_column_sums` and :func:`lgamma_sum`, so errors
+    read the same either way.
+    """
+    n, d = X.shape
+    unit = unit_weights(w)
+    sum_x, sum_lg = np.empty(d), np.empty(d)
+    for j in range(d):
+        col = X[:, j]
+        counts = np.zeros(1)
+        for s in range(0, n, _COUNT_BLOCK):
+            xb = col[s : s + _COUNT_BLOCK]
+            xi = xb.astype(np.intp)
+            if not np.array_equal(xi, xb) or xi.max(initial=0) > _HIST_MAX:
+                break
+            try:
+                b = np.bincount(xi, weights=None if unit else w[s : s + _COUNT_BLOCK])
+            except ValueError:  # negative counts
+                break
+            if b.size > counts.size:
+                counts = np.concatenate([counts, np.zeros(b.size - counts.size)])
+            counts[: b.size] += b
+        else:
+            k = np.arange(counts.size, dtype=np.float64)
+            sum_x[j] = counts @ k
+            sum_lg[j] = counts @ special.gammaln(k + 1.0)
+            continue
+        check_counts(est, X, name)  # raises with the rule if the domain is violated
+        sum_x[j] = weighted_column_sums(col[:, None], w)[0]
+        sum_lg[j] = lgamma_sum(col[:, None], w)[0]
+    return sum_x, sum_lg
+
+
 class PoissonMLE(PartialFitMixin, DistributionMLE):
     """Poisson distribution fitted by maximum likelihood: ``rate_ = mean(x)``.
 
@@ -133,15 +174,12 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
         return tags
 
     def _check_domain(self, X):
-        check_counts(self, X, "Poisson")
+        pass  # checked inside the fused statistics pass (checked_count_sums)
 
     def _suff_stats(self, X, w):
-        d = X.shape[1]
-        return Stats(
-            weight=np.full(d, w.sum()),
-            sum_x=weighted_column_sums(X, w),
-            sum_lgamma=lgamma_sum(X, w),
-        )
+        sum_x, sum_lgamma = checked_count_sums(self, X, w, "Poisson")
+        return Stats(weight=np.full(X.shape[1], total_weight(w)), sum_x=sum_x,
+                     sum_lgamma=sum_lgamma)
 
     def _solve(self, stats, fixed):
         num, den = stats.sum_x.astype(float), stats.weight.astype(float)
