@@ -181,6 +181,8 @@ class LikelihoodMixin:
         p = 2.0 * stats.norm.sf(np.abs(z))
         ci = self.conf_int(alpha=alpha)
         prior = getattr(self, "prior", None)
+        if prior is None:  # a prior on the intercept alone also makes the fit MAP
+            prior = getattr(self, "intercept_prior", None)
         header = {
             "Model": type(self).__name__,
             "Method": "MAP" if prior is not None else "MLE",
@@ -193,7 +195,10 @@ class LikelihoodMixin:
             n = getattr(self, "nobs_", np.nan)
             header["BIC"] = f"{-2 * self.loglik_ + np.log(n) * self.n_params_:.6g}"
         else:
-            header["Prior"] = repr(prior)
+            header["Prior"] = ", ".join(
+                f"{k}={getattr(self, k)!r}" for k in ("prior", "intercept_prior")
+                if getattr(self, k, None) is not None
+            )
             header["Covariance"] = "Laplace approximation (inverse negative Hessian)"
         if hasattr(self, "converged_"):
             header["Converged"] = str(bool(self.converged_))

@@ -66,9 +66,9 @@ class Summary:
         colw = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(cols)]
         total = width + sum(w + 2 for w in colw)
         lines = ["=" * total]
-        items = list(self.header.items())
-        for key, val in items:
-            lines.append(f"{key + ':':<22}{val}")
+        key_width = max([22] + [len(str(k)) + 2 for k in self.header])
+        for key, val in self.header.items():
+            lines.append(f"{str(key) + ':':<{key_width}}{val}")
         lines.append("-" * total)
         lines.append(" " * width + "".join(f"  {c:>{w}}" for c, w in zip(cols, colw)))
         for name, row in zip(names, cells):
