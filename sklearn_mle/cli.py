@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .datasets import default_data_path, read_csv_columns
+from .datasets import BUNDLED_DATASETS, default_data_path, read_csv_columns
 from .model_selection import FAMILIES, column_domain, rank_distributions
 from .model_selection._ranking import _lookup
 
@@ -68,6 +68,9 @@ def _build_parser():
     )
     fit.add_argument("file", nargs="?", metavar="FILE.csv",
                      help="CSV file with a header row (default: the bundled data set)")
+    fit.add_argument("--dataset", choices=sorted(BUNDLED_DATASETS), default=None,
+                     help="a bundled data set instead of FILE: anes96 (default; counts, "
+                     "scales, a 0/1 vote) or engel (positive continuous)")
     fit.add_argument("--column", "-c", action="append", nargs="+", metavar="C",
                      help="column(s) to fit (default: every numeric column)")
     fit.add_argument("--families", "-f", action="append", nargs="+", metavar="F",
@@ -133,7 +136,9 @@ def _print_families():
 def _fit(args):
     if not 0.0 < args.alpha < 1.0:
         raise _UsageError(f"--alpha must be in (0, 1), got {args.alpha}")
-    path = args.file if args.file is not None else default_data_path()
+    if args.file is not None and args.dataset is not None:
+        raise _UsageError("give either FILE or --dataset, not both")
+    path = args.file if args.file is not None else default_data_path(args.dataset or "anes96")
     columns = read_csv_columns(path)
     requested = _split([v for group in args.column for v in group]) if args.column else None
     families = _split([v for group in args.families for v in group]) if args.families else None

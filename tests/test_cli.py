@@ -200,3 +200,27 @@ def test_constant_column_and_mixed_kinds_are_explained(tmp_path, capsys):
     assert code == 0
     assert "Poisson (discrete)" in out and "Gaussian (continuous)" in out
     assert "not comparable" in out
+
+
+def test_engel_dataset_ranks_continuous_families_like_scipy(capsys):
+    code, out, err = _run(capsys, "fit", "--dataset", "engel", "--format", "csv")
+    assert code == 0 and err == ""
+    rows = _csv_rows(out)
+    arr = np.genfromtxt(default_data_path("engel"), delimiter=",", names=True, skip_header=4)
+    for col in ("income", "foodexp"):
+        x = np.asarray(arr[col], dtype=float)
+        ranked = {r["family"]: r for r in rows if r["column"] == col and r["rank"]}
+        assert {"Gamma", "LogNormal", "Weibull", "Exponential", "Gaussian"} <= set(ranked)
+        # independent maximum-likelihood fits with scipy (location fixed at 0)
+        s, _, scale = stats.lognorm.fit(x, floc=0)
+        assert_allclose(float(ranked["LogNormal"]["loglik"]),
+                        stats.lognorm.logpdf(x, s, scale=scale).sum(), rtol=1e-10)
+        a, _, scale = stats.gamma.fit(x, floc=0)
+        assert float(ranked["Gamma"]["loglik"]) >= stats.gamma.logpdf(
+            x, a, scale=scale).sum() - 1e-8
+        c, _, scale = stats.weibull_min.fit(x, floc=0)
+        assert float(ranked["Weibull"]["loglik"]) >= stats.weibull_min.logpdf(
+            x, c, scale=scale).sum() - 1e-6
+        assert_allclose(sum(float(r["weight"]) for r in ranked.values()), 1.0, rtol=1e-12)
+    code, out, err = _run(capsys, "fit", "somefile.csv", "--dataset", "engel")
+    assert code == 2 and "either FILE or --dataset" in err

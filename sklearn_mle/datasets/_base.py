@@ -9,14 +9,27 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["default_data_path", "load_default_data", "read_csv_columns"]
+__all__ = ["BUNDLED_DATASETS", "default_data_path", "load_default_data", "read_csv_columns"]
 
 _DEFAULT_FILE = "anes96.csv"
+#: Bundled data sets by name (file under ``sklearn_mle/datasets/data``).
+BUNDLED_DATASETS = {
+    "anes96": "anes96.csv",  # survey counts, scales and a 0/1 vote (the default)
+    "engel": "engel.csv",  # positive continuous: household income and food expenditure
+}
 _MISSING = {"", "na", "nan", "n/a", "null", "none", "."}
 
 
-def default_data_path() -> str:
-    """Path of the bundled CSV file (the ANES 1996 survey extract).
+def default_data_path(name: str = "anes96") -> str:
+    """Path of a bundled CSV file (default: the ANES 1996 survey extract).
+
+    Parameters
+    ----------
+    name : {"anes96", "engel"}, default="anes96"
+        ``"anes96"``: 944 survey respondents (counts, 1-7 scales, a 0/1 vote).
+        ``"engel"``: Engel's 235 Belgian households of 1857-58, yearly income and food
+        expenditure in francs (positive continuous; Koenker and Bassett 1982; public
+        domain, as distributed with ``statsmodels.datasets.engel``).
 
     Returns
     -------
@@ -29,7 +42,11 @@ def default_data_path() -> str:
     >>> default_data_path().endswith("anes96.csv")
     True
     """
-    return str(resources.files("sklearn_mle.datasets").joinpath("data", _DEFAULT_FILE))
+    if name not in BUNDLED_DATASETS:
+        raise ValueError(
+            f"unknown bundled data set {name!r}; available: {', '.join(BUNDLED_DATASETS)}"
+        )
+    return str(resources.files("sklearn_mle.datasets").joinpath("data", BUNDLED_DATASETS[name]))
 
 
 def read_csv_columns(path: str | os.PathLike) -> dict[str, np.ndarray]:
