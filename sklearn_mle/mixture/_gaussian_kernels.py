@@ -270,7 +270,7 @@ def _pass_blocks(X, w, plan, starts, stats):
             continue
         if feats is not None:
             # one GEMM: [N, S1, S2] = r @ [1, x, x**2 (or x_i x_j, or |x|**2)]
-            m2 = r @ feats.T
+            m2 = (feats @ r.T).T  # (features, rows) @ (rows, k): ~2x faster sgemm than r @ f.T
             acc_n += m2[:, 0]
             acc_s1 += m2[:, 1 : d + 1]
             acc_s2 += m2[:, d + 1] if ct == "spherical" else m2[:, d + 1 :]
