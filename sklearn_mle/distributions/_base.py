@@ -103,6 +103,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     _prior_param: str | None = None
     _finite_stats = True  # False: DataStats, partial_fit keeps the data
     _integer_domain = False
+    _count_input = False  # counts: tag the input so sklearn's checks generate integers
 
     def __init__(self, *, prior=None, fixed_params=None, contamination=0.1):
         self.prior = prior
@@ -394,6 +395,10 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        if self._count_input:
+            # integer-valued input: sklearn's checks then generate non-negative integers
+            tags.input_tags.positive_only = True
+            tags.input_tags.categorical = True
         return tags
 
 

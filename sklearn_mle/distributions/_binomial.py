@@ -91,6 +91,7 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
         **DistributionMLE._parameter_constraints,
         "n_trials": [None, Interval(Integral, 1, None, closed="left"), "array-like"],
     }
+    _count_input = True
     _param_names = ("p",)
     _bounds = {"p": (0.0, 1.0)}
     _supported_priors = (Beta,)
@@ -235,12 +236,6 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
         p = params["p"]
         return rng.binomial(self.n_trials_.astype(np.int64), p, size=(n, p.size)).astype(float)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = True
-        # integer-valued input: sklearn's checks then generate non-negative integers
-        tags.input_tags.categorical = True
-        return tags
 
 
 def _fmt_trials(n_trials):

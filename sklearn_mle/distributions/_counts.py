@@ -155,6 +155,7 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
     (2.0, 0.632456)
     """
 
+    _count_input = True
     _param_names = ("rate",)
     _bounds = {"rate": (0.0, np.inf)}
     _supported_priors = (Gamma,)
@@ -166,12 +167,6 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
         )
     }
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = True
-        # integer-valued input: sklearn's checks then generate non-negative integers
-        tags.input_tags.categorical = True
-        return tags
 
     def _check_domain(self, X):
         pass  # checked inside the fused statistics pass (checked_count_sums)

@@ -175,6 +175,7 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
     0.3333333333333333
     """
 
+    _count_input = True
     _param_names = ("p",)
     _bounds = {"p": (0.0, 1.0)}
     _supported_priors = (Beta,)
@@ -243,9 +244,3 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
     def _sample(self, params, n, rng):
         return rng.geometric(params["p"], size=(n, params["p"].size)).astype(float)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = True
-        # integer-valued input: sklearn's checks then generate integer data
-        tags.input_tags.categorical = True
-        return tags

@@ -136,6 +136,7 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
     (1.1598, 0.2489)
     """
 
+    _count_input = True
     _param_names = ("r", "p")
     _bounds = {"r": (0.0, np.inf), "p": (0.0, 1.0)}
     _supported_priors = ()
@@ -147,12 +148,6 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
     }
     _r_cap = 1e10  # multiple of max(mean, 1) at which r stops (the Poisson limit)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = True
-        # integer-valued input: sklearn's checks then generate non-negative integers
-        tags.input_tags.categorical = True
-        return tags
 
     def _check_domain(self, X):
         check_counts(self, X, "negative binomial")
