@@ -28,7 +28,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -111,6 +111,13 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self.contamination = contamination
 
     # ------------------------------------------------------------ validation
+    # dtypes kept as they come in fit (others become float64); families that read
+    # integer counts directly extend this
+    _fit_dtypes = (np.float64, np.float32)
+    # True where _suff_stats detects NaN/inf itself (the statistics of any non-finite
+    # value are non-finite), so fit skips sklearn's separate finiteness pass
+    _stats_check_finite = False
+
     def _validate_X(self, X, reset):
         X = validate_data(
             self,
@@ -120,6 +127,24 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
             ensure_min_samples=1,
         )
         return X
+
+    def _validate_fit_X(self, X, reset):
+        """``_validate_X`` for fit, keeping ``_fit_dtypes`` and skipping the finiteness
+        pass where the statistics check it."""
+        if tuple(self._fit_dtypes) == (np.float64, np.float32) and not self._stats_check_finite:
+            return self._validate_X(X, reset)
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=list(self._fit_dtypes),
+            ensure_min_samples=1,
+            ensure_all_finite=not self._stats_check_finite,
+        )
+
+    def _raise_non_finite(self, X):
+        """sklearn's error for NaN or inf in X (a no-op when every value is finite)."""
+        assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
 
     def _column_name(self, j):
         names = getattr(self, "feature_names_in_", None)
@@ -202,7 +227,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X = self._validate_X(X, reset=True)
+        X = self._validate_fit_X(X, reset=True)
         self._check_prior()
         self._check_domain(X)
         w = _sample_weights(sample_weight, X)
@@ -215,7 +240,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         first = not hasattr(self, "stats_")
         if first:
             self._validate_params()
-        X = self._validate_X(X, reset=first)
+        X = self._validate_fit_X(X, reset=first)
         self._check_prior()
         self._check_domain(X)
         w = _sample_weights(sample_weight, X)

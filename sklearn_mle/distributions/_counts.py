@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 from scipy import special
 
+from .. import _native as native
 from ..priors import Beta, Gamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
 from ._stats import Stats
@@ -168,11 +169,18 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
     }
 
 
+    _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
+    _stats_check_finite = True
+
     def _check_domain(self, X):
-        pass  # checked inside the fused statistics pass (checked_count_sums)
+        pass  # checked inside the fused statistics pass
 
     def _suff_stats(self, X, w):
-        sum_x, sum_lgamma = checked_count_sums(self, X, w, "Poisson")
+        sums = native.count_sums(X, None if unit_weights(w) else w)
+        if sums is None:  # a value outside the domain, or no C kernel for this input
+            self._raise_non_finite(X)
+            sums = checked_count_sums(self, X, w, "Poisson")  # raises naming the rule
+        sum_x, sum_lgamma = sums
         return Stats(weight=np.full(X.shape[1], total_weight(w)), sum_x=sum_x,
                      sum_lgamma=sum_lgamma)
 
@@ -209,7 +217,7 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
 
     def _logpdf(self, X, params):
         r = params["rate"]
-        lp = special.xlogy(X, r) - r - special.gammaln(X + 1.0)
+        lp = special.xlogy(X, r) - r - native.log_factorial(X)
         return np.where((X >= 0) & (X == np.floor(X)), lp, -np.inf)
 
     def _sample(self, params, n, rng):

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import linalg, special
 from sklearn.utils._param_validation import StrOptions
 
+from .. import _native as native
 from ..priors import NormalInverseGamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
 from ._counts import total_weight, unit_weights
@@ -24,7 +25,7 @@ def centred_moments(X, w, full):
     """
     n, d = X.shape
     unit = unit_weights(w)
-    if unit and X.dtype == np.float64:
+    if unit and (X.dtype == np.float64 or native.AVAILABLE):
         fast = _raw_moments(X, full)
         if fast is not None:
             return fast
@@ -53,28 +54,43 @@ def centred_moments(X, w, full):
 
 
 def _raw_moments(X, full):
-    """Unweighted moments from raw sums (the one-pass floor: a sum and a dot product).
+    """Unweighted moments from plain sums (the one-pass floor).
 
-    ``sum x**2 - n mean**2`` loses ``log10(sum x**2 / m2)`` digits; when more than six
-    would be lost (a large offset relative to the spread), returns None and the caller
-    uses the shifted blocked pass instead, so accuracy stays ~1e-10 or better.
+    The C kernel sums ``z = x - x[0]`` and ``z**2`` in one fused pass (one column, or
+    the diagonal); otherwise NumPy's ``X.sum`` and a dot product on the raw values.
+    ``sum z**2 - n mean_z**2`` loses ``log10(sum z**2 / m2)`` digits; when more than six
+    would be lost (four on the unshifted NumPy sums, whose own rounding is larger),
+    returns None and the caller uses the shifted blocked pass instead, so accuracy
+    stays ~1e-10 or better.
     """
     n, d = X.shape
-    if d == 1:
-        col = X[:, 0]
-        s1 = np.array([col.sum()])
-        raw = np.array([[np.dot(col, col)]]) if full else np.array([np.dot(col, col)])
+    shift = np.zeros(d)
+    sums, digits = None, 1e-6
+    if d == 1 or not full:
+        shift = X[0].astype(np.float64)
+        sums = native.moment_sums(X, shift)
+    if sums is not None:
+        s1, sq = sums
+        raw = sq[:, None] if full else sq
+    elif X.dtype != np.float64:
+        return None
     else:
-        s1 = X.sum(axis=0)
-        raw = X.T @ X if full else np.einsum("ij,ij->j", X, X)
+        shift, digits = np.zeros(d), 1e-4
+        if d == 1:
+            col = X[:, 0]
+            s1 = np.array([col.sum()])
+            raw = np.array([[np.dot(col, col)]]) if full else np.array([np.dot(col, col)])
+        else:
+            s1 = X.sum(axis=0)
+            raw = X.T @ X if full else np.einsum("ij,ij->j", X, X)
     sq = np.diag(raw) if full else raw
     m2 = raw - (np.outer(s1, s1) if full else s1**2) / n
     m2_diag = np.diag(m2) if full else m2
-    if not np.all(np.isfinite(raw)) or np.any(m2_diag <= 1e-6 * sq):
+    if not np.all(np.isfinite(raw)) or np.any(m2_diag <= digits * sq):
         return None
     if full:
         m2 = 0.5 * (m2 + m2.T)
-    return CentredStats(weight=np.asarray(float(n)), mean=s1 / n, m2=m2)
+    return CentredStats(weight=np.asarray(float(n)), mean=shift + s1 / n, m2=m2)
 
 
 class GaussianMLE(PartialFitMixin, DistributionMLE):
@@ -126,6 +142,7 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
     _param_names = ("mean", "covariance")
     _bounds = {"covariance": (0.0, np.inf)}
     _supported_priors = (NormalInverseGamma,)
+    _stats_check_finite = True
 
     def __init__(
         self, covariance_type="full", *, prior=None, fixed_params=None, contamination=0.1
@@ -142,7 +159,10 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
             )
 
     def _suff_stats(self, X, w):
-        return centred_moments(X, w, full=self.covariance_type == "full")
+        stats = centred_moments(X, w, full=self.covariance_type == "full")
+        if not (np.all(np.isfinite(stats.mean)) and np.all(np.isfinite(stats.m2))):
+            self._raise_non_finite(X)  # fit skipped sklearn's finiteness pass
+        return stats
 
     def _fixed_value_array(self, name, value, d):
         arr = np.asarray(value, dtype=float)

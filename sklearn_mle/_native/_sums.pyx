@@ -1,0 +1,232 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
+"""Fused one-pass statistics in C, run without the GIL (one call per row chunk).
+
+Each kernel reads every element once and keeps per-column accumulators; long columns
+are summed in blocks of ``_BLOCK`` rows whose partial sums are added with Kahan
+compensation, so rounding grows with the block length, not with n. A kernel returns
+-1 when every element was valid, else the flat index ``i * d + j`` of the first
+invalid one, and the caller reports it with the package's usual error message.
+"""
+
+from libc.math cimport floor, lgamma
+from libc.stdlib cimport free, malloc
+
+cdef extern from "kernels.h":
+    int sk_count_block_f64_contiguous(const double* x, Py_ssize_t n, const double* table,
+                                      int shift, double* sum_x, double* sum_lg) noexcept nogil
+    void sk_moment_block_f64_contiguous(const double* x, Py_ssize_t n, double shift,
+                                        double* sum_x, double* sum_xx) noexcept nogil
+    int sk_count_block_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                           Py_ssize_t n, const double* table, int shift,
+                           double* sum_x, double* sum_lg) noexcept nogil
+    int sk_count_block_f32(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                           Py_ssize_t n, const double* table, int shift,
+                           double* sum_x, double* sum_lg) noexcept nogil
+    int sk_count_block_i64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                           Py_ssize_t n, const double* table, int shift,
+                           double* sum_x, double* sum_lg) noexcept nogil
+    int sk_count_block_i32(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                           Py_ssize_t n, const double* table, int shift,
+                           double* sum_x, double* sum_lg) noexcept nogil
+
+ctypedef long long longlong
+
+ctypedef fused real_t:
+    double
+    float
+    longlong
+    long
+    int
+    short
+    signed char
+    unsigned char
+    unsigned short
+    unsigned int
+    unsigned long
+    unsigned long long
+
+cdef enum:
+    _BLOCK = 4096
+
+
+cdef inline void _kahan(double* total, double* comp, double value) noexcept nogil:
+    cdef double y = value - comp[0]
+    cdef double t = total[0] + y
+    comp[0] = (t - total[0]) - y
+    total[0] = t
+
+
+cdef inline bint _log_factorial(double x, const double* table, Py_ssize_t size,
+                                double* out) noexcept nogil:
+    """``log(x!)`` of a non-negative integer x; False when x is not one (NaN too)."""
+    cdef Py_ssize_t k
+    if x >= 0 and x < size:
+        k = <Py_ssize_t>x
+        if k != x:
+            return False
+        out[0] = table[k]
+        return True
+    if x >= size and x == floor(x) and x - x == 0:  # integral and finite
+        out[0] = lgamma(x + 1.0)
+        return True
+    return False
+
+
+cdef inline bint _table_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t start,
+                              Py_ssize_t stop, const double[:] w, bint unit,
+                              const double* table, int shift,
+                              double* out_x, double* out_lg) noexcept nogil:
+    """The branch-free C kernel of ``count_kernels.h`` on one column block, if any.
+
+    False when the kernel found a value it cannot take (or none exists for this
+    dtype): the caller then runs the checking loop on the block.
+    """
+    cdef const char* x = <const char*>&X[start, j]
+    cdef Py_ssize_t xs = X.strides[0], n = stop - start
+    cdef const char* wp = NULL if unit else <const char*>&w[start]
+    cdef Py_ssize_t ws = 0 if unit else w.strides[0]
+    if real_t is double:
+        if unit and xs == sizeof(double):
+            return sk_count_block_f64_contiguous(<const double*>x, n, table, shift,
+                                                 out_x, out_lg)
+        return sk_count_block_f64(x, xs, wp, ws, n, table, shift, out_x, out_lg)
+    elif real_t is float:
+        return sk_count_block_f32(x, xs, wp, ws, n, table, shift, out_x, out_lg)
+    elif real_t is long or real_t is longlong or real_t is int:
+        if sizeof(real_t) == 8:
+            return sk_count_block_i64(x, xs, wp, ws, n, table, shift, out_x, out_lg)
+        if sizeof(real_t) == 4:
+            return sk_count_block_i32(x, xs, wp, ws, n, table, shift, out_x, out_lg)
+    return False
+
+
+cdef inline Py_ssize_t _count_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t start,
+                                     Py_ssize_t stop, const double[:] w, bint unit,
+                                     const double* table, Py_ssize_t size, int shift,
+                                     double* out_x, double* out_lg) noexcept nogil:
+    """Checked sums of one column over rows [start, stop): -1, or the first bad row."""
+    cdef Py_ssize_t i
+    cdef double x, g, wi, sx = 0.0, sg = 0.0
+    if _table_block(X, j, start, stop, w, unit, table, shift, out_x, out_lg):
+        return -1
+    for i in range(start, stop):
+        x = <double>X[i, j]
+        if not _log_factorial(x, table, size, &g):
+            return i
+        wi = 1.0 if unit else w[i]
+        sx += wi * x
+        sg += wi * g
+    out_x[0] = sx
+    out_lg[0] = sg
+    return -1
+
+
+def count_sums(const real_t[:, :] X, const double[:] w, bint unit, const double[:] table,
+               double[:] sum_x, double[:] sum_lg):
+    """Add ``sum w x`` and ``sum w log(x!)`` per column of counts X into the outputs.
+
+    ``table[k]`` holds ``log(k!)``; larger counts use ``lgamma``. Returns -1, or the flat
+    index of the first element that is negative, non-integer or not finite.
+    """
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], size = table.shape[0]
+    cdef Py_ssize_t i, j, start, stop, bad = -1
+    cdef int shift = 0
+    cdef double bx, bg
+    while (<Py_ssize_t>1 << (shift + 1)) <= size:
+        shift += 1
+    if size < 2 or (<Py_ssize_t>1 << shift) != size:
+        raise ValueError("the log-factorial table needs a power-of-two size")
+    cdef double* comp = <double*>malloc(2 * d * sizeof(double))
+    if comp == NULL:
+        raise MemoryError()
+    with nogil:
+        for j in range(2 * d):
+            comp[j] = 0.0
+        start = 0
+        while start < n and bad < 0:
+            stop = min(start + _BLOCK, n)
+            for j in range(d):  # a block of rows stays in cache across its columns
+                i = _count_block(X, j, start, stop, w, unit, &table[0], size, shift, &bx, &bg)
+                if i >= 0:
+                    bad = i * d + j
+                    break
+                _kahan(&sum_x[j], &comp[j], bx)
+                _kahan(&sum_lg[j], &comp[d + j], bg)
+            start = stop
+    free(comp)
+    return bad
+
+
+def moment_sums(const real_t[:, :] X, const double[:] shift, double[:] sum_x,
+                double[:] sum_xx):
+    """Add ``sum z`` and ``sum z**2`` of ``z = x - shift`` per column into the outputs.
+
+    A shift near the column's mean keeps the sums free of cancellation. Returns -1, -2
+    when a square overflows, or the flat index of the first non-finite element.
+    """
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
+    cdef Py_ssize_t i, j, start, stop, bad = -1
+    cdef double x, a0, a1, a2, a3, b0, b1, b2, b3
+    cdef double* acc = <double*>malloc(4 * d * sizeof(double))
+    if acc == NULL:
+        raise MemoryError()
+    with nogil:
+        for j in range(2 * d, 4 * d):
+            acc[j] = 0.0
+        start = 0
+        while start < n:
+            stop = min(start + _BLOCK, n)
+            if real_t is double and d == 1 and X.strides[0] == sizeof(double):
+                sk_moment_block_f64_contiguous(&X[start, 0], stop - start, shift[0],
+                                               &acc[0], &acc[1])
+            elif d == 1:
+                # four independent accumulator pairs keep the adders busy
+                a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = 0.0
+                i = start
+                while i + 4 <= stop:
+                    x = <double>X[i, 0] - shift[0]
+                    a0 += x
+                    b0 += x * x
+                    x = <double>X[i + 1, 0] - shift[0]
+                    a1 += x
+                    b1 += x * x
+                    x = <double>X[i + 2, 0] - shift[0]
+                    a2 += x
+                    b2 += x * x
+                    x = <double>X[i + 3, 0] - shift[0]
+                    a3 += x
+                    b3 += x * x
+                    i = i + 4
+                while i < stop:
+                    x = <double>X[i, 0] - shift[0]
+                    a0 += x
+                    b0 += x * x
+                    i = i + 1
+                acc[0] = (a0 + a1) + (a2 + a3)
+                acc[1] = (b0 + b1) + (b2 + b3)
+            else:
+                for j in range(2 * d):
+                    acc[j] = 0.0
+                for i in range(start, stop):
+                    for j in range(d):
+                        x = <double>X[i, j] - shift[j]
+                        acc[j] += x
+                        acc[d + j] += x * x
+            for j in range(d):
+                if acc[d + j] - acc[d + j] != 0:  # inf or NaN in this block
+                    for i in range(start, stop):
+                        x = <double>X[i, j]
+                        if x - x != 0:
+                            bad = i * d + j
+                            break
+                    if bad < 0:  # finite values whose squares overflow
+                        bad = -2
+                    break
+                _kahan(&sum_x[j], &acc[2 * d + j], acc[j])
+                _kahan(&sum_xx[j], &acc[3 * d + j], acc[d + j])
+            if bad != -1:
+                break
+            start = stop
+    free(acc)
+    return bad

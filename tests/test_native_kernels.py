@@ -1,0 +1,239 @@
+"""The optional C kernels (``sklearn_mle._native``) against NumPy/SciPy references.
+
+Every kernel result is compared with an exactly summed reference (``math.fsum``), on
+every dtype and memory layout the kernels read, and the estimators are compared with
+their NumPy code paths (kernels switched off). ``SKLEARN_MLE_REQUIRE_NATIVE=1`` (set by
+``.ci/run``) turns a missing build into a failure instead of a skip.
+"""
+
+import math
+import os
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from sklearn_mle import GaussianMLE, PoissonMLE
+from sklearn_mle import _native as native
+
+needs_native = pytest.mark.skipif(not native.AVAILABLE, reason="C kernels not built")
+
+
+def test_kernels_are_built_where_required():
+    if os.environ.get("SKLEARN_MLE_REQUIRE_NATIVE") == "1":
+        assert native.AVAILABLE, "the C extension sklearn_mle._native._sums did not build"
+    elif not native.AVAILABLE:
+        pytest.skip("C kernels not built (NumPy paths in use)")
+
+
+def _count_reference(X, w=None):
+    X = np.asarray(X, dtype=np.float64)
+    w = np.ones(X.shape[0]) if w is None else w
+    lg = special.gammaln(X + 1.0)
+    return (np.array([math.fsum(w * X[:, j]) for j in range(X.shape[1])]),
+            np.array([math.fsum(w * lg[:, j]) for j in range(X.shape[1])]))
+
+
+LAYOUTS = {
+    "c": lambda X: np.ascontiguousarray(X),
+    "fortran": lambda X: np.asfortranarray(X),
+    "strided rows": lambda X: np.repeat(X, 2, axis=0)[::2],
+    "column slice": lambda X: np.column_stack([X, X])[:, ::2],
+}
+
+
+@needs_native
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32, np.int16,
+                                   np.int8, np.uint8, np.uint16, np.uint32, np.uint64])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_count_sums_match_exact_sums(dtype, layout):
+    rng = np.random.default_rng(0)
+    # n not a multiple of the unroll (4) or of the block (4096); three columns
+    X = LAYOUTS[layout](rng.poisson([0.5, 4.0, 60.0], size=(10_007, 3)).astype(dtype))
+    sx, sg = native.count_sums(X)
+    ref_x, ref_g = _count_reference(X)
+    np.testing.assert_array_equal(sx, ref_x)  # integer sums are exact
+    np.testing.assert_allclose(sg, ref_g, rtol=1e-13)
+
+
+@needs_native
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_count_sums_weighted_and_threaded(n_threads):
+    rng = np.random.default_rng(1)
+    X = rng.poisson(7.0, size=(300_001, 2)).astype(np.float64)
+    w = rng.uniform(0, 3, size=X.shape[0])
+    sx, sg = native.count_sums(X, w, n_threads=n_threads)
+    ref_x, ref_g = _count_reference(X, w)
+    np.testing.assert_allclose(sx, ref_x, rtol=1e-13)
+    np.testing.assert_allclose(sg, ref_g, rtol=1e-13)
+
+
+@needs_native
+def test_count_sums_large_counts_use_lgamma():
+    # beyond the 2**16 table, in the middle of a block and at the end
+    x = np.array([3.0, 70_000.0, 1e9, 2.0**53, 0.0, 65_535.0, 65_536.0])
+    X = np.tile(x, 1000)[:, None]
+    sx, sg = native.count_sums(X)
+    ref_x, ref_g = _count_reference(X)
+    np.testing.assert_allclose(sx, ref_x, rtol=1e-14)  # beyond 2**53: rounded
+    np.testing.assert_allclose(sg, ref_g, rtol=1e-13)
+
+
+@needs_native
+def test_count_sums_negative_zero_is_a_zero_count():
+    X = np.array([[-0.0], [1.0], [2.0], [-0.0], [5.0]])
+    sx, sg = native.count_sums(X)
+    np.testing.assert_allclose([sx[0], sg[0]], [8.0, np.log(2.0) + np.log(120.0)],
+                               rtol=1e-15)
+
+
+@needs_native
+@pytest.mark.parametrize("bad", [-1.0, 2.5, 3.0 + 1e-12, 1e-300, 5e-324, np.nan, np.inf,
+                                 -np.inf, -1e300])
+@pytest.mark.parametrize("where", [0, 4094, 10_000])
+def test_count_sums_reject_values_outside_the_domain(bad, where):
+    X = np.full((10_001, 1), 2.0)
+    X[where, 0] = bad
+    assert native.count_sums(X) is None
+
+
+@needs_native
+def test_count_sums_reject_negative_integers():
+    X = np.array([[1], [2], [-3], [4]], dtype=np.int64)
+    assert native.count_sums(X) is None
+    assert native.count_sums(X.astype(np.int8)) is None
+
+
+def test_log_factorial_matches_gammaln():
+    x = np.array([[0, 1, 2, 170, 65_535, 65_536, 1e7, 2.5]])
+    np.testing.assert_allclose(native.log_factorial(x)[0, :7], special.gammaln(x + 1)[0, :7],
+                               rtol=1e-15)
+
+
+@needs_native
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_moment_sums_match_exact_sums(dtype, layout):
+    rng = np.random.default_rng(2)
+    X = LAYOUTS[layout](rng.normal([0.0, 1e3, -5.0], [1.0, 1e-2, 30.0],
+                                   size=(10_009, 3)).astype(dtype))
+    shift = np.array([0.5, 1e3, 0.0])
+    s1, s2 = native.moment_sums(X, shift)
+    Z = X.astype(np.float64) - shift
+    np.testing.assert_allclose(s1, [math.fsum(Z[:, j]) for j in range(3)], rtol=1e-12)
+    np.testing.assert_allclose(s2, [math.fsum(Z[:, j] ** 2) for j in range(3)], rtol=1e-13)
+
+
+@needs_native
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e200])
+def test_moment_sums_reject_non_finite_values_and_overflow(bad):
+    X = np.ones((9_000, 2))
+    X[8_191, 1] = bad
+    assert native.moment_sums(X, np.zeros(2)) is None
+
+
+# ------------------------------------------------------------------ the estimators
+@pytest.fixture
+def numpy_paths(monkeypatch):
+    """Switch the C kernels off: the estimators take their NumPy paths."""
+    monkeypatch.setattr(native, "AVAILABLE", False)
+
+
+def _poisson_fit(X, **kw):
+    return PoissonMLE().fit(X, **kw)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_poisson_fit_is_the_same_with_and_without_kernels(weighted, monkeypatch):
+    rng = np.random.default_rng(3)
+    X = rng.poisson([2.0, 30.0], size=(50_000, 2)).astype(float)
+    X[7, 1] = 80_000.0  # one count beyond the table
+    kw = {"sample_weight": rng.uniform(0, 2, X.shape[0])} if weighted else {}
+    fast = _poisson_fit(X, **kw)
+    monkeypatch.setattr(native, "AVAILABLE", False)
+    slow = _poisson_fit(X, **kw)
+    np.testing.assert_allclose(fast.rate_, slow.rate_, rtol=1e-13)
+    np.testing.assert_allclose(fast.loglik_, slow.loglik_, rtol=1e-13)
+    np.testing.assert_allclose(fast.bse_, slow.bse_, rtol=1e-13)
+    ref = stats.poisson.logpmf(X, fast.rate_)
+    ref = (ref * kw["sample_weight"][:, None]) if weighted else ref
+    np.testing.assert_allclose(fast.loglik_, math.fsum(ref.ravel()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.float32])
+def test_poisson_reads_integer_counts_without_a_float_copy(dtype):
+    rng = np.random.default_rng(4)
+    X = rng.poisson(3.0, size=(20_000, 1))
+    ref = PoissonMLE().fit(X.astype(np.float64))
+    est = PoissonMLE().fit(X.astype(dtype))
+    np.testing.assert_allclose(est.rate_, ref.rate_, rtol=1e-14)
+    np.testing.assert_allclose(est.loglik_, ref.loglik_, rtol=1e-13)
+    np.testing.assert_allclose(est.score_samples(X[:50].astype(dtype)),
+                               ref.score_samples(X[:50]), rtol=1e-13)
+    assert est.offset_ == pytest.approx(ref.offset_, rel=1e-12)
+
+
+@pytest.mark.parametrize("kernels", ["native", "numpy"])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (-1.0, "has value -1.0 at row 5; Negative values in data: Poisson counts must be"),
+        (2.5, "has value 2.5 at row 5; Poisson counts must be non-negative integers"),
+        (np.nan, "Input X contains NaN"),
+        (np.inf, "Input X contains infinity"),
+    ],
+)
+def test_poisson_bad_values_get_the_rule_either_way(value, message, kernels, monkeypatch):
+    if kernels == "numpy":
+        monkeypatch.setattr(native, "AVAILABLE", False)
+    X = np.ones((9_000, 2))
+    X[5, 1] = value
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        PoissonMLE().fit(X)
+
+
+@pytest.mark.parametrize("kernels", ["native", "numpy"])
+@pytest.mark.parametrize("value, message", [(np.nan, "Input X contains NaN"),
+                                            (np.inf, "Input X contains infinity")])
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
+def test_gaussian_non_finite_values_get_sklearn_message(value, message, covariance_type,
+                                                        kernels, monkeypatch):
+    if kernels == "numpy":
+        monkeypatch.setattr(native, "AVAILABLE", False)
+    X = np.random.default_rng(5).normal(size=(5_000, 3))
+    X[4_321, 2] = value
+    with pytest.raises(ValueError, match=message):
+        GaussianMLE(covariance_type=covariance_type).fit(X)
+    with pytest.raises(ValueError, match=message):
+        GaussianMLE(covariance_type=covariance_type).fit(X, sample_weight=np.ones(5_000))
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gaussian_fit_is_the_same_with_and_without_kernels(covariance_type, dtype,
+                                                           monkeypatch):
+    rng = np.random.default_rng(6)
+    X = rng.normal([1.0, -300.0], [2.0, 0.5], size=(40_000, 2)).astype(dtype)
+    X1 = X[:, :1]
+    for data in (X, X1):
+        Z = data.astype(np.float64)
+        mean = np.array([math.fsum(z) for z in Z.T]) / len(Z)
+        var = np.array([math.fsum((z - m) ** 2) for z, m in zip(Z.T, mean)]) / len(Z)
+        fast = GaussianMLE(covariance_type=covariance_type).fit(data)
+        with monkeypatch.context() as m:
+            m.setattr(native, "AVAILABLE", False)
+            slow = GaussianMLE(covariance_type=covariance_type).fit(data)
+        for est in (fast, slow):  # both within 1e-10 of the exact two-pass moments
+            np.testing.assert_allclose(est.mean_, mean, rtol=1e-13)
+            cov = est.covariance_
+            got = np.diag(cov) if covariance_type == "full" else cov
+            want = var.mean() if covariance_type == "spherical" else var
+            np.testing.assert_allclose(got, want, rtol=1e-10)
+        np.testing.assert_allclose(fast.loglik_, slow.loglik_, rtol=1e-12)
+
+
+def test_gaussian_large_offset_still_uses_the_shifted_pass():
+    # raw sums would lose every digit of the variance: the kernel result is refused
+    x = 1e9 + np.random.default_rng(7).normal(0.0, 1e-3, size=(100_000, 1))
+    est = GaussianMLE(covariance_type="diag").fit(x)
+    np.testing.assert_allclose(est.covariance_[0], np.var(x - 1e9), rtol=1e-9)
