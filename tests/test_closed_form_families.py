@@ -682,15 +682,15 @@ def test_categorical_text_labels():
 class _GeometricOnXPlus1(GeometricMLE):
     """GeometricMLE on X + 1: sklearn's non-negative integer data inside the support."""
 
-    def _validate_X(self, X, reset):
-        return super()._validate_X(X, reset) + 1
+    def _validate_X(self, X, reset, fitting=False):
+        return super()._validate_X(X, reset, fitting) + 1
 
 
 class _LogNormalOnXPlus1(LogNormalMLE):
     """LogNormalMLE on X + 1: sklearn's X - X.min() data inside the support."""
 
-    def _validate_X(self, X, reset):
-        return super()._validate_X(X, reset) + 1
+    def _validate_X(self, X, reset, fitting=False):
+        return super()._validate_X(X, reset, fitting) + 1
 
 
 def _shifted_xfails(estimator):

@@ -90,13 +90,22 @@ def _readable(X, dtypes):
             and X.shape[0] > 0)
 
 
-def count_sums(X, w=None, n_threads=None):
-    """Per column ``sum w x`` and ``sum w log(x!)`` of non-negative integer counts.
+# what values beyond a table are (see table_sums)
+LARGE_INVALID, LARGE_LGAMMA, LARGE_ZERO = 0, 1, 2
+
+
+def table_sums(X, tables, large=LARGE_INVALID, w=None, n_threads=None):
+    """Per column ``sum w x`` and ``sum w table[x]`` of non-negative integers x.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        Counts, of a dtype in :data:`COUNT_DTYPES`, any strides.
+        Integer values, of a dtype in :data:`COUNT_DTYPES`, any strides.
+    tables : ndarray of shape (size,) or (n_features, size)
+        Values of each integer, shared or per column; ``size`` a power of two. A NaN
+        entry marks a value outside the support.
+    large : {LARGE_INVALID, LARGE_LGAMMA, LARGE_ZERO}
+        Values ``>= size`` are outside the support, have table value ``log(x!)``, or 0.
     w : ndarray of shape (n_samples,) or None
         Weights; None for unit weights.
     n_threads : int or None
@@ -104,21 +113,22 @@ def count_sums(X, w=None, n_threads=None):
 
     Returns
     -------
-    (sum_x, sum_lgamma) : tuple of ndarray of shape (n_features,), or None
-        None when some value is negative, non-integer or not finite, or when the
-        kernels are not available for this input (the caller then takes its NumPy path).
+    (sum_x, sum_table) : tuple of ndarray of shape (n_features,), or None
+        None when some value is outside the support (negative, non-integer, not finite,
+        a NaN entry), or when the kernels are not available for this input: the
+        caller then takes its NumPy path, which raises naming the rule.
     """
     if not _readable(X, COUNT_DTYPES):
         return None
     n, d = X.shape
-    table = _log_factorial_table()
+    tables = np.ascontiguousarray(np.atleast_2d(tables), dtype=np.float64)
     unit = w is None
     wv = np.empty(0) if unit else np.asarray(w, dtype=np.float64)
 
     def run(a, b):
-        sx, sg = np.zeros(d), np.zeros(d)
-        bad = _sums.count_sums(X[a:b], wv if unit else wv[a:b], unit, table, sx, sg)
-        return bad, sx, sg
+        sx, st = np.zeros(d), np.zeros(d)
+        bad = _sums.table_sums(X[a:b], wv if unit else wv[a:b], unit, tables, large, sx, st)
+        return bad, sx, st
 
     parts = _map_chunks(run, _row_chunks(n, d, n_threads))
     if any(bad >= 0 for bad, _, _ in parts):
@@ -126,13 +136,22 @@ def count_sums(X, w=None, n_threads=None):
     return sum(p[1] for p in parts), sum(p[2] for p in parts)
 
 
-def moment_sums(X, shift, n_threads=None):
+def count_sums(X, w=None, n_threads=None):
+    """Per column ``sum w x`` and ``sum w log(x!)`` of non-negative integer counts.
+
+    :func:`table_sums` with the log-factorial table; None when some value is not a
+    non-negative integer (or the kernels are not available for this input).
+    """
+    return table_sums(X, _log_factorial_table(), LARGE_LGAMMA, w, n_threads)
+
+
+def moment_sums(X, shift, n_threads=None, with_min=False):
     """Per column ``sum z`` and ``sum z**2`` of ``z = x - shift`` (unweighted), one pass.
 
     A shift near the mean (the first row will do) keeps the variance
-    ``sum z**2 - (sum z)**2 / n`` free of cancellation. Returns None when some value is
-    not finite (or a square overflows), or when the kernels are not available for this
-    input.
+    ``sum z**2 - (sum z)**2 / n`` free of cancellation; ``with_min`` adds ``min z`` as a
+    third array. Returns None when some value is not finite (or a square overflows), or
+    when the kernels are not available for this input.
     """
     if not _readable(X, _MOMENT_DTYPES):
         return None
@@ -140,10 +159,46 @@ def moment_sums(X, shift, n_threads=None):
     shift = np.ascontiguousarray(shift, dtype=np.float64)
 
     def run(a, b):
-        s1, s2 = np.zeros(d), np.zeros(d)
-        return _sums.moment_sums(X[a:b], shift, s1, s2), s1, s2
+        s1, s2, mn = np.zeros(d), np.zeros(d), np.full(d, np.inf)
+        return _sums.moment_sums(X[a:b], shift, s1, s2, mn), s1, s2, mn
 
     parts = _map_chunks(run, _row_chunks(n, d, n_threads))
-    if any(bad != -1 for bad, _, _ in parts):
+    if any(p[0] != -1 for p in parts):
+        return None
+    sums = sum(p[1] for p in parts), sum(p[2] for p in parts)
+    return (*sums, np.minimum.reduce([p[3] for p in parts])) if with_min else sums
+
+
+_LOG_BLOCK_ELEMENTS = 1 << 15  # per block of log x: 256 KiB of float64, stays in cache
+
+
+def log_moment_sums(X, shift, n_threads=None):
+    """Per column ``sum z`` and ``sum z**2`` of ``z = log(x) - shift`` (unweighted).
+
+    ``log`` runs block by block into a small buffer that the moment kernel then reads
+    from cache: one pass over X and no full-size temporary. Returns None when some
+    ``log x`` is not finite (x <= 0, NaN, inf), or when the kernels are not available
+    for this input.
+    """
+    if not _readable(X, _MOMENT_DTYPES):
+        return None
+    n, d = X.shape
+    shift = np.ascontiguousarray(shift, dtype=np.float64)
+    rows = max(1, _LOG_BLOCK_ELEMENTS // d)
+
+    def run(a, b):
+        s1, s2, mn = np.zeros(d), np.zeros(d), np.full(d, np.inf)
+        buf = np.empty((min(rows, b - a), d))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for start in range(a, b, rows):
+                block = X[start : min(start + rows, b)]
+                out = buf[: block.shape[0]]
+                np.log(block, out=out, dtype=np.float64)
+                if _sums.moment_sums(out, shift, s1, s2, mn) != -1:
+                    return False, s1, s2
+        return True, s1, s2
+
+    parts = _map_chunks(run, _row_chunks(n, d, n_threads))
+    if not all(p[0] for p in parts):
         return None
     return sum(p[1] for p in parts), sum(p[2] for p in parts)

@@ -9,14 +9,15 @@ compensation, so rounding grows with the block length, not with n. A kernel retu
 invalid one, and the caller reports it with the package's usual error message.
 """
 
-from libc.math cimport floor, lgamma
+from libc.math cimport INFINITY, floor, lgamma
 from libc.stdlib cimport free, malloc
 
 cdef extern from "kernels.h":
     int sk_count_block_f64_contiguous(const double* x, Py_ssize_t n, const double* table,
                                       int shift, double* sum_x, double* sum_lg) noexcept nogil
     void sk_moment_block_f64_contiguous(const double* x, Py_ssize_t n, double shift,
-                                        double* sum_x, double* sum_xx) noexcept nogil
+                                        double* sum_x, double* sum_xx,
+                                        double* min_x) noexcept nogil
     int sk_count_block_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
                            Py_ssize_t n, const double* table, int shift,
                            double* sum_x, double* sum_lg) noexcept nogil
@@ -57,19 +58,30 @@ cdef inline void _kahan(double* total, double* comp, double value) noexcept nogi
     total[0] = t
 
 
-cdef inline bint _log_factorial(double x, const double* table, Py_ssize_t size,
-                                double* out) noexcept nogil:
-    """``log(x!)`` of a non-negative integer x; False when x is not one (NaN too)."""
+cdef enum:
+    LARGE_INVALID = 0  # values beyond the table are outside the support
+    LARGE_LGAMMA = 1   # ... have table value log(x!) (the log-factorial table)
+    LARGE_ZERO = 2     # ... have table value 0
+
+
+cdef inline bint _table_value(double x, const double* table, Py_ssize_t size, int large,
+                              double* out) noexcept nogil:
+    """``table[x]`` for a non-negative integer x; False when x is not one (NaN too) or
+    the table marks it outside the support (a NaN entry)."""
     cdef Py_ssize_t k
     if x >= 0 and x < size:
         k = <Py_ssize_t>x
-        if k != x:
+        if k != x or table[k] != table[k]:
             return False
         out[0] = table[k]
         return True
     if x >= size and x == floor(x) and x - x == 0:  # integral and finite
-        out[0] = lgamma(x + 1.0)
-        return True
+        if large == LARGE_LGAMMA:
+            out[0] = lgamma(x + 1.0)
+            return True
+        if large == LARGE_ZERO:
+            out[0] = 0.0
+            return True
     return False
 
 
@@ -104,15 +116,17 @@ cdef inline bint _table_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t sta
 cdef inline Py_ssize_t _count_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t start,
                                      Py_ssize_t stop, const double[:] w, bint unit,
                                      const double* table, Py_ssize_t size, int shift,
-                                     double* out_x, double* out_lg) noexcept nogil:
+                                     int large, double* out_x,
+                                     double* out_lg) noexcept nogil:
     """Checked sums of one column over rows [start, stop): -1, or the first bad row."""
     cdef Py_ssize_t i
     cdef double x, g, wi, sx = 0.0, sg = 0.0
     if _table_block(X, j, start, stop, w, unit, table, shift, out_x, out_lg):
-        return -1
+        if out_lg[0] == out_lg[0]:  # NaN: some value hit an entry outside the support
+            return -1
     for i in range(start, stop):
         x = <double>X[i, j]
-        if not _log_factorial(x, table, size, &g):
+        if not _table_value(x, table, size, large, &g):
             return i
         wi = 1.0 if unit else w[i]
         sx += wi * x
@@ -122,21 +136,26 @@ cdef inline Py_ssize_t _count_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize
     return -1
 
 
-def count_sums(const real_t[:, :] X, const double[:] w, bint unit, const double[:] table,
-               double[:] sum_x, double[:] sum_lg):
-    """Add ``sum w x`` and ``sum w log(x!)`` per column of counts X into the outputs.
+def table_sums(const real_t[:, :] X, const double[:] w, bint unit,
+               const double[:, ::1] tables, int large, double[:] sum_x, double[:] sum_t):
+    """Add ``sum w x`` and ``sum w table[x]`` per column of counts X into the outputs.
 
-    ``table[k]`` holds ``log(k!)``; larger counts use ``lgamma``. Returns -1, or the flat
-    index of the first element that is negative, non-integer or not finite.
+    ``tables`` has one row (shared) or one per column, of a power-of-two length; a NaN
+    entry marks a value outside the support, and ``large`` says what values beyond the
+    table are (``LARGE_*``). Returns -1, or the flat index of the first element that is
+    negative, non-integer, not finite or outside the support.
     """
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], size = table.shape[0]
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], size = tables.shape[1]
     cdef Py_ssize_t i, j, start, stop, bad = -1
+    cdef bint shared = tables.shape[0] == 1
     cdef int shift = 0
     cdef double bx, bg
     while (<Py_ssize_t>1 << (shift + 1)) <= size:
         shift += 1
     if size < 2 or (<Py_ssize_t>1 << shift) != size:
-        raise ValueError("the log-factorial table needs a power-of-two size")
+        raise ValueError("the table needs a power-of-two length")
+    if not shared and tables.shape[0] != d:
+        raise ValueError("one table row, or one per column")
     cdef double* comp = <double*>malloc(2 * d * sizeof(double))
     if comp == NULL:
         raise MemoryError()
@@ -147,28 +166,32 @@ def count_sums(const real_t[:, :] X, const double[:] w, bint unit, const double[
         while start < n and bad < 0:
             stop = min(start + _BLOCK, n)
             for j in range(d):  # a block of rows stays in cache across its columns
-                i = _count_block(X, j, start, stop, w, unit, &table[0], size, shift, &bx, &bg)
+                i = _count_block(X, j, start, stop, w, unit, &tables[0 if shared else j, 0],
+                                 size, shift, large, &bx, &bg)
                 if i >= 0:
                     bad = i * d + j
                     break
                 _kahan(&sum_x[j], &comp[j], bx)
-                _kahan(&sum_lg[j], &comp[d + j], bg)
+                _kahan(&sum_t[j], &comp[d + j], bg)
             start = stop
     free(comp)
     return bad
 
 
 def moment_sums(const real_t[:, :] X, const double[:] shift, double[:] sum_x,
-                double[:] sum_xx):
-    """Add ``sum z`` and ``sum z**2`` of ``z = x - shift`` per column into the outputs.
+                double[:] sum_xx, double[:] min_x):
+    """Add ``sum z`` and ``sum z**2`` of ``z = x - shift`` per column into the outputs,
+    and lower ``min_x`` to the smallest z.
 
     A shift near the column's mean keeps the sums free of cancellation. Returns -1, -2
     when a square overflows, or the flat index of the first non-finite element.
     """
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
     cdef Py_ssize_t i, j, start, stop, bad = -1
-    cdef double x, a0, a1, a2, a3, b0, b1, b2, b3
-    cdef double* acc = <double*>malloc(4 * d * sizeof(double))
+    cdef double x, a0, a1, b0, b1, m0
+    # acc: [0:d] block sums, [d:2d] block sums of squares, [2d:4d] Kahan compensations,
+    # [4d:5d] block minima
+    cdef double* acc = <double*>malloc(5 * d * sizeof(double))
     if acc == NULL:
         raise MemoryError()
     with nogil:
@@ -179,40 +202,41 @@ def moment_sums(const real_t[:, :] X, const double[:] shift, double[:] sum_x,
             stop = min(start + _BLOCK, n)
             if real_t is double and d == 1 and X.strides[0] == sizeof(double):
                 sk_moment_block_f64_contiguous(&X[start, 0], stop - start, shift[0],
-                                               &acc[0], &acc[1])
+                                               &acc[0], &acc[1], &acc[4])
             elif d == 1:
-                # four independent accumulator pairs keep the adders busy
-                a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = 0.0
+                # two independent accumulator pairs keep the adders busy
+                a0 = a1 = b0 = b1 = 0.0
+                m0 = INFINITY
                 i = start
-                while i + 4 <= stop:
+                while i + 2 <= stop:
                     x = <double>X[i, 0] - shift[0]
                     a0 += x
                     b0 += x * x
+                    m0 = x if x < m0 else m0
                     x = <double>X[i + 1, 0] - shift[0]
                     a1 += x
                     b1 += x * x
-                    x = <double>X[i + 2, 0] - shift[0]
-                    a2 += x
-                    b2 += x * x
-                    x = <double>X[i + 3, 0] - shift[0]
-                    a3 += x
-                    b3 += x * x
-                    i = i + 4
-                while i < stop:
+                    m0 = x if x < m0 else m0
+                    i = i + 2
+                if i < stop:
                     x = <double>X[i, 0] - shift[0]
                     a0 += x
                     b0 += x * x
-                    i = i + 1
-                acc[0] = (a0 + a1) + (a2 + a3)
-                acc[1] = (b0 + b1) + (b2 + b3)
+                    m0 = x if x < m0 else m0
+                acc[0] = a0 + a1
+                acc[1] = b0 + b1
+                acc[4] = m0
             else:
                 for j in range(2 * d):
                     acc[j] = 0.0
+                for j in range(4 * d, 5 * d):
+                    acc[j] = INFINITY
                 for i in range(start, stop):
                     for j in range(d):
                         x = <double>X[i, j] - shift[j]
                         acc[j] += x
                         acc[d + j] += x * x
+                        acc[4 * d + j] = x if x < acc[4 * d + j] else acc[4 * d + j]
             for j in range(d):
                 if acc[d + j] - acc[d + j] != 0:  # inf or NaN in this block
                     for i in range(start, stop):
@@ -225,6 +249,7 @@ def moment_sums(const real_t[:, :] X, const double[:] shift, double[:] sum_x,
                     break
                 _kahan(&sum_x[j], &acc[2 * d + j], acc[j])
                 _kahan(&sum_xx[j], &acc[3 * d + j], acc[d + j])
+                min_x[j] = acc[4 * d + j] if acc[4 * d + j] < min_x[j] else min_x[j]
             if bad != -1:
                 break
             start = stop

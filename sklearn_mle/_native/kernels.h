@@ -12,6 +12,7 @@
 #ifndef SKLEARN_MLE_KERNELS_H
 #define SKLEARN_MLE_KERNELS_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <Python.h>
@@ -147,17 +148,18 @@ static int sk_count_block_f64_contiguous(const double *x, Py_ssize_t n, const do
 #endif
 }
 
-/* sum z and sum z**2 of z = x - shift over a contiguous float64 column; the sums are
- * not finite when a value is not. */
+/* sum z, sum z**2 and min z of z = x - shift over a contiguous float64 column; the
+ * sums are not finite when a value is not (the minimum then means nothing). */
 static void sk_moment_block_f64_contiguous(const double *x, Py_ssize_t n, double shift,
-                                           double *sum_x, double *sum_xx)
+                                           double *sum_x, double *sum_xx, double *min_x)
 {
     Py_ssize_t i = 0;
-    double s = 0, q = 0, z;
+    double s = 0, q = 0, m = HUGE_VAL, z;
 #if defined(__SSE2__)
     const __m128d c = _mm_set1_pd(shift);
     __m128d a0 = _mm_setzero_pd(), a1 = _mm_setzero_pd();
     __m128d b0 = _mm_setzero_pd(), b1 = _mm_setzero_pd();
+    __m128d m0 = _mm_set1_pd(HUGE_VAL), m1 = _mm_set1_pd(HUGE_VAL);
     for (; i + 4 <= n; i += 4) {
         __m128d v0 = _mm_sub_pd(_mm_loadu_pd(x + i), c);
         __m128d v1 = _mm_sub_pd(_mm_loadu_pd(x + i + 2), c);
@@ -165,19 +167,25 @@ static void sk_moment_block_f64_contiguous(const double *x, Py_ssize_t n, double
         a1 = _mm_add_pd(a1, v1);
         b0 = _mm_add_pd(b0, _mm_mul_pd(v0, v0));
         b1 = _mm_add_pd(b1, _mm_mul_pd(v1, v1));
+        m0 = _mm_min_pd(m0, v0);
+        m1 = _mm_min_pd(m1, v1);
     }
     a0 = _mm_add_pd(a0, a1);
     b0 = _mm_add_pd(b0, b1);
+    m0 = _mm_min_pd(m0, m1);
     s = _mm_cvtsd_f64(a0) + _mm_cvtsd_f64(_mm_unpackhi_pd(a0, a0));
     q = _mm_cvtsd_f64(b0) + _mm_cvtsd_f64(_mm_unpackhi_pd(b0, b0));
+    m = _mm_cvtsd_f64(_mm_min_pd(m0, _mm_unpackhi_pd(m0, m0)));
 #endif
     for (; i < n; i++) {
         z = x[i] - shift;
         s += z;
         q += z * z;
+        m = z < m ? z : m;
     }
     *sum_x = s;
     *sum_xx = q;
+    *min_x = m;
 }
 
 #endif

@@ -118,33 +118,32 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     # value are non-finite), so fit skips sklearn's separate finiteness pass
     _stats_check_finite = False
 
-    def _validate_X(self, X, reset):
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=1,
-        )
-        return X
-
-    def _validate_fit_X(self, X, reset):
-        """``_validate_X`` for fit, keeping ``_fit_dtypes`` and skipping the finiteness
-        pass where the statistics check it."""
-        if tuple(self._fit_dtypes) == (np.float64, np.float32) and not self._stats_check_finite:
-            return self._validate_X(X, reset)
+    def _validate_X(self, X, reset, fitting=False):
+        """Validated X: float64/float32, finite; in fit (``fitting``) the ``_fit_dtypes``
+        are kept and the finiteness pass is skipped where the statistics check it."""
         return validate_data(
             self,
             X,
             reset=reset,
-            dtype=list(self._fit_dtypes),
+            dtype=list(self._fit_dtypes) if fitting else [np.float64, np.float32],
             ensure_min_samples=1,
-            ensure_all_finite=not self._stats_check_finite,
+            ensure_all_finite=not (fitting and self._stats_check_finite),
         )
 
     def _raise_non_finite(self, X):
         """sklearn's error for NaN or inf in X (a no-op when every value is finite)."""
         assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
+
+    def _reject_invalid(self, X):
+        """After a C kernel declined X: raise sklearn's error for NaN/inf, or the
+        family's rule (``_check_values``); returns when X was valid after all (the
+        kernel could not read this input)."""
+        self._raise_non_finite(X)
+        self._check_values(X)
+
+    def _check_values(self, X):
+        """The domain rule of families whose statistics pass checks it (see
+        ``_reject_invalid``); raise ValueError naming the column and the rule."""
 
     def _column_name(self, j):
         names = getattr(self, "feature_names_in_", None)
@@ -227,7 +226,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X = self._validate_fit_X(X, reset=True)
+        X = self._validate_X(X, reset=True, fitting=True)
         self._check_prior()
         self._check_domain(X)
         w = _sample_weights(sample_weight, X)
@@ -240,7 +239,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         first = not hasattr(self, "stats_")
         if first:
             self._validate_params()
-        X = self._validate_fit_X(X, reset=first)
+        X = self._validate_X(X, reset=first, fitting=True)
         self._check_prior()
         self._check_domain(X)
         w = _sample_weights(sample_weight, X)

@@ -9,9 +9,10 @@ import numpy as np
 from scipy import special
 from sklearn.utils._param_validation import Interval
 
+from .. import _native as native
 from ..priors import Beta
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
-from ._counts import weighted_column_sums
+from ._counts import total_weight, unit_weights, weighted_column_sums
 from ._exponential import check_non_negative
 from ._stats import Stats
 
@@ -38,6 +39,23 @@ def log_binom_sum(X, w, n_trials):
             logc = special.gammaln(n + 1) - special.gammaln(col + 1) - special.gammaln(n - col + 1)
             out[j] = wj @ logc
     return out
+
+
+_TABLE_MAX = 1 << 22  # entries of the C kernel's log C(n, k) tables, all columns
+
+
+def log_binom_tables(n_trials):
+    """``log C(n_j, k)`` for ``k < 2**m`` per column (NaN beyond ``n_j``), or None when
+    the tables would be too large. Rows: columns; length: a power of two > max n_j."""
+    top = int(np.max(n_trials))
+    size = 1 << max(1, top.bit_length())
+    if size * len(n_trials) > _TABLE_MAX:
+        return None
+    k = np.arange(size, dtype=np.float64)
+    n = np.asarray(n_trials, dtype=np.float64)[:, None]
+    with np.errstate(invalid="ignore"):
+        logc = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    return np.where(k <= n, logc, np.nan)
 
 
 class BinomialMLE(PartialFitMixin, DistributionMLE):
@@ -149,7 +167,13 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
             raise ValueError(f"BinomialMLE: n_trials must be integers >= 1, got {self.n_trials!r}")
         return arr.astype(np.float64)
 
+    _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
+    _stats_check_finite = True
+
     def _check_domain(self, X):
+        pass  # checked inside the statistics pass
+
+    def _check_values(self, X):
         check_non_negative(self, X, "binomial counts must be integers in [0, n_trials]")
         self._domain_error(
             X, X != np.floor(X), "binomial counts must be integers in [0, n_trials]"
@@ -166,6 +190,14 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
     def _suff_stats(self, X, w):
         d = X.shape[1]
         n_trials = self._given_n_trials(d)
+        tables = None if n_trials is None else log_binom_tables(n_trials)
+        sums = None if tables is None else native.table_sums(
+            X, tables, native.LARGE_INVALID, None if unit_weights(w) else w)
+        if sums is not None:  # one fused C pass: successes and log C(n, x), checked
+            if not hasattr(self, "n_trials_"):
+                self.n_trials_ = n_trials
+            return Stats(weight=np.full(d, total_weight(w)), sum_x=sums[0], sum_logc=sums[1])
+        self._reject_invalid(X)
         if n_trials is None:
             pos = w > 0
             top = X[pos].max(axis=0) if pos.any() else np.zeros(d)

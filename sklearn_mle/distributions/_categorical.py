@@ -150,7 +150,7 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
     _supported_priors = (Dirichlet,)
 
     # ------------------------------------------------------------------ hooks
-    def _validate_X(self, X, reset):
+    def _validate_X(self, X, reset, fitting=False):
         """Numbers (as float) or text: each column all numbers or all strings."""
         X = validate_data(
             self, X, reset=reset, dtype=None, ensure_min_samples=1, ensure_all_finite=False

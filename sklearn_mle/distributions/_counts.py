@@ -175,14 +175,16 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
     def _check_domain(self, X):
         pass  # checked inside the fused statistics pass
 
+    def _check_values(self, X):
+        check_counts(self, X, "Poisson")
+
     def _suff_stats(self, X, w):
         sums = native.count_sums(X, None if unit_weights(w) else w)
         if sums is None:  # a value outside the domain, or no C kernel for this input
-            self._raise_non_finite(X)
-            sums = checked_count_sums(self, X, w, "Poisson")  # raises naming the rule
-        sum_x, sum_lgamma = sums
-        return Stats(weight=np.full(X.shape[1], total_weight(w)), sum_x=sum_x,
-                     sum_lgamma=sum_lgamma)
+            self._reject_invalid(X)
+            sums = checked_count_sums(self, X, w, "Poisson")
+        return Stats(weight=np.full(X.shape[1], total_weight(w)), sum_x=sums[0],
+                     sum_lgamma=sums[1])
 
     def _solve(self, stats, fixed):
         num, den = stats.sum_x.astype(float), stats.weight.astype(float)
@@ -258,14 +260,27 @@ class BernoulliMLE(PartialFitMixin, DistributionMLE):
     _supported_priors = (Beta,)
     _prior_param = "p"
     _integer_domain = True
-    _sklearn_xfail_checks = domain_xfails("Bernoulli values must be 0 or 1")
+    # all-zero weights are rejected before the values are read
+    _sklearn_xfail_checks = domain_xfails("Bernoulli values must be 0 or 1",
+                                          passing=("check_all_zero_sample_weights_error",))
+    _fit_dtypes = native.COUNT_DTYPES  # 0/1 integers are read without a float copy
+    _stats_check_finite = True
+    _TABLE = np.zeros(2)  # the C kernel's support: 0 and 1
 
     def _check_domain(self, X):
+        pass  # checked inside the statistics pass
+
+    def _check_values(self, X):
         self._domain_error(X, (X != 0) & (X != 1), "Bernoulli values must be 0 or 1")
 
     def _suff_stats(self, X, w):
         d = X.shape[1]
-        return Stats(weight=np.full(d, w.sum()), sum_x=weighted_column_sums(X, w))
+        sums = native.table_sums(X, self._TABLE, native.LARGE_INVALID,
+                                 None if unit_weights(w) else w)
+        if sums is None:  # a value outside {0, 1}, or no C kernel for this input
+            self._reject_invalid(X)
+            sums = (weighted_column_sums(X, w), None)
+        return Stats(weight=np.full(d, total_weight(w)), sum_x=sums[0])
 
     def _solve(self, stats, fixed):
         num, den = stats.sum_x.astype(float), stats.weight.astype(float)

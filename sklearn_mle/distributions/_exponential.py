@@ -7,10 +7,15 @@ import warnings
 import numpy as np
 from scipy import special
 
+from .. import _native as native
 from ..priors import Beta, Gamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
-from ._counts import weighted_column_sums
+from ._counts import total_weight, unit_weights, weighted_column_sums
 from ._stats import Stats
+
+# the C kernel's support of the geometric: integers >= 1 (NaN marks 0 as outside)
+_GEOMETRIC_TABLE = np.zeros(1 << 10)
+_GEOMETRIC_TABLE[0] = np.nan
 
 
 def check_non_negative(est, X, rule):
@@ -63,12 +68,23 @@ class ExponentialMLE(PartialFitMixin, DistributionMLE):
     _supported_priors = (Gamma,)
     _prior_param = "rate"
 
+    _stats_check_finite = True
+
     def _check_domain(self, X):
+        pass  # checked inside the statistics pass
+
+    def _check_values(self, X):
         check_non_negative(self, X, "exponential data must be >= 0")
 
     def _suff_stats(self, X, w):
         d = X.shape[1]
-        return Stats(weight=np.full(d, w.sum()), sum_x=weighted_column_sums(X, w))
+        sums = native.moment_sums(X, np.zeros(d), with_min=True) if unit_weights(w) else None
+        if sums is not None and np.all(sums[2] >= 0):  # one fused C pass, checked
+            sum_x = sums[0]
+        else:
+            self._reject_invalid(X)
+            sum_x = weighted_column_sums(X, w)
+        return Stats(weight=np.full(d, total_weight(w)), sum_x=sum_x)
 
     def _solve(self, stats, fixed):
         num, den = stats.weight.astype(float), stats.sum_x.astype(float)
@@ -132,6 +148,7 @@ _GEOMETRIC_PASSING = (
     "check_estimators_pickle(readonly_memmap=True)",
     "check_sample_weights_not_overwritten",
     "check_sample_weights_shape",
+    "check_all_zero_sample_weights_error",  # weights are rejected before the values
 )
 
 
@@ -191,7 +208,13 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
         ),
     }
 
+    _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
+    _stats_check_finite = True
+
     def _check_domain(self, X):
+        pass  # checked inside the statistics pass
+
+    def _check_values(self, X):
         check_non_negative(self, X, "geometric trial counts must be integers >= 1")
         bad = (X < 1) | (X != np.floor(X))
         self._domain_error(X, bad, "geometric trial counts must be integers >= 1 (trials "
@@ -199,7 +222,12 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
 
     def _suff_stats(self, X, w):
         d = X.shape[1]
-        return Stats(weight=np.full(d, w.sum()), sum_x=weighted_column_sums(X, w))
+        sums = native.table_sums(X, _GEOMETRIC_TABLE, native.LARGE_ZERO,
+                                 None if unit_weights(w) else w)
+        if sums is None:  # a value outside the support, or no C kernel for this input
+            self._reject_invalid(X)
+            sums = (weighted_column_sums(X, w), None)
+        return Stats(weight=np.full(d, total_weight(w)), sum_x=sums[0])
 
     def _solve(self, stats, fixed):
         num, den = stats.weight.astype(float), stats.sum_x.astype(float)

@@ -159,7 +159,8 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
             )
 
     def _suff_stats(self, X, w):
-        stats = centred_moments(X, w, full=self.covariance_type == "full")
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf: raised below
+            stats = centred_moments(X, w, full=self.covariance_type == "full")
         if not (np.all(np.isfinite(stats.mean)) and np.all(np.isfinite(stats.m2))):
             self._raise_non_finite(X)  # fit skipped sklearn's finiteness pass
         return stats

@@ -6,9 +6,12 @@ import warnings
 
 import numpy as np
 
+from .. import _native as native
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
+from ._counts import unit_weights
 from ._exponential import check_non_negative
 from ._gaussian import centred_moments
+from ._stats import CentredStats
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -24,6 +27,7 @@ _LOGNORMAL_PASSING = (
     "check_sample_weights_not_overwritten",
     "check_sample_weights_shape",
     "check_sample_weight_equivalence_on_dense_data",
+    "check_all_zero_sample_weights_error",  # weights are rejected before the values
 )
 
 
@@ -78,12 +82,28 @@ class LogNormalMLE(PartialFitMixin, DistributionMLE):
         "", passing=_LOGNORMAL_PASSING, reason=_LOGNORMAL_XFAIL_REASON
     )
 
+    _stats_check_finite = True
+
     def _check_domain(self, X):
+        pass  # checked inside the statistics pass
+
+    def _check_values(self, X):
         rule = "log-normal data must be > 0"
         check_non_negative(self, X, rule)
         self._domain_error(X, X <= 0, f"{rule} (log 0 is undefined)")
 
     def _suff_stats(self, X, w):
+        n, d = X.shape
+        if unit_weights(w):  # blocked log and one fused moment pass, no full-size copy
+            shift = np.log(X[0].astype(np.float64))
+            sums = native.log_moment_sums(X, shift) if np.all(np.isfinite(shift)) else None
+            if sums is not None:
+                s1, s2 = sums
+                m2 = s2 - s1**2 / n
+                if np.all(m2 > 1e-6 * s2):  # no cancellation (else the shifted pass)
+                    return CentredStats(weight=np.asarray(float(n)), mean=shift + s1 / n,
+                                        m2=m2)
+        self._reject_invalid(X)
         return centred_moments(np.log(X.astype(np.float64, copy=False)), w, full=False)
 
     def _solve(self, stats, fixed):
