@@ -136,6 +136,29 @@ def table_sums(X, tables, large=LARGE_INVALID, w=None, n_threads=None):
     return sum(p[1] for p in parts), sum(p[2] for p in parts)
 
 
+def integer_sums(X, lo, hi, w=None, n_threads=None):
+    """Per column ``sum w x`` when every value is an integer in ``[lo, hi]``.
+
+    The fast kernel of the support checks of Bernoulli ({0, 1}) and Geometric (>= 1):
+    no table. Returns None when some value is not (NaN and inf included), or when the
+    kernels are not available for this input.
+    """
+    if not _readable(X, COUNT_DTYPES):
+        return None
+    n, d = X.shape
+    unit = w is None
+    wv = np.empty(0) if unit else np.asarray(w, dtype=np.float64)
+
+    def run(a, b):
+        sx = np.zeros(d)
+        return _sums.integer_sums(X[a:b], wv if unit else wv[a:b], unit, lo, hi, sx), sx
+
+    parts = _map_chunks(run, _row_chunks(n, d, n_threads))
+    if any(bad >= 0 for bad, _ in parts):
+        return None
+    return sum(p[1] for p in parts)
+
+
 def count_sums(X, w=None, n_threads=None):
     """Per column ``sum w x`` and ``sum w log(x!)`` of non-negative integer counts.
 
@@ -202,3 +225,26 @@ def log_moment_sums(X, shift, n_threads=None):
     if not all(p[0] for p in parts):
         return None
     return sum(p[1] for p in parts), sum(p[2] for p in parts)
+
+
+def small_int_histogram(X, w=None, n_threads=None):
+    """Per column (weighted) counts of the values of X when they are all small
+    non-negative integers (below 2**16), as an array of shape (n_features, size) with
+    ``size`` a power of two; None otherwise (or when the kernels are not available for
+    this input: float64 and int64 only)."""
+    if not _readable(X, (np.dtype(np.float64), np.dtype(np.int64))):
+        return None
+    n, d = X.shape
+    unit = w is None
+    wv = np.empty(0) if unit else np.asarray(w, dtype=np.float64)
+    for shift in (8, 16):  # 256 bins stay in L1; retry wider when a value is larger
+
+        def run(a, b, shift=shift):
+            counts = np.zeros((d, 4, 1 << shift))
+            ok = _sums.histogram(X[a:b], wv if unit else wv[a:b], unit, shift, counts)
+            return ok, counts
+
+        parts = _map_chunks(run, _row_chunks(n, d, n_threads))
+        if all(ok for ok, _ in parts):
+            return sum(c for _, c in parts).sum(axis=1)
+    return None

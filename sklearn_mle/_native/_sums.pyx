@@ -13,6 +13,12 @@ from libc.math cimport INFINITY, floor, lgamma
 from libc.stdlib cimport free, malloc
 
 cdef extern from "kernels.h":
+    int sk_integer_block_f64_contiguous(const double* x, Py_ssize_t n, double lo,
+                                        double hi, double* sum_x) noexcept nogil
+    int sk_histogram_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                         Py_ssize_t n, int shift, double* counts) noexcept nogil
+    int sk_histogram_i64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                         Py_ssize_t n, int shift, double* counts) noexcept nogil
     int sk_count_block_f64_contiguous(const double* x, Py_ssize_t n, const double* table,
                                       int shift, double* sum_x, double* sum_lg) noexcept nogil
     void sk_moment_block_f64_contiguous(const double* x, Py_ssize_t n, double shift,
@@ -254,4 +260,76 @@ def moment_sums(const real_t[:, :] X, const double[:] shift, double[:] sum_x,
                 break
             start = stop
     free(acc)
+    return bad
+
+
+def histogram(const real_t[:, :] X, const double[:] w, bint unit, int shift,
+              double[:, :, ::1] counts):
+    """Add the (weighted) counts of each value ``0 <= k < 2**shift`` per column into
+    ``counts[j, lane, k]`` (four lanes, summed by the caller).
+
+    For float64 and int64 X only. Returns True, or False when some value is not an
+    integer in range (then ``counts`` means nothing).
+    """
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], j
+    cdef bint ok = True
+    if counts.shape[0] != d or counts.shape[1] != 4 or counts.shape[2] != (1 << shift):
+        raise ValueError("counts needs shape (n_features, 4, 2**shift)")
+    if n == 0:
+        return True
+    with nogil:
+        for j in range(d):
+            if real_t is double:
+                ok = sk_histogram_f64(<const char*>&X[0, j], X.strides[0],
+                                      NULL if unit else <const char*>&w[0],
+                                      0 if unit else w.strides[0], n, shift,
+                                      &counts[j, 0, 0])
+            elif (real_t is long or real_t is longlong) and sizeof(real_t) == 8:
+                ok = sk_histogram_i64(<const char*>&X[0, j], X.strides[0],
+                                      NULL if unit else <const char*>&w[0],
+                                      0 if unit else w.strides[0], n, shift,
+                                      &counts[j, 0, 0])
+            else:
+                ok = False
+            if not ok:
+                break
+    return ok
+
+
+def integer_sums(const real_t[:, :] X, const double[:] w, bint unit, double lo, double hi,
+                 double[:] sum_x):
+    """Add ``sum w x`` per column into ``sum_x`` when every value is an integer in
+    ``[lo, hi]`` (``|lo|, |hi| < 2**52``). Returns -1, or the flat index of the first
+    value that is not (NaN and inf included)."""
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
+    cdef Py_ssize_t i, j, start, stop, bad = -1
+    cdef double x, s, wi
+    cdef bint fast = real_t is double and unit and X.strides[0] == sizeof(double)
+    cdef double* comp = <double*>malloc(d * sizeof(double))
+    if comp == NULL:
+        raise MemoryError()
+    with nogil:
+        for j in range(d):
+            comp[j] = 0.0
+        start = 0
+        while start < n and bad < 0:
+            stop = min(start + _BLOCK, n)
+            for j in range(d):
+                if fast and sk_integer_block_f64_contiguous(
+                        <const double*>&X[start, j], stop - start, lo, hi, &s):
+                    _kahan(&sum_x[j], &comp[j], s)
+                    continue
+                s = 0.0
+                for i in range(start, stop):
+                    x = <double>X[i, j]
+                    if not (x >= lo and x <= hi and x == floor(x)):
+                        bad = i * d + j
+                        break
+                    wi = 1.0 if unit else w[i]
+                    s += wi * x
+                if bad >= 0:
+                    break
+                _kahan(&sum_x[j], &comp[j], s)
+            start = stop
+    free(comp)
     return bad

@@ -188,4 +188,89 @@ static void sk_moment_block_f64_contiguous(const double *x, Py_ssize_t n, double
     *min_x = m;
 }
 
+/* Histogram of a strided column of small non-negative integers into four interleaved
+ * count arrays of 2**shift bins (consecutive equal values then update different
+ * arrays, so the increments do not wait on each other). Returns 0 when some value is
+ * not an integer in [0, 2**shift) (the counts are then meaningless). */
+#define SK_DEFINE_HISTOGRAM(NAME, T, INDEX)                                            \
+static int NAME(const char *x, Py_ssize_t xs, const char *w, Py_ssize_t ws,           \
+                Py_ssize_t n, int shift, double *counts)                               \
+{                                                                                      \
+    const int64_t mask = ((int64_t)1 << shift) - 1;                                    \
+    const Py_ssize_t size = (Py_ssize_t)1 << shift;                                    \
+    uint64_t bad = 0;                                                                  \
+    int64_t k0, k1, k2, k3;                                                            \
+    Py_ssize_t i = 0;                                                                  \
+    if (w == NULL) {                                                                   \
+        for (; i + 4 <= n; i += 4) {                                                   \
+            INDEX(T, x, xs, i, k0, bad);                                               \
+            INDEX(T, x, xs, i + 1, k1, bad);                                           \
+            INDEX(T, x, xs, i + 2, k2, bad);                                           \
+            INDEX(T, x, xs, i + 3, k3, bad);                                           \
+            counts[k0 & mask] += 1.0;                                                  \
+            counts[size + (k1 & mask)] += 1.0;                                         \
+            counts[2 * size + (k2 & mask)] += 1.0;                                     \
+            counts[3 * size + (k3 & mask)] += 1.0;                                     \
+        }                                                                              \
+        for (; i < n; i++) {                                                           \
+            INDEX(T, x, xs, i, k0, bad);                                               \
+            counts[k0 & mask] += 1.0;                                                  \
+        }                                                                              \
+    } else {                                                                           \
+        for (; i < n; i++) {                                                           \
+            INDEX(T, x, xs, i, k0, bad);                                               \
+            counts[(i & 3) * size + (k0 & mask)] += SK_AT(double, w, ws, i);            \
+        }                                                                              \
+    }                                                                                  \
+    return bad == 0;                                                                   \
+}
+
+SK_DEFINE_HISTOGRAM(sk_histogram_f64, double, SK_FLOAT_INDEX)
+SK_DEFINE_HISTOGRAM(sk_histogram_i64, int64_t, SK_INT_INDEX)
+
+/* sum x of a contiguous float64 column whose values must be integers in [lo, hi]
+ * (|hi|, |lo| < 2**52): two values per SSE2 instruction and no table. Returns 0 when
+ * some value is not (NaN and inf included). */
+static int sk_integer_block_f64_contiguous(const double *x, Py_ssize_t n, double lo,
+                                           double hi, double *sum_x)
+{
+    Py_ssize_t i = 0;
+    double s = 0, r, v;
+    uint64_t bad = 0, bv, br;
+#if defined(__SSE2__)
+    const __m128d big = _mm_set1_pd(4503599627370496.0);
+    const __m128d vlo = _mm_set1_pd(lo), vhi = _mm_set1_pd(hi);
+    __m128i badv = _mm_setzero_si128();
+    __m128d out = _mm_setzero_pd(), a0 = _mm_setzero_pd(), a1 = _mm_setzero_pd();
+    for (; i + 4 <= n; i += 4) {
+        __m128d v0 = _mm_loadu_pd(x + i), v1 = _mm_loadu_pd(x + i + 2);
+        /* values in [lo, hi] are below 2**52 in size, where adding and removing 2**52
+           rounds to the nearest integer; the bits differ unless v is that integer */
+        __m128d r0 = _mm_sub_pd(_mm_add_pd(v0, big), big);
+        __m128d r1 = _mm_sub_pd(_mm_add_pd(v1, big), big);
+        badv = _mm_or_si128(badv, _mm_xor_si128(_mm_castpd_si128(r0), _mm_castpd_si128(v0)));
+        badv = _mm_or_si128(badv, _mm_xor_si128(_mm_castpd_si128(r1), _mm_castpd_si128(v1)));
+        out = _mm_or_pd(out, _mm_or_pd(_mm_cmplt_pd(v0, vlo), _mm_cmpgt_pd(v0, vhi)));
+        out = _mm_or_pd(out, _mm_or_pd(_mm_cmplt_pd(v1, vlo), _mm_cmpgt_pd(v1, vhi)));
+        a0 = _mm_add_pd(a0, v0);
+        a1 = _mm_add_pd(a1, v1);
+    }
+    badv = _mm_or_si128(badv, _mm_castpd_si128(out));
+    badv = _mm_or_si128(badv, _mm_unpackhi_epi64(badv, badv));
+    bad = (uint64_t)_mm_cvtsi128_si64(badv);
+    a0 = _mm_add_pd(a0, a1);
+    s = _mm_cvtsd_f64(a0) + _mm_cvtsd_f64(_mm_unpackhi_pd(a0, a0));
+#endif
+    for (; i < n; i++) {
+        v = x[i];
+        r = (v + 4503599627370496.0) - 4503599627370496.0;
+        memcpy(&bv, &v, sizeof bv);
+        memcpy(&br, &r, sizeof br);
+        bad |= (bv ^ br) | (uint64_t)(!(v >= lo && v <= hi));
+        s += v;
+    }
+    *sum_x = s;
+    return bad == 0;
+}
+
 #endif

@@ -376,6 +376,8 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         if n > _OFFSET_ROWS:
             idx = np.linspace(0, n - 1, _OFFSET_ROWS).astype(np.intp)
             X, w = X[idx], w[idx]
+        if X.dtype.kind in "biu":  # integer counts kept by fit: score them as floats
+            X = X.astype(np.float64)
         s = self._score_rows(X)
         self.offset_ = float(_weighted_quantile(s, w, self.contamination))
 

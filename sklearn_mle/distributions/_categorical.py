@@ -9,8 +9,10 @@ import numpy as np
 from scipy import special
 from sklearn.utils.validation import validate_data
 
+from .. import _native as native
 from ..priors import Dirichlet
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
+from ._counts import total_weight, unit_weights
 from ._stats import Stats
 
 _MAX_FREE_PARAMS = 20_000  # dense covariance of the free probabilities: 3.2 GB at the limit
@@ -155,10 +157,12 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         X = validate_data(
             self, X, reset=reset, dtype=None, ensure_min_samples=1, ensure_all_finite=False
         )
+        if fitting and X.dtype in (np.float64, np.int64):
+            return X  # _suff_stats reads these directly (and checks finiteness)
         if X.dtype.kind in "biu":
             return X.astype(np.float64)
         if X.dtype.kind == "f":
-            self._domain_error(X, ~np.isfinite(X), "categories must be finite (no NaN or inf)")
+            self._check_finite_categories(X)
             return X
         if X.dtype.kind not in "OUS":
             raise ValueError(f"CategoricalMLE: unsupported data type {X.dtype}")
@@ -197,11 +201,29 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
             X[:, j] = X[:, j].astype(np.float64)
         return X
 
+    def _check_finite_categories(self, X):
+        self._domain_error(X, ~np.isfinite(X), "categories must be finite (no NaN or inf)")
+
     def _check_domain(self, X):
         pass  # any number or string is a category; _validate_X rejects NaN, inf and None
 
     def _suff_stats(self, X, w):
         d = X.shape[1]
+        if X.dtype in (np.float64, np.int64):
+            # small non-negative integer labels: one histogram pass in C, no sort
+            hist = native.small_int_histogram(X, None if unit_weights(w) else w)
+            if hist is not None:
+                nz = [np.flatnonzero(h) for h in hist]
+                return CategoryStats(
+                    weight=np.full(d, total_weight(w)),
+                    col=np.concatenate([np.full(v.size, j) for j, v in enumerate(nz)]).astype(
+                        np.intp),
+                    value=np.concatenate(nz).astype(np.float64),
+                    count=np.concatenate([h[v] for h, v in zip(hist, nz)]),
+                )
+            if X.dtype == np.float64:
+                self._check_finite_categories(X)  # skipped by _validate_X in fit
+            X = X.astype(np.float64)
         keep = w > 0
         Xk, wk = (X, w) if keep.all() else (X[keep], w[keep])
         cols, values, counts = [], [], []

@@ -265,7 +265,6 @@ class BernoulliMLE(PartialFitMixin, DistributionMLE):
                                           passing=("check_all_zero_sample_weights_error",))
     _fit_dtypes = native.COUNT_DTYPES  # 0/1 integers are read without a float copy
     _stats_check_finite = True
-    _TABLE = np.zeros(2)  # the C kernel's support: 0 and 1
 
     def _check_domain(self, X):
         pass  # checked inside the statistics pass
@@ -275,12 +274,11 @@ class BernoulliMLE(PartialFitMixin, DistributionMLE):
 
     def _suff_stats(self, X, w):
         d = X.shape[1]
-        sums = native.table_sums(X, self._TABLE, native.LARGE_INVALID,
-                                 None if unit_weights(w) else w)
-        if sums is None:  # a value outside {0, 1}, or no C kernel for this input
+        sum_x = native.integer_sums(X, 0.0, 1.0, None if unit_weights(w) else w)
+        if sum_x is None:  # a value outside {0, 1}, or no C kernel for this input
             self._reject_invalid(X)
-            sums = (weighted_column_sums(X, w), None)
-        return Stats(weight=np.full(d, total_weight(w)), sum_x=sums[0])
+            sum_x = weighted_column_sums(X, w)
+        return Stats(weight=np.full(d, total_weight(w)), sum_x=sum_x)
 
     def _solve(self, stats, fixed):
         num, den = stats.sum_x.astype(float), stats.weight.astype(float)

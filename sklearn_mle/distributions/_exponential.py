@@ -13,9 +13,7 @@ from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfa
 from ._counts import total_weight, unit_weights, weighted_column_sums
 from ._stats import Stats
 
-# the C kernel's support of the geometric: integers >= 1 (NaN marks 0 as outside)
-_GEOMETRIC_TABLE = np.zeros(1 << 10)
-_GEOMETRIC_TABLE[0] = np.nan
+_INTEGER_MAX = 2.0**52 - 1  # larger trial counts take the NumPy path
 
 
 def check_non_negative(est, X, rule):
@@ -222,12 +220,11 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
 
     def _suff_stats(self, X, w):
         d = X.shape[1]
-        sums = native.table_sums(X, _GEOMETRIC_TABLE, native.LARGE_ZERO,
-                                 None if unit_weights(w) else w)
-        if sums is None:  # a value outside the support, or no C kernel for this input
+        sum_x = native.integer_sums(X, 1.0, _INTEGER_MAX, None if unit_weights(w) else w)
+        if sum_x is None:  # a value outside the support, or no C kernel for this input
             self._reject_invalid(X)
-            sums = (weighted_column_sums(X, w), None)
-        return Stats(weight=np.full(d, total_weight(w)), sum_x=sums[0])
+            sum_x = weighted_column_sums(X, w)
+        return Stats(weight=np.full(d, total_weight(w)), sum_x=sum_x)
 
     def _solve(self, stats, fixed):
         num, den = stats.weight.astype(float), stats.sum_x.astype(float)
