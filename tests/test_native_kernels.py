@@ -237,3 +237,175 @@ def test_gaussian_large_offset_still_uses_the_shifted_pass():
     x = 1e9 + np.random.default_rng(7).normal(0.0, 1e-3, size=(100_000, 1))
     est = GaussianMLE(covariance_type="diag").fit(x)
     np.testing.assert_allclose(est.covariance_[0], np.var(x - 1e9), rtol=1e-9)
+
+
+# ---------------------------------------------------------- the other kernels
+@needs_native
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int8, np.uint16])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_integer_sums_check_the_range(dtype, layout):
+    rng = np.random.default_rng(8)
+    X = LAYOUTS[layout](rng.integers(1, 9, size=(9_001, 2)).astype(dtype))
+    np.testing.assert_array_equal(native.integer_sums(X, 1.0, 8.0),
+                                  X.astype(np.float64).sum(axis=0))
+    assert native.integer_sums(X, 2.0, 8.0) is None  # a 1 below the range
+    assert native.integer_sums(X, 1.0, 7.0) is None  # an 8 above it
+    w = rng.uniform(size=X.shape[0])
+    np.testing.assert_allclose(native.integer_sums(X, 1.0, 8.0, w),
+                               w @ X.astype(np.float64), rtol=1e-13)
+
+
+@needs_native
+@pytest.mark.parametrize("bad", [0.5, np.nan, np.inf, -np.inf, -0.0 - 1, 1 + 2**-40])
+def test_integer_sums_reject_non_integers(bad):
+    X = np.ones((5_003, 1))
+    X[5_001, 0] = bad
+    assert native.integer_sums(X, 0.0, 1.0) is None
+
+
+@needs_native
+def test_table_sums_per_column_tables_and_support_marks():
+    tables = np.array([[0.0, 1.0, 10.0, np.nan], [5.0, np.nan, 7.0, 8.0]])
+    X = np.array([[0, 0], [1, 2], [2, 3], [2, 0]] * 1500, dtype=np.float64)
+    sx, st = native.table_sums(X, tables)
+    np.testing.assert_array_equal(sx, [5 * 1500, 5 * 1500])
+    np.testing.assert_array_equal(st, [21 * 1500, 25 * 1500])
+    X[4000, 1] = 1  # a NaN entry: outside the support of column 1
+    assert native.table_sums(X, tables) is None
+    X[4000, 1] = 4  # beyond the table, LARGE_INVALID
+    assert native.table_sums(X, tables) is None
+    sx, st = native.table_sums(X, tables, native.LARGE_ZERO)
+    assert st[1] == 25 * 1500 - 5.0
+
+
+@needs_native
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_small_int_histogram_matches_bincount(dtype):
+    rng = np.random.default_rng(9)
+    X = rng.integers(0, 12, size=(20_001, 3)).astype(dtype)
+    X[::7, 2] = 200  # a wider column still fits the first 256 bins
+    w = rng.uniform(0, 2, size=X.shape[0])
+    for weights in (None, w):
+        hist = native.small_int_histogram(X, weights)
+        for j in range(3):
+            ref = np.bincount(X[:, j].astype(np.intp), weights=weights, minlength=hist.shape[1])
+            np.testing.assert_allclose(hist[j], ref, rtol=1e-12)
+    X[5, 0] = 40_000  # needs the 2**16 bins
+    assert native.small_int_histogram(X).shape[1] == 1 << 16
+    for bad in (70_000, -1, 2.5, np.nan):
+        Y = X.astype(np.float64)
+        Y[17, 1] = bad
+        assert native.small_int_histogram(Y) is None
+
+
+@needs_native
+def test_moment_sums_minimum_and_log_moments():
+    rng = np.random.default_rng(10)
+    X = rng.lognormal(1.0, 2.0, size=(70_001, 2))
+    s1, s2, mn = native.moment_sums(X, np.zeros(2), with_min=True)
+    np.testing.assert_array_equal(mn, X.min(axis=0))
+    shift = np.log(X[0])
+    l1, l2 = native.log_moment_sums(X, shift)
+    Z = np.log(X) - shift
+    np.testing.assert_allclose(l1, [math.fsum(z) for z in Z.T], rtol=1e-12)
+    np.testing.assert_allclose(l2, [math.fsum(z**2) for z in Z.T], rtol=1e-12)
+    for bad in (0.0, -1.0, np.nan, np.inf):
+        Y = X.copy()
+        Y[33_000, 1] = bad
+        assert native.log_moment_sums(Y, shift) is None
+
+
+# ------------------------------------------ every family, with and without kernels
+def _family_cases():
+    import sklearn_mle as sm
+
+    rng = np.random.default_rng(11)
+    n = 30_000
+    return [
+        ("Bernoulli", sm.BernoulliMLE(), rng.integers(0, 2, (n, 2)).astype(float), 3.0,
+         "Bernoulli values must be 0 or 1"),
+        ("Binomial", sm.BinomialMLE(n_trials=12), rng.binomial(12, 0.3, (n, 2)).astype(float),
+         13.0, r"binomial counts must be integers in \[0, n_trials\]"),
+        ("Binomial n from data", sm.BinomialMLE(), rng.binomial(7, 0.6, (n, 2)).astype(float),
+         2.5, r"binomial counts must be integers in \[0, n_trials\]"),
+        ("Geometric", sm.GeometricMLE(), rng.geometric(0.2, (n, 2)).astype(float), 0.0,
+         "geometric trial counts must be integers >= 1"),
+        ("Exponential", sm.ExponentialMLE(), rng.exponential(3.0, (n, 2)), -1e-9,
+         "exponential data must be >= 0"),
+        ("LogNormal", sm.LogNormalMLE(), rng.lognormal(2.0, 0.7, (n, 2)), 0.0,
+         "log-normal data must be > 0"),
+        ("Categorical", sm.CategoricalMLE(), rng.integers(1, 7, (n, 2)).astype(float), None,
+         None),
+        ("Poisson", sm.PoissonMLE(), rng.poisson(9.0, (n, 2)).astype(float), 1.5,
+         "Poisson counts must be non-negative integers"),
+    ]
+
+
+FAMILY_CASES = {case[0]: case for case in _family_cases()}
+
+
+def _fitted_numbers(est):
+    if hasattr(est, "probabilities_"):
+        params = np.concatenate([*est.probabilities_, *est.categories_])
+    else:
+        params = np.concatenate([np.ravel(v) for v in est.params_.values()])
+    return params, est.loglik_, np.asarray(est.bse_), est.offset_
+
+
+@pytest.mark.parametrize("name", sorted(FAMILY_CASES))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_family_fits_the_same_with_and_without_kernels(name, weighted, monkeypatch):
+    from sklearn.base import clone
+
+    _, est, X, _, _ = FAMILY_CASES[name]
+    kw = {}
+    if weighted:
+        kw["sample_weight"] = np.random.default_rng(12).uniform(0, 2, X.shape[0])
+    fast = clone(est).fit(X, **kw)
+    monkeypatch.setattr(native, "AVAILABLE", False)
+    slow = clone(est).fit(X, **kw)
+    for a, b in zip(_fitted_numbers(fast), _fitted_numbers(slow)):
+        np.testing.assert_allclose(a, b, rtol=1e-11)
+
+
+@pytest.mark.parametrize("name", sorted(k for k, c in FAMILY_CASES.items() if c[3] is not None))
+@pytest.mark.parametrize("kernels", ["native", "numpy"])
+@pytest.mark.parametrize("bad", ["domain", "nan", "inf"])
+def test_every_family_names_the_rule_with_and_without_kernels(name, kernels, bad,
+                                                              monkeypatch):
+    from sklearn.base import clone
+
+    _, est, X, value, rule = FAMILY_CASES[name]
+    if kernels == "numpy":
+        monkeypatch.setattr(native, "AVAILABLE", False)
+    X = X.copy()
+    X[12_345, 1] = {"domain": value, "nan": np.nan, "inf": np.inf}[bad]
+    match = {"domain": f"column 1 has value .* at row 12345; .*{rule}",
+             "nan": "Input X contains NaN", "inf": "Input X contains infinity"}[bad]
+    with pytest.raises(ValueError, match=match):
+        clone(est).fit(X)
+
+
+@pytest.mark.parametrize("name", ["Bernoulli", "Binomial", "Geometric", "Categorical",
+                                  "Poisson"])
+def test_integer_families_read_int64_like_float64(name):
+    from sklearn.base import clone
+
+    _, est, X, _, _ = FAMILY_CASES[name]
+    ref = clone(est).fit(X)
+    got = clone(est).fit(X.astype(np.int64))
+    for a, b in zip(_fitted_numbers(got), _fitted_numbers(ref)):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
+@pytest.mark.parametrize("kernels", ["native", "numpy"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_categorical_rejects_non_finite_labels_either_way(kernels, bad, monkeypatch):
+    from sklearn_mle import CategoricalMLE
+
+    if kernels == "numpy":
+        monkeypatch.setattr(native, "AVAILABLE", False)
+    X = np.random.default_rng(13).integers(0, 4, (6_000, 2)).astype(float)
+    X[4_444, 0] = bad
+    with pytest.raises(ValueError, match="column 0 .* row 4444; categories must be finite"):
+        CategoricalMLE().fit(X)
