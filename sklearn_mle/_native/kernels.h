@@ -13,6 +13,7 @@
 #define SKLEARN_MLE_KERNELS_H
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <Python.h>
@@ -200,22 +201,28 @@ static int NAME(const char *x, Py_ssize_t xs, const char *w, Py_ssize_t ws,     
     const Py_ssize_t size = (Py_ssize_t)1 << shift;                                    \
     uint64_t bad = 0;                                                                  \
     int64_t k0, k1, k2, k3;                                                            \
-    Py_ssize_t i = 0;                                                                  \
+    Py_ssize_t i = 0, b;                                                               \
     if (w == NULL) {                                                                   \
+        /* integer counters: an increment waits on the previous one to the same bin   \
+           only through memory, not through a floating-point add as well */            \
+        uint64_t *c = (uint64_t *)calloc((size_t)(4 * size), sizeof(uint64_t));        \
+        if (c == NULL) return 0;                                                       \
         for (; i + 4 <= n; i += 4) {                                                   \
             INDEX(T, x, xs, i, k0, bad);                                               \
             INDEX(T, x, xs, i + 1, k1, bad);                                           \
             INDEX(T, x, xs, i + 2, k2, bad);                                           \
             INDEX(T, x, xs, i + 3, k3, bad);                                           \
-            counts[k0 & mask] += 1.0;                                                  \
-            counts[size + (k1 & mask)] += 1.0;                                         \
-            counts[2 * size + (k2 & mask)] += 1.0;                                     \
-            counts[3 * size + (k3 & mask)] += 1.0;                                     \
+            c[k0 & mask]++;                                                            \
+            c[size + (k1 & mask)]++;                                                   \
+            c[2 * size + (k2 & mask)]++;                                               \
+            c[3 * size + (k3 & mask)]++;                                               \
         }                                                                              \
         for (; i < n; i++) {                                                           \
             INDEX(T, x, xs, i, k0, bad);                                               \
-            counts[k0 & mask] += 1.0;                                                  \
+            c[k0 & mask]++;                                                            \
         }                                                                              \
+        for (b = 0; b < 4 * size; b++) counts[b] += (double)c[b];                      \
+        free(c);                                                                       \
     } else {                                                                           \
         for (; i < n; i++) {                                                           \
             INDEX(T, x, xs, i, k0, bad);                                               \
