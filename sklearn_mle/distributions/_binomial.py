@@ -257,8 +257,8 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
         Xc = np.where(inside, X, 0.0)
         lp = (
             special.gammaln(n + 1)
-            - special.gammaln(Xc + 1)
-            - special.gammaln(n - Xc + 1)
+            - native.log_factorial(Xc)
+            - native.log_factorial(n - Xc)
             + special.xlogy(Xc, p)
             + special.xlog1py(n - Xc, -p)
         )
