@@ -409,3 +409,16 @@ def test_categorical_rejects_non_finite_labels_either_way(kernels, bad, monkeypa
     X[4_444, 0] = bad
     with pytest.raises(ValueError, match="column 0 .* row 4444; categories must be finite"):
         CategoricalMLE().fit(X)
+
+
+@needs_native
+def test_kernels_work_in_a_forked_child_after_the_parent_used_threads():
+    import multiprocessing
+
+    X = np.random.default_rng(14).poisson(3.0, (600_000, 1)).astype(float)
+    parent = native.count_sums(X, n_threads=2)  # starts the thread pool
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        child = pool.apply_async(native.count_sums, (X, None, 2)).get(timeout=60)
+    np.testing.assert_array_equal(child[0], parent[0])
+    np.testing.assert_allclose(child[1], parent[1], rtol=1e-15)

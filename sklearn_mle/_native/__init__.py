@@ -43,6 +43,7 @@ _MOMENT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 _table = None
 _pool = None
+_pool_pid = None
 
 
 def _log_factorial_table():
@@ -77,11 +78,12 @@ def _row_chunks(n, d, n_threads):
 
 
 def _map_chunks(fn, chunks):
-    global _pool
+    global _pool, _pool_pid
     if len(chunks) == 1:
         return [fn(*chunks[0])]
-    if _pool is None:
+    if _pool is None or _pool_pid != os.getpid():  # a forked child needs its own threads
         _pool = ThreadPoolExecutor(_N_THREADS, thread_name_prefix="sklearn_mle")
+        _pool_pid = os.getpid()
     return list(_pool.map(lambda c: fn(*c), chunks))
 
 
