@@ -7,13 +7,17 @@ NumPy code paths, which give the same results more slowly.
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-extensions = [
-    Extension(
-        "sklearn_mle._native._sums",
-        ["sklearn_mle/_native/_sums.pyx"],
-        include_dirs=["sklearn_mle/_native"],
-        optional=True,
-    )
-]
+extensions = cythonize(
+    [
+        Extension(
+            "sklearn_mle._native._sums",
+            ["sklearn_mle/_native/_sums.pyx"],
+            include_dirs=["sklearn_mle/_native"],
+        )
+    ],
+    compiler_directives={"language_level": 3},
+)
+for ext in extensions:
+    ext.optional = True  # a failed compile leaves the NumPy paths (cythonize drops it)
 
-setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": 3}))
+setup(ext_modules=extensions)
