@@ -189,3 +189,14 @@ def test_gamma_and_categorical_components_against_scipy():
             comp[:, j] *= np.asarray(probs)[Xc[:, col].astype(int)]
     assert_allclose(mix.loglik_, np.log(comp.sum(1)).sum(), rtol=1e-10)
     assert mix.n_params_ == 1 + 2 * 3 * 2
+
+
+def test_components_check_their_own_data_after_em():
+    # EM skips the domain checks on the data the prototype already checked; the fitted
+    # components handed to the user must not inherit that
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.exponential(1.0, 300), rng.exponential(8.0, 300)])[:, None]
+    mix = MixtureMLE(ExponentialMLE(), n_components=2, random_state=0).fit(X)
+    comp = mix.components_[0]
+    with pytest.raises(ValueError, match="exponential data must be >= 0"):
+        comp.fit(-X, sample_weight=np.ones(len(X)))

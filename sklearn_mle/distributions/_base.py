@@ -137,7 +137,11 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     def _reject_invalid(self, X):
         """After a C kernel declined X: raise sklearn's error for NaN/inf, or the
         family's rule (``_check_values``); returns when X was valid after all (the
-        kernel could not read this input)."""
+        kernel could not read this input). A no-op on data already checked by a fit
+        (``_input_checked``: set by MixtureMLE on its component, whose statistics it
+        recomputes with new weights at every EM step)."""
+        if getattr(self, "_input_checked", False):
+            return
         self._raise_non_finite(X)
         self._check_values(X)
 
@@ -226,6 +230,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        self.__dict__.pop("_input_checked", None)  # a new fit checks its own data
         X = self._validate_X(X, reset=True, fitting=True)
         self._check_prior()
         self._check_domain(X)
@@ -239,6 +244,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         first = not hasattr(self, "stats_")
         if first:
             self._validate_params()
+        self.__dict__.pop("_input_checked", None)
         X = self._validate_X(X, reset=first, fitting=True)
         self._check_prior()
         self._check_domain(X)

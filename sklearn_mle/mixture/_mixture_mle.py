@@ -131,6 +131,7 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             proto.fit(X, sample_weight=w)
+        proto._input_checked = True  # the EM steps recompute statistics on this same X
         self._proto = proto
         self._X_fit = X  # the fallback M-step refits on the data (released after fit)
         self._fast = all(hasattr(proto, a) for a in ("_suff_stats", "_solve", "_logpdf",
@@ -242,6 +243,7 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
                 comps.append(p)
                 continue
             est = copy.deepcopy(self._proto)
+            del est._input_checked  # the user's component checks whatever it is fitted on
             stats = self._comp_stats[j]
             rw = resp[:, j] if w is None else resp[:, j] * w
             with warnings.catch_warnings():
