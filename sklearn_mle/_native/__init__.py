@@ -87,6 +87,21 @@ def _map_chunks(fn, chunks):
     return list(_pool.map(lambda c: fn(*c), chunks))
 
 
+def _over_chunks(run, n, d, n_threads, combine=None):
+    """``run(a, b) -> (ok, *arrays)`` over row chunks in threads: the arrays combined
+    across chunks (summed, or by ``combine[i]``), or None when a chunk was not ok."""
+    parts = _map_chunks(run, _row_chunks(n, d, n_threads))
+    if not all(p[0] for p in parts):
+        return None
+    ops = combine or (np.add,) * (len(parts[0]) - 1)
+    return tuple(op.reduce([p[i + 1] for p in parts]) for i, op in enumerate(ops))
+
+
+def _weights(w):
+    """(unit, weights view) for the kernels' ``w``/``unit`` arguments."""
+    return (True, np.empty(0)) if w is None else (False, np.asarray(w, dtype=np.float64))
+
+
 def _readable(X, dtypes):
     return (AVAILABLE and X.ndim == 2 and X.dtype in dtypes and X.dtype.isnative
             and X.shape[0] > 0)
@@ -124,18 +139,14 @@ def table_sums(X, tables, large=LARGE_INVALID, w=None, n_threads=None):
         return None
     n, d = X.shape
     tables = np.ascontiguousarray(np.atleast_2d(tables), dtype=np.float64)
-    unit = w is None
-    wv = np.empty(0) if unit else np.asarray(w, dtype=np.float64)
+    unit, wv = _weights(w)
 
     def run(a, b):
         sx, st = np.zeros(d), np.zeros(d)
         bad = _sums.table_sums(X[a:b], wv if unit else wv[a:b], unit, tables, large, sx, st)
-        return bad, sx, st
+        return bad < 0, sx, st
 
-    parts = _map_chunks(run, _row_chunks(n, d, n_threads))
-    if any(bad >= 0 for bad, _, _ in parts):
-        return None
-    return sum(p[1] for p in parts), sum(p[2] for p in parts)
+    return _over_chunks(run, n, d, n_threads)
 
 
 def integer_sums(X, lo, hi, w=None, n_threads=None):
@@ -148,17 +159,14 @@ def integer_sums(X, lo, hi, w=None, n_threads=None):
     if not _readable(X, COUNT_DTYPES):
         return None
     n, d = X.shape
-    unit = w is None
-    wv = np.empty(0) if unit else np.asarray(w, dtype=np.float64)
+    unit, wv = _weights(w)
 
     def run(a, b):
         sx = np.zeros(d)
-        return _sums.integer_sums(X[a:b], wv if unit else wv[a:b], unit, lo, hi, sx), sx
+        return _sums.integer_sums(X[a:b], wv if unit else wv[a:b], unit, lo, hi, sx) < 0, sx
 
-    parts = _map_chunks(run, _row_chunks(n, d, n_threads))
-    if any(bad >= 0 for bad, _ in parts):
-        return None
-    return sum(p[1] for p in parts)
+    sums = _over_chunks(run, n, d, n_threads)
+    return None if sums is None else sums[0]
 
 
 def count_sums(X, w=None, n_threads=None):
@@ -185,13 +193,10 @@ def moment_sums(X, shift, n_threads=None, with_min=False):
 
     def run(a, b):
         s1, s2, mn = np.zeros(d), np.zeros(d), np.full(d, np.inf)
-        return _sums.moment_sums(X[a:b], shift, s1, s2, mn), s1, s2, mn
+        return _sums.moment_sums(X[a:b], shift, s1, s2, mn) == -1, s1, s2, mn
 
-    parts = _map_chunks(run, _row_chunks(n, d, n_threads))
-    if any(p[0] != -1 for p in parts):
-        return None
-    sums = sum(p[1] for p in parts), sum(p[2] for p in parts)
-    return (*sums, np.minimum.reduce([p[3] for p in parts])) if with_min else sums
+    sums = _over_chunks(run, n, d, n_threads, (np.add, np.add, np.minimum))
+    return sums if sums is None or with_min else sums[:2]
 
 
 _LOG_BLOCK_ELEMENTS = 1 << 15  # per block of log x: 256 KiB of float64, stays in cache
@@ -223,10 +228,7 @@ def log_moment_sums(X, shift, n_threads=None):
                     return False, s1, s2
         return True, s1, s2
 
-    parts = _map_chunks(run, _row_chunks(n, d, n_threads))
-    if not all(p[0] for p in parts):
-        return None
-    return sum(p[1] for p in parts), sum(p[2] for p in parts)
+    return _over_chunks(run, n, d, n_threads)
 
 
 def small_int_histogram(X, w=None, n_threads=None):
@@ -237,8 +239,7 @@ def small_int_histogram(X, w=None, n_threads=None):
     if not _readable(X, (np.dtype(np.float64), np.dtype(np.int64))):
         return None
     n, d = X.shape
-    unit = w is None
-    wv = np.empty(0) if unit else np.asarray(w, dtype=np.float64)
+    unit, wv = _weights(w)
     for shift in (8, 16):  # 256 bins stay in L1; retry wider when a value is larger
 
         def run(a, b, shift=shift):
@@ -246,7 +247,7 @@ def small_int_histogram(X, w=None, n_threads=None):
             ok = _sums.histogram(X[a:b], wv if unit else wv[a:b], unit, shift, counts)
             return ok, counts
 
-        parts = _map_chunks(run, _row_chunks(n, d, n_threads))
-        if all(ok for ok, _ in parts):
-            return sum(c for _, c in parts).sum(axis=1)
+        counts = _over_chunks(run, n, d, n_threads)
+        if counts is not None:
+            return counts[0].sum(axis=1)
     return None
