@@ -280,22 +280,29 @@ def test_table_sums_per_column_tables_and_support_marks():
 
 @needs_native
 @pytest.mark.parametrize("dtype", [np.float64, np.int64])
-def test_small_int_histogram_matches_bincount(dtype):
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_small_int_histogram_matches_bincount(dtype, layout):
     rng = np.random.default_rng(9)
     X = rng.integers(0, 12, size=(20_001, 3)).astype(dtype)
     X[::7, 2] = 200  # a wider column still fits the first 256 bins
+    X = LAYOUTS[layout](X)
     w = rng.uniform(0, 2, size=X.shape[0])
     for weights in (None, w):
         hist = native.small_int_histogram(X, weights)
         for j in range(3):
             ref = np.bincount(X[:, j].astype(np.intp), weights=weights, minlength=hist.shape[1])
             np.testing.assert_allclose(hist[j], ref, rtol=1e-12)
+    X = X.copy()
     X[5, 0] = 40_000  # needs the 2**16 bins
     assert native.small_int_histogram(X).shape[1] == 1 << 16
     for bad in (70_000, -1, 2.5, np.nan):
-        Y = X.astype(np.float64)
-        Y[17, 1] = bad
-        assert native.small_int_histogram(Y) is None
+        for col in (X.astype(np.float64), X[:, :1].astype(np.float64)):  # one column:
+            Y = col.copy()                                               # the SSE2 path
+            Y[17, 0] = bad
+            assert native.small_int_histogram(Y) is None
+    one = X[:, :1].astype(np.float64)
+    np.testing.assert_array_equal(native.small_int_histogram(one)[0, :12],
+                                  np.bincount(one[:, 0].astype(np.intp))[:12])
 
 
 @needs_native

@@ -13,6 +13,8 @@ from libc.math cimport INFINITY, floor, lgamma
 from libc.stdlib cimport free, malloc
 
 cdef extern from "kernels.h":
+    int sk_histogram_f64_contiguous(const double* x, Py_ssize_t n, int shift,
+                                    double* counts) noexcept nogil
     int sk_integer_block_f64_contiguous(const double* x, Py_ssize_t n, double lo,
                                         double hi, double* sum_x) noexcept nogil
     int sk_histogram_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
@@ -279,7 +281,9 @@ def histogram(const real_t[:, :] X, const double[:] w, bint unit, int shift,
         return True
     with nogil:
         for j in range(d):
-            if real_t is double:
+            if real_t is double and unit and X.strides[0] == sizeof(double):
+                ok = sk_histogram_f64_contiguous(&X[0, j], n, shift, &counts[j, 0, 0])
+            elif real_t is double:
                 ok = sk_histogram_f64(<const char*>&X[0, j], X.strides[0],
                                       NULL if unit else <const char*>&w[0],
                                       0 if unit else w.strides[0], n, shift,

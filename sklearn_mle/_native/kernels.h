@@ -280,4 +280,47 @@ static int sk_integer_block_f64_contiguous(const double *x, Py_ssize_t n, double
     return bad == 0;
 }
 
+/* The histogram of a contiguous float64 column with unit weights: indices from SSE2
+ * arithmetic as in sk_count_block_f64_contiguous, counts as in the macro above. */
+static int sk_histogram_f64_contiguous(const double *x, Py_ssize_t n, int shift,
+                                       double *counts)
+{
+#if defined(__SSE2__)
+    const __m128d big = _mm_set1_pd(4503599627370496.0);
+    const __m128i magic = _mm_set1_epi64x(INT64_C(0x4330000000000000));
+    const __m128i mask = _mm_set1_epi64x(((int64_t)1 << shift) - 1);
+    const __m128i count = _mm_cvtsi32_si128(shift);
+    const Py_ssize_t size = (Py_ssize_t)1 << shift;
+    __m128i bad = _mm_setzero_si128();
+    Py_ssize_t i = 0, b;
+    int ok;
+    uint64_t *c = (uint64_t *)calloc((size_t)(4 * size), sizeof(uint64_t));
+    if (c == NULL) return 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128d v0 = _mm_loadu_pd(x + i), v1 = _mm_loadu_pd(x + i + 2);
+        __m128d y0 = _mm_add_pd(v0, big), y1 = _mm_add_pd(v1, big);
+        __m128d r0 = _mm_sub_pd(y0, big), r1 = _mm_sub_pd(y1, big);
+        __m128i k0 = _mm_sub_epi64(_mm_castpd_si128(y0), magic);
+        __m128i k1 = _mm_sub_epi64(_mm_castpd_si128(y1), magic);
+        bad = _mm_or_si128(bad, _mm_xor_si128(_mm_castpd_si128(r0), _mm_castpd_si128(v0)));
+        bad = _mm_or_si128(bad, _mm_xor_si128(_mm_castpd_si128(r1), _mm_castpd_si128(v1)));
+        bad = _mm_or_si128(bad, _mm_srl_epi64(_mm_or_si128(k0, k1), count));
+        k0 = _mm_and_si128(k0, mask);
+        k1 = _mm_and_si128(k1, mask);
+        c[_mm_cvtsi128_si64(k0)]++;
+        c[size + _mm_cvtsi128_si64(_mm_unpackhi_epi64(k0, k0))]++;
+        c[2 * size + _mm_cvtsi128_si64(k1)]++;
+        c[3 * size + _mm_cvtsi128_si64(_mm_unpackhi_epi64(k1, k1))]++;
+    }
+    bad = _mm_or_si128(bad, _mm_unpackhi_epi64(bad, bad));
+    ok = _mm_cvtsi128_si64(bad) == 0;
+    for (b = 0; b < 4 * size; b++) counts[b] += (double)c[b];
+    free(c);
+    return ok && sk_histogram_f64((const char *)(x + i), sizeof(double), NULL, 0, n - i,
+                                  shift, counts);
+#else
+    return sk_histogram_f64((const char *)x, sizeof(double), NULL, 0, n, shift, counts);
+#endif
+}
+
 #endif
