@@ -39,6 +39,7 @@ LAYOUTS = {
     "fortran": lambda X: np.asfortranarray(X),
     "strided rows": lambda X: np.repeat(X, 2, axis=0)[::2],
     "column slice": lambda X: np.column_stack([X, X])[:, ::2],
+    "reversed rows": lambda X: np.ascontiguousarray(X[::-1])[::-1],  # negative stride
 }
 
 
@@ -429,3 +430,14 @@ def test_kernels_work_in_a_forked_child_after_the_parent_used_threads():
         child = pool.apply_async(native.count_sums, (X, None, 2)).get(timeout=60)
     np.testing.assert_array_equal(child[0], parent[0])
     np.testing.assert_allclose(child[1], parent[1], rtol=1e-15)
+
+
+def test_bernoulli_reads_booleans():
+    from sklearn_mle import BernoulliMLE
+
+    X = np.random.default_rng(15).random((10_000, 2)) < 0.3
+    ref = BernoulliMLE().fit(X.astype(float))
+    got = BernoulliMLE().fit(X)
+    np.testing.assert_allclose(got.p_, ref.p_, rtol=1e-15)
+    np.testing.assert_allclose(got.loglik_, ref.loglik_, rtol=1e-13)
+    assert got.offset_ == ref.offset_

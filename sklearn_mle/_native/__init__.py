@@ -106,9 +106,14 @@ def _weights(w):
     return (True, np.empty(0)) if w is None else (False, np.asarray(w, dtype=np.float64))
 
 
-def _readable(X, dtypes):
-    return (AVAILABLE and X.ndim == 2 and X.dtype in dtypes and X.dtype.isnative
-            and X.shape[0] > 0)
+def _kernel_input(X, dtypes):
+    """X as the kernels read it (booleans as uint8), or None when they cannot."""
+    if X.dtype == np.bool_ and np.dtype(np.uint8) in dtypes:
+        X = X.view(np.uint8)
+    if (AVAILABLE and X.ndim == 2 and X.dtype in dtypes and X.dtype.isnative
+            and X.shape[0] > 0):
+        return X
+    return None
 
 
 # what values beyond a table are (see table_sums)
@@ -139,7 +144,8 @@ def table_sums(X, tables, large=LARGE_INVALID, w=None, n_threads=None):
         a NaN entry), or when the kernels are not available for this input: the
         caller then takes its NumPy path, which raises naming the rule.
     """
-    if not _readable(X, COUNT_DTYPES):
+    X = _kernel_input(X, COUNT_DTYPES)
+    if X is None:
         return None
     n, d = X.shape
     tables = np.ascontiguousarray(np.atleast_2d(tables), dtype=np.float64)
@@ -160,7 +166,8 @@ def integer_sums(X, lo, hi, w=None, n_threads=None):
     no table. Returns None when some value is not (NaN and inf included), or when the
     kernels are not available for this input.
     """
-    if not _readable(X, COUNT_DTYPES):
+    X = _kernel_input(X, COUNT_DTYPES)
+    if X is None:
         return None
     n, d = X.shape
     unit, wv = _weights(w)
@@ -190,7 +197,8 @@ def moment_sums(X, shift, n_threads=None, with_min=False):
     third array. Returns None when some value is not finite (or a square overflows), or
     when the kernels are not available for this input.
     """
-    if not _readable(X, _MOMENT_DTYPES):
+    X = _kernel_input(X, _MOMENT_DTYPES)
+    if X is None:
         return None
     n, d = X.shape
     shift = np.ascontiguousarray(shift, dtype=np.float64)
@@ -214,7 +222,8 @@ def log_moment_sums(X, shift, n_threads=None):
     ``log x`` is not finite (x <= 0, NaN, inf), or when the kernels are not available
     for this input.
     """
-    if not _readable(X, _MOMENT_DTYPES):
+    X = _kernel_input(X, _MOMENT_DTYPES)
+    if X is None:
         return None
     n, d = X.shape
     shift = np.ascontiguousarray(shift, dtype=np.float64)
@@ -240,7 +249,8 @@ def small_int_histogram(X, w=None, n_threads=None):
     non-negative integers (below 2**16), as an array of shape (n_features, size) with
     ``size`` a power of two; None otherwise (or when the kernels are not available for
     this input: float64 and int64 only)."""
-    if not _readable(X, (np.dtype(np.float64), np.dtype(np.int64))):
+    X = _kernel_input(X, (np.dtype(np.float64), np.dtype(np.int64)))
+    if X is None:
         return None
     n, d = X.shape
     unit, wv = _weights(w)

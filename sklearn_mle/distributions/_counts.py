@@ -263,7 +263,7 @@ class BernoulliMLE(PartialFitMixin, DistributionMLE):
     # all-zero weights are rejected before the values are read
     _sklearn_xfail_checks = domain_xfails("Bernoulli values must be 0 or 1",
                                           passing=("check_all_zero_sample_weights_error",))
-    _fit_dtypes = native.COUNT_DTYPES  # 0/1 integers are read without a float copy
+    _fit_dtypes = (*native.COUNT_DTYPES, np.dtype(np.bool_))  # read without a float copy
     _stats_check_finite = True
 
     def _check_domain(self, X):
