@@ -317,6 +317,12 @@ def test_moment_sums_minimum_and_log_moments():
     Z = np.log(X) - shift
     np.testing.assert_allclose(l1, [math.fsum(z) for z in Z.T], rtol=1e-12)
     np.testing.assert_allclose(l2, [math.fsum(z**2) for z in Z.T], rtol=1e-12)
+    _, _, raw = native.log_moment_sums(X, shift, with_sum=True)
+    np.testing.assert_allclose(raw, [math.fsum(x) for x in X.T], rtol=1e-13)
+    Y = X.copy()
+    Y[9, 0] = 1e200  # its square overflows: the plain sum is refused, not wrong
+    assert native.log_moment_sums(Y, shift, with_sum=True) is None
+    assert native.log_moment_sums(Y, shift) is not None
     for bad in (0.0, -1.0, np.nan, np.inf):
         Y = X.copy()
         Y[33_000, 1] = bad
@@ -344,6 +350,8 @@ def _family_cases():
          "log-normal data must be > 0"),
         ("Categorical", sm.CategoricalMLE(), rng.integers(1, 7, (n, 2)).astype(float), None,
          None),
+        ("Gamma", sm.GammaMLE(), rng.gamma(2.5, 3.0, (n, 2)), 0.0,
+         r"gamma data must be strictly positive \(x > 0\)"),
         ("Poisson", sm.PoissonMLE(), rng.poisson(9.0, (n, 2)).astype(float), 1.5,
          "Poisson counts must be non-negative integers"),
     ]

@@ -214,34 +214,42 @@ def moment_sums(X, shift, n_threads=None, with_min=False):
 _LOG_BLOCK_ELEMENTS = 1 << 15  # per block of log x: 256 KiB of float64, stays in cache
 
 
-def log_moment_sums(X, shift, n_threads=None):
+def log_moment_sums(X, shift, n_threads=None, with_sum=False):
     """Per column ``sum z`` and ``sum z**2`` of ``z = log(x) - shift`` (unweighted).
 
     ``log`` runs block by block into a small buffer that the moment kernel then reads
-    from cache: one pass over X and no full-size temporary. Returns None when some
-    ``log x`` is not finite (x <= 0, NaN, inf), or when the kernels are not available
-    for this input.
+    from cache: one pass over X and no full-size temporary. ``with_sum`` adds the plain
+    ``sum x`` as a third array (from the same blocks). Returns None when some ``log x``
+    is not finite (x <= 0, NaN, inf), or when the kernels are not available for this
+    input.
     """
     X = _kernel_input(X, _MOMENT_DTYPES)
     if X is None:
         return None
     n, d = X.shape
     shift = np.ascontiguousarray(shift, dtype=np.float64)
+    zero = np.zeros(d)
     rows = max(1, _LOG_BLOCK_ELEMENTS // d)
 
     def run(a, b):
         s1, s2, mn = np.zeros(d), np.zeros(d), np.full(d, np.inf)
+        r1, r2, rmn = np.zeros(d), np.zeros(d), np.full(d, np.inf)
         buf = np.empty((min(rows, b - a), d))
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for start in range(a, b, rows):
                 block = X[start : min(start + rows, b)]
                 out = buf[: block.shape[0]]
                 np.log(block, out=out, dtype=np.float64)
                 if _sums.moment_sums(out, shift, s1, s2, mn) != -1:
-                    return False, s1, s2
-        return True, s1, s2
+                    return False, s1, s2, r1
+                # the block is still in cache (a square overflowing, x > 1e154, stops
+                # the kernel early: the caller's NumPy path then takes over)
+                if with_sum and _sums.moment_sums(block, zero, r1, r2, rmn) != -1:
+                    return False, s1, s2, r1
+        return True, s1, s2, r1
 
-    return _over_chunks(run, n, d, n_threads)
+    sums = _over_chunks(run, n, d, n_threads)
+    return sums if sums is None or with_sum else sums[:2]
 
 
 def small_int_histogram(X, w=None, n_threads=None):

@@ -16,6 +16,7 @@ from scipy import special
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
+from .. import _native as native
 from ..priors import Gamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
 from ._counts import total_weight, unit_weights
@@ -250,6 +251,7 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
     }
 
     _rule = "gamma data must be strictly positive (x > 0)"
+    _stats_check_finite = True  # NaN/inf make log x non-finite: caught in _suff_stats
 
     def _check_domain(self, X):
         # x > 0 is checked in _suff_stats: log x is finite exactly then (one pass less)
@@ -260,11 +262,21 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
             )
 
     def _suff_stats(self, X, w):
+        n, d = X.shape
+        if unit_weights(w):  # threaded blocked log and sums in C, one pass
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shift = np.log(X[0].astype(np.float64))
+            sums = native.log_moment_sums(X, shift, with_sum=True) if np.all(
+                np.isfinite(shift)) else None
+            if sums is not None:
+                return Stats(weight=np.full(d, float(n)), sum_x=sums[2],
+                             sum_log_x=n * shift + sums[0])
         with np.errstate(divide="ignore", invalid="ignore"):
             sum_x, sum_log_x = blocked_sums(X, w, None, np.log)
         if not np.all(np.isfinite(sum_log_x)):
+            self._raise_non_finite(X)
             check_positive(self, X, self._rule)
-        return Stats(weight=np.full(X.shape[1], total_weight(w)), sum_x=sum_x, sum_log_x=sum_log_x)
+        return Stats(weight=np.full(d, total_weight(w)), sum_x=sum_x, sum_log_x=sum_log_x)
 
     def _prior_terms(self):
         if self.prior is None:

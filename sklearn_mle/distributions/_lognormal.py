@@ -95,7 +95,8 @@ class LogNormalMLE(PartialFitMixin, DistributionMLE):
     def _suff_stats(self, X, w):
         n, d = X.shape
         if unit_weights(w):  # blocked log and one fused moment pass, no full-size copy
-            shift = np.log(X[0].astype(np.float64))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shift = np.log(X[0].astype(np.float64))
             sums = native.log_moment_sums(X, shift) if np.all(np.isfinite(shift)) else None
             if sums is not None:
                 s1, s2 = sums
