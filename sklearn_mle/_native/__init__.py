@@ -91,9 +91,12 @@ def _map_chunks(fn, chunks):
     return list(_pool.map(lambda c: fn(*c), chunks))
 
 
-def _over_chunks(run, n, d, n_threads, combine=None):
+def over_row_chunks(run, n, d, n_threads=None, combine=None):
     """``run(a, b) -> (ok, *arrays)`` over row chunks in threads: the arrays combined
-    across chunks (summed, or by ``combine[i]``), or None when a chunk was not ok."""
+    across chunks (summed, or by ``combine[i]``), or None when a chunk was not ok.
+
+    Pure Python: also runs NumPy code (which releases the GIL) without the C kernels.
+    """
     parts = _map_chunks(run, _row_chunks(n, d, n_threads))
     if not all(p[0] for p in parts):
         return None
@@ -156,7 +159,7 @@ def table_sums(X, tables, large=LARGE_INVALID, w=None, n_threads=None):
         bad = _sums.table_sums(X[a:b], wv if unit else wv[a:b], unit, tables, large, sx, st)
         return bad < 0, sx, st
 
-    return _over_chunks(run, n, d, n_threads)
+    return over_row_chunks(run, n, d, n_threads)
 
 
 def integer_sums(X, lo, hi, w=None, n_threads=None):
@@ -176,7 +179,7 @@ def integer_sums(X, lo, hi, w=None, n_threads=None):
         sx = np.zeros(d)
         return _sums.integer_sums(X[a:b], wv if unit else wv[a:b], unit, lo, hi, sx) < 0, sx
 
-    sums = _over_chunks(run, n, d, n_threads)
+    sums = over_row_chunks(run, n, d, n_threads)
     return None if sums is None else sums[0]
 
 
@@ -207,7 +210,7 @@ def moment_sums(X, shift, n_threads=None, with_min=False):
         s1, s2, mn = np.zeros(d), np.zeros(d), np.full(d, np.inf)
         return _sums.moment_sums(X[a:b], shift, s1, s2, mn) == -1, s1, s2, mn
 
-    sums = _over_chunks(run, n, d, n_threads, (np.add, np.add, np.minimum))
+    sums = over_row_chunks(run, n, d, n_threads, (np.add, np.add, np.minimum))
     return sums if sums is None or with_min else sums[:2]
 
 
@@ -248,7 +251,7 @@ def log_moment_sums(X, shift, n_threads=None, with_sum=False):
                     return False, s1, s2, r1
         return True, s1, s2, r1
 
-    sums = _over_chunks(run, n, d, n_threads)
+    sums = over_row_chunks(run, n, d, n_threads)
     return sums if sums is None or with_sum else sums[:2]
 
 
@@ -269,7 +272,7 @@ def small_int_histogram(X, w=None, n_threads=None):
             ok = _sums.histogram(X[a:b], wv if unit else wv[a:b], unit, shift, counts)
             return ok, counts
 
-        counts = _over_chunks(run, n, d, n_threads)
+        counts = over_row_chunks(run, n, d, n_threads)
         if counts is not None:
             return counts[0].sum(axis=1)
     return None

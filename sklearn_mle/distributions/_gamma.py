@@ -161,14 +161,19 @@ def blocked_sums(X, w, *fns):
     n, d = X.shape
     rows = max(1, _BLOCK_ELEMENTS // max(d, 1))
     unit = unit_weights(w)
-    out = np.zeros((len(fns), d))
-    for start in range(0, n, rows):
-        block = X[start : start + rows].astype(np.float64, copy=False)
-        wb = w[start : start + rows]
-        for i, fn in enumerate(fns):
-            val = block if fn is None else fn(block)
-            out[i] += val.sum(axis=0) if unit else np.einsum("i,ij->j", wb, val)
-    return out
+
+    def run(a, b):  # NumPy releases the GIL in these loops: row chunks run in threads
+        out = np.zeros((len(fns), d))
+        for start in range(a, b, rows):
+            stop = min(start + rows, b)
+            block = X[start:stop].astype(np.float64, copy=False)
+            wb = w[start:stop]
+            for i, fn in enumerate(fns):
+                val = block if fn is None else fn(block)
+                out[i] += val.sum(axis=0) if unit else np.einsum("i,ij->j", wb, val)
+        return True, out
+
+    return native.over_row_chunks(run, n, d)[0]
 
 
 def check_positive(est, X, rule, upper=None):
