@@ -224,3 +224,17 @@ def test_engel_dataset_ranks_continuous_families_like_scipy(capsys):
         assert_allclose(sum(float(r["weight"]) for r in ranked.values()), 1.0, rtol=1e-12)
     code, out, err = _run(capsys, "fit", "somefile.csv", "--dataset", "engel")
     assert code == 2 and "either FILE or --dataset" in err
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error(tmp_path):
+    # `sklearn-mle fit | head -3`: the pipe closes early; no traceback, exit status 0
+    import subprocess
+    import sys
+
+    cmd = (f"{sys.executable} -c 'from sklearn_mle.cli import main; "
+           "raise SystemExit(main([\"fit\"]))' | head -3")
+    proc = subprocess.run(["bash", "-c", f"set -o pipefail; {cmd}"], capture_output=True,
+                          text=True, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 3
