@@ -379,9 +379,9 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     # ---------------------------------------------------- novelty detection
     def _set_offset(self, X, w):
         n = X.shape[0]
-        if n > _OFFSET_ROWS:
-            idx = np.linspace(0, n - 1, _OFFSET_ROWS).astype(np.intp)
-            X, w = X[idx], w[idx]
+        if n > _OFFSET_ROWS:  # every step-th row: views, no gather
+            step = -(-n // _OFFSET_ROWS)
+            X, w = X[::step], w[::step]
         if X.dtype.kind in "biu":  # integer counts kept by fit: score them as floats
             X = X.astype(np.float64)
         s = self._score_rows(X)
@@ -469,7 +469,8 @@ def _sample_weights(sample_weight, X):
 
 def _weighted_quantile(values, weights, q):
     finite = np.isfinite(values) | (values == -np.inf)
-    values, weights = values[finite], weights[finite]
+    if not finite.all():
+        values, weights = values[finite], weights[finite]
     if values.size == 0:
         return -np.inf
     if np.all(weights == weights[0]):
