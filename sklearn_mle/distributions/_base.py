@@ -169,8 +169,10 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
                 f"at row {i}; {rule}"
             )
 
-    def _check_domain(self, X):  # pragma: no cover - overridden
-        pass
+    def _check_domain(self, X):
+        """Checks before the statistics pass (e.g. a prior that does not fit the data's
+        settings). Families whose statistics pass checks the data's domain put that
+        rule in ``_check_values`` instead (see ``_reject_invalid``)."""
 
     def _check_prior(self):
         if self.prior is not None and not isinstance(self.prior, self._supported_priors):

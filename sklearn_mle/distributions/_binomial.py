@@ -170,8 +170,6 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
     _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
     _stats_check_finite = True
 
-    def _check_domain(self, X):
-        pass  # checked inside the statistics pass
 
     def _check_values(self, X):
         check_non_negative(self, X, "binomial counts must be integers in [0, n_trials]")

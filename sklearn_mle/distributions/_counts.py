@@ -172,8 +172,6 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
     _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
     _stats_check_finite = True
 
-    def _check_domain(self, X):
-        pass  # checked inside the fused statistics pass
 
     def _check_values(self, X):
         check_counts(self, X, "Poisson")
@@ -266,8 +264,6 @@ class BernoulliMLE(PartialFitMixin, DistributionMLE):
     _fit_dtypes = (*native.COUNT_DTYPES, np.dtype(np.bool_))  # read without a float copy
     _stats_check_finite = True
 
-    def _check_domain(self, X):
-        pass  # checked inside the statistics pass
 
     def _check_values(self, X):
         self._domain_error(X, (X != 0) & (X != 1), "Bernoulli values must be 0 or 1")

@@ -68,8 +68,6 @@ class ExponentialMLE(PartialFitMixin, DistributionMLE):
 
     _stats_check_finite = True
 
-    def _check_domain(self, X):
-        pass  # checked inside the statistics pass
 
     def _check_values(self, X):
         check_non_negative(self, X, "exponential data must be >= 0")
@@ -209,8 +207,6 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
     _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
     _stats_check_finite = True
 
-    def _check_domain(self, X):
-        pass  # checked inside the statistics pass
 
     def _check_values(self, X):
         check_non_negative(self, X, "geometric trial counts must be integers >= 1")

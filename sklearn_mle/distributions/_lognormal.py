@@ -84,8 +84,6 @@ class LogNormalMLE(PartialFitMixin, DistributionMLE):
 
     _stats_check_finite = True
 
-    def _check_domain(self, X):
-        pass  # checked inside the statistics pass
 
     def _check_values(self, X):
         rule = "log-normal data must be > 0"
