@@ -408,3 +408,39 @@ def test_moments_accurate_across_offsets(offset, ctype):
     assert_allclose(est.covariance_, expected, rtol=1e-9, atol=1e-9)
     # the mean sits near 0 at offset 0: atol 1e-13 is relative to the unit spread
     assert_allclose(est.mean_, x.mean(axis=0), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("family", ["poisson", "bernoulli", "geometric", "binomial",
+                                    "categorical", "gaussian"])
+def test_offset_from_distinct_counts_equals_the_row_quantile(family, weighted):
+    # one column of small integers: offset_ scores each distinct value once, weighted by
+    # its count; it must be the same order statistic as scoring every sampled row
+    from sklearn_mle import (
+        BernoulliMLE,
+        BinomialMLE,
+        CategoricalMLE,
+        GaussianMLE,
+        GeometricMLE,
+        PoissonMLE,
+    )
+    from sklearn_mle.distributions._base import _OFFSET_ROWS, _weighted_quantile
+
+    rng = np.random.default_rng(17)
+    n = 3 * _OFFSET_ROWS + 7
+    est, x = {
+        "poisson": (PoissonMLE(contamination=0.13), rng.poisson(6.0, n)),
+        "bernoulli": (BernoulliMLE(contamination=0.2), rng.random(n) < 0.3),
+        "geometric": (GeometricMLE(contamination=0.05), rng.geometric(0.2, n)),
+        "binomial": (BinomialMLE(8, contamination=0.1), rng.binomial(8, 0.4, n)),
+        "categorical": (CategoricalMLE(contamination=0.1), rng.integers(0, 9, n)),
+        "gaussian": (GaussianMLE(contamination=0.1), np.round(rng.normal(9.0, 2.0, n))),
+    }[family]
+    X = x.astype(float)[:, None]
+    w = rng.uniform(0.1, 2.0, n) if weighted else np.ones(n)
+    est.fit(X, sample_weight=w if weighted else None)
+    step = -(-n // _OFFSET_ROWS)
+    rows = est.score_samples(X[::step])
+    assert est.offset_ == _weighted_quantile(rows, w[::step], est.contamination)
+    # the threshold sits on a training score and flags about `contamination` of it
+    assert np.any(rows == est.offset_)
