@@ -257,7 +257,8 @@ def test_integer_sums_check_the_range(dtype, layout):
 
 
 @needs_native
-@pytest.mark.parametrize("bad", [0.5, np.nan, np.inf, -np.inf, -0.0 - 1, 1 + 2**-40])
+@pytest.mark.parametrize("bad", [0.5, np.nan, np.inf, -np.inf, -0.0 - 1, 1 + 2**-40, 2.0,
+                                 1e-300, 5e-324, 1 - 1e-16])
 def test_integer_sums_reject_non_integers(bad):
     X = np.ones((5_003, 1))
     X[5_001, 0] = bad
