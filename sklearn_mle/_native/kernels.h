@@ -101,30 +101,34 @@ SK_DEFINE_COUNT_BLOCK(sk_count_block_f32, float, SK_FLOAT_INDEX)
 SK_DEFINE_COUNT_BLOCK(sk_count_block_i64, int64_t, SK_INT_INDEX)
 SK_DEFINE_COUNT_BLOCK(sk_count_block_i32, int32_t, SK_INT_INDEX)
 
+#if defined(__SSE2__)
+/* Two values rounded to table indices at once (as sk_magic_round): the indices, masked
+ * into [0, 2**shift), and in *bad nonzero bits when a value is not an integer in range. */
+static inline __m128i sk_sse2_index(__m128d v, int shift, __m128i *bad)
+{
+    const __m128d big = _mm_set1_pd(4503599627370496.0);
+    __m128d y = _mm_add_pd(v, big);
+    __m128d r = _mm_sub_pd(y, big);
+    __m128i k = _mm_sub_epi64(_mm_castpd_si128(y),
+                              _mm_set1_epi64x(INT64_C(0x4330000000000000)));
+    *bad = _mm_or_si128(*bad, _mm_xor_si128(_mm_castpd_si128(r), _mm_castpd_si128(v)));
+    *bad = _mm_or_si128(*bad, _mm_srl_epi64(k, _mm_cvtsi32_si128(shift)));
+    return _mm_and_si128(k, _mm_set1_epi64x(((int64_t)1 << shift) - 1));
+}
+#endif
+
 /* The same for a contiguous float64 column, two values per SSE2 instruction (every
  * x86-64 CPU has SSE2; elsewhere the scalar kernel above runs). */
 static int sk_count_block_f64_contiguous(const double *x, Py_ssize_t n, const double *table,
                                          int shift, double *sum_x, double *sum_lg)
 {
 #if defined(__SSE2__)
-    const __m128d big = _mm_set1_pd(4503599627370496.0);
-    const __m128i magic = _mm_set1_epi64x(INT64_C(0x4330000000000000));
-    const __m128i mask = _mm_set1_epi64x(((int64_t)1 << shift) - 1);
-    const __m128i count = _mm_cvtsi32_si128(shift);
     __m128i bad = _mm_setzero_si128(), sk = _mm_setzero_si128();
     double g0 = 0, g1 = 0, g2 = 0, g3 = 0;
     Py_ssize_t i = 0;
     for (; i + 4 <= n; i += 4) {
         __m128d v0 = _mm_loadu_pd(x + i), v1 = _mm_loadu_pd(x + i + 2);
-        __m128d y0 = _mm_add_pd(v0, big), y1 = _mm_add_pd(v1, big);
-        __m128d r0 = _mm_sub_pd(y0, big), r1 = _mm_sub_pd(y1, big);
-        __m128i k0 = _mm_sub_epi64(_mm_castpd_si128(y0), magic);
-        __m128i k1 = _mm_sub_epi64(_mm_castpd_si128(y1), magic);
-        bad = _mm_or_si128(bad, _mm_xor_si128(_mm_castpd_si128(r0), _mm_castpd_si128(v0)));
-        bad = _mm_or_si128(bad, _mm_xor_si128(_mm_castpd_si128(r1), _mm_castpd_si128(v1)));
-        bad = _mm_or_si128(bad, _mm_srl_epi64(_mm_or_si128(k0, k1), count));
-        k0 = _mm_and_si128(k0, mask);
-        k1 = _mm_and_si128(k1, mask);
+        __m128i k0 = sk_sse2_index(v0, shift, &bad), k1 = sk_sse2_index(v1, shift, &bad);
         sk = _mm_add_epi64(sk, _mm_add_epi64(k0, k1));
         g0 += table[_mm_cvtsi128_si64(k0)];
         g1 += table[_mm_cvtsi128_si64(_mm_unpackhi_epi64(k0, k0))];
@@ -297,10 +301,6 @@ static int sk_histogram_f64_contiguous(const double *x, Py_ssize_t n, int shift,
                                        double *counts)
 {
 #if defined(__SSE2__)
-    const __m128d big = _mm_set1_pd(4503599627370496.0);
-    const __m128i magic = _mm_set1_epi64x(INT64_C(0x4330000000000000));
-    const __m128i mask = _mm_set1_epi64x(((int64_t)1 << shift) - 1);
-    const __m128i count = _mm_cvtsi32_si128(shift);
     const Py_ssize_t size = (Py_ssize_t)1 << shift;
     __m128i bad = _mm_setzero_si128();
     Py_ssize_t i = 0, b;
@@ -309,15 +309,7 @@ static int sk_histogram_f64_contiguous(const double *x, Py_ssize_t n, int shift,
     if (c == NULL) return 0;
     for (; i + 4 <= n; i += 4) {
         __m128d v0 = _mm_loadu_pd(x + i), v1 = _mm_loadu_pd(x + i + 2);
-        __m128d y0 = _mm_add_pd(v0, big), y1 = _mm_add_pd(v1, big);
-        __m128d r0 = _mm_sub_pd(y0, big), r1 = _mm_sub_pd(y1, big);
-        __m128i k0 = _mm_sub_epi64(_mm_castpd_si128(y0), magic);
-        __m128i k1 = _mm_sub_epi64(_mm_castpd_si128(y1), magic);
-        bad = _mm_or_si128(bad, _mm_xor_si128(_mm_castpd_si128(r0), _mm_castpd_si128(v0)));
-        bad = _mm_or_si128(bad, _mm_xor_si128(_mm_castpd_si128(r1), _mm_castpd_si128(v1)));
-        bad = _mm_or_si128(bad, _mm_srl_epi64(_mm_or_si128(k0, k1), count));
-        k0 = _mm_and_si128(k0, mask);
-        k1 = _mm_and_si128(k1, mask);
+        __m128i k0 = sk_sse2_index(v0, shift, &bad), k1 = sk_sse2_index(v1, shift, &bad);
         c[_mm_cvtsi128_si64(k0)]++;
         c[size + _mm_cvtsi128_si64(_mm_unpackhi_epi64(k0, k0))]++;
         c[2 * size + _mm_cvtsi128_si64(k1)]++;
