@@ -5,10 +5,19 @@ The extension ``_sums`` is compiled at install time when a C compiler is availab
 code paths, which give the same results (to rounding) more slowly. Each kernel reads
 every element once and releases the GIL, so the row chunks run in parallel.
 
-:func:`count_sums` gives ``sum w x`` and ``sum w log(x!)`` per column of counts and
-:func:`moment_sums` gives ``sum x`` and ``sum x**2`` per column; both return None when
-they meet a value outside their domain (NaN and inf included), and the caller then
-raises its usual error naming the column and the rule.
+Per column, in one pass:
+
+- :func:`table_sums` / :func:`count_sums`: ``sum w x`` and ``sum w table[x]`` of
+  non-negative integers (``log(x!)`` for Poisson, ``log C(n, x)`` for the binomial);
+- :func:`integer_sums`: ``sum w x`` of integers in a range (Bernoulli, geometric);
+- :func:`moment_sums`: ``sum z``, ``sum z**2`` (and ``min z``) of ``z = x - shift``;
+- :func:`log_moment_sums`: the same of ``log x - shift`` (and ``sum x``), ``log`` in
+  cached blocks;
+- :func:`small_int_histogram`: counts of small non-negative integer labels.
+
+Each returns None when it meets a value outside its domain (NaN and inf included), or
+cannot read the input; the caller then takes its NumPy path, which raises its usual
+error naming the column and the rule.
 """
 
 from __future__ import annotations
