@@ -34,6 +34,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..base import LikelihoodMixin
 from ..priors import Prior
+from ._stats import unit_weights
 
 _OFFSET_ROWS = 20_000  # rows used for the novelty threshold offset_
 
@@ -134,16 +135,18 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         """sklearn's error for NaN or inf in X (a no-op when every value is finite)."""
         assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
 
-    def _reject_invalid(self, X):
+    def _reject_invalid(self, X, values=True):
         """After a C kernel declined X: raise sklearn's error for NaN/inf, or the
-        family's rule (``_check_values``); returns when X was valid after all (the
-        kernel could not read this input). A no-op on data already checked by a fit
+        family's rule (``_check_values``; ``values=False`` when the caller's NumPy path
+        checks it in its own pass); returns when X was valid after all (the kernel
+        could not read this input). A no-op on data already checked by a fit
         (``_input_checked``: set by MixtureMLE on its component, whose statistics it
         recomputes with new weights at every EM step)."""
         if getattr(self, "_input_checked", False):
             return
         self._raise_non_finite(X)
-        self._check_values(X)
+        if values:
+            self._check_values(X)
 
     def _check_values(self, X):
         """The domain rule of families whose statistics pass checks it (see
@@ -393,7 +396,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
             col = X[:, 0]
             if (0 <= col.min() and col.max() < _OFFSET_ROWS
                     and (self._integer_domain or np.array_equal(col, np.floor(col)))):
-                weights = None if np.all(w == 1.0) else w
+                weights = None if unit_weights(w) else w
                 totals = np.bincount(col.astype(np.intp), weights=weights)
                 values = np.flatnonzero(totals)
                 X, w = values[:, None].astype(np.float64), totals[values].astype(np.float64)

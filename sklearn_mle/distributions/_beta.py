@@ -8,9 +8,8 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
-from ._counts import total_weight
 from ._gamma import IterativeFitMixin, blocked_sums, check_positive, free_mask
-from ._stats import Stats
+from ._stats import Stats, total_weight
 
 
 def _log1m(x):

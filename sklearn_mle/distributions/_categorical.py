@@ -12,8 +12,7 @@ from sklearn.utils.validation import validate_data
 from .. import _native as native
 from ..priors import Dirichlet
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
-from ._counts import total_weight, unit_weights
-from ._stats import Stats
+from ._stats import Stats, total_weight, unit_weights
 
 _MAX_FREE_PARAMS = 20_000  # dense covariance of the free probabilities: 3.2 GB at the limit
 

@@ -10,21 +10,7 @@ from scipy import special
 from .. import _native as native
 from ..priors import Beta, Gamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
-from ._stats import Stats
-
-
-def unit_weights(w):
-    """Whether every weight is 1 (O(1) for the broadcast ones of an unweighted fit)."""
-    if w.ndim == 1 and w.size and w.strides[0] == 0:
-        return bool(w[0] == 1.0)
-    return bool(np.all(w == 1.0))
-
-
-def total_weight(w):
-    """``w.sum()``, O(1) for the broadcast ones of an unweighted fit."""
-    if w.ndim == 1 and w.size and w.strides[0] == 0:
-        return float(w[0]) * w.size
-    return float(w.sum())
+from ._stats import Stats, total_weight, unit_weights
 
 
 def weighted_column_sums(X, w):
@@ -173,14 +159,11 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
     _stats_check_finite = True
 
 
-    def _check_values(self, X):
-        check_counts(self, X, "Poisson")
-
     def _suff_stats(self, X, w):
         sums = native.count_sums(X, None if unit_weights(w) else w)
         if sums is None:  # a value outside the domain, or no C kernel for this input
-            self._reject_invalid(X)
-            sums = checked_count_sums(self, X, w, "Poisson")
+            self._reject_invalid(X, values=False)
+            sums = checked_count_sums(self, X, w, "Poisson")  # raises naming the rule
         return Stats(weight=np.full(X.shape[1], total_weight(w)), sum_x=sums[0],
                      sum_lgamma=sums[1])
 

@@ -10,8 +10,8 @@ from scipy import special
 from .. import _native as native
 from ..priors import Beta, Gamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
-from ._counts import total_weight, unit_weights, weighted_column_sums
-from ._stats import Stats
+from ._counts import weighted_column_sums
+from ._stats import Stats, total_weight, unit_weights
 
 _INTEGER_MAX = 2.0**52 - 1  # larger trial counts take the NumPy path
 

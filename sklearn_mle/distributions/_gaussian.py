@@ -11,8 +11,7 @@ from sklearn.utils._param_validation import StrOptions
 from .. import _native as native
 from ..priors import NormalInverseGamma
 from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
-from ._counts import total_weight, unit_weights
-from ._stats import CentredStats
+from ._stats import CentredStats, total_weight, unit_weights
 
 _BLOCK_ELEMENTS = 1 << 16  # ~512 KiB of float64 per block: stays in cache
 

@@ -8,9 +8,9 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE
-from ._counts import check_counts, total_weight
+from ._counts import check_counts
 from ._gamma import IterativeFitMixin, free_mask, newton_decreasing
-from ._stats import DataStats
+from ._stats import DataStats, total_weight
 
 _HARMONIC_MAX = 1_000_000  # up to this count, exact harmonic sums replace digamma
 

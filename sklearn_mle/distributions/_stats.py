@@ -107,3 +107,17 @@ class DataStats(Stats):
 
 def _rebuild(cls, fields):
     return cls(**fields)
+
+
+def unit_weights(w):
+    """Whether every weight is 1 (O(1) for the broadcast ones of an unweighted fit)."""
+    if w.ndim == 1 and w.size and w.strides[0] == 0:
+        return bool(w[0] == 1.0)
+    return bool(np.all(w == 1.0))
+
+
+def total_weight(w):
+    """``w.sum()``, O(1) for the broadcast ones of an unweighted fit."""
+    if w.ndim == 1 and w.size and w.strides[0] == 0:
+        return float(w[0]) * w.size
+    return float(w.sum())

@@ -8,7 +8,6 @@ import numpy as np
 from scipy import special
 
 from ._base import BoundaryWarning, DistributionMLE
-from ._counts import total_weight, unit_weights
 from ._gamma import (
     IterativeFitMixin,
     check_positive,
@@ -16,7 +15,7 @@ from ._gamma import (
     newton_decreasing,
     positive_domain_xfails,
 )
-from ._stats import DataStats
+from ._stats import DataStats, total_weight, unit_weights
 
 _BLOCK = 1 << 16  # rows per block of a streamed pass (no full-size temporaries)
 
