@@ -1,6 +1,7 @@
 """Distribution estimators: fit a probability distribution to each column of X."""
 
-from ._base import BoundaryWarning, DistributionMLE
+from ..exceptions import BoundaryWarning
+from ._base import DistributionMLE
 from ._beta import BetaMLE
 from ._binomial import BinomialMLE
 from ._categorical import CategoricalMLE

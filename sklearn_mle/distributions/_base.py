@@ -86,8 +86,6 @@ def domain_xfails(rule: str, passing: tuple = (), reason: str | None = None) -> 
     return {k: reason for k in DOMAIN_LIMITED_CHECKS if k not in passing}
 
 
-class BoundaryWarning(UserWarning):
-    """The MLE lies on the boundary of the parameter space (e.g. all-zero counts)."""
 
 
 class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):

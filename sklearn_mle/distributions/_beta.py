@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 from scipy import special
 
-from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
+from ..exceptions import BoundaryWarning
+from ._base import DistributionMLE, PartialFitMixin, domain_xfails
 from ._gamma import IterativeFitMixin, blocked_sums, check_positive, free_mask
 from ._stats import Stats, total_weight
 

@@ -10,8 +10,9 @@ from scipy import special
 from sklearn.utils._param_validation import Interval
 
 from .. import _native as native
+from ..exceptions import BoundaryWarning
 from ..priors import Beta
-from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin
+from ._base import DistributionMLE, PartialFitMixin
 from ._counts import weighted_column_sums
 from ._exponential import check_non_negative
 from ._stats import Stats, total_weight, unit_weights

@@ -8,8 +8,9 @@ import numpy as np
 from scipy import special
 
 from .. import _native as native
+from ..exceptions import BoundaryWarning
 from ..priors import Beta, Gamma
-from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
+from ._base import DistributionMLE, PartialFitMixin, domain_xfails
 from ._stats import Stats, total_weight, unit_weights
 
 

@@ -17,8 +17,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
 from .. import _native as native
+from ..exceptions import BoundaryWarning
 from ..priors import Gamma
-from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
+from ._base import DistributionMLE, PartialFitMixin, domain_xfails
 from ._stats import Stats, total_weight, unit_weights
 
 _BLOCK_ELEMENTS = 1 << 16  # rows x columns per block of a streamed pass

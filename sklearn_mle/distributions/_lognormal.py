@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 
 from .. import _native as native
-from ._base import BoundaryWarning, DistributionMLE, PartialFitMixin, domain_xfails
+from ..exceptions import BoundaryWarning
+from ._base import DistributionMLE, PartialFitMixin, domain_xfails
 from ._exponential import check_non_negative
 from ._gaussian import centred_moments
 from ._stats import CentredStats, unit_weights

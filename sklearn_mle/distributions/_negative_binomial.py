@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 from scipy import special
 
-from ._base import BoundaryWarning, DistributionMLE
+from ..exceptions import BoundaryWarning
+from ._base import DistributionMLE
 from ._counts import check_counts
 from ._gamma import IterativeFitMixin, free_mask, newton_decreasing
 from ._stats import DataStats, total_weight

@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 from scipy import linalg, special, stats
 
-from ._base import BoundaryWarning, DistributionMLE
+from ..exceptions import BoundaryWarning
+from ._base import DistributionMLE
 from ._gamma import IterativeFitMixin, free_mask
 from ._stats import DataStats, total_weight
 

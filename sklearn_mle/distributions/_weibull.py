@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 from scipy import special
 
-from ._base import BoundaryWarning, DistributionMLE
+from ..exceptions import BoundaryWarning
+from ._base import DistributionMLE
 from ._gamma import (
     IterativeFitMixin,
     check_positive,

@@ -7,9 +7,7 @@ import warnings
 import numpy as np
 from scipy import linalg
 
-
-class InferenceWarning(UserWarning):
-    """Standard errors could not be computed for some parameters (information singular)."""
+from ..exceptions import InferenceWarning
 
 
 def cov_from_information(information, names=None):

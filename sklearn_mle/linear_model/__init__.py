@@ -4,7 +4,7 @@ One GLM core (a family, a Newton solver with the exact Hessian in row blocks) be
 three estimators with statsmodels-grade inference and MAP priors.
 """
 
-from ._diagnostics import SeparationWarning
+from ..exceptions import SeparationWarning
 from ._linear import MLELinearRegression
 from ._logistic import MLELogisticRegression
 from ._poisson import MLEPoissonRegression

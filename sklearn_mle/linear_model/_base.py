@@ -22,7 +22,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..base import LikelihoodMixin
-from ..inference._utils import InferenceWarning, cov_from_information
+from ..exceptions import InferenceWarning
+from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
 from ._diagnostics import aliased_columns, aliased_message
 from ._newton import GLMProblem, default_threads, lbfgs_solve, newton_solve

@@ -21,8 +21,6 @@ from scipy.linalg import lapack
 _ALIAS_TOL = 1e-10  # residual variance fraction below which a column counts as aliased
 
 
-class SeparationWarning(UserWarning):
-    """Logistic-regression data are (quasi-)separated: the MLE does not exist."""
 
 
 def aliased_columns(H, names, tol=_ALIAS_TOL):

@@ -12,7 +12,8 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ..inference._utils import InferenceWarning, cov_from_information
+from ..exceptions import InferenceWarning
+from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
 from ._base import GLMBase, check_n_samples
 from ._diagnostics import aliased_columns, aliased_message

@@ -11,8 +11,9 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from ..exceptions import SeparationWarning
 from ._base import GLMBase
-from ._diagnostics import SeparationWarning, find_separation, separation_message
+from ._diagnostics import find_separation, separation_message
 from ._family import Binomial, Multinomial
 
 _SUSPICIOUS_ETA = 8.0  # |eta| beyond which a fitted probability may be heading to 0/1

@@ -10,7 +10,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import d2_tweedie_score
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ..distributions import BoundaryWarning
+from ..exceptions import BoundaryWarning
 from ._base import GLMBase
 from ._diagnostics import find_zero_count_direction, zero_count_message
 from ._family import Poisson

@@ -1,6 +1,7 @@
 """Mixture models fitted by EM: ``GaussianMixture`` and ``MixtureMLE`` over any family."""
 
-from ._base import BaseEM, ComponentCollapseWarning
+from ..exceptions import ComponentCollapseWarning
+from ._base import BaseEM
 from ._gaussian import GaussianMixture
 from ._mixture_mle import MixtureMLE
 

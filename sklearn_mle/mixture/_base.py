@@ -33,12 +33,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..base import LikelihoodMixin
+from ..exceptions import ComponentCollapseWarning
 
 __all__ = ["BaseEM", "ComponentCollapseWarning"]
 
 
-class ComponentCollapseWarning(UserWarning):
-    """A mixture component collapsed: its likelihood has no finite maximum."""
 
 
 class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):

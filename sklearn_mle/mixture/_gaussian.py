@@ -11,9 +11,10 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..exceptions import ComponentCollapseWarning
 from ..priors import Dirichlet
 from ..priors._wishart import NormalInverseWishart, niw_logpdf
-from ._base import BaseEM, ComponentCollapseWarning
+from ._base import BaseEM
 from ._gaussian_kernels import (
     MixtureStats,
     Plan,

@@ -1,0 +1,35 @@
+"""Every warning class of the package, in one place.
+
+Each warning says in words what happened and what to do about it. They derive from
+``UserWarning`` (so they show by default) except :class:`ConvergenceWarning`, which
+is scikit-learn's own class so that ``warnings.filterwarnings`` on sklearn's warning
+also silences ours.
+"""
+
+from __future__ import annotations
+
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = [
+    "BoundaryWarning",
+    "ComponentCollapseWarning",
+    "ConvergenceWarning",
+    "InferenceWarning",
+    "SeparationWarning",
+]
+
+
+class BoundaryWarning(UserWarning):
+    """The MLE lies on the boundary of the parameter space (e.g. all-zero counts)."""
+
+
+class InferenceWarning(UserWarning):
+    """Standard errors could not be computed for some parameters (information singular)."""
+
+
+class SeparationWarning(UserWarning):
+    """The MLE does not exist: the classes (or a zero-count group) are separated."""
+
+
+class ComponentCollapseWarning(UserWarning):
+    """A mixture component collapsed: its likelihood has no finite maximum."""
