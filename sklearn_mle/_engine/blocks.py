@@ -205,7 +205,6 @@ def map_reduce(fn, X, *row_arrays, n_jobs: int | None = None, block_rows: int | 
         return _dask_map_reduce(fn, X, row_arrays, combine)
     n = X.shape[0]
     blocks = row_blocks(n, int(np.prod(X.shape[1:], dtype=np.int64)) or 1, block_rows)
-    add = combine or _add
 
     def run(sl):
         return fn(X[sl], *(None if a is None else a[sl] for a in row_arrays))

@@ -1,6 +1,7 @@
 """Distribution estimators: fit a probability distribution to each column of X."""
 
 from ..exceptions import BoundaryWarning
+from ..families._stats import CentredStats, DataStats, Stats
 from ._base import DistributionMLE
 from ._beta import BetaMLE
 from ._binomial import BinomialMLE
@@ -11,7 +12,6 @@ from ._gamma import GammaMLE
 from ._gaussian import GaussianMLE
 from ._lognormal import LogNormalMLE
 from ._negative_binomial import NegativeBinomialMLE
-from ._stats import CentredStats, DataStats, Stats
 from ._student_t import StudentTMLE
 from ._weibull import WeibullMLE
 

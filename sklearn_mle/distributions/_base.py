@@ -1,7 +1,7 @@
 """One small base class for every distribution estimator.
 
-A family fills a handful of hooks that work on sufficient statistics
-(:mod:`._stats`); the base class owns validation, ``fit``/``partial_fit``,
+An estimator names its family (:mod:`sklearn_mle.families`, the public protocol) in
+``_make_family``; the base class owns validation, ``fit``/``partial_fit``,
 ``fixed_params``, the MAP objective, inference (observed information, Wald and
 profile intervals), novelty detection (``predict``) and sampling.
 
@@ -24,17 +24,20 @@ parameter array has shape ``(n_features,)``):
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._engine.rules import NONFINITE, DomainError
+from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
+from ..families._stats import unit_weights
 from ..priors import Prior
-from ._stats import unit_weights
 
 _OFFSET_ROWS = 20_000  # rows used for the novelty threshold offset_
 
@@ -170,6 +173,46 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
                 f"at row {i}; {rule}"
             )
 
+    # ------------------------------------------------------- family bridge
+    # An estimator built on a family (``sklearn_mle.families``) returns it from
+    # ``_make_family``; every statistical computation then goes through the family's
+    # public protocol, and the hooks below are that translation.
+    def _make_family(self, X=None):
+        """The family this estimator fits (None: a legacy estimator with its own hooks).
+
+        ``X`` is the training data for families whose settings come from the data
+        (e.g. Binomial's ``n_trials=None``)."""
+        return None
+
+    @contextmanager
+    def _named_errors(self, X):
+        """A family's :class:`DomainError` re-raised in the estimator's words (its name and
+        the column's name); NaN/inf as scikit-learn's own message."""
+        try:
+            yield
+        except DomainError as err:
+            if err.rule == NONFINITE:
+                self._raise_non_finite(X)
+            col = None if err.column is None else self._column_name(err.column)
+            raise ValueError(err.message(type(self).__name__, col)) from None
+
+    def _pseudo_stats(self, d):
+        prior = getattr(self, "prior_", None)
+        return None if prior is None else prior.pseudo_stats(self.family_, d)
+
+    def _posterior(self, stats):
+        """Data statistics plus the prior's pseudo-statistics (the data's under MLE)."""
+        pseudo = self._pseudo_stats(self.family_.n_features(stats))
+        return stats if pseudo is None else stats + pseudo
+
+    def _resolve_prior(self, stats):
+        """The prior with its data-dependent defaults resolved from ``stats`` (the whole
+        training data), stored as ``prior_``."""
+        prior = self.prior
+        if prior is not None and hasattr(prior, "resolve"):
+            prior = prior.resolve(self.family_, stats)
+        self.prior_ = prior
+
     def _check_domain(self, X):
         """Checks before the statistics pass (e.g. a prior that does not fit the data's
         settings). Families whose statistics pass checks the data's domain put that
@@ -236,6 +279,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self.__dict__.pop("_input_checked", None)  # a new fit checks its own data
         X = self._validate_X(X, reset=True, fitting=True)
         self._check_prior()
+        self.family_ = self._make_family(X)
         self._check_domain(X)
         w = _sample_weights(sample_weight, X)
         self.stats_ = self._suff_stats(X, w)
@@ -250,6 +294,8 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self.__dict__.pop("_input_checked", None)
         X = self._validate_X(X, reset=first, fitting=True)
         self._check_prior()
+        if first:
+            self.family_ = self._make_family(X)
         self._check_domain(X)
         w = _sample_weights(sample_weight, X)
         batch = self._suff_stats(X, w)
@@ -264,11 +310,14 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self._fixed = fixed
         if float(np.sum(stats.weight)) <= 0:
             raise ValueError(f"{type(self).__name__}: the sample weights sum to zero")
+        if self.family_ is not None:
+            self._resolve_prior(stats)
         params = self._solve(stats, fixed)
         self._params = params
         for name in self._param_names:
             setattr(self, name + "_", params[name])
         self.params_ = {name: np.array(params[name]) for name in self._param_names}
+        self.fixed_params_ = {k: v.copy() for k, v in fixed.items()}
         self.nobs_ = float(np.max(stats.weight))
         self.loglik_ = float(self._objective(stats, params))
         names, est, info = self._flat_inference(stats, params, fixed)
@@ -281,15 +330,45 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
             val += float(np.sum(self._log_prior(params)))
         return val
 
+    # ------------------------------------------------ hooks through the family
+    # (legacy estimators without a family override these)
+    def _suff_stats(self, X, w):
+        with self._named_errors(X):
+            return self.family_.stats(X, w, checked=getattr(self, "_input_checked", False))
+
+    def _solve(self, stats, fixed):
+        with self._named_errors(None):
+            result = self.family_.mode(self._posterior(stats), fixed)
+        self._last_mode = result
+        return result
+
+    def _loglik(self, stats, params):
+        return self.family_.loglik(stats, params)
+
+    def _information(self, stats, params):
+        # the log-posterior's information: that of the data plus the pseudo-statistics
+        return self.family_.information(self._posterior(stats), params)
+
+    def _logpdf(self, X, params):
+        return self.family_.logpdf(X, params)
+
+    def _sample(self, params, n, rng):
+        return self.family_.sample(params, n, rng)
+
     # ---------------------------------------------------------- MAP hooks
     def _log_prior(self, params):
+        if getattr(self, "family_", None) is not None:
+            return self.family_.log_prior(self.prior_, params)
         return self.prior.logpdf(params[self._prior_param])
 
     def _prior_information(self, params):
-        """(d, k, k) negative Hessian of the log-prior."""
+        """(d, k, k) negative Hessian of the log-prior (zero where a family's
+        ``_information`` already holds the prior's pseudo-statistics)."""
         d = self.n_features_in_
         k = len(self._param_names)
         out = np.zeros((d, k, k))
+        if getattr(self, "family_", None) is not None:
+            return out
         i = self._param_names.index(self._prior_param)
         out[:, i, i] = self.prior.neg_hess(params[self._prior_param])
         return out
@@ -472,13 +551,9 @@ class PartialFitMixin:
 
 
 def _sample_weights(sample_weight, X):
-    """Validated weights; no weights give a read-only broadcast view of ones.
-
-    The view costs no memory, so a fit without weights makes no n-sized array.
-    """
-    if sample_weight is None:
-        return np.broadcast_to(np.float64(1.0), (X.shape[0],))
-    return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    """Validated weights (the package's one validator); no weights give a read-only
+    broadcast view of ones, which costs no memory."""
+    return check_sample_weight(sample_weight, X, ones=True)
 
 
 def _weighted_quantile(values, weights, q):

@@ -8,9 +8,9 @@ import numpy as np
 from scipy import special
 
 from ..exceptions import BoundaryWarning
+from ..families._stats import Stats, total_weight
 from ._base import DistributionMLE, PartialFitMixin, domain_xfails
 from ._gamma import IterativeFitMixin, blocked_sums, check_positive, free_mask
-from ._stats import Stats, total_weight
 
 
 def _log1m(x):

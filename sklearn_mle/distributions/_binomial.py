@@ -11,11 +11,11 @@ from sklearn.utils._param_validation import Interval
 
 from .. import _native as native
 from ..exceptions import BoundaryWarning
+from ..families._count_sums import weighted_column_sums
+from ..families._stats import Stats, total_weight, unit_weights
 from ..priors import Beta
 from ._base import DistributionMLE, PartialFitMixin
-from ._counts import weighted_column_sums
 from ._exponential import check_non_negative
-from ._stats import Stats, total_weight, unit_weights
 
 _HIST_MAX = 1_000_000  # n_trials up to this: log C(n, x) via a histogram of x
 

@@ -11,9 +11,9 @@ from sklearn.utils.validation import validate_data
 
 from .. import _native as native
 from ..exceptions import BoundaryWarning
+from ..families._stats import Stats, total_weight, unit_weights
 from ..priors import Dirichlet
 from ._base import DistributionMLE, PartialFitMixin
-from ._stats import Stats, total_weight, unit_weights
 
 _MAX_FREE_PARAMS = 20_000  # dense covariance of the free probabilities: 3.2 GB at the limit
 

@@ -9,10 +9,10 @@ from scipy import special
 
 from .. import _native as native
 from ..exceptions import BoundaryWarning
+from ..families._count_sums import weighted_column_sums
+from ..families._stats import Stats, total_weight, unit_weights
 from ..priors import Beta, Gamma
 from ._base import DistributionMLE, PartialFitMixin, domain_xfails
-from ._counts import weighted_column_sums
-from ._stats import Stats, total_weight, unit_weights
 
 _INTEGER_MAX = 2.0**52 - 1  # larger trial counts take the NumPy path
 

@@ -18,9 +18,9 @@ from sklearn.utils._param_validation import Interval
 
 from .. import _native as native
 from ..exceptions import BoundaryWarning
+from ..families._stats import Stats, total_weight, unit_weights
 from ..priors import Gamma
 from ._base import DistributionMLE, PartialFitMixin, domain_xfails
-from ._stats import Stats, total_weight, unit_weights
 
 _BLOCK_ELEMENTS = 1 << 16  # rows x columns per block of a streamed pass
 _MAX_LOG_STEP = 3.0  # largest Newton step in log-parameter space (a factor of ~20)

@@ -10,9 +10,9 @@ from sklearn.utils._param_validation import StrOptions
 
 from .. import _native as native
 from ..exceptions import BoundaryWarning
+from ..families._stats import CentredStats, total_weight, unit_weights
 from ..priors import NormalInverseGamma
 from ._base import DistributionMLE, PartialFitMixin
-from ._stats import CentredStats, total_weight, unit_weights
 
 _BLOCK_ELEMENTS = 1 << 16  # ~512 KiB of float64 per block: stays in cache
 

@@ -8,10 +8,10 @@ import numpy as np
 
 from .. import _native as native
 from ..exceptions import BoundaryWarning
+from ..families._stats import CentredStats, unit_weights
 from ._base import DistributionMLE, PartialFitMixin, domain_xfails
 from ._exponential import check_non_negative
 from ._gaussian import centred_moments
-from ._stats import CentredStats, unit_weights
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 

@@ -8,10 +8,9 @@ import numpy as np
 from scipy import special
 
 from ..exceptions import BoundaryWarning
+from ..families._stats import DataStats, total_weight
 from ._base import DistributionMLE
-from ._counts import check_counts
 from ._gamma import IterativeFitMixin, free_mask, newton_decreasing
-from ._stats import DataStats, total_weight
 
 _HARMONIC_MAX = 1_000_000  # up to this count, exact harmonic sums replace digamma
 
@@ -151,7 +150,9 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
 
 
     def _check_domain(self, X):
-        check_counts(self, X, "negative binomial")
+        rule = "negative binomial counts must be non-negative integers"
+        self._domain_error(X, X < 0, f"Negative values in data: {rule}")
+        self._domain_error(X, X != np.floor(X), rule)
 
     def _suff_stats(self, X, w):
         return DataStats(x=X, w=w, weight=np.full(X.shape[1], total_weight(w)))

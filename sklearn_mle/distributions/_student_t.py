@@ -8,9 +8,9 @@ import numpy as np
 from scipy import linalg, special, stats
 
 from ..exceptions import BoundaryWarning
+from ..families._stats import DataStats, total_weight
 from ._base import DistributionMLE
 from ._gamma import IterativeFitMixin, free_mask
-from ._stats import DataStats, total_weight
 
 _DF_BOUNDS = (1e-3, 1e6)  # df above 1e6 is the Gaussian to ~1e-12 per observation
 _DF_START = 4.0

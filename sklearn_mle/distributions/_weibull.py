@@ -8,6 +8,7 @@ import numpy as np
 from scipy import special
 
 from ..exceptions import BoundaryWarning
+from ..families._stats import DataStats, total_weight, unit_weights
 from ._base import DistributionMLE
 from ._gamma import (
     IterativeFitMixin,
@@ -16,7 +17,6 @@ from ._gamma import (
     newton_decreasing,
     positive_domain_xfails,
 )
-from ._stats import DataStats, total_weight, unit_weights
 
 _BLOCK = 1 << 16  # rows per block of a streamed pass (no full-size temporaries)
 

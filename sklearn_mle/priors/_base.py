@@ -37,6 +37,13 @@ class Prior:
     def __hash__(self):
         return hash((type(self).__name__, repr(self)))
 
+    def pseudo_stats(self, family, n_features: int):
+        """The prior as pseudo-statistics of ``family`` (conjugate priors only): MAP is
+        then ``family.mode(stats + pseudo_stats)``."""
+        raise ValueError(
+            f"{type(self).__name__} is not a conjugate prior of the {family.name} family"
+        )
+
     # elementwise interface (log-density up to nothing: normalising constants included)
     def logpdf(self, theta):
         raise NotImplementedError(f"{type(self).__name__} has no elementwise log-density")

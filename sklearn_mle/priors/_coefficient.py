@@ -16,6 +16,15 @@ from ._base import Prior, check_positive
 __all__ = ["Cauchy", "Jeffreys", "Laplace", "StudentT"]
 
 
+def _positive_scalar(name, value, prior):
+    """One finite positive number (these priors apply the same value to every
+    coefficient): a ValueError naming the rule otherwise (None, NaN, inf, a list)."""
+    if np.ndim(value) != 0 or isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(f"{prior}: hyper-parameter {name} must be one finite number > 0 "
+                         f"(the same for every coefficient), got {value!r}")
+    return check_positive(name, value, prior)
+
+
 class Laplace(Prior):
     """Laplace(loc=0, scale) prior on each coefficient: the L1 (lasso) penalty.
 
@@ -41,7 +50,7 @@ class Laplace(Prior):
     smooth = False
 
     def __init__(self, scale: float = 1.0):
-        self.scale = check_positive("scale", scale, "Laplace")
+        self.scale = _positive_scalar("scale", scale, "Laplace")
 
     @property
     def l1_strength(self) -> float:
@@ -89,9 +98,11 @@ class StudentT(Prior):
     smooth = True
 
     def __init__(self, df: float = 7.0, scale: float = 2.5):
-        self.df = check_positive("df", df, type(self).__name__)
-        self.scale = check_positive("scale", scale, type(self).__name__)
+        self.df = _positive_scalar("df", df, type(self).__name__)
+        self.scale = _positive_scalar("scale", scale, type(self).__name__)
 
+    # written in z = b / scale so that a huge scale (Cauchy(1e300)) neither overflows
+    # scale**2 nor loses the gradient: the prior is then flat, as it should be
     def logpdf(self, theta):
         nu, s = float(self.df), float(self.scale)
         z2 = (np.asarray(theta, dtype=float) / s) ** 2
@@ -105,13 +116,13 @@ class StudentT(Prior):
 
     def grad(self, theta):
         nu, s = float(self.df), float(self.scale)
-        b = np.asarray(theta, dtype=float)
-        return -(nu + 1) * b / (nu * s**2 + b**2)
+        z = np.asarray(theta, dtype=float) / s
+        return -(nu + 1) * z / (nu + z * z) / s
 
     def neg_hess(self, theta):
         nu, s = float(self.df), float(self.scale)
-        b2 = np.asarray(theta, dtype=float) ** 2
-        return (nu + 1) * (nu * s**2 - b2) / (nu * s**2 + b2) ** 2
+        z2 = (np.asarray(theta, dtype=float) / s) ** 2
+        return (nu + 1) * (nu - z2) / (nu + z2) ** 2 / s / s
 
 
 class Cauchy(StudentT):
@@ -139,7 +150,7 @@ class Cauchy(StudentT):
     _hyper = ("scale",)
 
     def __init__(self, scale: float = 2.5):
-        self.scale = check_positive("scale", scale, "Cauchy")
+        self.scale = _positive_scalar("scale", scale, "Cauchy")
         self.df = 1.0
 
 

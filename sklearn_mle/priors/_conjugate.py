@@ -35,6 +35,12 @@ class Beta(Prior):
         self.a = check_positive("a", a, "Beta")
         self.b = check_positive("b", b, "Beta")
 
+    def pseudo_stats(self, family, n_features):
+        """``a - 1`` pseudo-successes and ``b - 1`` pseudo-failures of ``family``."""
+        if not hasattr(family, "probability_stats"):
+            return super().pseudo_stats(family, n_features)
+        return family.probability_stats(self.a - 1.0, self.b - 1.0, n_features)
+
     def logpdf(self, theta):
         p = np.asarray(theta, dtype=float)
         return (
@@ -74,6 +80,12 @@ class Gamma(Prior):
             raise ValueError(f"Gamma: hyper-parameter rate must be finite and >= 0, got {rate!r}")
         self.rate = rate
 
+    def pseudo_stats(self, family, n_features):
+        """``a - 1`` pseudo-events over ``rate`` of exposure, in ``family``'s terms."""
+        if not hasattr(family, "rate_stats"):
+            return super().pseudo_stats(family, n_features)
+        return family.rate_stats(self.a - 1.0, self.rate, n_features)
+
     def logpdf(self, theta):
         lam = np.asarray(theta, dtype=float)
         const = self.a * np.log(self.rate) - special.gammaln(self.a) if self.rate > 0 else 0.0
@@ -108,6 +120,12 @@ class Dirichlet(Prior):
     def pseudo_counts(self, n_categories):
         a = np.broadcast_to(np.asarray(self.alpha, dtype=float), (n_categories,))
         return a - 1.0
+
+    def pseudo_stats(self, family, n_features):
+        """``alpha - 1`` pseudo-counts per category, in ``family``'s terms."""
+        if not hasattr(family, "category_stats"):
+            return super().pseudo_stats(family, n_features)
+        return family.category_stats(np.asarray(self.alpha, dtype=float) - 1.0, n_features)
 
     def logpdf(self, theta):
         p = np.asarray(theta, dtype=float)

@@ -12,16 +12,34 @@ import numpy as np
 
 
 class Stats:
-    """Named arrays combined by ``+``; ``Stats.zero_like(s) + s == s``.
+    """Named arrays combined by ``+``, tagged with the family that made them.
+
+    ``family`` (a short name such as ``"poisson"``) and ``constants`` (a tuple of the
+    family's fixed settings, e.g. Binomial's ``n_trials``) type the value: adding
+    statistics of another family, or of the same family with other constants, raises
+    ``TypeError`` instead of producing a meaningless sum. Instances are immutable and
+    pickle (a Dask worker ships them). ``s.zero_like() + s == s``.
 
     Every instance carries ``weight``: the summed sample weight per column (or a
     scalar), i.e. the effective number of observations.
     """
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_constants", "_family", "_fields")
 
-    def __init__(self, **fields):
+    def __init__(self, family: str | None = None, constants: tuple = (), **fields):
+        object.__setattr__(self, "_family", family)
+        object.__setattr__(self, "_constants", tuple(constants))
         object.__setattr__(self, "_fields", {k: np.asarray(v) for k, v in fields.items()})
+
+    @property
+    def family(self) -> str | None:
+        """Name of the family whose statistics these are."""
+        return self._family
+
+    @property
+    def constants(self) -> tuple:
+        """The family's fixed settings these statistics were computed under."""
+        return self._constants
 
     def __getattr__(self, name):
         try:
@@ -33,24 +51,46 @@ class Stats:
         raise AttributeError("Stats is immutable: combine with + instead")
 
     def __reduce__(self):
-        return (_rebuild, (type(self), self._fields))
+        return (_rebuild, (type(self), self._family, self._constants, self._fields))
 
     def fields(self) -> dict:
+        """The named arrays (a copy of the mapping; the arrays are shared)."""
         return dict(self._fields)
+
+    def replace(self, **fields) -> Stats:
+        """The same statistics with some fields replaced (same family and constants)."""
+        return type(self)(self._family, self._constants, **{**self._fields, **fields})
+
+    def zero_like(self) -> Stats:
+        """The additive identity of these statistics: ``s.zero_like() + s == s``."""
+        return type(self)(self._family, self._constants,
+                          **{k: np.zeros_like(v) for k, v in self._fields.items()})
 
     def _combine(self, other) -> dict:
         return {k: self._fields[k] + other._fields[k] for k in self._fields}
 
     def __add__(self, other):
-        if type(other) is not type(self):
+        if not isinstance(other, Stats):
             return NotImplemented
+        if type(other) is not type(self) or other._family != self._family:
+            raise TypeError(
+                f"cannot add statistics of {_label(self)} and {_label(other)}: statistics "
+                "add only within one family"
+            )
+        if not _same_constants(self._constants, other._constants):
+            raise TypeError(
+                f"cannot add statistics of {_label(self)} computed with constants "
+                f"{self._constants!r} and {other._constants!r}"
+            )
         if self._fields.keys() != other._fields.keys():
-            raise ValueError("cannot add statistics of different families")
-        return type(self)(**self._combine(other))
+            raise TypeError(f"cannot add statistics of {_label(self)} with different fields")
+        return type(self)(self._family, self._constants, **self._combine(other))
 
     def __eq__(self, other):
         return (
             type(other) is type(self)
+            and other._family == self._family
+            and _same_constants(self._constants, other._constants)
             and self._fields.keys() == other._fields.keys()
             and all(np.array_equal(self._fields[k], other._fields[k]) for k in self._fields)
         )
@@ -59,7 +99,24 @@ class Stats:
 
     def __repr__(self):
         inner = ", ".join(f"{k}={np.array2string(v, threshold=4)}" for k, v in self._fields.items())
-        return f"{type(self).__name__}({inner})"
+        fam = f"{self._family}: " if self._family else ""
+        return f"{type(self).__name__}({fam}{inner})"
+
+
+def _label(s):
+    return s._family or type(s).__name__
+
+
+def _same_constants(a, b):
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            if not np.array_equal(np.asarray(x, dtype=object), np.asarray(y, dtype=object)):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 class CentredStats(Stats):
@@ -105,8 +162,8 @@ class DataStats(Stats):
         }
 
 
-def _rebuild(cls, fields):
-    return cls(**fields)
+def _rebuild(cls, family, constants, fields):
+    return cls(family, constants, **fields)
 
 
 def unit_weights(w):

@@ -1,0 +1,181 @@
+"""The public family protocol: what every estimator, mixture, HMM and naive Bayes uses.
+
+A family is a small, stateless object (its constructor takes only fixed settings,
+such as Binomial's ``n_trials``); it never stores data or estimates. Everything a
+consumer needs goes through these methods:
+
+``stats(X, weights=None)``      sufficient statistics in one pass (:class:`Stats`);
+                                weights of shape (n, k) give k statistics at once
+``mode(stats, fixed=None)``     the maximiser of ``loglik(stats, .)``: the MLE, or the
+                                MAP when ``stats`` include a prior's pseudo-statistics
+``loglik(stats, params)``       total log-likelihood per column, shape (d,)
+``information(stats, params)``  observed information (negative Hessian), (d, p, p)
+``logpdf(X, params)``           per-element log-density, (n, d); -inf off the support
+``sample(params, n, rng)``      draws, (n, d)
+``to_scipy(params)``            frozen ``scipy.stats`` distributions, one per column
+``check(X)``                    the domain rules (``rules``): :class:`DomainError`
+
+Parameters are dicts ``name -> ndarray`` with one entry per column (``param_names``
+in order). ``fixed`` maps names to arrays with NaN where the value is free.
+
+Priors: a conjugate prior turns into pseudo-statistics of the family
+(``prior.pseudo_stats(family, n_features)``), so MAP is ``mode(stats + pseudo)`` and the
+observed information of the log-posterior is ``information(stats + pseudo, params)``.
+The families state how a prior reaches their statistics through small hooks named by
+what the prior is about: ``rate_stats`` (a Gamma prior on a rate), ``probability_stats``
+(a Beta prior on a probability), ``category_stats`` (a Dirichlet prior), and
+``normal_stats`` (a normal-inverse-gamma prior).
+
+Families without finite statistics (Weibull, negative binomial, Student-t) carry
+the weighted data as their statistics and give per-block ``(loglik, gradient,
+hessian)`` terms summed by the engine's ``map_reduce``; Newton runs outside.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._engine.rules import DomainError, check_rule
+from ._stats import Stats
+
+__all__ = ["Family", "ModeResult"]
+
+
+class ModeResult(dict):
+    """The estimates ``name -> array`` of :meth:`Family.mode`, plus how the solve went.
+
+    A plain dict of parameters with two attributes: ``converged`` (bool) and
+    ``n_iter`` (int; 0 for a closed form).
+    """
+
+    def __init__(self, params=(), converged: bool = True, n_iter: int = 0):
+        super().__init__(params)
+        self.converged = bool(converged)
+        self.n_iter = int(n_iter)
+
+
+class Family:
+    """Base class of the families. Subclasses set the class attributes and fill the
+    methods; see the module docstring for the protocol.
+
+    Class attributes
+    ----------------
+    name : str
+        Short name, the tag of the family's :class:`Stats`.
+    param_names : tuple of str
+        The parameters, in order.
+    bounds : dict
+        ``name -> (low, high)``: the open domain of each parameter.
+    prior_param : str or None
+        The parameter an elementwise prior applies to.
+    supported_priors : tuple of str
+        Names of the prior classes the family has pseudo-statistics for.
+    finite_stats : bool
+        False where the statistics are the weighted data (no ``partial_fit`` memory
+        bound).
+    integer_domain : bool
+        Values are integers (counts, labels).
+    rules : tuple of (str, callable)
+        ``(rule, violates)``: ``violates(X)`` is a boolean mask of the values that
+        break the rule.
+    """
+
+    name = "family"
+    param_names: tuple[str, ...] = ()
+    bounds: dict = {}
+    prior_param: str | None = None
+    supported_priors: tuple[str, ...] = ()
+    finite_stats = True
+    integer_domain = False
+    rules: tuple = ()
+
+    # ----------------------------------------------------------- identity
+    @property
+    def constants(self) -> tuple:
+        """The family's fixed settings (part of its statistics' type)."""
+        return ()
+
+    def __eq__(self, other):
+        from ._stats import _same_constants
+
+        return type(other) is type(self) and _same_constants(self.constants, other.constants)
+
+    def __hash__(self):
+        return hash((type(self).__name__, repr(self.constants)))
+
+    def __repr__(self):
+        args = ", ".join(repr(c) for c in self.constants)
+        return f"{type(self).__name__}({args})"
+
+    def make_stats(self, cls=Stats, **fields) -> Stats:
+        """Statistics of this family (tagged with its name and constants)."""
+        return cls(self.name, self.constants, **fields)
+
+    # ------------------------------------------------------------ domain
+    def check(self, X) -> None:
+        """Raise :class:`~sklearn_mle._engine.rules.DomainError` at the first value of
+        ``X`` that breaks one of :attr:`rules` (in the order given)."""
+        for rule, violates in self.rules:
+            check_rule(X, violates, rule)
+
+    # ---------------------------------------------------------- protocol
+    def stats(self, X, weights=None, *, checked: bool = False):
+        """Sufficient statistics of ``X`` under ``weights``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        weights : None, ndarray of shape (n_samples,) or (n_samples, k)
+            None: unit weights. Two dimensions: one column of weights per component,
+            and a tuple of k statistics is returned (one pass where the family can).
+        checked : bool, default=False
+            True when the caller already checked ``X`` against the domain (an EM
+            step on data the prototype fit checked): skip the checks that are not
+            free.
+
+        Returns
+        -------
+        Stats, or tuple of k Stats
+        """
+        if weights is not None and np.ndim(weights) == 2:
+            return tuple(self.stats(X, weights[:, j], checked=checked)
+                         for j in range(weights.shape[1]))
+        return self._stats(X, weights, checked)
+
+    def _stats(self, X, weights, checked):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def mode(self, stats: Stats, fixed: dict | None = None) -> ModeResult:
+        """The parameters maximising ``loglik(stats, .)`` (free where ``fixed`` is NaN)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def loglik(self, stats: Stats, params: dict) -> np.ndarray:
+        """Total log-likelihood of the statistics at ``params``, per column (d,)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def information(self, stats: Stats, params: dict) -> np.ndarray:
+        """Observed information (negative Hessian of ``loglik``), shape (d, p, p)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def logpdf(self, X, params: dict) -> np.ndarray:
+        """Log-density of each element, shape (n, d); ``-inf`` outside the support."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def sample(self, params: dict, n: int, rng) -> np.ndarray:
+        """``n`` draws per column, shape (n, d)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def to_scipy(self, params: dict) -> list:
+        """Frozen ``scipy.stats`` distributions, one per column."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def log_prior(self, prior, params: dict) -> float:
+        """Log-density of ``prior`` at ``params`` (elementwise on ``prior_param``)."""
+        return float(np.sum(prior.logpdf(params[self.prior_param])))
+
+    def n_features(self, stats: Stats) -> int:
+        """Columns described by ``stats``."""
+        return int(np.size(stats.weight))
+
+
+__all__ += ["DomainError"]

@@ -1,0 +1,143 @@
+"""The Poisson family: counts with a rate; closed-form mode from (weight, sum x)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import special
+from scipy import stats as sps
+
+from .. import _native as native
+from .._engine.blocks import map_reduce
+from .._engine.rules import NONFINITE, DomainError
+from ..exceptions import BoundaryWarning
+from ._count_sums import checked_count_sums
+from ._protocol import Family, ModeResult
+from ._stats import total_weight, unit_weights
+
+__all__ = ["Poisson"]
+
+_POISSON_SAMPLER_MAX = 1e15  # numpy's poisson() raises above ~9.2e18
+_RULE = "Poisson counts must be non-negative integers"
+
+
+class Poisson(Family):
+    """Poisson counts: ``P(x) = rate^x exp(-rate) / x!`` per column.
+
+    Statistics: ``weight`` (summed weights), ``sum_x`` and ``sum_lgamma``
+    (``sum w log x!``, a constant of the likelihood). The mode is
+    ``rate = sum_x / weight``; a ``Gamma(a, rate)`` prior adds ``a - 1`` events and
+    ``rate`` of exposure (:meth:`rate_stats`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle.families import Poisson
+    >>> fam = Poisson()
+    >>> s = fam.stats(np.array([[2.0], [3.0], [1.0]]))
+    >>> fam.mode(s)["rate"].tolist()
+    [2.0]
+    """
+
+    name = "poisson"
+    param_names = ("rate",)
+    bounds = {"rate": (0.0, np.inf)}
+    prior_param = "rate"
+    supported_priors = ("Gamma",)
+    integer_domain = True
+    rules = (
+        (f"Negative values in data: {_RULE}", lambda X: X < 0),
+        (_RULE, lambda X: X != np.floor(X)),
+    )
+
+    def _stats(self, X, w, checked):
+        unit = w is None or unit_weights(w)
+        sums = native.count_sums(X, None if unit else w)
+        if sums is None:  # a value outside the domain, or no C kernel for this input
+            if not checked and not np.all(np.isfinite(X)):
+                raise DomainError(NONFINITE)
+            ones = np.broadcast_to(1.0, (X.shape[0],)) if w is None else w
+            sums = checked_count_sums(self, X, ones)  # raises naming the rule
+        n = X.shape[0] if w is None else total_weight(w)
+        return self.make_stats(weight=np.full(X.shape[1], float(n)), sum_x=sums[0],
+                               sum_lgamma=sums[1])
+
+    def stats(self, X, weights=None, *, checked=False):
+        """Sufficient statistics; weights (n, k) give k components' in one pass of
+        matrix products (``W.T @ X``, ``W.T @ log x!``)."""
+        if weights is None or np.ndim(weights) == 1:
+            return self._stats(X, weights, checked)
+        if not checked:
+            self.check(X)
+        X = np.asarray(X, dtype=np.float64)
+
+        def block(xb, wb):
+            return wb.sum(axis=0), wb.T @ xb, wb.T @ native.log_factorial(xb)
+
+        n_k, sx, slg = map_reduce(block, X, np.asarray(weights, dtype=np.float64),
+                                  limit_blas=True)
+        d = X.shape[1]
+        return tuple(
+            self.make_stats(weight=np.full(d, n_k[j]), sum_x=sx[j], sum_lgamma=slg[j])
+            for j in range(weights.shape[1])
+        )
+
+    def rate_stats(self, events, exposure, n_features):
+        """Pseudo-statistics of ``events`` counts over ``exposure`` (a Gamma prior)."""
+        d = int(n_features)
+        return self.make_stats(weight=np.full(d, float(exposure)),
+                               sum_x=np.full(d, float(events)), sum_lgamma=np.zeros(d))
+
+    def mode(self, stats, fixed=None):
+        fixed = fixed or {}
+        num, den = stats.sum_x.astype(float), stats.weight.astype(float)
+        if np.any(num < 0):
+            raise DomainError(
+                "the rate has no posterior mode: a prior with a < 1 on all-zero counts "
+                "pulls it below 0; use a Gamma prior with a >= 1"
+            )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = num / den
+        free = np.isnan(fixed["rate"]) if "rate" in fixed else np.ones(rate.shape, bool)
+        if "rate" in fixed:
+            rate = np.where(free, rate, fixed["rate"])
+        if np.any((num == 0) & free):
+            warnings.warn(
+                "PoissonMLE: a column has only zero counts, so the MLE rate is 0, on the "
+                "boundary: standard errors are not defined there. A prior such as "
+                "prior=Gamma(a=2, rate=1) gives a positive estimate.",
+                BoundaryWarning,
+                stacklevel=5,
+            )
+        return ModeResult({"rate": rate})
+
+    def loglik(self, stats, params):
+        r = params["rate"]
+        return special.xlogy(stats.sum_x, r) - stats.weight * r - stats.sum_lgamma
+
+    def information(self, stats, params):
+        r = params["rate"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            info = np.where(r > 0, stats.sum_x / r**2, 0.0)
+        return info[:, None, None]
+
+    def logpdf(self, X, params):
+        r = params["rate"]
+        with np.errstate(invalid="ignore"):
+            lp = special.xlogy(X, r) - r - native.log_factorial(X)
+            return np.where((X >= 0) & (X == np.floor(X)), lp, -np.inf)
+
+    def sample(self, params, n, rng):
+        rate = np.asarray(params["rate"], dtype=float)
+        huge = rate > _POISSON_SAMPLER_MAX
+        if not huge.any():
+            return rng.poisson(rate, size=(n, rate.size)).astype(float)
+        # numpy's sampler refuses rates near 2**63; there the Poisson is its normal
+        # limit to within a relative 1e-9, rounded to integers
+        small = rng.poisson(np.where(huge, 0.0, rate), size=(n, rate.size)).astype(float)
+        big = np.round(rate + np.sqrt(rate) * rng.standard_normal((n, rate.size)))
+        return np.where(huge, np.maximum(big, 0.0), small)
+
+    def to_scipy(self, params):
+        return [sps.poisson(float(r)) for r in np.atleast_1d(params["rate"])]
