@@ -62,7 +62,11 @@ class IterativeFitMixin:
 
     def _fit_from_stats(self, stats):
         self._last_solve = (True, 0)
+        self._last_mode = None
         super()._fit_from_stats(stats)
+        mode = self._last_mode  # a family's ModeResult says how its solve went
+        if mode is not None and hasattr(mode, "converged"):
+            self._record_solve(mode.converged, mode.n_iter)
         self.converged_, self.n_iter_ = self._last_solve
 
 
