@@ -10,6 +10,14 @@ from scipy import stats
 from sklearn.utils.validation import check_is_fitted
 
 
+def _total_loglik(est, X, y):
+    """Total log-likelihood of ``(X, y)`` through the public surface: ``log_likelihood``
+    for conditional models, the sum of ``score_samples`` for density estimators."""
+    if hasattr(est, "log_likelihood"):
+        return float(est.log_likelihood(X, y))
+    return float(np.sum(est.score_samples(X), dtype=np.float64))
+
+
 class LikelihoodRatioResult(NamedTuple):
     """Result of :func:`likelihood_ratio_test`."""
 
@@ -78,8 +86,7 @@ def likelihood_ratio_test(restricted, full, X=None, y=None) -> LikelihoodRatioRe
             )
         ll_r, ll_f = float(restricted.loglik_), float(full.loglik_)
     else:
-        ll_r = float(restricted._total_loglik(X, y))
-        ll_f = float(full._total_loglik(X, y))
+        ll_r, ll_f = _total_loglik(restricted, X, y), _total_loglik(full, X, y)
     stat = 2.0 * (ll_f - ll_r)
     if stat < 0:
         if stat > -1e-8 * max(1.0, abs(ll_f)):

@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from .._engine import check_sample_weight
 from ..base import LikelihoodMixin
 from ..exceptions import InferenceWarning
 from ..inference._utils import cov_from_information
@@ -37,6 +38,35 @@ def check_n_samples(estimator, X):
             f"{type(estimator).__name__} needs at least 2 samples to fit, got "
             f"{X.shape[0]} sample"
         )
+
+
+def check_prior_values(estimator):
+    """Hyper-parameters of the coefficient priors: finite real numbers, and a scale
+    whose precision ``1 / scale**2`` is a finite float (else the prior pins the
+    coefficients and the Newton matrix overflows)."""
+    who = type(estimator).__name__
+    for name in ("prior", "intercept_prior"):
+        prior = getattr(estimator, name)
+        if prior is None:
+            continue
+        for key, value in prior.get_params().items():
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                v = None
+            if v is None or np.ndim(value) != 0 or not np.isfinite(v):
+                raise ValueError(
+                    f"{who}: {name}={prior!r}: hyper-parameter {key} must be a finite real "
+                    f"number (one value for every coefficient), got {value!r}"
+                )
+            with np.errstate(over="ignore", under="ignore", divide="ignore"):
+                precision = 1.0 / np.float64(v) ** 2
+            if key == "scale" and not np.isfinite(precision):
+                raise ValueError(
+                    f"{who}: {name}={prior!r}: scale {v!r} is too small (its precision "
+                    "1 / scale**2 overflows); it would pin the coefficients at the prior's "
+                    "location: use a scale above 1e-150, or drop those features"
+                )
 
 
 class GLMBase(LikelihoodMixin, BaseEstimator):
@@ -66,6 +96,11 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
     def _validate_X(self, X, reset):
         return validate_data(self, X, reset=reset, accept_sparse="csr",
                              dtype=[np.float64, np.float32])
+
+    def _sample_weight(self, sample_weight, X):
+        """Validated weights (the package's one validator), unit weights for None."""
+        w = check_sample_weight(sample_weight, X, owner=type(self).__name__)
+        return np.ones(X.shape[0]) if w is None else w
 
     def _feature_names(self):
         names = getattr(self, "feature_names_in_", None)
@@ -101,6 +136,7 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
                 )
         if isinstance(self.intercept_prior, Jeffreys):
             raise ValueError("Jeffreys() is a joint prior: pass it as prior=, not intercept_prior=")
+        check_prior_values(self)
 
     # ---------------------------------------------------------------- fit
     def _fit_glm(self, X, Y, w, offset, family):
@@ -254,7 +290,37 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
             eta = eta + np.asarray(offset, dtype=float).reshape(-1, 1)
         return eta
 
+    def _response(self, y, n):
+        """``y`` as a 1-d array of length ``n`` (a single column ``(n, 1)`` is accepted)."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.shape != (n,):
+            raise ValueError(f"{type(self).__name__}: y must have shape ({n},) to match the "
+                             f"{n} rows of X, got shape {y.shape}")
+        return y
+
     def log_likelihood(self, X, y, sample_weight=None, **kwargs) -> float:
-        """Total log-likelihood of ``(X, y)`` under the fitted model (no prior term)."""
+        """Total log-likelihood of ``(X, y)`` under the fitted model (no prior term).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, 1)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Frequency weights (the weighted sum of the per-row log-likelihoods).
+        **kwargs
+            ``offset``/``exposure`` for :class:`MLEPoissonRegression`.
+
+        Returns
+        -------
+        float
+        """
         check_is_fitted(self)
-        return float(self._total_loglik(X, y, sample_weight=sample_weight, **kwargs))
+        rows = self._loglik_rows(X, y, **kwargs)
+        w = check_sample_weight(sample_weight, rows, owner=type(self).__name__)
+        return float(np.sum(rows) if w is None else w @ rows)
+
+    def _total_loglik(self, X, y=None):
+        # the LikelihoodMixin hook (aic, bic): the public surface, unit weights
+        return self.log_likelihood(X, y)

@@ -10,12 +10,12 @@ import scipy.sparse as sp
 from scipy import linalg, stats
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import InferenceWarning
 from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
-from ._base import GLMBase, check_n_samples
+from ._base import GLMBase, check_n_samples, check_prior_values
 from ._diagnostics import aliased_columns, aliased_message
 from ._logistic import MLELogisticRegression
 from ._newton import GLMProblem, newton_solve
@@ -222,7 +222,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
                              y_numeric=True)
         y = np.asarray(y, dtype=np.float64)
-        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        w = self._sample_weight(sample_weight, X)
         check_n_samples(self, X)
         A = self._design(X)
         names = self._design_names()
@@ -299,6 +299,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
                     f"{name}={p!r} is not a prior on regression coefficients; use Normal, "
                     "Laplace, StudentT or Cauchy"
                 )
+        check_prior_values(self)
 
     def _fit_newton(self, X, A, y, w, W, names):
         """Joint posterior mode of (coef, sigma2) under Laplace/Student-t/Cauchy priors.
@@ -439,12 +440,11 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         """Fitted mean ``intercept + X coef``."""
         return self._linear_predictor(X)[:, 0]
 
-    def _total_loglik(self, X, y, sample_weight=None):
-        check_is_fitted(self)
-        y = np.asarray(y, dtype=float)
-        r = y - self.predict(X)
-        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-        return float(w @ stats.norm.logpdf(r, scale=np.sqrt(self.sigma2_)))
+    def _loglik_rows(self, X, y):
+        """Per-row Gaussian log-likelihood at ``sigma2_``."""
+        mean = self.predict(X)
+        r = self._response(y, mean.shape[0]).astype(float) - mean
+        return stats.norm.logpdf(r, scale=np.sqrt(self.sigma2_))
 
     def _profile_loglik(self, index, value):
         if self.prior is not None or self.intercept_prior is not None:
@@ -462,6 +462,26 @@ class MLELinearRegression(RegressorMixin, GLMBase):
             r = target
         s2 = float(w @ r**2) / W
         return float(-0.5 * W * (np.log(2 * np.pi * s2) + 1.0))
+
+    def conf_int(self, alpha: float = 0.05, method: str = "wald") -> np.ndarray:
+        """Confidence intervals (see :meth:`LikelihoodMixin.conf_int`).
+
+        After an exact fit (``sigma2_ == 0``) the log-likelihood is infinite at the
+        estimate and the profile likelihood has no finite level set: both methods then
+        give the zero-width interval of the zero standard errors, with an
+        :class:`~sklearn_mle.exceptions.InferenceWarning`.
+        """
+        check_is_fitted(self)
+        if method == "profile" and not self.sigma2_ > 0 and 0.0 < alpha < 1.0:
+            warnings.warn(
+                f"{type(self).__name__}: the data are fitted exactly (sigma2_ = 0), so the "
+                "profile likelihood is infinite at the estimate and the intervals have zero "
+                "width; the Gaussian error model does not apply",
+                InferenceWarning,
+                stacklevel=2,
+            )
+            return np.column_stack([self._theta.ravel(), self._theta.ravel()])
+        return super().conf_int(alpha=alpha, method=method)
 
     def summary(self, alpha: float = 0.05):
         """Summary table; the header adds the MLE of the error variance ``sigma2``."""

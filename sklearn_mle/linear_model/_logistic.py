@@ -9,7 +9,6 @@ from scipy import special
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..exceptions import SeparationWarning
 from ._base import GLMBase
@@ -99,8 +98,16 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
-        check_classification_targets(y)
-        classes, codes = np.unique(y, return_inverse=True)
+        try:
+            check_classification_targets(y)
+            classes, codes = np.unique(y, return_inverse=True)
+        except TypeError:  # labels that do not compare (None with str, str with int)
+            kinds = sorted({type(v).__name__ for v in y.ravel()})
+            raise ValueError(
+                f"{type(self).__name__}: y mixes labels of types {', '.join(kinds)}, which "
+                "cannot be sorted into classes_; use labels of one type (e.g. y.astype(str), "
+                "or replace missing labels before fitting)"
+            ) from None
         return classes, codes
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -126,7 +133,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
                 f"{type(self).__name__}: y has only one class, {classes[0]!r}; logistic "
                 "regression needs at least two classes"
             )
-        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        w = self._sample_weight(sample_weight, X)
         live = np.unique(codes[w > 0])
         if len(live) < 2:
             raise ValueError(
@@ -214,19 +221,16 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         full = np.column_stack([np.zeros(len(eta)), eta])
         return self.classes_[np.argmax(full, axis=1)]
 
-    def _total_loglik(self, X, y, sample_weight=None):
-        check_is_fitted(self)
-        y = np.asarray(y)
+    def _loglik_rows(self, X, y):
+        """Per-row log-likelihood of the observed labels."""
         logp = self.predict_log_proba(X)
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.clip(idx, 0, len(self.classes_) - 1)
-        if np.any(self.classes_[idx] != y):
-            bad = y[self.classes_[idx] != y][0]
-            raise ValueError(f"y contains label {bad!r} not seen in fit; classes_ are "
+        y = self._response(y, logp.shape[0])
+        idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
+        unseen = self.classes_[idx] != y
+        if np.any(unseen):
+            raise ValueError(f"y contains label {y[unseen][0]!r} not seen in fit; classes_ are "
                              f"{list(self.classes_)}")
-        ll = logp[np.arange(len(y)), idx]
-        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-        return float(w @ ll)
+        return logp[np.arange(len(y)), idx]
 
     _sklearn_xfail_checks = {
         "check_sample_weight_equivalence_on_dense_data": (

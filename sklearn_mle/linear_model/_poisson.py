@@ -8,8 +8,9 @@ import numpy as np
 from scipy import special
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import d2_tweedie_score
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
+from .._engine import check_sample_weight
 from ..exceptions import BoundaryWarning
 from ._base import GLMBase
 from ._diagnostics import find_zero_count_direction, zero_count_message
@@ -17,6 +18,11 @@ from ._family import Poisson
 from ._logistic import _ALWAYS_LP_SIZE, MLELogisticRegression
 
 _SUSPICIOUS_LOG_MEAN = -9.0  # fitted mean below ~1e-4 on a zero count
+
+
+def poisson_deviance_rows(y, mu):
+    """Per-row Poisson deviance ``2 (y log(y / mu) - y + mu)`` (0 log 0 = 0)."""
+    return 2.0 * (special.xlogy(y, y) - special.xlogy(y, mu) - y + mu)
 
 
 class MLEPoissonRegression(RegressorMixin, GLMBase):
@@ -87,7 +93,7 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
                              y_numeric=True)
         y = np.asarray(y, dtype=float)
         Poisson.check_y(y, type(self).__name__)
-        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        w = self._sample_weight(sample_weight, X)
         off = self._offset(offset, exposure, X.shape[0])
         self._fit_glm(X, y[:, None], w, off, Poisson())
         theta = self._theta[0]
@@ -119,18 +125,28 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
         off = self._offset(offset, exposure, eta.shape[0])
         return np.exp(eta if off is None else eta + off)
 
-    def _total_loglik(self, X, y, sample_weight=None, offset=None, exposure=None):
-        check_is_fitted(self)
-        y = np.asarray(y, dtype=float)
+    def _loglik_rows(self, X, y, offset=None, exposure=None):
+        """Per-row Poisson log-likelihood (``-log y!`` included)."""
         mu = self.predict(X, offset=offset, exposure=exposure)
-        ll = special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)
-        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-        return float(w @ ll)
+        y = self._response(y, mu.shape[0]).astype(float)
+        return special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)
 
     def score(self, X, y, sample_weight=None):
-        """D²: fraction of Poisson deviance explained (1 is perfect), as PoissonRegressor."""
-        return float(d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight,
-                                      power=1))
+        """D²: fraction of Poisson deviance explained (1 is perfect), as PoissonRegressor.
+
+        When ``y`` is constant the null model already has deviance 0 and D² is 0/0;
+        as scikit-learn's ``r2_score`` (``force_finite=True``), the score is then 1.0
+        for a perfect fit and 0.0 otherwise.
+        """
+        mu = self.predict(X)
+        y = self._response(y, mu.shape[0]).astype(float)
+        w = check_sample_weight(sample_weight, mu, owner=type(self).__name__)
+        w = np.ones(len(y)) if w is None else w
+        ybar = np.average(y, weights=w)
+        if np.all(y == ybar):
+            dev = float(w @ poisson_deviance_rows(y, mu))
+            return 1.0 if dev <= 1e-12 * max(float(w @ y), np.finfo(float).tiny) else 0.0
+        return float(d2_tweedie_score(y, mu, sample_weight=sample_weight, power=1))
 
     _sklearn_xfail_checks = MLELogisticRegression._sklearn_xfail_checks
 
