@@ -10,9 +10,11 @@ Every fitted estimator exposes the same few attributes, computed once at fit tim
     likelihood-ratio tests;
 ``nobs_``
     the (weighted) number of training observations, used by BIC;
-``param_names_``, ``cov_params_``, ``bse_``
-    names of the free parameters, their asymptotic covariance (inverse observed
-    information, or the Laplace approximation under a prior) and standard errors.
+``param_names_``, ``estimates_``, ``cov_params_``, ``bse_``, ``pvalues_``
+    names of the free parameters, their estimates (a flat vector aligned with the
+    names), their asymptotic covariance (inverse observed information, or the Laplace
+    approximation under a prior), standard errors and two-sided Wald p-values for the
+    hypothesis that each parameter is zero.
 
 :class:`LikelihoodMixin` turns those into ``aic``, ``bic``, ``conf_int`` and
 ``summary``. Estimators plug in through a few private hooks documented on the class.
@@ -61,10 +63,19 @@ class LikelihoodMixin:
             cov = cov_from_information(information, names)
         cov = np.asarray(cov, dtype=float).reshape(len(names), len(names))
         self.param_names_ = names
-        self._estimates = estimates
+        self.estimates_ = estimates
         self.cov_params_ = cov
         with np.errstate(invalid="ignore"):
             self.bse_ = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = estimates / self.bse_
+        # a parameter without a standard error (inf) has no evidence against zero: p = 1
+        self.pvalues_ = np.where(np.isnan(z), 1.0, 2.0 * stats.norm.sf(np.abs(z)))
+
+    @property
+    def _estimates(self):
+        # the flat estimate vector under its former private name (read by older code)
+        return self.estimates_
 
     def _total_loglik(self, X, y=None):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -112,7 +123,7 @@ class LikelihoodMixin:
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
         if method == "wald":
             z = stats.norm.ppf(1.0 - alpha / 2.0)
-            est = self._estimates
+            est = self.estimates_
             return np.column_stack([est - z * self.bse_, est + z * self.bse_])
         if method == "profile":
             if not hasattr(self, "_profile_loglik"):
@@ -130,7 +141,7 @@ class LikelihoodMixin:
         return np.full(k, -np.inf), np.full(k, np.inf)
 
     def _profile_interval(self, index, alpha):
-        est = float(self._estimates[index])
+        est = float(self.estimates_[index])
         target = self._objective_at_estimate() - stats.chi2.ppf(1.0 - alpha, 1) / 2.0
         lo_bound, hi_bound = (b[index] for b in self._param_bounds())
         se = self.bse_[index]
@@ -175,10 +186,10 @@ class LikelihoodMixin:
         DataFrame when pandas is installed.
         """
         check_is_fitted(self)
-        est = self._estimates
+        est = self.estimates_
         with np.errstate(divide="ignore", invalid="ignore"):
             z = est / self.bse_
-        p = 2.0 * stats.norm.sf(np.abs(z))
+        p = self.pvalues_
         ci = self.conf_int(alpha=alpha)
         prior = getattr(self, "prior", None)
         if prior is None:  # a prior on the intercept alone also makes the fit MAP

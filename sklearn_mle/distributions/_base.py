@@ -40,6 +40,7 @@ from ..families._stats import unit_weights
 from ..priors import Prior
 
 _OFFSET_ROWS = 20_000  # rows used for the novelty threshold offset_
+_OFFSET_KEEP_ELEMENTS = 1 << 18  # a larger threshold sample is scored at fit time
 
 
 # scikit-learn's estimator checks feed continuous random data; for a family with a
@@ -460,6 +461,9 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
 
     # ---------------------------------------------------- novelty detection
     def _set_offset(self, X, w):
+        """Keep what ``offset_`` needs (a strided sample of at most ``_OFFSET_ROWS`` rows,
+        copied) and compute it when first read: a fit that never predicts does not
+        score its data a second time."""
         n = X.shape[0]
         if n > _OFFSET_ROWS:  # every step-th row: views, no gather
             step = -(-n // _OFFSET_ROWS)
@@ -477,8 +481,29 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
                 totals = np.bincount(col.astype(np.intp), weights=weights)
                 values = np.flatnonzero(totals)
                 X, w = values[:, None].astype(np.float64), totals[values].astype(np.float64)
-        s = self._score_rows(X)
-        self.offset_ = float(_weighted_quantile(s, w, self.contamination))
+        # a mutable holder: computing the threshold later leaves __dict__ as it is
+        # (predict must not change the estimator's attributes)
+        if X.size > _OFFSET_KEEP_ELEMENTS:  # too large to keep: compute it now
+            self._offset_holder = {"offset": self._quantile_offset(X, w)}
+        else:
+            self._offset_holder = {"sample": (np.array(X, copy=True), np.array(w, copy=True))}
+
+    def _quantile_offset(self, X, w):
+        return float(_weighted_quantile(self._score_rows(X), w, self.contamination))
+
+    @property
+    def offset_(self) -> float:
+        """The novelty threshold: the ``contamination`` quantile of the training
+        samples' log-densities (computed on first use, from at most 20 000 rows)."""
+        holder = self.__dict__.get("_offset_holder")
+        if holder is None:
+            raise AttributeError(
+                f"{type(self).__name__} has no novelty threshold offset_: it was not "
+                "fitted on data (fit or partial_fit sets it)"
+            )
+        if "offset" not in holder:
+            holder["offset"] = self._quantile_offset(*holder.pop("sample"))
+        return holder["offset"]
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers."""
