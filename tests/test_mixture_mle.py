@@ -115,16 +115,15 @@ class OpaquePoisson(BaseEstimator):
         return random_state.poisson(self.rate_, size=(n, self.rate_.size)).astype(float)
 
 
-def test_fallback_for_estimators_without_stats_hooks():
+def test_component_must_be_a_distribution_estimator():
+    # MixtureMLE works through the family protocol (Emission) only: any other
+    # estimator, a regression or a mixture, gets a clear error instead of a late crash
+    from sklearn_mle import GaussianMixture, MLELinearRegression
+
     X = poisson_data(seed=6)
-    fast = quiet(MixtureMLE(PoissonMLE(), n_components=2, random_state=0, tol=1e-10), X)
-    slow = quiet(MixtureMLE(OpaquePoisson(), n_components=2, random_state=0, tol=1e-10), X)
-    assert_allclose(slow.weights_, fast.weights_, rtol=1e-9)
-    assert_allclose([c.rate_ for c in slow.components_],
-                    [c.rate_ for c in fast.components_], rtol=1e-9)
-    assert_allclose(slow.loglik_, fast.loglik_, rtol=1e-12)
-    Xs, ys = slow.sample(20)
-    assert Xs.shape == (20, 2) and ys.shape == (20,)
+    for comp in (OpaquePoisson(), MLELinearRegression(), GaussianMixture(2)):
+        with pytest.raises(ValueError, match="component must be a distribution estimator"):
+            MixtureMLE(comp, n_components=2, random_state=0).fit(X)
 
 
 def test_map_weights_prior_and_sampling():

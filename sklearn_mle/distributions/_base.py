@@ -23,6 +23,7 @@ parameter array has shape ``(n_features,)``):
 
 from __future__ import annotations
 
+import copy
 import warnings
 from contextlib import contextmanager
 from numbers import Real
@@ -36,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._engine.rules import NONFINITE, DomainError
 from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
+from ..families._protocol import Family
 from ..families._stats import unit_weights
 from ..priors import Prior
 
@@ -185,6 +187,14 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         (e.g. Binomial's ``n_trials=None``)."""
         return None
 
+    def protocol_family(self):
+        """The family to use this fitted estimator's model through: ``family_``, or for
+        an estimator not yet built on a family, an adapter over its own hooks."""
+        check_is_fitted(self)
+        if self.family_ is not None:
+            return self.family_
+        return _HookFamily(self)
+
     @contextmanager
     def _named_errors(self, X):
         """A family's :class:`DomainError` re-raised in the estimator's words (its name and
@@ -311,7 +321,9 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self._fixed = fixed
         if float(np.sum(stats.weight)) <= 0:
             raise ValueError(f"{type(self).__name__}: the sample weights sum to zero")
-        if self.family_ is not None:
+        # from_stats keeps the prior resolved on the whole training data (a mixture
+        # component must not re-resolve it from its own share: EM would not be monotone)
+        if self.family_ is not None and not self.__dict__.pop("_keep_prior", False):
             self._resolve_prior(stats)
         params = self._solve(stats, fixed)
         self._params = params
@@ -324,6 +336,48 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         names, est, info = self._flat_inference(stats, params, fixed)
         self.n_params_ = len(names)
         self._set_inference(names, est, information=info)
+
+    def from_stats(self, stats, X=None, sample_weight=None):
+        """A fitted copy of this estimator whose parameters are the mode of ``stats``.
+
+        The copy keeps this fit's settings (family, resolved prior, ``fixed_params``,
+        feature names); its estimates, log-likelihood and inference come from
+        ``stats`` alone, e.g. the statistics of one mixture component or the sum of
+        statistics computed elsewhere (``family_.stats`` on chunks of data).
+
+        Parameters
+        ----------
+        stats : Stats
+            Statistics of ``family_`` (``family_.stats(X, weights)``).
+        X : array-like of shape (n_samples, n_features), default=None
+            Data for the novelty threshold ``offset_`` (None: no threshold).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of ``X`` for the threshold.
+
+        Returns
+        -------
+        estimator : a fitted estimator of the same class
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle import PoissonMLE
+        >>> est = PoissonMLE().fit(np.array([[1.0], [2.0]]))
+        >>> more = est.family_.stats(np.array([[6.0]]))
+        >>> float(est.from_stats(est.stats_ + more).rate_[0])
+        3.0
+        """
+        check_is_fitted(self)
+        est = copy.copy(self)
+        est.__dict__.pop("_offset_holder", None)
+        est.__dict__.pop("_input_checked", None)
+        est.stats_ = stats
+        est._keep_prior = True
+        est._fit_from_stats(stats)
+        if X is not None:
+            X = np.asarray(X)
+            est._set_offset(X, _sample_weights(sample_weight, X))
+        return est
 
     def _objective(self, stats, params):
         val = float(np.sum(self._loglik(stats, params)))
@@ -598,3 +652,39 @@ def _weighted_quantile(values, weights, q):
         return float(np.quantile(values, q))
     k = np.searchsorted(cw, q * cw[-1], side="left")
     return float(v[min(k, v.size - 1)])
+
+
+class _HookFamily(Family):
+    """Transitional adapter: the family protocol over an estimator that still keeps
+    its computations in its own hooks (removed once every estimator has a family).
+    It applies the estimator's prior inside ``mode`` itself (``handles_prior``)."""
+
+    handles_prior = True
+
+    def __init__(self, est):
+        self.est = est
+        self.name = type(est).__name__
+        self.param_names = est._param_names
+        self.finite_stats = getattr(est, "_finite_stats", True)
+
+    def _stats(self, X, w, checked):
+        if w is None:
+            w = np.broadcast_to(1.0, (X.shape[0],))
+        return self.est._suff_stats(X, w)  # noqa: SLF001
+
+    def mode(self, stats, fixed=None):
+        return self.est._solve(stats, fixed if fixed is not None else self.est._fixed)  # noqa: SLF001
+
+    def loglik(self, stats, params):
+        return self.est._loglik(stats, params)  # noqa: SLF001
+
+    def logpdf(self, X, params):
+        return self.est._logpdf(X, params)  # noqa: SLF001
+
+    def sample(self, params, n, rng):
+        return self.est._sample(params, n, rng)  # noqa: SLF001
+
+    def log_prior(self, prior, params):
+        if self.est.prior is None:
+            return 0.0
+        return float(np.sum(self.est._log_prior(params)))  # noqa: SLF001

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import warnings
 
 import numpy as np
@@ -12,6 +11,7 @@ from sklearn.utils._param_validation import HasMethods
 
 from ..priors import Dirichlet
 from ._base import BaseEM, _logsumexp_rows
+from ._emission import Emission
 from ._summary import MixtureSummaryMixin
 
 
@@ -21,11 +21,11 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
     The E-step gives each row's responsibilities; the M-step fits each component by
     weighted maximum likelihood with the responsibilities (times ``sample_weight``)
     as sample weights, through the component's sufficient statistics
-    (``_suff_stats`` / ``_solve``), so every M-step is the family's own closed form or
-    Newton solve. Estimators without those hooks are refitted with
-    ``clone(component).fit(X, sample_weight=...)``. Columns are independent within a
-    component for the univariate families (e.g. ``BernoulliMLE``: a latent class
-    model), jointly Gaussian for ``GaussianMLE(covariance_type="full")``.
+    (``Emission``: the family's public protocol), so every M-step is the family's own
+    closed form or Newton solve, ``mode(stats + prior pseudo-statistics)``. Columns
+    are independent within a component for the univariate families (e.g.
+    ``BernoulliMLE``: a latent class model), jointly Gaussian for
+    ``GaussianMLE(covariance_type="full")``.
 
     Parameters
     ----------
@@ -111,57 +111,53 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
 
     # ------------------------------------------------------------ validation
     def _check_parameters(self, X, w):
-        if self.component is None:
-            from ..distributions import GaussianMLE
+        from ..distributions import DistributionMLE, GaussianMLE
 
-            base = GaussianMLE(covariance_type="diag")
-        else:
-            base = self.component
+        base = GaussianMLE(covariance_type="diag") if self.component is None else self.component
+        if not isinstance(base, DistributionMLE):
+            raise ValueError(
+                "MixtureMLE: component must be a distribution estimator of sklearn_mle "
+                f"(GaussianMLE(), PoissonMLE(), GammaMLE(), ...), got {base!r}; for a "
+                "mixture of Gaussians use GaussianMixture, for mixtures of regressions "
+                "see the documentation"
+            )
         k = self.n_components
         if self.prior is not None:
-            alpha = np.broadcast_to(np.asarray(self.prior.alpha, float), (k,))
+            alpha = np.asarray(self.prior.alpha, float)
+            if alpha.ndim and alpha.shape != (k,):
+                raise ValueError(
+                    f"prior: Dirichlet alpha needs a scalar or one value per component "
+                    f"({k}), got shape {alpha.shape}"
+                )
             if np.any(alpha < 1):
                 raise ValueError(
                     "prior: Dirichlet alpha must be >= 1 for the posterior mode of the "
                     f"weights to exist, got {self.prior.alpha!r}"
                 )
         # the prototype is fitted once on all the data: it validates the domain (a clear
-        # ValueError naming the column) and sets any fit-time state (categories, ...)
-        proto = _fresh_copy(base)
+        # ValueError naming the column), fixes the family's settings (categories,
+        # n_trials) and resolves the prior's data-dependent defaults once, so every EM
+        # step maximises the same objective
+        proto = clone(base)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             proto.fit(X, sample_weight=w)
-        proto._input_checked = True  # the EM steps recompute statistics on this same X
         self._proto = proto
-        self._X_fit = X  # the fallback M-step refits on the data (released after fit)
-        self._fast = all(hasattr(proto, a) for a in ("_suff_stats", "_solve", "_logpdf",
-                                                       "_fixed"))
+        self._emission = Emission.from_estimator(proto, k)
 
     # -------------------------------------------------------------- EM hooks
     def _initialize(self, X, w, resp):
-        stats = self._stats(X, w, resp)
-        self._m_step(stats, init=True)
-
-    def _stats(self, X, w, resp):
         rw = resp if w is None else resp * w[:, None]
         rw = rw.astype(np.float64, copy=False)
-        n_k = rw.sum(axis=0)
-        if self._fast:
-            return n_k, [self._proto._suff_stats(X, rw[:, j]) for j in range(self.n_components)]
-        return n_k, rw
+        stats = rw.sum(axis=0), self._emission.stats(X, rw)
+        self._m_step(stats, init=True)
 
     def _em_pass(self, X, w):
-        lp = self._estimate_weighted_log_prob(X)
-        lse = _logsumexp_rows(lp)
-        if not np.all(np.isfinite(lse)):
-            raise ValueError(
-                "MixtureMLE: some rows have zero density under every component (outside the "
-                "support of the fitted components); check the data's domain"
-            )
-        with np.errstate(under="ignore"):
-            resp = np.exp(lp - lse[:, None])
-        total = float(lse.sum()) if w is None else float(lse @ w.astype(np.float64))
-        return total, self._stats(X, w, resp)
+        with np.errstate(divide="ignore"):
+            logw = np.log(self.weights_)
+        total, comp_stats = self._emission.e_step(X, w, logw, self._comp_params)
+        n_k = np.array([float(np.max(s.weight)) for s in comp_stats])
+        return total, (n_k, comp_stats)
 
     def _m_step(self, stats, init=False):
         n_k, comp_stats = stats
@@ -173,49 +169,24 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             weights = np.maximum(n_k + a, np.finfo(float).tiny)
         self.weights_ = weights / weights.sum()
         old = None if init else self._comp_params
-        params, kept_stats = [], []
         tiny = 1e-10 * max(float(n_k.sum()), 1.0)
-        for j in range(k):
-            if n_k[j] <= tiny and old is not None:
-                # an empty component keeps its parameters (no data to update them)
-                params.append(old[j])
-                kept_stats.append(self._comp_stats[j] if self._comp_stats else None)
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if self._fast:
-                    params.append(self._proto._solve(comp_stats[j], self._proto._fixed))
-                    kept_stats.append(comp_stats[j])
-                else:
-                    est = _fresh_copy(self._proto).fit(self._X_fit,
-                                                        sample_weight=comp_stats[:, j])
-                    params.append(est)
-                    kept_stats.append(None)
-        self._comp_params = params
-        self._comp_stats = kept_stats
+        self._comp_params = self._emission.modes(comp_stats, previous=old, min_weight=tiny)
+        if old is None:
+            self._comp_stats = list(comp_stats)
+        else:  # an empty component keeps its parameters and the statistics behind them
+            self._comp_stats = [s if float(np.max(s.weight)) > tiny else self._comp_stats[j]
+                                for j, s in enumerate(comp_stats)]
 
     def _log_prior(self):
         lp = 0.0
         if self.prior is not None:
             lp += float(self.prior.logpdf(self.weights_))
-        if self._fast and getattr(self._proto, "prior", None) is not None:
-            for p in self._comp_params:
-                lp += float(np.sum(self._proto._log_prior(p)))
-        return lp
+        return lp + self._emission.log_prior(self._comp_params)
 
     def _estimate_weighted_log_prob(self, X):
         with np.errstate(divide="ignore"):
             logw = np.log(self.weights_)
-        out = np.empty((X.shape[0], self.n_components))
-        for j, p in enumerate(self._comp_params):
-            if self._fast:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    lp = self._proto._logpdf(X, p)
-                lp = np.where(np.isnan(lp), -np.inf, lp).sum(axis=1)
-            else:
-                lp = p.score_samples(X)
-            out[:, j] = lp + logw[j]
-        return out
+        return self._emission.log_prob(X, self._comp_params) + logw
 
     def _get_parameters(self):
         return (self.weights_.copy(), list(self._comp_params), list(self._comp_stats))
@@ -229,30 +200,22 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
 
     # ------------------------------------------------------------------ fit
     def _finish_fit(self, X, w, log_prob, total_w):
-        self._X_fit = None
         self._build_components(X, w, log_prob)
         super()._finish_fit(X, w, log_prob, total_w)
 
     def _build_components(self, X, w, log_prob):
-        comps = []
         lse = _logsumexp_rows(log_prob)
         with np.errstate(under="ignore"):
             resp = np.exp(log_prob - lse[:, None])
-        for j, p in enumerate(self._comp_params):
-            if not self._fast:
-                comps.append(p)
-                continue
-            est = copy.deepcopy(self._proto)
-            del est._input_checked  # the user's component checks whatever it is fitted on
-            stats = self._comp_stats[j]
+        comps = []
+        for j, stats in enumerate(self._comp_stats):
             rw = resp[:, j] if w is None else resp[:, j] * w
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if stats is not None and float(np.sum(stats.weight)) > 0:
-                    est._fit_from_stats(stats)
-                    if hasattr(est, "_set_offset"):
-                        est._set_offset(X, rw)
-            comps.append(est)
+                if float(np.max(stats.weight)) > 0:
+                    comps.append(self._proto.from_stats(stats, X, rw))
+                else:
+                    comps.append(self._proto)
         self.components_ = comps
 
     # ------------------------------------------------------------- sampling
@@ -276,14 +239,8 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             raise ValueError(f"n_samples must be >= 1, got {n_samples}")
         rng = check_random_state(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_)
-        parts = []
-        for c, n in zip(self.components_, counts):
-            if n == 0:
-                continue
-            if self._fast:
-                parts.append(c._sample(c._params, int(n), rng))
-            else:
-                parts.append(c.sample(int(n), random_state=rng))
+        parts = [self._emission.sample(p, n, rng)
+                 for p, n in zip(self._comp_params, counts) if n > 0]
         X = np.vstack(parts)
         y = np.concatenate([np.full(int(n), j, dtype=np.int64) for j, n in enumerate(counts)])
         return X, y
@@ -299,8 +256,3 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
                 for k, v in params.items())
             rows.append([float(self.weights_[j]), float(self.weights_[j]) * self.nobs_, text])
         return cols, rows
-
-
-def _fresh_copy(est):
-    """An unfitted copy of a component estimator."""
-    return clone(est)
