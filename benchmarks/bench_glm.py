@@ -8,8 +8,14 @@ Times a full fit INCLUDING standard errors for this package, against scikit-lear
 fit, which must agree. Also times the Hessian product alone: ``X.T @ (w * X)`` in one
 piece against our blocked syrk on 1 and 2 threads.
 
+``--cases`` instead times the issue's cases as interleaved A/B pairs (ours, then each
+sklearn solver, per repeat) and prints the median time and the median of the per-pair
+ratios: logistic with standard errors at n=10^4, d=50 and n=10^5, d=10, and the
+multinomial logistic (K=5, n=200000, d=20).
+
 Run by hand::
 
+    python benchmarks/bench_glm.py --cases --repeat 7   # the issue's ratio table
     python benchmarks/bench_glm.py                 # n=500000, d=50, 3 repeats
     python benchmarks/bench_glm.py --n 100000 --repeat 1
     python benchmarks/bench_glm.py --blas-threads 1   # busy machine: no oversubscription
@@ -132,13 +138,71 @@ def bench_hessian(X, repeat):
     print(f"  {'numpy X.T @ (w*X), BLAS threads':36s} {t_naive:7.3f} s  {m_naive:7.1f} MiB")
     for threads in (1, 2):
         prob = GLMProblem(X, np.zeros((n, 1)), np.ones(n), None, Binomial(), False,
-                          n_threads=threads)
-        with threadpool_limits(limits=1, user_api="blas"):
-            t, mem, H = measure(lambda p=prob: p.hessian(h[:, None]), repeat)
-        prob.close()
-        err = np.max(np.abs(H - H0)) / np.max(np.abs(H0))
+                          n_jobs=threads)
+        prob.value(np.zeros((1, d)), np.zeros((n, 1)))  # a state to build the Hessian at
+        t, mem, H = measure(prob.hessian, repeat)
+        ref = X.T @ (0.25 * X)  # the Binomial weights at eta = 0
+        err = np.max(np.abs(H - ref)) / np.max(np.abs(ref))
         print(f"  {f'blocked syrk, {threads} thread(s)':36s} {t:7.3f} s  {mem:7.1f} MiB  "
               f"(x{t_naive / t:.2f} vs numpy; max rel diff {err:.1e})")
+
+
+def make_multinomial(n, d, k, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    B = rng.normal(scale=0.5 / np.sqrt(d), size=(d, k))
+    logits = X @ B
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(axis=1, keepdims=True)
+    y = (p.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    return X, y
+
+
+def ratio_cases(repeat):
+    """The issue's cases, ours against sklearn's solvers in interleaved A/B pairs."""
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_mle import MLELogisticRegression
+
+    cases = []
+    for n, d in ((10_000, 50), (100_000, 10)):
+        X, y, _ = make_data(n, d)
+        cases.append((f"logistic +SE n={n}, d={d}", X, y))
+    X, y = make_multinomial(200_000, 20, 5)
+    cases.append(("multinomial K=5 n=200000, d=20", X, y))
+    print(f"A/B pairs, median of {repeat}; ratio = sklearn time / ours (>1: we are faster)")
+    for name, X, y in cases:
+        def ours(X=X, y=y):
+            m = MLELogisticRegression().fit(X, y)
+            assert np.all(np.isfinite(m.bse_))
+            return m.loglik_
+
+        def sk(solver, X=X, y=y):
+            def fit():
+                m = LogisticRegression(C=np.inf, solver=solver, tol=1e-8, max_iter=1000)
+                m.fit(X, y)
+                logp = m.predict_log_proba(X)
+                return float(logp[np.arange(len(y)), np.searchsorted(m.classes_, y)].sum())
+            return fit
+
+        rivals = {s: sk(s) for s in ("lbfgs", "newton-cholesky")}
+        ours()  # warm-up: imports, thread pool, BLAS
+        times = {"ours": []} | {s: [] for s in rivals}
+        lls = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(repeat):
+                for key, fn in (("ours", ours), *rivals.items()):
+                    t0 = time.perf_counter()
+                    lls[key] = fn()
+                    times[key].append(time.perf_counter() - t0)
+        ours_t = np.array(times["ours"])
+        print(f"\n  {name}: ours {np.median(ours_t):.4f} s (loglik {lls['ours']:.6f})")
+        for s in rivals:
+            t = np.array(times[s])
+            print(f"    sklearn {s:16s} {np.median(t):.4f} s  ratio {np.median(t / ours_t):5.2f}x"
+                  f"  (loglik diff {lls[s] - lls['ours']:+.1e})")
 
 
 def main():
@@ -147,12 +211,17 @@ def main():
     ap.add_argument("--d", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-statsmodels", action="store_true")
+    ap.add_argument("--cases", action="store_true",
+                    help="only the issue's ratio cases (A/B pairs against sklearn)")
     ap.add_argument("--blas-threads", type=int, default=None,
                     help="limit BLAS threads for every fit (fair on a busy machine)")
     args = ap.parse_args()
     if args.blas_threads is not None:
         threadpool_limits(limits=args.blas_threads, user_api="blas")
         print(f"BLAS limited to {args.blas_threads} thread(s) for all fits")
+    if args.cases:
+        ratio_cases(args.repeat)
+        return
     X, y_bin, y_cnt = make_data(args.n, args.d)
     print(f"n={args.n}, d={args.d}, dense float64 (X = {X.nbytes / 2**20:.0f} MiB), "
           f"AR(1) correlation 0.5; median of {args.repeat}")

@@ -149,20 +149,21 @@ def test_separation_names_only_the_separating_features():
 
 
 def test_newton_stall_falls_back_to_lbfgs(monkeypatch):
-    import sklearn_mle.linear_model._base as base
+    import sklearn_mle.linear_model._newton as newton
 
     rng = np.random.default_rng(8)
     X = rng.normal(size=(200, 2))
     y = (rng.random(200) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
     ref = MLELogisticRegression().fit(X, y)
-    real = base.newton_solve
+    real = newton._newton_loop
 
     def stalled(problem, theta0, tol, max_iter, *args, **kwargs):
         res = real(problem, theta0, tol, 1, *args, **kwargs)  # one step, then "stall"
         res.converged, res.message = False, "line search failed"
         return res
 
-    monkeypatch.setattr(base, "newton_solve", stalled)
+    # the fallback to L-BFGS lives inside the solver
+    monkeypatch.setattr(newton, "_newton_loop", stalled)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clf = MLELogisticRegression(tol=1e-10).fit(X, y)

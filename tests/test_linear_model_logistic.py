@@ -173,11 +173,11 @@ def test_blocked_threaded_hessian_equals_direct():
     X = rng.normal(size=(1003, 6))
     y = (rng.random(1003) < 0.4).astype(float)[:, None]
     theta = rng.normal(scale=0.3, size=(1, 7))
-    prob = GLMProblem(X, y, np.ones(1003), None, Binomial(), True, n_threads=2,
+    prob = GLMProblem(X, y, np.ones(1003), None, Binomial(), True, n_jobs=2,
                       block_rows=97)
-    ll, g = prob.loglik_grad(theta)
-    H = prob.hessian()
-    prob.close()
+    ll = -prob.value(theta)
+    g = -prob.gradient().reshape(1, -1)
+    H = prob.newton_matrix()
     A = np.column_stack([np.ones(1003), X])
     eta = A @ theta[0]
     mu = 1 / (1 + np.exp(-eta))

@@ -12,7 +12,9 @@ A family maps the linear predictor ``eta`` of each row to, in one pass,
 - ``check_y(y)``: the valid range of ``y``, a ValueError naming the rule otherwise.
 
 The multinomial family works on ``eta`` of shape ``(n, K - 1)`` (reference category
-``0`` has ``eta = 0``); its ``hess`` returns ``(n, K - 1, K - 1)``.
+``0`` has ``eta = 0``); its ``hess`` is the class probabilities ``p`` of shape
+``(n, K - 1)``: the Hessian weights ``diag(p) - p p^T`` are never materialised per row,
+the solver uses their block structure.
 """
 
 from __future__ import annotations
@@ -103,22 +105,18 @@ class Multinomial:
         self.n_outputs = n_classes - 1
 
     @staticmethod
-    def _full(eta):
-        return np.concatenate([np.zeros((eta.shape[0], 1)), eta], axis=1)
-
-    @staticmethod
     def loglik_const(Y):
         return np.zeros(len(Y))
 
     def derivs(self, Y, eta):
-        """(log-likelihood, score, Hessian weights) in one pass."""
-        full = self._full(eta)
-        lse = special.logsumexp(full, axis=1, keepdims=True)
-        p = np.exp(full - lse)[:, 1:]
-        h = -p[:, :, None] * p[:, None, :]
-        idx = np.arange(p.shape[1])
-        h[:, idx, idx] += p
-        return (Y[:, 1:] * eta).sum(axis=1) - lse[:, 0], Y[:, 1:] - p, h
+        """(log-likelihood, score, class probabilities of classes 1..K-1) in one pass."""
+        # log-sum-exp over (0, eta) by hand: scipy's logsumexp builds (n, K) temporaries
+        top = np.maximum(eta.max(axis=1), 0.0)
+        p = np.exp(eta - top[:, None])
+        total = p.sum(axis=1) + np.exp(-top)
+        p /= total[:, None]
+        lse = top + np.log(total)
+        return np.einsum("ij,ij->i", Y[:, 1:], eta) - lse, Y[:, 1:] - p, p
 
     def init_eta(self, Y, w, offset):
         freq = np.clip(np.average(Y, axis=0, weights=w), 1e-3, None)

@@ -15,9 +15,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..exceptions import InferenceWarning
 from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
-from ._base import GLMBase, check_n_samples, check_prior_values
+from ._base import GLM_XFAIL_CHECKS, GLMBase, check_n_samples, check_prior_values
 from ._diagnostics import aliased_columns, aliased_message
-from ._logistic import MLELogisticRegression
 from ._newton import GLMProblem, newton_solve
 
 _RANK_TOL = 1e-10  # |R_jj| / |R_00| below which a (unit-norm) column counts as aliased
@@ -58,34 +57,51 @@ class _JointProblem:
     def l1_weights(self):
         return np.append(self.glm.l1_weights().ravel(), 0.0)[None, :]
 
-    def objective(self, theta, exact_hess=False):
+    def linear_predictor(self, theta):
+        return self.glm.linear_predictor(np.asarray(theta).ravel()[:-1])
+
+    def direction(self, step):
+        return self.glm.direction(np.asarray(step).ravel()[:-1])
+
+    def value(self, theta, eta=None):
         theta = np.asarray(theta, dtype=float).ravel()
         b, s = theta[None, :-1], float(theta[-1])
-        ll, g = self.glm.loglik_grad(b)  # ll = -RSS / 2, g = A'W r
-        lp, gp, nh = self.glm.log_prior(b)
         if not s > -700.0:  # sigma2 underflows: outside the domain, the line search backs off
-            return np.inf, np.zeros(self.p), None
+            return np.inf
+        if eta is None:
+            eta = self.glm.linear_predictor(b)
+        rss = -2.0 * self.glm.loglik(eta)  # the unit Gaussian's log-likelihood is -RSS / 2
+        lp, gp, nh = self.glm.log_prior(b)
         e = np.exp(-s)
-        rss = -2.0 * ll
-        W = self.W
-        f = 0.5 * W * (np.log(2.0 * np.pi) + s) + 0.5 * e * rss - lp
-        grad = np.append(-e * g.ravel() - gp.ravel(), 0.5 * W - 0.5 * e * rss)
+        self._state = {"e": e, "rss": rss, "gp": gp, "nh": nh, "g": None}
+        return 0.5 * self.W * (np.log(2.0 * np.pi) + s) + 0.5 * e * rss - lp
 
-        def info(exact=exact_hess):
-            k = self.p
-            H = np.empty((k, k))
-            H[:-1, :-1] = e * self.glm.hessian()
-            H[np.diag_indices(k - 1)] += (nh if exact else np.maximum(nh, 0.0)).ravel()
-            H[:-1, -1] = H[-1, :-1] = e * g.ravel()
-            H[-1, -1] = 0.5 * e * rss
-            if not exact:
-                try:
-                    linalg.cholesky(H, check_finite=False)
-                except (linalg.LinAlgError, ValueError):
-                    H[:-1, -1] = H[-1, :-1] = 0.0
-            return H
+    def _loglik_gradient(self):
+        st = self._state
+        if st["g"] is None:
+            st["g"] = self.glm.loglik_gradient().ravel()  # A'W r
+        return st["g"]
 
-        return f, grad, info
+    def gradient(self):
+        st = self._state
+        g = self._loglik_gradient()
+        return np.append(-st["e"] * g - st["gp"].ravel(), 0.5 * self.W - 0.5 * st["e"] * st["rss"])
+
+    def newton_matrix(self, exact=False):
+        st = self._state
+        e, nh, g = st["e"], st["nh"], self._loglik_gradient()
+        k = self.p
+        H = np.empty((k, k))
+        H[:-1, :-1] = e * self.glm.hessian()
+        H[np.diag_indices(k - 1)] += (nh if exact else np.maximum(nh, 0.0)).ravel()
+        H[:-1, -1] = H[-1, :-1] = e * g
+        H[-1, -1] = 0.5 * e * st["rss"]
+        if not exact:
+            try:
+                linalg.cholesky(H, check_finite=False)
+            except (linalg.LinAlgError, ValueError):
+                H[:-1, -1] = H[-1, :-1] = 0.0
+        return H
 
 
 def _rescaled(prior, factor):
@@ -331,10 +347,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
                              _rescaled(self.intercept_prior, 1.0 / sy))
             theta0 = np.zeros(glm.p + 1)
             theta0[0] = ybar / sy
-            try:
-                res = newton_solve(_JointProblem(glm), theta0, 1e-10, 200, lambda H: None)
-            finally:
-                glm.close()
+            res = newton_solve(_JointProblem(glm), theta0, 1e-10, 200, lambda H: None)
         if res is None or not res.theta[0, -1] > np.log(1e-12):
             try:
                 self._solve(A, y, w, names, who)
@@ -363,7 +376,8 @@ class MLELinearRegression(RegressorMixin, GLMBase):
             )
         # negative Hessian of the log-posterior in (coef, sigma2), exact prior curvature;
         # the Schur complement of the sigma2 entry is the information on coef alone
-        ll, g = glm.loglik_grad(coef[None, :])
+        ll = glm.loglik(glm.linear_predictor(coef))
+        g = glm.loglik_gradient()
         lp, _, nh = glm.log_prior(coef[None, :])
         lp -= float(glm.l1_weights().ravel() @ np.abs(coef))  # the Laplace |b| / scale
         rss = -2.0 * ll
@@ -491,7 +505,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         out.header[key] = f"{self.sigma2_:.6g}"
         return out
 
-    _sklearn_xfail_checks = MLELogisticRegression._sklearn_xfail_checks
+    _sklearn_xfail_checks = GLM_XFAIL_CHECKS
 
     @classmethod
     def _check_instances(cls):

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from ..exceptions import SeparationWarning
-from ._base import GLMBase
+from ._base import GLM_PARAMETER_CONSTRAINTS, GLM_XFAIL_CHECKS, GLMBase
 from ._diagnostics import find_separation, separation_message
 from ._family import Binomial, Multinomial
 
@@ -83,7 +83,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     """
 
     _parameter_constraints: dict = {
-        **GLMBase._parameter_constraints,
+        **GLM_PARAMETER_CONSTRAINTS,
         "on_separation": [StrOptions({"warn", "raise"})],
     }
 
@@ -181,7 +181,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             # extreme fitted log-odds trigger a few more Newton steps at a 1e-4 times
             # tighter tolerance: a finite MLE barely moves, a separated direction keeps
             # growing (the fitted log-odds of the separated rows move by ~log(1e4)).
-            if np.max(np.abs(problem._eta[live])) <= _SUSPICIOUS_ETA:
+            if np.max(np.abs(problem.eta[live])) <= _SUSPICIOUS_ETA:
                 return
             if not self._diverges(problem, res, live):
                 return
@@ -232,15 +232,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
                              f"{list(self.classes_)}")
         return logp[np.arange(len(y)), idx]
 
-    _sklearn_xfail_checks = {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "the check's data has more columns than rows: the MLE is not identified and "
-            "the fit raises a ValueError naming the aliased columns, by design"
-        ),
-        "check_sample_weight_equivalence_on_sparse_data": (
-            "more columns than rows: the MLE is not identified (ValueError by design)"
-        ),
-    }
+    _sklearn_xfail_checks = GLM_XFAIL_CHECKS
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,323 @@
+"""The data side of a GLM fit: objective, gradient and Hessian in row blocks.
+
+:class:`GLMProblem` holds the data, the family and the priors. Parameters are a matrix
+``theta`` of shape ``(m, p)``: one row per linear predictor (``m = 1`` except for the
+multinomial), column 0 the intercept when ``fit_intercept``. The objective minimised
+is the negative log-likelihood minus the log-prior.
+
+Every pass over the rows goes through :func:`sklearn_mle._engine.map_reduce` (the
+one place that splits rows into blocks and threads). The passes are separate so that
+a solver pays only for what it uses:
+
+- :meth:`GLMProblem.linear_predictor` and :meth:`GLMProblem.direction`: ``X @ theta``
+  and ``X @ step`` (one pass over ``X`` each);
+- :meth:`GLMProblem.value`: the objective at ``(theta, eta)`` from the linear predictor
+  alone (no pass over ``X``): a line search tries ``eta + t * (X @ step)`` for each
+  ``t``. It keeps the per-row score and Hessian weights of the point it evaluated;
+- :meth:`GLMProblem.gradient` and :meth:`GLMProblem.newton_matrix`: at the point last
+  given to ``value`` (one pass over ``X`` each). The Hessian ``A^T W A``
+  (``A = [1, X]``) is summed block by block with a symmetric rank-k update
+  (numpy sends ``B.T @ B`` to BLAS syrk); the multinomial's block structure
+  ``W_i = diag(p_i) - p_i p_i^T`` gives ``blockdiag(A^T diag(p_k) A) - G^T G`` with
+  ``G_i = p_i (x) a_i``: one syrk, never an ``(n, m, m)`` array.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import linalg
+
+from .._engine import map_reduce
+
+_scratch = threading.local()
+
+
+def _buffer(name, rows, cols):
+    """A per-thread scratch array reused across blocks (no fresh pages per block)."""
+    buf = getattr(_scratch, name, None)
+    if buf is None or buf.shape[0] < rows or buf.shape[1] != cols:
+        buf = np.empty((max(rows, 1), cols))
+        setattr(_scratch, name, buf)
+    return buf[:rows]
+
+
+def _dense(xb):
+    return xb if xb.dtype == np.float64 else xb.astype(np.float64)
+
+
+class GLMProblem:
+    """Data, family and priors of one GLM fit.
+
+    Parameters
+    ----------
+    X : ndarray (float64 or float32) or CSR matrix of shape (n, d)
+    y : ndarray of shape (n, m) or (n, K)
+        Responses (one-hot for the multinomial).
+    w : ndarray of shape (n,)
+        Sample weights.
+    offset : ndarray of shape (n,) or None
+    family : family object (see ``_family``)
+    fit_intercept : bool
+    prior, intercept_prior : Prior or None
+    n_jobs : int or None
+        Threads over row blocks (scikit-learn's meaning).
+    block_rows : int or None
+        Rows per block (None: the engine's default).
+    """
+
+    def __init__(self, X, y, w, offset, family, fit_intercept, prior=None,
+                 intercept_prior=None, n_jobs=None, block_rows=None):
+        self.X, self.y, self.w, self.offset = X, y, w, offset
+        self.family = family
+        self.fit_intercept = fit_intercept
+        self.prior, self.intercept_prior = prior, intercept_prior
+        self.sparse = sp.issparse(X)
+        self.n, self.d = X.shape
+        self.m = family.n_outputs
+        self.p = self.d + int(fit_intercept)
+        self.k = self.m * self.p
+        self.n_jobs, self.block_rows = n_jobs, block_rows
+        self.jeffreys = prior is not None and type(prior).__name__ == "Jeffreys"
+        self.l1 = prior is not None and not getattr(prior, "smooth", True)
+        self._eta = None  # linear predictor of the point last given to value()
+        self._theta = None
+        self._r = np.empty((self.n, self.m))  # w * score per row
+        self._h = np.empty((self.n, self.m))  # w * Hessian weight (m=1) or p (multinomial)
+        self._const = None  # sum of w * (log-likelihood terms free of the parameters)
+        self._firth = None  # (Fisher information, its Cholesky factor) for Jeffreys
+
+    def _map(self, fn, X, *rows, blas=False):
+        return map_reduce(fn, X, *rows, n_jobs=self.n_jobs, block_rows=self.block_rows,
+                          limit_blas=blas)
+
+    # ------------------------------------------------------------ predictors
+    def split(self, theta):
+        """``(coef (m, d), intercept (m,))`` of a parameter vector or matrix."""
+        theta = np.asarray(theta, dtype=float).reshape(self.m, self.p)
+        if self.fit_intercept:
+            return theta[:, 1:], theta[:, 0]
+        return theta, np.zeros(self.m)
+
+    def linear_predictor(self, theta, offset=True):
+        """``X @ coef.T + intercept (+ offset)`` of shape (n, m): one pass over ``X``."""
+        coef, b = self.split(theta)
+        out = np.empty((self.n, self.m))
+        sparse = self.sparse
+
+        def block(xb, ob, offb):
+            if sparse:
+                ob[:] = np.asarray(xb @ coef.T)
+            else:
+                np.matmul(_dense(xb), coef.T, out=ob)
+            ob += b
+            if offb is not None:
+                ob += offb[:, None]
+            return 0.0
+
+        self._map(block, self.X, out, self.offset if offset else None)
+        return out
+
+    def direction(self, step):
+        """``A @ step`` of shape (n, m): the change of the linear predictor per unit step,
+        so a line search needs no further pass over ``X``."""
+        return self.linear_predictor(step, offset=False)
+
+    @property
+    def eta(self):
+        """The linear predictor (n, m) at the point last evaluated (read-only)."""
+        view = self._eta.view()
+        view.flags.writeable = False
+        return view
+
+    # ------------------------------------------------------------ objective
+    def loglik(self, eta):
+        """Log-likelihood at the linear predictor ``eta``; keeps its per-row score and
+        Hessian weights for :meth:`gradient` and :meth:`hessian` (no pass over ``X``)."""
+        fam, multi = self.family, self.m > 1
+
+        def block(eb, yb, wb, rb, hb):
+            lk, sc, hh = fam.derivs(yb, eb)
+            np.multiply(sc, wb[:, None], out=rb)
+            if multi:
+                hb[:] = hh  # the class probabilities: the weights follow in hessian()
+            else:
+                np.multiply(hh, wb[:, None], out=hb)
+            return float(wb @ lk.reshape(len(wb), -1).sum(axis=1))
+
+        ll = map_reduce(block, eta, self.y, self.w, self._r, self._h, n_jobs=self.n_jobs,
+                        block_rows=self.block_rows)
+        if self._const is None:
+            self._const = float(self.w @ fam.loglik_const(self.y))
+        self._eta = eta
+        return self._const + ll
+
+    def loglik_gradient(self):
+        """Gradient (m, p) of the log-likelihood at the point last evaluated."""
+        icpt = int(self.fit_intercept)
+
+        def block(xb, rb):
+            g = np.empty((self.m, self.p))
+            g[:, icpt:] = np.asarray(xb.T @ rb).T
+            if icpt:
+                g[:, 0] = rb.sum(axis=0)
+            return g
+
+        return self._map(block, self.X, self._r, blas=True)
+
+    def value(self, theta, eta=None):
+        """Smooth part of the negative log-posterior at ``theta`` (linear predictor
+        ``eta``, computed when None). The point becomes the one :meth:`gradient` and
+        :meth:`newton_matrix` refer to."""
+        theta = np.asarray(theta, dtype=float).reshape(self.m, self.p)
+        if eta is None:
+            eta = self.linear_predictor(theta)
+        self._theta = theta
+        f = -(self.loglik(eta) + self.log_prior(theta)[0])
+        self._firth = None
+        if self.jeffreys:
+            fisher = self.hessian()
+            try:
+                L = linalg.cholesky(fisher, lower=True, check_finite=False)
+            except (linalg.LinAlgError, ValueError):
+                self._firth = (fisher, None)
+                return np.inf
+            self._firth = (fisher, L)
+            f -= float(np.sum(np.log(np.diag(L))))  # 0.5 log det I
+        return f
+
+    def gradient(self):
+        """Gradient (flat, length k) of :meth:`value` at the point last evaluated."""
+        g = self.loglik_gradient() + self.log_prior(self._theta)[1]
+        if self.jeffreys and self._firth is not None and self._firth[1] is not None:
+            g = g + self._firth_gradient(self._firth[1])
+        return -g.ravel()
+
+    def newton_matrix(self, exact=False):
+        """Hessian of :meth:`value` at the point last evaluated (one pass over ``X``):
+        the prior's curvature exact, or clipped at 0 (a positive semi-definite Newton
+        matrix for the Student-t prior); Firth's solver uses the Fisher information."""
+        if self.jeffreys and self._firth is not None:
+            return self._firth[0]
+        H = self.hessian()
+        nh = self.log_prior(self._theta, exact_hess=exact)[2]
+        H[np.diag_indices_from(H)] += nh.ravel()
+        return H
+
+    def objective(self, theta):
+        """``(f, g, H)`` at ``theta``: H a callable ``H(exact=False)`` (one pass)."""
+        f = self.value(theta)
+        return f, self.gradient(), self.newton_matrix
+
+    # ------------------------------------------------------------ Hessian
+    def hessian(self):
+        """``sum_i A_i^T W_i A_i`` of shape (k, k) at the point last evaluated."""
+        if self.sparse:
+            H = self._map(self._sparse_block, self.X, self._h, self.w)
+        elif self.m == 1:
+            H = self._map(self._binary_block, self.X, self._h, blas=True)
+        else:
+            H = self._map(self._multi_block, self.X, self._h, self.w, blas=True)
+        # the blocks fill one triangle (syrk) or add rounding asymmetrically: mirror
+        H = np.triu(H)
+        return H + np.triu(H, 1).T
+
+    def _design(self, xb, scale):
+        """``scale[:, None] * [1, xb]`` in a per-thread scratch array."""
+        icpt = int(self.fit_intercept)
+        buf = _buffer("design", xb.shape[0], self.p)
+        if icpt:
+            buf[:, 0] = scale
+        np.multiply(_dense(xb), scale[:, None], out=buf[:, icpt:])
+        return buf
+
+    def _binary_block(self, xb, hb):
+        a = self._design(xb, np.sqrt(hb[:, 0]))
+        return a.T @ a  # BLAS syrk; releases the GIL
+
+    def _multi_block(self, xb, pb, wb):
+        m, p = self.m, self.p
+        a = self._design(xb, np.sqrt(wb))  # sqrt(w_i) a_i
+        if pb.shape[0] and np.all(pb == pb[0]):
+            # the same probabilities on every row (the start, coefficients 0): W (x) A'WA
+            p0 = pb[0]
+            return np.kron(np.diag(p0) - np.outer(p0, p0), a.T @ a)
+        G = _buffer("G", xb.shape[0], m * p)
+        np.multiply(pb[:, :, None], a[:, None, :], out=G.reshape(-1, m, p))
+        out = G.T @ G  # sum_i w_i p_ik p_il a_i a_i^T: one syrk
+        np.negative(out, out=out)
+        for k in range(m):
+            out[k * p:(k + 1) * p, k * p:(k + 1) * p] += a.T @ G[:, k * p:(k + 1) * p]
+        return out
+
+    def _sparse_block(self, xb, hb, wb):
+        m, p = self.m, self.p
+        xa = sp.hstack([np.ones((xb.shape[0], 1)), xb], format="csr") if self.fit_intercept \
+            else xb
+        out = np.zeros((m * p, m * p))
+        for k in range(m):
+            for l in range(k, m):
+                if m == 1:
+                    wk = hb[:, 0]
+                else:
+                    wk = wb * hb[:, k] * (float(k == l) - hb[:, l])
+                blk = (xa.T @ xa.multiply(wk[:, None])).toarray()
+                out[k * p:(k + 1) * p, l * p:(l + 1) * p] += blk
+        return out
+
+    # ------------------------------------------------------------ priors
+    def _prior_masks(self):
+        mask = np.zeros((self.m, self.p), dtype=bool)
+        mask[:, self.p - self.d:] = True
+        return mask
+
+    def log_prior(self, theta, exact_hess=True):
+        """log p(theta), its gradient and the diagonal of its negative Hessian.
+
+        With ``exact_hess=False`` the negative Hessian is clipped at 0 (a positive
+        semi-definite Newton direction for non-log-concave priors such as Student-t).
+        The Jeffreys prior is not elementwise and is handled in :meth:`value`.
+        """
+        theta = np.asarray(theta, dtype=float).reshape(self.m, self.p)
+        lp, g, nh = 0.0, np.zeros_like(theta), np.zeros_like(theta)
+        coef_mask = self._prior_masks()
+        pairs = [(self.prior, coef_mask)]
+        if self.fit_intercept:
+            pairs.append((self.intercept_prior, ~coef_mask))
+        for prior, mask in pairs:
+            if prior is None or type(prior).__name__ == "Jeffreys":
+                continue
+            vals = theta[mask]
+            if getattr(prior, "smooth", True):
+                lp += float(np.sum(prior.logpdf(vals)))
+                g[mask] = prior.grad(vals)
+                hv = prior.neg_hess(vals)
+                nh[mask] = hv if exact_hess else np.maximum(hv, 0.0)
+            else:  # Laplace: the smooth part is the constant; |b| / scale is in l1_weights
+                lp += float(np.sum(prior.logpdf(vals) + np.abs(vals) * prior.l1_strength))
+        return lp, g, nh
+
+    def l1_weights(self):
+        """Per-parameter L1 strengths (0 where no Laplace prior applies)."""
+        lam = np.zeros((self.m, self.p))
+        mask = self._prior_masks()
+        for prior, msk in [(self.prior, mask), (self.intercept_prior, ~mask)]:
+            if prior is not None and not getattr(prior, "smooth", True):
+                lam[msk] = prior.l1_strength
+        return lam
+
+    def _firth_gradient(self, L):
+        """Gradient of 0.5 log det I: 0.5 sum_i hat_i * v'/v * a_i (binary families)."""
+        ratio = self.family.dvar_ratio(self._eta[:, 0])
+        icpt = self.fit_intercept
+
+        def block(xb, hb, rb):
+            xb = xb.toarray() if self.sparse else _dense(xb)
+            xa = np.column_stack([np.ones(xb.shape[0]), xb]) if icpt else xb
+            z = linalg.solve_triangular(L, xa.T, lower=True, check_finite=False)
+            hat = hb[:, 0] * np.sum(z * z, axis=0)
+            return xa.T @ (0.5 * hat * rb)
+
+        return self._map(block, self.X, self._h, ratio, blas=True).reshape(1, -1)
