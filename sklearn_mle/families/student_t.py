@@ -1,0 +1,398 @@
+"""Student's t family (df, loc, scale): no finite statistics, Newton on block terms.
+
+The statistics are the weighted data (:class:`~sklearn_mle.families._stats.DataStats`).
+Every pass over the rows goes through :func:`~sklearn_mle._engine.blocks.map_reduce`
+and computes the log-likelihood, gradient and Hessian of all columns together, so a
+Newton iteration costs one pass and no temporary is larger than a block.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import linalg, special
+from scipy import stats as sps
+
+from .._engine.blocks import map_reduce
+from .._engine.rules import NONFINITE, DomainError
+from ..exceptions import BoundaryWarning
+from ._protocol import Family, ModeResult
+from ._stats import DataStats, total_weight
+
+__all__ = ["StudentT"]
+
+_DF_BOUNDS = (1e-3, 1e6)  # df above 1e6 is the Gaussian to ~1e-12 per observation
+_DF_START = 4.0
+_SUBSAMPLE = 1 << 17  # rows of the strided subsample the robust start is taken from
+_N_SUMS = 10  # weighted sums per column in one pass (see _block_sums)
+
+
+def _c(nu):
+    """log Gamma((nu+1)/2) - log Gamma(nu/2) - log(pi nu)/2 and two derivatives."""
+    c0 = -special.betaln(0.5, 0.5 * nu) - 0.5 * np.log(nu)
+    c1 = 0.5 * (special.digamma(0.5 * (nu + 1.0)) - special.digamma(0.5 * nu)) - 0.5 / nu
+    c2 = 0.25 * (
+        special.polygamma(1, 0.5 * (nu + 1.0)) - special.polygamma(1, 0.5 * nu)
+    ) + 0.5 / nu**2
+    return c0, c1, c2
+
+
+def _wsum(wb, arr):
+    """``sum_i w_i arr_i`` per column (``wb`` None: unit weights)."""
+    return arr.sum(axis=0) if wb is None else wb @ arr
+
+
+def _standardise(xb, mu, sigma):
+    z = (xb - mu) / sigma
+    if not np.all(np.isfinite(z)):
+        # x - mu overflows only beyond ~1e308: the quotients do not
+        z = xb / sigma - mu / sigma
+    return z
+
+
+def _block_sums(xb, wb, nu, mu, sigma, order):
+    """The weighted sums of one block, shape (_N_SUMS, d) (only the first for order 0).
+
+    0: log1p(z2/nu), 1: z2/D, 2: z/D, 3: (z2 - nu)/D2, 4: z2 (2 z2 - 3 D)/D2,
+    5: z (z2 - 1)/D2, 6: z2 (z2 - 1)/D2, 7: z/D2, 8: z2 (1/(2 nu D) + dh/2), 9: 1
+    with z = (x - loc)/scale, z2 = z**2, D = nu + z2, D2 = D**2.
+    """
+    z = _standardise(xb, mu, sigma)
+    z2 = z * z
+    out = np.zeros((_N_SUMS, xb.shape[1]))
+    out[0] = _wsum(wb, np.log1p(z2 / nu))
+    out[9] = xb.shape[0] if wb is None else wb.sum()
+    if order == 0:
+        return out
+    inv_d = 1.0 / (nu + z2)
+    out[1] = _wsum(wb, z2 * inv_d)
+    out[2] = _wsum(wb, z * inv_d)
+    inv_d2 = inv_d * inv_d
+    out[3] = _wsum(wb, (z2 - nu) * inv_d2)
+    out[4] = _wsum(wb, z2 * (2.0 * z2 - 3.0 * (nu + z2)) * inv_d2)
+    zz1 = (z2 - 1.0) * inv_d2
+    out[5] = _wsum(wb, z * zz1)
+    out[6] = _wsum(wb, z2 * zz1)
+    out[7] = _wsum(wb, z * inv_d2)
+    d = nu + z2
+    dh = (nu * d - (nu + 1.0) * (2.0 * nu + z2)) / (nu * d) ** 2
+    out[8] = _wsum(wb, z2 * (0.5 * inv_d / nu + 0.5 * dh))
+    return out
+
+
+def _assemble(s, nu, sigma, order):
+    """Log-likelihood, and gradient and Hessian in the dimensionless coordinates
+    ``(log df, loc / scale, log scale)`` (the scale held at its current value in the
+    second), from the sums of :func:`_block_sums`. Dimensionless, so data near 1e300
+    give the same numbers as data near 1."""
+    n = s[9]
+    c0, c1, c2 = _c(nu)
+    f = n * (c0 - np.log(sigma)) - 0.5 * (nu + 1.0) * s[0]
+    if order == 0:
+        return f, None, None
+    g_nu = n * c1 - 0.5 * s[0] + 0.5 * (nu + 1.0) / nu * s[1]
+    g = np.stack([nu * g_nu, (nu + 1.0) * s[2], -n + (nu + 1.0) * s[1]], axis=-1)
+    h = np.empty(nu.shape + (3, 3))
+    h[..., 0, 0] = nu * nu * (n * c2 + s[8]) + nu * g_nu
+    h[..., 1, 1] = (nu + 1.0) * s[3]
+    h[..., 2, 2] = n + (nu + 1.0) * s[4] + g[..., 2]
+    h[..., 0, 1] = h[..., 1, 0] = nu * s[5]
+    h[..., 0, 2] = h[..., 2, 0] = nu * s[6]
+    h[..., 1, 2] = h[..., 2, 1] = -2.0 * (nu + 1.0) * nu * s[7]
+    return f, g, h
+
+
+class StudentT(Family):
+    """Student's t (location-scale) per column: scipy's ``t(df, loc, scale)``.
+
+    No finite sufficient statistics: :meth:`stats` keeps the weighted data and
+    :meth:`block_terms` gives one block's log-likelihood, gradient and Hessian;
+    :meth:`mode` runs Newton's method over ``(log df, loc, log scale)`` with the exact
+    Hessian, damped (Levenberg-Marquardt) where it is not negative definite and with
+    step halving, so the log-likelihood never decreases from the robust start
+    (weighted median and scaled MAD of a strided subsample of at most 131072 rows,
+    ``df = 4``). Each iteration is one pass over the rows. ``df`` is kept in
+    [1e-3, 1e6]: Gaussian data drive it to the upper bound, with a warning.
+
+    Parameters
+    ----------
+    max_iter : int, default=100
+        Maximum number of Newton iterations.
+    tol : float, default=1e-10
+        Convergence tolerance on the step in ``(log df, loc/scale, log scale)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle.families.student_t import StudentT
+    >>> fam = StudentT()
+    >>> x = np.array([[-1.2], [0.3], [0.1], [2.2], [-0.4], [0.6], [-9.0], [0.0], [0.8], [-0.2]])
+    >>> est = fam.mode(fam.stats(x))
+    >>> [round(float(est[k][0]), 3) for k in ("df", "loc", "scale")]
+    [0.969, 0.101, 0.476]
+    """
+
+    name = "student_t"
+    param_names = ("df", "loc", "scale")
+    bounds = {"df": (0.0, np.inf), "scale": (0.0, np.inf)}
+    finite_stats = False
+
+    def __init__(self, max_iter=100, tol=1e-10):
+        self.max_iter = int(max_iter)
+        self.tol = float(tol)
+
+    # ------------------------------------------------------------ statistics
+    def check(self, X):
+        """NaN or inf: :class:`DomainError` (the only rule of the real line)."""
+        X = np.asarray(X)
+        if X.size and not (np.all(np.isfinite(X.min(axis=0)))
+                           and np.all(np.isfinite(X.max(axis=0)))):
+            raise DomainError(NONFINITE)
+
+    def stats(self, X, weights=None, *, checked=False):
+        """The weighted data; weights (n, k) give k statistics sharing ``X`` (no copy)."""
+        X = np.asarray(X)
+        if not checked:
+            self.check(X)
+        if weights is None:
+            weights = np.broadcast_to(1.0, (X.shape[0],))
+        weights = np.asarray(weights, dtype=np.float64)
+        d = X.shape[1]
+        if weights.ndim == 1:
+            return self.make_stats(DataStats, x=X, w=weights,
+                                   weight=np.full(d, total_weight(weights)))
+        return tuple(self.make_stats(DataStats, x=X, w=weights[:, j],
+                                     weight=np.full(d, total_weight(weights[:, j])))
+                     for j in range(weights.shape[1]))
+
+    def _sums(self, stats, nu, mu, sigma, order, wscale=1.0):
+        w = stats.w
+        unit = w.ndim == 1 and w.size > 0 and w.strides[0] == 0 and w[0] == 1.0
+        args = (np.asarray(nu, float), np.asarray(mu, float), np.asarray(sigma, float))
+
+        def block(xb, wb):
+            if wb is not None and wscale != 1.0:
+                wb = wb * wscale
+            return _block_sums(xb.astype(np.float64, copy=False), wb, *args, order)
+
+        s = map_reduce(block, stats.x, None if unit else w, limit_blas=True)
+        if unit and wscale != 1.0:
+            s = s * wscale
+        return s
+
+    def block_terms(self, X_block, w_block, params):
+        """Log-likelihood (d,), gradient (d, 3) and Hessian (d, 3, 3) in
+        ``(df, loc, scale)`` of one block of rows; summed over blocks they give the
+        whole sample's (``w_block`` None: unit weights)."""
+        nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
+        s = _block_sums(np.asarray(X_block, dtype=np.float64), w_block, nu, mu, sigma, 2)
+        return _natural(s, nu, sigma)
+
+    # ------------------------------------------------------------------ mode
+    def mode(self, stats, fixed=None):
+        fixed = fixed or {}
+        n = float(np.max(stats.weight))
+        if not n > 0:
+            raise DomainError(
+                "Student-t: the weights sum to zero, so there are no data to estimate "
+                "df, loc and scale from"
+            )
+        if not np.isfinite(1.0 / n):
+            raise DomainError(
+                f"Student-t: the weights sum to {n!r}, too small to compute with; "
+                "rescale the sample weights"
+            )
+        d = stats.x.shape[1]
+        free = np.stack([np.isnan(fixed.get(k, np.full(d, np.nan))) for k in self.param_names],
+                        axis=1)
+        phi = self._start(stats, fixed, free, n)
+        const = ~(phi[:, 2] > 0)
+        if const.any():
+            cols = ", ".join(str(j) for j in np.flatnonzero(const))
+            warnings.warn(
+                f"StudentTMLE: column {cols} is constant, so the MLE scale is 0 and the "
+                "density is degenerate. Drop the column or fix the scale with "
+                "fixed_params={'scale': value}.",
+                BoundaryWarning,
+                stacklevel=5,
+            )
+            phi[const, 2] = np.maximum(np.abs(phi[const, 1]), 1.0) * 1e-150
+            free[const] = False
+        phi, conv, n_iter, capped = self._newton(stats, phi, free, 1.0 / n)
+        conv |= const
+        if capped.any():
+            cols = ", ".join(str(j) for j in np.flatnonzero(capped))
+            warnings.warn(
+                f"StudentTMLE: column {cols} has tails no heavier than the Gaussian, so "
+                f"the MLE of df is infinite: df is capped at {_DF_BOUNDS[1]:g}. Use "
+                "GaussianMLE for this column, or fix df with fixed_params.",
+                BoundaryWarning,
+                stacklevel=5,
+            )
+        return ModeResult(dict(zip(self.param_names, phi.T.copy())),
+                          converged=bool(conv.all()), n_iter=n_iter)
+
+    def _start(self, stats, fixed, free, n):
+        """Robust start: weighted median and MAD of a strided subsample (all rows when
+        there are few), df = 4; the weighted mean and SD where the subsample carries
+        no weight or no spread."""
+        d = stats.x.shape[1]
+        phi = np.column_stack([np.asarray(fixed.get(k, np.full(d, np.nan)), float)
+                               for k in self.param_names])
+        phi[free[:, 0], 0] = _DF_START
+        step = max(1, -(-stats.x.shape[0] // _SUBSAMPLE))
+        ws = np.array(stats.w[::step], dtype=np.float64)
+        moments = None
+        for j in range(d):
+            if not free[j, 1:].any():
+                continue
+            xs = np.array(stats.x[::step, j], dtype=np.float64)
+            if free[j, 1]:
+                phi[j, 1] = _weighted_median(xs, ws)
+            mad = _weighted_median(np.abs(xs - phi[j, 1]), ws)
+            if not (mad > 0 and np.isfinite(phi[j, 1])):
+                if moments is None:
+                    moments = self._moments(stats, n)
+                mean, var = moments[0][j], moments[1][j]
+                if not np.isfinite(phi[j, 1]):
+                    phi[j, 1] = mean
+                mad = np.sqrt(max(var + (mean - phi[j, 1]) ** 2, 0.0)) * 0.6745
+            if free[j, 2]:
+                # the quartile of t(df) explodes as df -> 0: a start only needs the order
+                phi[j, 2] = mad / sps.t.ppf(0.75, max(phi[j, 0], 0.5))
+        return phi
+
+    def _moments(self, stats, n):
+        """Weighted mean and variance per column (two passes, no cancellation)."""
+        def first(xb, wb):
+            return _wsum(wb, xb.astype(np.float64, copy=False) / n)
+
+        mean = map_reduce(first, stats.x, stats.w)
+
+        def second(xb, wb):
+            return _wsum(wb, (xb.astype(np.float64, copy=False) - mean) ** 2 / n)
+
+        with np.errstate(over="ignore"):
+            return mean, map_reduce(second, stats.x, stats.w)
+
+    def _newton(self, stats, phi, free, wscale):
+        """Damped Newton, all columns at once: one pass per trial point, which gives
+        the log-likelihood and the derivatives there together."""
+        lo_nu, hi_nu = np.log(_DF_BOUNDS[0]), np.log(_DF_BOUNDS[1])
+        d = phi.shape[0]
+        free = free.copy()
+        active = free.any(axis=1)
+        conv = ~active
+        capped = np.zeros(d, bool)
+        count = np.zeros(d, int)
+        with np.errstate(all="ignore"):
+            f, g, h = _assemble(self._sums(stats, *phi.T, 2, wscale), phi[:, 0], phi[:, 2], 2)
+        step, lam, theta = np.zeros((d, 3)), np.ones(d), np.zeros((d, 3))
+        cand = phi.copy()
+
+        def direction(j):
+            if not (np.isfinite(f[j]) and np.all(np.isfinite(g[j]))
+                    and np.all(np.isfinite(h[j]))):
+                active[j] = False  # derivatives overflow: keep the best point
+                return
+            idx = np.flatnonzero(free[j])
+            step[j] = 0.0
+            step[j, idx] = _ascent_direction(-h[j][np.ix_(idx, idx)], g[j, idx])
+            theta[j] = [np.log(phi[j, 0]), 0.0, np.log(phi[j, 2])]
+            lam[j] = 1.0
+            count[j] += 1
+
+        def candidate(j):
+            t = theta[j] + lam[j] * step[j]
+            t[0] = np.clip(t[0], lo_nu, hi_nu)
+            cand[j] = [np.exp(t[0]), phi[j, 1] + t[1] * phi[j, 2], np.exp(t[2])]
+            return t
+
+        for j in np.flatnonzero(active):
+            direction(j)
+        while active.any():
+            for j in np.flatnonzero(active):
+                candidate(j)
+            with np.errstate(all="ignore"):
+                s = self._sums(stats, *cand.T, 2, wscale)
+                f_new, g_new, h_new = _assemble(s, cand[:, 0], cand[:, 2], 2)
+            for j in np.flatnonzero(active):
+                size = np.max(np.abs(lam[j] * step[j]))
+                if not f_new[j] >= f[j] - 1e-13 * (1.0 + abs(f[j])):  # beyond rounding
+                    lam[j] *= 0.5
+                    if size < 1e-3 * self.tol or lam[j] < 2.0**-60:
+                        conv[j], active[j] = True, False  # no ascent: a maximum
+                    continue
+                t0 = theta[j, 0] + lam[j] * step[j, 0]
+                phi[j], f[j], g[j], h[j] = cand[j], f_new[j], g_new[j], h_new[j]
+                if free[j, 0] and t0 >= hi_nu and g[j, 0] > 0:
+                    free[j, 0] = False  # df at its upper bound: the Gaussian limit
+                    capped[j] = True
+                elif size <= self.tol:
+                    conv[j], active[j] = True, False
+                    continue
+                if count[j] >= self.max_iter:
+                    active[j] = False
+                    continue
+                direction(j)
+        return phi, conv, int(count.max(initial=0)), capped
+
+    # ------------------------------------------------------------ likelihood
+    def loglik(self, stats, params):
+        nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
+        s = self._sums(stats, nu, mu, sigma, 0)
+        return _assemble(s, nu, sigma, 0)[0]
+
+    def information(self, stats, params):
+        nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
+        s = self._sums(stats, nu, mu, sigma, 2)
+        return -_natural(s, nu, sigma)[2]
+
+    def logpdf(self, X, params):
+        nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
+        z = (X - mu) / sigma
+        c0, _, _ = _c(nu)
+        return c0 - np.log(sigma) - 0.5 * (nu + 1.0) * np.log1p(z * z / nu)
+
+    def sample(self, params, n, rng):
+        nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
+        return mu + sigma * rng.standard_t(nu, size=(n, nu.size))
+
+    def to_scipy(self, params):
+        return [sps.t(float(a), float(b), float(c)) for a, b, c in
+                zip(*(np.atleast_1d(params[k]) for k in self.param_names))]
+
+
+def _natural(s, nu, sigma):
+    """(loglik, gradient, Hessian) in ``(df, loc, scale)`` from the block sums."""
+    f, g, h = _assemble(s, nu, sigma, 2)
+    jac = np.stack([nu, sigma, sigma], axis=-1)  # d theta_natural / d theta_scaled
+    g_nat = g / jac
+    h_nat = h.copy()
+    h_nat[..., 0, 0] -= nu * g_nat[..., 0]
+    h_nat[..., 2, 2] -= sigma * g_nat[..., 2]
+    h_nat = h_nat / jac[..., :, None] / jac[..., None, :]
+    return f, g_nat, h_nat
+
+
+def _weighted_median(x, w):
+    order = np.argsort(x, kind="stable")
+    cw = np.cumsum(w[order])
+    if not cw.size or not cw[-1] > 0:
+        return np.nan
+    return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
+def _ascent_direction(neg_hess, grad):
+    """Newton direction, damped (Levenberg-Marquardt) until the matrix is positive definite."""
+    k = grad.size
+    diag = np.abs(np.diag(neg_hess))
+    mu = 0.0
+    for _ in range(60):
+        try:
+            c = linalg.cho_factor(neg_hess + mu * np.diag(np.maximum(diag, 1e-12)), lower=True)
+            return linalg.cho_solve(c, grad)
+        except (linalg.LinAlgError, ValueError):
+            mu = 1e-3 if mu == 0.0 else mu * 10.0
+    return grad / max(np.max(diag), 1.0) if k else grad
