@@ -11,6 +11,7 @@ consumer needs goes through these methods:
 ``loglik(stats, params)``       total log-likelihood per column, shape (d,)
 ``information(stats, params)``  observed information (negative Hessian), (d, p, p)
 ``logpdf(X, params)``           per-element log-density, (n, d); -inf off the support
+``logpdf_rows(X, params_list)`` each row's log-density under k parameter sets, (n, k)
 ``sample(params, n, rng)``      draws, (n, d)
 ``to_scipy(params)``            frozen ``scipy.stats`` distributions, one per column
 ``check(X)``                    the domain rules (``rules``): :class:`DomainError`
@@ -160,6 +161,19 @@ class Family:
     def logpdf(self, X, params: dict) -> np.ndarray:
         """Log-density of each element, shape (n, d); ``-inf`` outside the support."""
         raise NotImplementedError  # pragma: no cover - abstract
+
+    def logpdf_rows(self, X, params_list) -> np.ndarray:
+        """Log-density of each row (its columns' log-densities summed) under each of k
+        parameter sets, shape (n, k); -inf where a row is outside the support.
+
+        What a mixture's or an HMM's E-step needs; families override it where the k
+        densities share work (one matrix product instead of k passes)."""
+        out = np.empty((X.shape[0], len(params_list)))
+        for j, p in enumerate(params_list):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lp = self.logpdf(X, p)
+            out[:, j] = np.where(np.isnan(lp), -np.inf, lp).sum(axis=1)
+        return out
 
     def sample(self, params: dict, n: int, rng) -> np.ndarray:
         """``n`` draws per column, shape (n, d)."""

@@ -20,11 +20,26 @@ __all__ = ["Emission", "logsumexp_rows"]
 
 
 def logsumexp_rows(lp):
-    """Row-wise log-sum-exp of an (n, k) block; rows of -inf stay -inf."""
-    mx = lp.max(axis=1)
+    """Row-wise log-sum-exp of an (n, k) block; rows of -inf stay -inf.
+
+    Loops over the k columns: NumPy's reductions along a short axis 1 cost ~10x a
+    column-wise pass (34 ms against 3 ms for 2**18 x 3 here)."""
+    k = lp.shape[1]
+    if k > 32:
+        mx = lp.max(axis=1)
+    else:
+        mx = lp[:, 0].copy()
+        for j in range(1, k):
+            np.maximum(mx, lp[:, j], out=mx)
     safe = np.where(np.isfinite(mx), mx, 0.0)
     with np.errstate(under="ignore", divide="ignore"):
-        return safe + np.log(np.exp(lp - safe[:, None]).sum(axis=1))
+        if k > 32:
+            total = np.exp(lp - safe[:, None]).sum(axis=1)
+        else:
+            total = np.zeros_like(safe)
+            for j in range(k):
+                total += np.exp(lp[:, j] - safe)
+        return safe + np.log(total)
 
 
 class Emission:
@@ -113,12 +128,7 @@ class Emission:
     def log_prob(self, X, params):
         """``log p(x_i | component k)``, shape (n, k): columns' log-densities summed,
         -inf outside a component's support."""
-        out = np.empty((X.shape[0], len(params)))
-        for j, p in enumerate(params):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lp = self.family.logpdf(X, p)
-            out[:, j] = np.where(np.isnan(lp), -np.inf, lp).sum(axis=1)
-        return out
+        return self.family.logpdf_rows(X, params)
 
     def e_step(self, X, sample_weight, log_weights, params, n_jobs=None):
         """One E-step fused with the statistics: ``(total, stats)``.
