@@ -35,7 +35,8 @@ from functools import reduce
 
 import numpy as np
 
-__all__ = ["BLOCK_ELEMENTS", "effective_threads", "map_reduce", "row_blocks"]
+__all__ = ["BLOCK_ELEMENTS", "effective_threads", "map_reduce", "map_reduce_ranges",
+           "row_blocks"]
 
 # ~2 MiB of float64 per block: large enough that Python's per-block cost (a few
 # microseconds) is noise, small enough that a block's temporaries stay in cache
@@ -203,12 +204,33 @@ def map_reduce(fn, X, *row_arrays, n_jobs: int | None = None, block_rows: int | 
     """
     if _is_dask(X):
         return _dask_map_reduce(fn, X, row_arrays, combine)
-    n = X.shape[0]
-    blocks = row_blocks(n, int(np.prod(X.shape[1:], dtype=np.int64)) or 1, block_rows)
 
     def run(sl):
         return fn(X[sl], *(None if a is None else a[sl] for a in row_arrays))
 
+    n_cols = int(np.prod(X.shape[1:], dtype=np.int64)) or 1
+    return _run_blocks(run, row_blocks(X.shape[0], n_cols, block_rows), n_jobs, combine,
+                       limit_blas)
+
+
+def map_reduce_ranges(fn, n_rows: int, n_cols: int = 1, *, n_jobs: int | None = None,
+                      combine=None, limit_blas: bool = False):
+    """:func:`map_reduce` for code that slices its own arrays: ``fn(start, stop)``.
+
+    The same blocks, threads and summation as :func:`map_reduce` over an
+    ``(n_rows, n_cols)`` array (the compiled kernels take row ranges).
+
+    Examples
+    --------
+    >>> from sklearn_mle._engine.blocks import map_reduce_ranges
+    >>> map_reduce_ranges(lambda a, b: b - a, 10)
+    10
+    """
+    return _run_blocks(lambda sl: fn(sl.start, sl.stop), row_blocks(n_rows, n_cols), n_jobs,
+                       combine, limit_blas)
+
+
+def _run_blocks(run, blocks, n_jobs, combine, limit_blas):
     threads = min(effective_threads(n_jobs), len(blocks)) if len(blocks) > 1 else 1
     if threads <= 1:
         parts = [run(sl) for sl in blocks]

@@ -1,4 +1,4 @@
-"""Optional C kernels for one-pass statistics, run over row chunks in threads.
+"""Optional C kernels for one-pass statistics, run over the engine's row blocks in threads.
 
 The extension ``_sums`` is compiled at install time when a C compiler is available
 (see ``setup.py``); without it :data:`AVAILABLE` is False and callers use their NumPy
@@ -22,11 +22,10 @@ error naming the column and the rule.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from scipy import special
+
+from .._engine.blocks import map_reduce_ranges
 
 try:  # pragma: no cover - which branch runs depends on the build
     from . import _sums
@@ -36,12 +35,6 @@ except ImportError:  # pragma: no cover
 AVAILABLE = _sums is not None
 
 _TABLE_SIZE = 1 << 16  # log(k!) tabulated for k < 65536; larger counts use lgamma
-_CHUNK_ELEMENTS = 1 << 18  # below ~2 MiB of data one thread is faster than two
-try:
-    _N_THREADS = max(1, min(len(os.sched_getaffinity(0)), 8))
-except AttributeError:  # pragma: no cover - not on Linux
-    _N_THREADS = max(1, min(os.cpu_count() or 1, 8))
-
 # dtypes the kernels read directly (others are converted by the caller)
 COUNT_DTYPES = tuple(
     np.dtype(t)
@@ -51,8 +44,6 @@ COUNT_DTYPES = tuple(
 _MOMENT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 _table = None
-_pool = None
-_pool_pid = None
 
 
 def _log_factorial_table():
@@ -78,39 +69,26 @@ def log_factorial(X):
     return out
 
 
-def _row_chunks(n, d, n_threads):
-    """Row ranges for the threads, or a single range for small data.
-
-    Four ranges per thread: the pool hands them out as threads come free, so a core
-    slowed by other work takes fewer of them instead of holding up the result.
-    """
-    threads = n_threads if n_threads is not None else _N_THREADS
-    t = max(1, min(4 * threads if threads > 1 else 1, (n * d) // _CHUNK_ELEMENTS))
-    edges = np.linspace(0, n, t + 1).astype(np.intp)
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
-
-
-def _map_chunks(fn, chunks):
-    global _pool, _pool_pid
-    if len(chunks) == 1:
-        return [fn(*chunks[0])]
-    if _pool is None or _pool_pid != os.getpid():  # a forked child needs its own threads
-        _pool = ThreadPoolExecutor(_N_THREADS, thread_name_prefix="sklearn_mle")
-        _pool_pid = os.getpid()
-    return list(_pool.map(lambda c: fn(*c), chunks))
-
-
 def over_row_chunks(run, n, d, n_threads=None, combine=None):
-    """``run(a, b) -> (ok, *arrays)`` over row chunks in threads: the arrays combined
-    across chunks (summed, or by ``combine[i]``), or None when a chunk was not ok.
+    """``run(a, b) -> (ok, *arrays)`` over row blocks (the engine's ``map_reduce``: its
+    blocks and threads): the arrays combined across blocks (summed, or by
+    ``combine[i]``), or None when a block was not ok.
 
     Pure Python: also runs NumPy code (which releases the GIL) without the C kernels.
     """
-    parts = _map_chunks(run, _row_chunks(n, d, n_threads))
-    if not all(p[0] for p in parts):
-        return None
-    ops = combine or (np.add,) * (len(parts[0]) - 1)
-    return tuple(op.reduce([p[i + 1] for p in parts]) for i, op in enumerate(ops))
+    ops = combine
+
+    def block(a, b):
+        ok, *arrays = run(a, b)
+        return tuple(arrays) if ok else None
+
+    def merge(x, y):
+        if x is None or y is None:
+            return None
+        return tuple((op or np.add)(u, v) for u, v, op in
+                     zip(x, y, ops or (None,) * len(x)))
+
+    return map_reduce_ranges(block, n, d, n_jobs=n_threads, combine=merge)
 
 
 def _weights(w):
