@@ -10,7 +10,7 @@ One Newton iteration: stop if the gradient is small; otherwise take the Newton
 matrix, Cholesky-solve for the step, compute ``X @ step`` once, and step-halve on
 ``eta + t * (X @ step)`` until the Armijo condition holds (each trial evaluates the
 objective from the linear predictor alone: no pass over ``X``); then one pass for the
-gradient at the accepted point. While the gradient falls fast (by 4x or more per full
+gradient at the accepted point. While the gradient falls fast (by 10x or more per full
 step) the last Newton matrix is kept for the next step (a chord step), which saves
 the most expensive pass; one that falls slowly gets a fresh matrix. A point whose
 gradient already meets the tolerance never gets a Newton matrix for a step; the
@@ -28,7 +28,10 @@ from ._problem import GLMProblem
 
 __all__ = ["GLMProblem", "SolveResult", "lbfgs_solve", "newton_solve"]
 
-_CHORD_RATIO = 0.25  # keep the Newton matrix while the gradient falls at least this fast
+_CHORD_RATIO = 0.1  # keep the Newton matrix while the gradient falls at least this fast
+# chord steps only from this many parameters: below it a Hessian pass costs about what
+# the extra passes of a linearly converging chord step cost (X is read either way)
+_CHORD_MIN_PARAMS = 32
 
 
 class SolveResult:
@@ -186,8 +189,8 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
         theta, eta, F = cand, eta_new, F_new
         g = problem.gradient() if g_new is None else g_new
         c_new = crit(g, theta)
-        # chord step next time only after a full step that cut the gradient 4x
-        reuse = t == 1.0 and c_new <= _CHORD_RATIO * c
+        # chord step next time only after a full step that cut the gradient 10x
+        reuse = t == 1.0 and c_new <= _CHORD_RATIO * c and k >= _CHORD_MIN_PARAMS
         c = c_new
     else:
         converged = c <= tol * scale

@@ -1,0 +1,64 @@
+"""The GLM solver's passes over X and the multinomial Hessian's block structure."""
+
+import numpy as np
+import pytest
+from scipy import special
+
+from sklearn_mle.linear_model._family import Binomial, Multinomial
+from sklearn_mle.linear_model._newton import GLMProblem, newton_solve
+
+
+def _direct_multinomial_hessian(A, theta, w):
+    eta = A @ theta.T
+    full = np.column_stack([np.zeros(len(A)), eta])
+    p = special.softmax(full, axis=1)[:, 1:]
+    m, k = p.shape[1], A.shape[1]
+    H = np.zeros((m * k, m * k))
+    for i in range(len(A)):
+        W = np.diag(p[i]) - np.outer(p[i], p[i])
+        H += w[i] * np.kron(W, np.outer(A[i], A[i]))
+    return H
+
+
+@pytest.mark.parametrize("zero_coef", [False, True])
+def test_multinomial_hessian_block_structure(zero_coef):
+    rng = np.random.default_rng(3)
+    n, d, K = 301, 3, 4
+    X = rng.normal(size=(n, d))
+    Y = np.eye(K)[rng.integers(0, K, n)]
+    w = rng.uniform(0.5, 2.0, n)
+    theta = rng.normal(scale=0.4, size=(K - 1, d + 1))
+    if zero_coef:  # equal probabilities on every row: the Kronecker shortcut
+        theta[:, 1:] = 0.0
+    prob = GLMProblem(X, Y, w, None, Multinomial(K), True, n_jobs=2, block_rows=37)
+    prob.value(theta)
+    A = np.column_stack([np.ones(n), X])
+    np.testing.assert_allclose(prob.newton_matrix(), _direct_multinomial_hessian(A, theta, w),
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_line_search_reuses_the_direction():
+    """One X @ step per Newton step; trial steps evaluate eta + t * (X @ step) only."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(500, 4))
+    y = (rng.random(500) < special.expit(X @ [2.0, -1.0, 0.5, 0.0])).astype(float)[:, None]
+    prob = GLMProblem(X, y, np.ones(500), None, Binomial(), True)
+    calls = {"X passes": 0, "value": 0}
+    lp, value = prob.linear_predictor, prob.value
+
+    def counted_lp(*a, **k):
+        calls["X passes"] += 1
+        return lp(*a, **k)
+
+    def counted_value(theta, eta=None):
+        calls["value"] += 1
+        assert eta is not None  # the solver always hands the predictor over
+        return value(theta, eta)
+
+    prob.linear_predictor, prob.value = counted_lp, counted_value
+    theta0 = np.full((1, 5), 3.0)  # far away: the line search has to halve
+    res = newton_solve(prob, theta0, 1e-10, 50, lambda H: None)
+    assert res.converged
+    assert calls["value"] > res.n_iter + 1  # some trial steps were rejected
+    assert calls["X passes"] == res.n_iter + 1  # the start, then one direction per step
+    np.testing.assert_allclose(prob.eta, lp(res.theta), rtol=1e-10, atol=1e-12)
