@@ -1,4 +1,10 @@
-"""Categorical: closed-form MLE (weighted frequencies) over each column's observed values."""
+"""Categorical: closed-form MLE (weighted frequencies) over each column's observed values.
+
+The computations live in the family (:mod:`sklearn_mle.families.categorical`); this
+module is the estimator: input validation (numbers or text per column), the category
+set learnt from the data, ``fixed_params`` by position or label, and the names of the
+free probabilities.
+"""
 
 from __future__ import annotations
 
@@ -6,75 +12,22 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from scipy import special
 from sklearn.utils.validation import validate_data
 
-from .. import _native as native
-from ..exceptions import BoundaryWarning
-from ..families._stats import Stats, total_weight, unit_weights
+from .._engine.rules import check_rule
+from ..families.categorical import (
+    FINITE_RULE,
+    Categorical,
+    CategoryStats,
+    _is_number,
+    free_categories,
+)
 from ..priors import Dirichlet
 from ._base import DistributionMLE, PartialFitMixin
 
+__all__ = ["CategoricalMLE", "CategoryStats"]
+
 _MAX_FREE_PARAMS = 20_000  # dense covariance of the free probabilities: 3.2 GB at the limit
-
-
-class CategoryStats(Stats):
-    """Weighted counts of the distinct values of each column.
-
-    Fields: ``weight`` (d,), and one row per (column, value) pair seen with positive
-    weight: ``col`` (m,), ``value`` (m,), ``count`` (m,), sorted by column then value.
-    ``value`` is float64, or an object array when some column holds text.
-    Adding two batches merges their categories (the union) and sums the counts.
-    """
-
-    __slots__ = ()
-
-    def _combine(self, other):
-        return _aggregate(
-            np.concatenate([self.col, other.col]),
-            np.concatenate([self.value, other.value]),
-            np.concatenate([self.count, other.count]),
-            self.weight + other.weight,
-        )
-
-    def column(self, j):
-        """(categories, counts) of column ``j``: float64 categories, or text (object)."""
-        lo, hi = np.searchsorted(self.col, [j, j + 1])
-        values = self.value[lo:hi]
-        if values.dtype == object and not any(isinstance(v, str) for v in values):
-            values = values.astype(np.float64)
-        return values, self.count[lo:hi]
-
-
-def _aggregate(col, value, count, weight):
-    """Merge duplicate (column, value) rows, summing counts; sort by column, then value."""
-    cols, vals, cnts = [], [], []
-    for j in np.unique(col):
-        sel = col == j
-        v = value[sel]
-        if v.dtype == object and not any(isinstance(e, str) for e in v):
-            v = v.astype(np.float64)
-        try:
-            uniq, inv = np.unique(v, return_inverse=True)
-        except TypeError:
-            raise ValueError(
-                f"CategoricalMLE: column {j} mixes numbers and text across batches; the "
-                "values of one column must be all numbers or all strings"
-            ) from None
-        cols.append(np.full(uniq.size, j, dtype=np.intp))
-        vals.append(uniq)
-        cnts.append(np.bincount(inv.ravel(), weights=count[sel], minlength=uniq.size))
-    text = any(v.dtype == object for v in vals)
-    return {
-        "weight": np.asarray(weight, dtype=np.float64),
-        "col": np.concatenate(cols) if cols else np.zeros(0, dtype=np.intp),
-        "value": (
-            np.concatenate([v.astype(object) if text else v for v in vals])
-            if vals
-            else np.zeros(0)
-        ),
-        "count": np.concatenate(cnts) if cnts else np.zeros(0),
-    }
 
 
 def _fmt_category(v):
@@ -82,10 +35,6 @@ def _fmt_category(v):
         return v
     v = float(v)
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-
-
-def _is_number(v):
-    return isinstance(v, (Real, np.number)) and not isinstance(v, np.complexfloating)
 
 
 class CategoricalMLE(PartialFitMixin, DistributionMLE):
@@ -121,6 +70,11 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         Sorted distinct values of each column (with positive sample weight).
     probabilities_ : list of ndarray
         Probability of each category, aligned with ``categories_``.
+    family_ : Categorical
+        The family with its category set fixed to ``categories_``
+        (:class:`~sklearn_mle.families.categorical.Categorical`): statistics of any
+        weighted subset of rows (``family_.stats(X, weights)``) count over these
+        categories, zero counts included.
     loglik_, n_params_, nobs_, params_, param_names_, cov_params_, bse_, offset_, stats_
         See the user guide: likelihood, inference and novelty detection.
 
@@ -151,14 +105,52 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
     _param_names = ("probabilities",)
     _supported_priors = (Dirichlet,)
 
-    # ------------------------------------------------------------------ hooks
+    # ------------------------------------------------------------------ family
+    def _make_family(self, X=None):
+        # a learning family: the categories come from the data, and _fit_from_stats
+        # fixes family_ to them (the family's constant) once the statistics are in
+        return Categorical()
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the fit with a batch: ``stats_ = stats_ + stats(batch)``.
+
+        A value first seen in this batch becomes a new category (the categories stay
+        sorted); partial fits over batches give exactly the fit on their
+        concatenation. ``offset_`` (novelty threshold) is recomputed from the latest
+        batch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        if not hasattr(self, "stats_"):
+            return self._partial_fit(X, y, sample_weight)
+        # back to the learning family, so the batch's new categories merge in (the
+        # union); a refused batch leaves the fit as it was
+        kept = self.family_, self.stats_
+        learner = Categorical()
+        self.family_, self.stats_ = learner, learner.align(self.stats_)
+        try:
+            return self._partial_fit(X, y, sample_weight)
+        except BaseException:
+            self.family_, self.stats_ = kept
+            raise
+
+    # ------------------------------------------------------------ validation
     def _validate_X(self, X, reset, fitting=False):
         """Numbers (as float) or text: each column all numbers or all strings."""
         X = validate_data(
             self, X, reset=reset, dtype=None, ensure_min_samples=1, ensure_all_finite=False
         )
         if fitting and X.dtype in (np.float64, np.int64):
-            return X  # _suff_stats reads these directly (and checks finiteness)
+            return X  # the family's statistics read these directly (and check finiteness)
         if X.dtype.kind in "biu":
             return X.astype(np.float64)
         if X.dtype.kind == "f":
@@ -202,70 +194,42 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         return X
 
     def _check_finite_categories(self, X):
-        self._domain_error(X, ~np.isfinite(X), "categories must be finite (no NaN or inf)")
+        with self._named_errors(X):
+            check_rule(X, lambda a: ~np.isfinite(a), FINITE_RULE)
 
-    def _check_domain(self, X):
-        pass  # any number or string is a category; _validate_X rejects NaN, inf and None
-
-    def _suff_stats(self, X, w):
-        d = X.shape[1]
-        if X.dtype in (np.float64, np.int64):
-            # small non-negative integer labels: one histogram pass in C, no sort
-            hist = native.small_int_histogram(X, None if unit_weights(w) else w)
-            if hist is not None:
-                nz = [np.flatnonzero(h) for h in hist]
-                return CategoryStats(
-                    weight=np.full(d, total_weight(w)),
-                    col=np.concatenate([np.full(v.size, j) for j, v in enumerate(nz)]).astype(
-                        np.intp),
-                    value=np.concatenate(nz).astype(np.float64),
-                    count=np.concatenate([h[v] for h, v in zip(hist, nz)]),
-                )
-            if X.dtype == np.float64:
-                self._check_finite_categories(X)  # skipped by _validate_X in fit
-            X = X.astype(np.float64)
-        keep = w > 0
-        Xk, wk = (X, w) if keep.all() else (X[keep], w[keep])
-        cols, values, counts = [], [], []
-        for j in range(d):
-            col = Xk[:, j]
-            if col.dtype != object or (col.size and not isinstance(col[0], str)):
-                col = col.astype(np.float64)
-            vals, inv = np.unique(col, return_inverse=True)
-            cols.append(np.full(vals.size, j))
-            values.append(vals)
-            counts.append(np.bincount(inv.ravel(), weights=wk, minlength=vals.size))
-        text = any(v.dtype == object for v in values)
-        if text:
-            values = [v.astype(object) for v in values]
-        cat = np.concatenate if d else (lambda a: np.zeros(0))
-        return CategoryStats(
-            weight=np.full(d, w.sum()),
-            col=cat(cols).astype(np.intp),
-            value=cat(values),
-            count=cat(counts).astype(np.float64),
-        )
-
+    # ------------------------------------------------------------------ fit
     def _fit_from_stats(self, stats):
-        d = self.n_features_in_
         if float(np.sum(stats.weight)) <= 0:
             raise ValueError(f"{type(self).__name__}: the sample weights sum to zero")
-        cats = [stats.column(j)[0].copy() for j in range(d)]
+        fam = self.family_
+        if fam.categories is None or stats.constants != fam.constants:
+            # fix the categories these statistics count over (the learnt ones, or the
+            # category set of another family's statistics)
+            cats = stats.constants[0] if stats.constants else None
+            fam = fam.resolve(stats) if cats is None else Categorical(categories=cats)
+            stats = fam.align(stats)
+            self.family_, self.stats_ = fam, stats
+        cats = fam.category_arrays()
         fixed = self._categorical_fixed(cats)
         self._fixed = fixed
-        params = self._solve(stats, fixed)
+        given = "probabilities" in (self.fixed_params or {})
+        self.fixed_params_ = {"probabilities": [f.copy() for f in fixed]} if given else {}
+        # a copy made by from_stats keeps the prior it was fitted with
+        if not self.__dict__.pop("_keep_prior", False):
+            self._resolve_prior(stats)
+        params = self._solve(stats, {"probabilities": fixed})
         self._params = params
         self.categories_ = cats
         self.probabilities_ = [p.copy() for p in params["probabilities"]]
         self.params_ = {"probabilities": [p.copy() for p in params["probabilities"]]}
         self.nobs_ = float(np.max(stats.weight))
         self.loglik_ = float(self._objective(stats, params))
-        names, est, mat = self._flat_inference(stats, params, fixed)
+        names, est, mat, is_cov = self._categorical_inference(stats, params, fixed)
         self.n_params_ = len(names)
-        if self._cov_is_information:
-            self._set_inference(names, est, information=mat)
-        else:
+        if is_cov:
             self._set_inference(names, est, cov=mat)
+        else:
+            self._set_inference(names, est, information=mat)
 
     def _categorical_fixed(self, cats):
         """``fixed_params`` as a list of (K_j,) arrays, NaN = free."""
@@ -283,6 +247,12 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         value = fp["probabilities"]
         if isinstance(value, dict):
             value = [value]
+        if isinstance(value, (str, Real)) or not hasattr(value, "__len__"):
+            raise ValueError(
+                "fixed_params: probabilities needs, per column, an array with one "
+                "probability per category (NaN for a free one) or a dict {category: "
+                f"probability}}; a list of those for several columns. Got {value!r}"
+            )
         per_col = list(value) if d > 1 or _is_nested(value) else [value]
         if len(per_col) != d:
             raise ValueError(
@@ -294,7 +264,13 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
                 continue
             if isinstance(v, dict):
                 v = self._probabilities_by_label(j, cats[j], v)
-            arr = np.asarray(v, dtype=float).ravel()
+            try:
+                arr = np.asarray(v, dtype=float).ravel()
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"fixed_params: probabilities for {self._column_name(j)} must be "
+                    f"numbers (NaN for a free category), got {v!r}"
+                ) from None
             if arr.size != cats[j].size:
                 raise ValueError(
                     f"fixed_params: probabilities for {self._column_name(j)} needs "
@@ -333,93 +309,18 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
             arr[labels.index(label)] = prob
         return arr
 
-    def _alpha(self, j, k):
-        alpha = np.asarray(self.prior.alpha, dtype=float)
-        if alpha.ndim == 0:
-            return np.full(k, float(alpha))
-        if alpha.shape != (k,):
-            raise ValueError(
-                f"CategoricalMLE: prior {self.prior!r} has {alpha.size} concentrations but "
-                f"{self._column_name(j)} has {k} categories; use a scalar alpha"
-            )
-        return alpha
-
-    def _pseudo_counts(self, stats, j):
-        """Counts of column j plus the prior's ``alpha - 1`` (the posterior-mode counts)."""
-        c = stats.column(j)[1]
-        if self.prior is None:
-            return c
-        c = c + self._alpha(j, c.size) - 1.0
-        if np.any(c < 0):
-            raise ValueError(
-                f"{self.prior!r} with alpha < 1 has no posterior mode for "
-                f"{self._column_name(j)}; use alpha >= 1"
-            )
-        return c
-
-    def _solve(self, stats, fixed):
-        probs = []
-        for j, f in enumerate(fixed):
-            c = self._pseudo_counts(stats, j)
-            free = np.isnan(f)
-            p = f.copy()
-            if free.any():
-                rem = 1.0 - float(np.sum(f[~free]))
-                cf = c[free]
-                tot = float(cf.sum())
-                p[free] = rem * cf / tot if tot > 0 else rem / cf.size
-                if self.prior is not None and np.any(cf == 0):
-                    warnings.warn(
-                        f"CategoricalMLE: under {self.prior!r} the posterior mode gives "
-                        f"probability 0 to a category of {self._column_name(j)} (its count "
-                        "plus alpha - 1 is 0), on the boundary: the Laplace standard errors "
-                        "are not reliable there. Use alpha >= 1.",
-                        BoundaryWarning,
-                        stacklevel=4,
-                    )
-            probs.append(p)
-        return {"probabilities": probs}
-
-    def _loglik(self, stats, params):
-        return np.array(
-            [
-                float(np.sum(special.xlogy(stats.column(j)[1], p)))
-                for j, p in enumerate(params["probabilities"])
-            ]
-        )
-
-    def _log_prior(self, params):
-        return np.array(
-            [
-                Dirichlet(self._alpha(j, p.size)).logpdf(p)
-                for j, p in enumerate(params["probabilities"])
-            ]
-        )
-
     # ------------------------------------------------------------ inference
-    def _flat_inference(self, stats, params, fixed):
+    def _categorical_inference(self, stats, params, fixed):
         """Free probabilities: every free category but the last free one, per column.
 
-        With the last free probability ``p_L = r - sum(free others)``, the negative
-        Hessian of ``sum_k c_k log p_k`` is ``D + t 1 1^T`` with ``D = diag(c_i / p_i^2)``
-        and ``t = c_L / p_L^2`` (``c`` the posterior-mode counts under a prior). Its
-        inverse, by Sherman-Morrison, is ``D^-1 - t u u^T / (1 + t sum(u))`` with
-        ``u = diag(D^-1)``: exact, without a factorisation, and at the MLE the
-        multinomial ``(diag(p) - p p^T) / n``. Returns the covariance (not the
-        information) as the third item; columns are independent (block diagonal).
+        Returns names, estimates, the matrix and whether it is the covariance: the
+        family's closed-form inverse of the log-posterior's information (block
+        diagonal: columns are independent), or, where a zero count makes a block
+        singular, the information itself (inverted upstream, infinite SEs there).
         """
-        names, est, index, blocks = [], [], [], []
+        names, est, index = [], [], []
         for j, (p, f) in enumerate(zip(params["probabilities"], fixed)):
-            free = np.flatnonzero(np.isnan(f))
-            if free.size < 2:
-                continue
-            c = self._pseudo_counts(stats, j)
-            head, last = free[:-1], free[-1]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                d_info = c[head] / p[head] ** 2
-                t = c[last] / p[last] ** 2
-            blocks.append((d_info, t))
-            for k in head:
+            for k in free_categories(p.size, f):
                 names.append(self._category_name(j, self.categories_[j][k]))
                 est.append(p[k])
                 index.append((j, int(k)))
@@ -431,25 +332,23 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
                 f"(limit {_MAX_FREE_PARAMS}). Every distinct value is a category: bin "
                 "continuous data first (e.g. sklearn.preprocessing.KBinsDiscretizer)."
             )
-        regular = all(
-            np.all(np.isfinite(di)) and np.all(di > 0) and np.isfinite(t) and t > 0
-            for di, t in blocks
-        )
+        post = self._posterior(stats)
+        blocks = self.family_.covariance(post, params, {"probabilities": fixed})
+        is_cov = all(b is not None for b in blocks)
+        if not is_cov:
+            blocks = [np.where(np.isfinite(b), b, 0.0) for b in
+                      self.family_.information(post, params, {"probabilities": fixed})]
         out = np.zeros((m, m))
         start = 0
-        for d_info, t in blocks:
-            s = d_info.size
-            sl = slice(start, start + s)
-            if regular:
-                u = 1.0 / d_info
-                out[sl, sl] = np.diag(u) - np.outer(u, u) * (t / (1.0 + t * u.sum()))
-            else:  # a zero count (prior with alpha < 1): information, inverted upstream
-                out[sl, sl] = np.diag(np.where(np.isfinite(d_info), d_info, 0.0)) + (
-                    t if np.isfinite(t) else 0.0
-                )
+        for b in blocks:
+            s = b.shape[0]
+            out[start:start + s, start:start + s] = b
             start += s
-        self._cov_is_information = not regular
-        return names, np.asarray(est, dtype=float), out
+        return names, np.asarray(est, dtype=float), out, is_cov
+
+    def _flat_inference(self, stats, params, fixed):
+        names, est, mat, _ = self._categorical_inference(stats, params, fixed)
+        return names, est, mat
 
     def _category_name(self, j, cat):
         feat = getattr(self, "feature_names_in_", None)
@@ -467,33 +366,10 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         j, k = self._flat_index[index]
         fixed = [f.copy() for f in self._fixed]
         fixed[j][k] = value
-        params = self._solve(self.stats_, fixed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            params = self._solve(self.stats_, {"probabilities": fixed})
         return self._objective(self.stats_, params)
-
-    # -------------------------------------------------------------- scoring
-    def _logpdf(self, X, params):
-        out = np.empty(X.shape, dtype=np.float64)
-        for j, (cats, p) in enumerate(zip(self.categories_, params["probabilities"])):
-            x = X[:, j]
-            with np.errstate(divide="ignore"):
-                logp = np.append(np.log(p), -np.inf)  # index -1: not a category
-            if cats.dtype == object:  # text categories: exact lookup
-                lookup = {c: k for k, c in enumerate(cats)}
-                idx = np.fromiter((lookup.get(v, -1) for v in x), np.intp, x.size)
-            else:
-                if x.dtype == object:  # text in a numeric column: never a category
-                    x = np.array([v if isinstance(v, float) else np.nan for v in x], float)
-                idx = np.clip(np.searchsorted(cats, x), 0, cats.size - 1)
-                idx = np.where(cats[idx] == x, idx, -1)
-            out[:, j] = logp[idx]
-        return out
-
-    def _sample(self, params, n, rng):
-        text = any(c.dtype == object for c in self.categories_)
-        out = np.empty((n, len(self.categories_)), dtype=object if text else np.float64)
-        for j, (cats, p) in enumerate(zip(self.categories_, params["probabilities"])):
-            out[:, j] = cats[rng.choice(cats.size, size=n, p=p / p.sum())]
-        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

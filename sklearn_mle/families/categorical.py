@@ -1,0 +1,515 @@
+"""The categorical family: each column takes one of a set of category values.
+
+The category set is the family's constant. ``Categorical()`` learns it from the
+data (the distinct values seen with positive weight; adding statistics merges the
+union), ``Categorical(categories=...)`` fixes it: then the statistics of any weighted
+subset (a mixture component, a naive Bayes class) count over the SAME categories,
+with zero counts for the ones the subset does not see, and a value outside the set
+breaks the family's domain. ``resolve(stats)`` fixes the categories a learning family
+saw; ``align(stats)`` re-expresses statistics over a family's category set.
+
+The probability helpers at the end (:func:`probability_mode`,
+:func:`probability_information`, :func:`probability_covariance`) serve every
+probability vector of the package: a categorical column, and the multinomial family.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from scipy import sparse, special
+from scipy import stats as sps
+
+from .. import _native as native
+from .._engine.blocks import map_reduce
+from .._engine.rules import DomainError, check_rule
+from ..exceptions import BoundaryWarning
+from ._protocol import Family, ModeResult
+from ._stats import Stats, total_weight, unit_weights
+
+__all__ = [
+    "Categorical",
+    "CategoryStats",
+    "probability_covariance",
+    "probability_information",
+    "probability_mode",
+]
+
+FINITE_RULE = "categories must be finite (no NaN or inf)"
+MEMBER_RULE = "not one of the column's categories (the family's fixed category set)"
+
+
+class CategoryStats(Stats):
+    """Weighted counts of the categories of each column.
+
+    Fields: ``weight`` (d,), and one row per (column, category): ``col`` (m,),
+    ``value`` (m,), ``count`` (m,), sorted by column then value. ``value`` is
+    float64, or an object array when some column holds text. A learning family lists
+    the values seen with positive weight; a family with a fixed category set lists
+    every category, zero counts included. Adding two batches merges their
+    categories (the union) and sums the counts.
+    """
+
+    __slots__ = ()
+
+    def _combine(self, other):
+        return _aggregate(
+            np.concatenate([self.col, other.col]),
+            np.concatenate([self.value, other.value]),
+            np.concatenate([self.count, other.count]),
+            self.weight + other.weight,
+        )
+
+    def column(self, j):
+        """(categories, counts) of column ``j``: float64 categories, or text (object)."""
+        lo, hi = np.searchsorted(self.col, [j, j + 1])
+        values = self.value[lo:hi]
+        if values.dtype == object and not any(isinstance(v, str) for v in values):
+            values = values.astype(np.float64)
+        return values, self.count[lo:hi]
+
+
+def _aggregate(col, value, count, weight):
+    """Merge duplicate (column, value) rows, summing counts; sort by column, then value."""
+    cols, vals, cnts = [], [], []
+    for j in np.unique(col):
+        sel = col == j
+        v = value[sel]
+        if v.dtype == object and not any(isinstance(e, str) for e in v):
+            v = v.astype(np.float64)
+        try:
+            uniq, inv = np.unique(v, return_inverse=True)
+        except TypeError:
+            raise ValueError(
+                f"CategoricalMLE: column {j} mixes numbers and text across batches; the "
+                "values of one column must be all numbers or all strings"
+            ) from None
+        cols.append(np.full(uniq.size, j, dtype=np.intp))
+        vals.append(uniq)
+        cnts.append(np.bincount(inv.ravel(), weights=count[sel], minlength=uniq.size))
+    return _fields(cols, vals, cnts, weight)
+
+
+def _fields(cols, vals, cnts, weight):
+    text = any(v.dtype == object for v in vals)
+    return {
+        "weight": np.asarray(weight, dtype=np.float64),
+        "col": np.concatenate(cols).astype(np.intp) if cols else np.zeros(0, dtype=np.intp),
+        "value": (np.concatenate([v.astype(object) if text else v for v in vals])
+                  if vals else np.zeros(0)),
+        "count": np.concatenate(cnts).astype(np.float64) if cnts else np.zeros(0),
+    }
+
+
+def _is_number(v):
+    return isinstance(v, (Real, np.number)) and not isinstance(v, np.complexfloating)
+
+
+def _category_array(values, j):
+    """One column's category set: sorted distinct float64 values, or text (object)."""
+    arr = np.asarray(list(values), dtype=object).ravel()
+    if arr.size and all(isinstance(v, str) for v in arr):
+        return np.unique(arr.astype(str)).astype(object)
+    if not all(_is_number(v) for v in arr):
+        raise ValueError(
+            f"Categorical: the categories of column {j} must be all numbers or all "
+            f"strings, got {list(values)!r}"
+        )
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"Categorical: the categories of column {j} must be finite")
+    return np.unique(arr)
+
+
+def category_index(cats, col):
+    """Position of each value of ``col`` in the sorted categories ``cats``; -1 where
+    the value is not a category."""
+    if cats.dtype == object:  # text categories: exact lookup
+        lookup = {c: k for k, c in enumerate(cats)}
+        return np.fromiter((lookup.get(v, -1) for v in col), np.intp, col.size)
+    if col.dtype == object:  # text in a numeric column is never a category
+        col = np.array([float(v) if _is_number(v) else np.nan for v in col], dtype=float)
+    col = col.astype(np.float64, copy=False)
+    if cats.size == 0:
+        return np.full(col.size, -1, dtype=np.intp)
+    idx = np.clip(np.searchsorted(cats, col), 0, cats.size - 1)
+    return np.where(cats[idx] == col, idx, -1)
+
+
+class Categorical(Family):
+    """Categorical columns: ``P(x_j = c) = p_j[c]`` over each column's categories.
+
+    Statistics: :class:`CategoryStats` (weighted counts per category). The mode of
+    column ``j`` is its counts over their total; ``Dirichlet(alpha)`` adds
+    ``alpha - 1`` pseudo-counts to every category (:meth:`category_stats`).
+    Parameters: ``probabilities``, a list with one array per column (aligned with
+    the sorted categories; the columns may have different numbers of categories).
+
+    Parameters
+    ----------
+    categories : None or sequence of sequences, default=None
+        None: learn the categories from the data (the values seen with positive
+        weight). Otherwise one sequence of category values per column (numbers or
+        strings; stored sorted and distinct): part of the family's constants, so
+        statistics count over exactly these categories (zero counts included) and a
+        value outside them is a :class:`DomainError`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle.families.categorical import Categorical
+    >>> X = np.array([[0.0], [2.0], [2.0], [0.0]])
+    >>> learner = Categorical()
+    >>> fam = learner.resolve(learner.stats(X))          # categories {0, 2}
+    >>> fam.mode(fam.stats(X))["probabilities"][0].tolist()
+    [0.5, 0.5]
+    >>> fixed = Categorical(categories=[[0, 1, 2]])      # category 1 has count 0
+    >>> s = fixed.stats(X, np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 0.0]]))
+    >>> [fixed.mode(sk)["probabilities"][0].tolist() for sk in s]
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+
+    name = "categorical"
+    param_names = ("probabilities",)
+    bounds = {"probabilities": (0.0, 1.0)}
+    prior_param = "probabilities"
+    supported_priors = ("Dirichlet",)
+    rules = ((FINITE_RULE, lambda X: ~np.isfinite(X)),)
+
+    def __init__(self, categories=None):
+        if categories is None:
+            self.categories = None
+            self._arrays = None
+        else:
+            arrays = [_category_array(c, j) for j, c in enumerate(categories)]
+            self._arrays = arrays
+            self.categories = tuple(tuple(a.tolist()) for a in arrays)
+
+    @property
+    def constants(self):
+        return (self.categories,)
+
+    def __repr__(self):
+        if self.categories is None:
+            return "Categorical()"
+        return f"Categorical(categories={[list(c) for c in self.categories]!r})"
+
+    def category_arrays(self):
+        """The categories of each column (copies): float64 or object (text) arrays."""
+        self._need_categories("category_arrays")
+        return [a.copy() for a in self._arrays]
+
+    def _need_categories(self, what):
+        if self._arrays is None:
+            raise ValueError(
+                f"Categorical().{what} needs the category set: use "
+                "Categorical(categories=...) or family.resolve(stats) first"
+            )
+
+    # ------------------------------------------------------------ domain
+    def check(self, X):
+        """:class:`DomainError` at the first non-finite number, or (fixed category set)
+        at the first value that is not a category of its column."""
+        X = np.asarray(X)
+        if X.dtype.kind == "f":
+            check_rule(X, self.rules[0][1], FINITE_RULE)
+        if self._arrays is not None:
+            for j, cats in enumerate(self._arrays):
+                bad = category_index(cats, X[:, j]) < 0
+                if bad.any():
+                    i = int(np.flatnonzero(bad)[0])
+                    raise DomainError(MEMBER_RULE, column=j, row=i, value=X[i, j])
+
+    # ------------------------------------------------------------ statistics
+    def stats(self, X, weights=None, *, checked=False):
+        """Counts per category; weights (n, k) give the k components' counts over the
+        same categories in one pass (a sparse one-hot matrix product per row block)."""
+        if weights is None or np.ndim(weights) == 1:
+            return self._stats(X, weights, checked)
+        W = np.asarray(weights, dtype=np.float64)
+        if self._arrays is not None:
+            return self._fixed_stats(X, W)
+        # learning family: the categories every component counts over are those seen
+        # with positive weight by any of them (zero counts where one does not see them)
+        fam = self.resolve(self._stats(X, W.sum(axis=1), checked))
+        return tuple(self.align(s) for s in fam.stats(X, W, checked=True))
+
+    def _stats(self, X, w, checked):
+        if self._arrays is not None:
+            n = X.shape[0]
+            W = np.broadcast_to(1.0, (n, 1)) if w is None else np.asarray(w, float)[:, None]
+            return self._fixed_stats(X, W)[0]
+        return self._learn_stats(X, w)
+
+    def _fixed_stats(self, X, W):
+        cats = self._arrays
+        sizes = np.array([c.size for c in cats], dtype=np.intp)
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        total, d = int(sizes.sum()), len(cats)
+
+        def block(xb, wb, rows):
+            idx = np.empty(xb.shape, dtype=np.intp)
+            for j, c in enumerate(cats):
+                idx[:, j] = category_index(c, xb[:, j])
+            if np.any(idx < 0):  # always checked: a -1 index would miscount
+                bad = idx < 0
+                j = int(np.flatnonzero(bad.any(axis=0))[0])
+                i = int(np.flatnonzero(bad[:, j])[0])
+                if xb.dtype.kind == "f" and not np.isfinite(xb[i, j]):
+                    raise DomainError(FINITE_RULE, column=j, row=int(rows[i]), value=xb[i, j])
+                raise DomainError(MEMBER_RULE, column=j, row=int(rows[i]), value=xb[i, j])
+            nb = xb.shape[0]
+            onehot = sparse.csr_matrix(
+                (np.ones(nb * d), (np.repeat(np.arange(nb), d), (idx + offsets).ravel())),
+                shape=(nb, total),
+            )
+            return wb.sum(axis=0), np.asarray(onehot.T @ wb)
+
+        n_k, counts = map_reduce(block, X, W, np.arange(X.shape[0]), limit_blas=True)
+        values = [c.astype(object) if any(a.dtype == object for a in cats) else c
+                  for c in cats]
+        cols = [np.full(c.size, j, dtype=np.intp) for j, c in enumerate(cats)]
+        out = []
+        for k in range(W.shape[1]):
+            f = _fields(cols, values, [counts[o:o + s, k] for o, s in zip(offsets, sizes)],
+                        np.full(d, float(n_k[k])))
+            out.append(self.make_stats(CategoryStats, **f))
+        return tuple(out)
+
+    def _learn_stats(self, X, w):
+        n, d = X.shape
+        ones = w is None or unit_weights(w)
+        n_w = float(n) if w is None else total_weight(w)
+        if X.dtype in (np.float64, np.int64):
+            # small non-negative integer labels: one histogram pass in C, no sort
+            hist = native.small_int_histogram(X, None if ones else w)
+            if hist is not None:
+                nz = [np.flatnonzero(h) for h in hist]
+                return self.make_stats(CategoryStats, **_fields(
+                    [np.full(v.size, j) for j, v in enumerate(nz)],
+                    [v.astype(np.float64) for v in nz],
+                    [h[v] for h, v in zip(hist, nz)], np.full(d, n_w)))
+            if X.dtype == np.float64:
+                check_rule(X, self.rules[0][1], FINITE_RULE)
+            X = X.astype(np.float64)
+        elif X.dtype.kind == "f":
+            check_rule(X, self.rules[0][1], FINITE_RULE)
+        if w is None:
+            w = np.broadcast_to(1.0, (n,))
+        keep = w > 0
+        Xk, wk = (X, w) if keep.all() else (X[keep], w[keep])
+        cols, values, counts = [], [], []
+        for j in range(d):
+            col = Xk[:, j]
+            if col.dtype != object or (col.size and not isinstance(col[0], str)):
+                col = col.astype(np.float64)
+            vals, inv = np.unique(col, return_inverse=True)
+            cols.append(np.full(vals.size, j))
+            values.append(vals)
+            counts.append(np.bincount(inv.ravel(), weights=wk, minlength=vals.size))
+        return self.make_stats(CategoryStats, **_fields(cols, values, counts, np.full(d, n_w)))
+
+    # ------------------------------------------------------- category sets
+    def resolve(self, stats):
+        """The family whose fixed category set is the categories in ``stats``."""
+        d = self.n_features(stats)
+        return Categorical(categories=[stats.column(j)[0] for j in range(d)])
+
+    def align(self, stats):
+        """``stats`` as statistics of this family: re-tagged (a learning family keeps
+        the categories they list), or counted over this family's category set (zero
+        counts for the categories ``stats`` lack; a category outside the set is a
+        :class:`DomainError`)."""
+        if self._arrays is None or stats.constants == self.constants:
+            return self.make_stats(CategoryStats, **stats.fields())
+        d = len(self._arrays)
+        if self.n_features(stats) != d:
+            raise ValueError(f"Categorical: statistics of {self.n_features(stats)} columns "
+                             f"do not fit a family of {d} columns")
+        counts = []
+        for j, cats in enumerate(self._arrays):
+            vals, cnt = stats.column(j)
+            idx = category_index(cats, vals)
+            bad = (idx < 0) & (cnt != 0)
+            if bad.any():
+                raise DomainError(MEMBER_RULE, column=j, value=vals[np.flatnonzero(bad)[0]],
+                                  row=None)
+            counts.append(np.bincount(idx[idx >= 0], weights=cnt[idx >= 0],
+                                      minlength=cats.size))
+        text = any(a.dtype == object for a in self._arrays)
+        f = _fields([np.full(a.size, j) for j, a in enumerate(self._arrays)],
+                    [a.astype(object) if text else a for a in self._arrays], counts,
+                    stats.weight)
+        return self.make_stats(CategoryStats, **f)
+
+    def counts(self, stats):
+        """The (weighted) counts of each column, aligned with its categories."""
+        return [stats.column(j)[1] for j in range(self.n_features(stats))]
+
+    def category_stats(self, pseudo_counts, n_features):
+        """Pseudo-statistics of ``pseudo_counts`` per category (a Dirichlet prior: its
+        ``alpha - 1``): a scalar, or one value per category of every column."""
+        self._need_categories("category_stats")
+        pc = np.asarray(pseudo_counts, dtype=float)
+        if pc.ndim > 1:
+            raise DomainError(f"a Dirichlet prior needs a scalar or 1-D alpha, got shape "
+                              f"{pc.shape}")
+        counts = []
+        for j, cats in enumerate(self._arrays):
+            if pc.ndim and pc.size != cats.size:
+                raise DomainError(
+                    f"a Dirichlet prior with {pc.size} concentrations does not fit column "
+                    f"{j}, which has {cats.size} categories: use a scalar alpha, or one "
+                    "value per category"
+                )
+            counts.append(np.broadcast_to(pc, (cats.size,)).astype(float))
+        text = any(a.dtype == object for a in self._arrays)
+        f = _fields([np.full(a.size, j) for j, a in enumerate(self._arrays)],
+                    [a.astype(object) if text else a for a in self._arrays], counts,
+                    np.array([c.sum() for c in counts]))
+        return self.make_stats(CategoryStats, **f)
+
+    # ------------------------------------------------------------ protocol
+    def mode(self, stats, fixed=None):
+        """Per column: counts over their total (free categories share the mass the
+        ``fixed`` ones leave, in proportion to their counts). ``fixed``:
+        ``{"probabilities": [array or None per column]}``, NaN where free."""
+        given = (fixed or {}).get("probabilities")
+        probs = [probability_mode(c, None if given is None else given[j], f"column {j}")
+                 for j, c in enumerate(self.counts(stats))]
+        return ModeResult({"probabilities": probs})
+
+    def loglik(self, stats, params):
+        return np.array([float(np.sum(special.xlogy(c, p)))
+                         for c, p in zip(self.counts(stats), params["probabilities"])])
+
+    def information(self, stats, params, fixed=None):
+        """Per column, the observed information of its free probabilities (every free
+        category but the last free one; the last is the rest): a list of (m_j, m_j)."""
+        given = (fixed or {}).get("probabilities")
+        return [probability_information(c, p, None if given is None else given[j])
+                for j, (c, p) in enumerate(zip(self.counts(stats), params["probabilities"]))]
+
+    def covariance(self, stats, params, fixed=None):
+        """Per column, the inverse of :meth:`information` in closed form (None where a
+        zero count makes it singular)."""
+        given = (fixed or {}).get("probabilities")
+        return [probability_covariance(c, p, None if given is None else given[j])
+                for j, (c, p) in enumerate(zip(self.counts(stats), params["probabilities"]))]
+
+    def logpdf(self, X, params):
+        self._need_categories("logpdf")
+        X = np.asarray(X)
+        out = np.empty(X.shape, dtype=np.float64)
+        for j, (cats, p) in enumerate(zip(self._arrays, params["probabilities"])):
+            with np.errstate(divide="ignore"):
+                logp = np.append(np.log(p), -np.inf)  # index -1: not a category
+            out[:, j] = logp[category_index(cats, X[:, j])]
+        return out
+
+    def sample(self, params, n, rng):
+        self._need_categories("sample")
+        text = any(c.dtype == object for c in self._arrays)
+        out = np.empty((n, len(self._arrays)), dtype=object if text else np.float64)
+        for j, (cats, p) in enumerate(zip(self._arrays, params["probabilities"])):
+            out[:, j] = cats[rng.choice(cats.size, size=n, p=p / p.sum())]
+        return out
+
+    def to_scipy(self, params):
+        """``rv_discrete`` per column: on the category values when they are integers,
+        else on the category positions ``0 .. K-1`` (scipy needs integer support)."""
+        self._need_categories("to_scipy")
+        out = []
+        for cats, p in zip(self._arrays, params["probabilities"]):
+            integral = cats.dtype != object and np.array_equal(cats, np.round(cats))
+            xk = cats.astype(np.int64) if integral else np.arange(cats.size)
+            out.append(sps.rv_discrete(values=(xk, np.asarray(p, dtype=float))))
+        return out
+
+    def log_prior(self, prior, params):
+        return float(sum(prior.logpdf(p) for p in params["probabilities"]))
+
+    def n_features(self, stats):
+        return int(np.size(stats.weight))
+
+
+# ------------------------------------------------- probability vectors
+def probability_mode(counts, fixed=None, label="the probabilities"):
+    """The mode of ``sum c_k log p_k`` over the simplex, with ``fixed`` (NaN = free)
+    probabilities held: the free ones share the rest in proportion to their counts.
+
+    ``counts`` include a Dirichlet prior's ``alpha - 1`` (MAP); a negative one means
+    no mode: :class:`DomainError`.
+    """
+    c = np.asarray(counts, dtype=float)
+    if np.any(c < 0):
+        raise DomainError(
+            f"{label}: the probabilities have no posterior mode: a Dirichlet prior with "
+            "alpha < 1 leaves a category whose count plus alpha - 1 is negative; use "
+            "alpha >= 1"
+        )
+    f = np.full(c.size, np.nan) if fixed is None else np.asarray(fixed, dtype=float)
+    free = np.isnan(f)
+    p = f.copy()
+    if free.any():
+        rem = 1.0 - float(np.sum(f[~free]))
+        cf = c[free]
+        tot = float(cf.sum())
+        p[free] = rem * cf / tot if tot > 0 else rem / cf.size
+        if np.any(cf == 0):
+            warnings.warn(
+                f"{label}: a category's count (plus alpha - 1 under a Dirichlet prior) is "
+                "0, so its probability at the mode is 0, on the boundary: the Laplace "
+                "standard errors are not reliable there. With a Dirichlet prior use "
+                "alpha >= 1.",
+                BoundaryWarning,
+                stacklevel=4,
+            )
+    return p
+
+
+def _free_split(p, fixed):
+    f = np.full(np.size(p), np.nan) if fixed is None else np.asarray(fixed, dtype=float)
+    free = np.flatnonzero(np.isnan(f))
+    return free[:-1], (free[-1] if free.size else None)
+
+
+def free_categories(n_categories, fixed=None):
+    """Indices of the free parameters: every free category but the last free one."""
+    return _free_split(np.zeros(n_categories), fixed)[0]
+
+
+def _terms(counts, p, fixed):
+    head, last = _free_split(p, fixed)
+    c, p = np.asarray(counts, dtype=float), np.asarray(p, dtype=float)
+    if last is None or head.size == 0:
+        return head, np.zeros(0), 0.0
+    # a zero count's term c log p is 0 whatever p: its curvature is 0, also at p = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_info = np.where(c[head] == 0, 0.0, c[head] / p[head] ** 2)
+        t = 0.0 if c[last] == 0 else c[last] / p[last] ** 2
+    return head, d_info, t
+
+
+def probability_information(counts, p, fixed=None):
+    """Negative Hessian of ``sum c_k log p_k`` in the free probabilities (the last
+    free one is the rest): ``diag(c_i / p_i^2) + (c_L / p_L^2) 1 1^T``."""
+    _, d_info, t = _terms(counts, p, fixed)
+    return np.diag(d_info) + t
+
+
+def probability_covariance(counts, p, fixed=None):
+    """Inverse of :func:`probability_information` by Sherman-Morrison,
+    ``D^-1 - t u u^T / (1 + t sum(u))`` with ``u = diag(D^-1)``: exact, without a
+    factorisation; at the MLE the multinomial ``(diag(p) - p p^T) / n``. None when
+    a zero count or probability makes the information singular."""
+    _, d_info, t = _terms(counts, p, fixed)
+    if d_info.size == 0:
+        return np.zeros((0, 0))
+    if not (np.all(np.isfinite(d_info)) and np.all(d_info > 0) and np.isfinite(t) and t > 0):
+        return None
+    u = 1.0 / d_info
+    return np.diag(u) - np.outer(u, u) * (t / (1.0 + t * u.sum()))
+
