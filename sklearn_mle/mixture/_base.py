@@ -53,6 +53,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
     }
 
     # ------------------------------------------------------------ validation

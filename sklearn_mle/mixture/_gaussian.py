@@ -73,6 +73,10 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         Print progress (1: iterations, 2: also timings and changes).
     verbose_interval : int, default=10
         Iterations between prints.
+    n_jobs : int or None, default=None
+        Threads over row blocks in each E-step (scikit-learn's meaning: None uses
+        the cores this process may use, capped inside an enclosing joblib section
+        such as ``GridSearchCV(n_jobs=2)`` and by ``threadpoolctl`` limits).
     prior : NormalInverseWishart or None, default=None
         Conjugate prior on the means and covariances (MAP-EM); unset
         hyper-parameters default from the data as R's mclust does.
@@ -145,6 +149,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         verbose_interval=10,
         prior=None,
         weights_prior=None,
+        n_jobs=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -160,6 +165,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+        self.n_jobs = n_jobs
         self.prior = prior
         self.weights_prior = weights_prior
 
@@ -224,7 +230,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
 
     # -------------------------------------------------------------- EM hooks
     def _em_pass(self, X, w):
-        return em_pass(X, w, self._plan(X.dtype))
+        return em_pass(X, w, self._plan(X.dtype), n_jobs=self.n_jobs)
 
     def _m_step(self, stats):
         weights, means, covs = self._params_from_stats(stats)

@@ -24,33 +24,13 @@ the mean, in float64, which combine exactly across batches (Chan et al.) for
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-
 import numpy as np
-from threadpoolctl import ThreadpoolController
+
+from .._engine.blocks import map_reduce
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 _EXP_FLOOR = {np.float32: np.float32(-80.0), np.float64: -700.0}
 _BLOCK_BYTES = 1 << 21  # ~2 MiB working set per block
-try:
-    _N_WORKERS = max(1, min(len(os.sched_getaffinity(0)), 16))
-except AttributeError:  # pragma: no cover - not on Linux
-    _N_WORKERS = max(1, min(os.cpu_count() or 1, 16))
-_CONTROLLER = None
-
-
-@contextmanager
-def _blas_single_thread():
-    """BLAS limited to one thread while the worker threads run (restored afterwards)."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    with _CONTROLLER.limit(limits=1, user_api="blas"):
-        yield
-
-
 class MixtureStats:
     """Mixture statistics: ``N`` (k,), ``mean`` (k, d), ``scatter``.
 
@@ -241,9 +221,9 @@ def weighted_log_prob(X, plan):
     return out
 
 
-def _pass_blocks(X, w, plan, starts, stats):
-    """E-step and statistics over the row blocks beginning at ``starts``."""
-    d = X.shape[1]
+def _pass_block(Xblock, wb, plan, stats):
+    """E-step and statistics of one row block: ``(total, N, S1, S2)``."""
+    d = Xblock.shape[1]
     k, ct = plan.k, plan.covariance_type
     total = 0.0
     acc_n = np.zeros(k)
@@ -256,60 +236,52 @@ def _pass_blocks(X, w, plan, starts, stats):
         acc_s2 = np.zeros((k, d))
     else:
         acc_s2 = np.zeros(k)
-    for s in starts:
-        lp, feats, Xb = _block_log_prob(X[s : s + plan.block], plan)
-        lse = _normalise(lp)
-        if w is None:
-            total += float(np.sum(lse, dtype=np.float64))
-            r = lp
-        else:
-            wb = w[s : s + plan.block]
-            total += float(np.dot(lse.astype(np.float64), wb.astype(np.float64)))
-            r = lp * wb
-        if not stats:
-            continue
-        if feats is not None:
-            # one GEMM: [N, S1, S2] = r @ [1, x, x**2 (or x_i x_j, or |x|**2)]
-            m2 = (feats @ r.T).T  # (features, rows) @ (rows, k): ~2x faster sgemm than r @ f.T
-            acc_n += m2[:, 0]
-            acc_s1 += m2[:, 1 : d + 1]
-            acc_s2 += m2[:, d + 1] if ct == "spherical" else m2[:, d + 1 :]
-            continue
-        acc_n += r.sum(axis=1, dtype=np.float64)
-        if ct == "full":
-            diff = Xb[None, :, :] - plan.centers[:, None, :]
-            acc_s1 += np.matmul(r[:, None, :], diff)[:, 0, :]
-            diff *= np.sqrt(r)[:, :, None]
-            for j in range(k):
-                z = diff[j]
-                acc_s2[j] += z.T @ z  # numpy runs A'A as syrk: half the flops of a GEMM
-        else:  # tied
-            acc_s1 += r @ Xb
-            xw = Xb if w is None else Xb * np.sqrt(wb)[:, None]
-            acc_s2 += xw.T @ xw
+    lp, feats, Xb = _block_log_prob(Xblock, plan)
+    lse = _normalise(lp)
+    if wb is None:
+        total += float(np.sum(lse, dtype=np.float64))
+        r = lp
+    else:
+        total += float(np.dot(lse.astype(np.float64), wb.astype(np.float64)))
+        r = lp * wb
+    if not stats:
+        return total, acc_n, acc_s1, acc_s2
+    if feats is not None:
+        # one GEMM: [N, S1, S2] = r @ [1, x, x**2 (or x_i x_j, or |x|**2)]
+        m2 = (feats @ r.T).T  # (features, rows) @ (rows, k): ~2x faster sgemm than r @ f.T
+        acc_n += m2[:, 0]
+        acc_s1 += m2[:, 1 : d + 1]
+        acc_s2 += m2[:, d + 1] if ct == "spherical" else m2[:, d + 1 :]
+        return total, acc_n, acc_s1, acc_s2
+    acc_n += r.sum(axis=1, dtype=np.float64)
+    if ct == "full":
+        diff = Xb[None, :, :] - plan.centers[:, None, :]
+        acc_s1 += np.matmul(r[:, None, :], diff)[:, 0, :]
+        diff *= np.sqrt(r)[:, :, None]
+        for j in range(k):
+            z = diff[j]
+            acc_s2[j] += z.T @ z  # numpy runs A'A as syrk: half the flops of a GEMM
+    else:  # tied
+        acc_s1 += r @ Xb
+        xw = Xb if wb is None else Xb * np.sqrt(wb)[:, None]
+        acc_s2 += xw.T @ xw
     return total, acc_n, acc_s1, acc_s2
 
 
-def em_pass(X, w, plan, stats=True):
+def em_pass(X, w, plan, stats=True, n_jobs=None):
     """One E-step over X, fused with the M-step statistics.
 
     Returns ``(total, MixtureStats or None)`` where ``total`` is ``sum_i w_i log p(x_i)``.
-    ``w`` is None for unit weights. Row blocks are shared out to one thread per core,
-    each running single-threaded BLAS on its own blocks and accumulators (numpy releases
-    the GIL), so there is no fork-join inside every small matrix product.
+    ``w`` is None for unit weights. The row blocks go through the engine's
+    ``map_reduce``: threads share them out, each running single-threaded BLAS on its
+    own block (numpy releases the GIL), so there is no fork-join inside every small
+    matrix product.
     """
     n, d = X.shape
     k, ct = plan.k, plan.covariance_type
-    starts = list(range(0, n, plan.block))
-    workers = min(_N_WORKERS, len(starts))
-    if workers <= 1:
-        total, acc_n, acc_s1, acc_s2 = _pass_blocks(X, w, plan, starts, stats)
-    else:
-        parts = [starts[i::workers] for i in range(workers)]
-        with _blas_single_thread(), ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(lambda p: _pass_blocks(X, w, plan, p, stats), parts))
-        total = sum(r[0] for r in results)
-        acc_n, acc_s1, acc_s2 = (sum(r[i] for r in results) for i in (1, 2, 3))
+    total, acc_n, acc_s1, acc_s2 = map_reduce(
+        lambda xb, wb: _pass_block(xb, wb, plan, stats), X, w, block_rows=plan.block,
+        n_jobs=n_jobs, limit_blas=True)
     if not stats:
         return total, None
     if ct == "full" and plan.quadratic:

@@ -50,6 +50,10 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
     verbose_interval : int, default=10
     prior : Dirichlet or None, default=None
         Dirichlet prior on the mixture weights (``alpha >= 1``).
+    n_jobs : int or None, default=None
+        Threads over row blocks in each E-step (scikit-learn's meaning: None uses
+        the cores this process may use, capped inside an enclosing joblib section
+        such as ``GridSearchCV(n_jobs=2)`` and by ``threadpoolctl`` limits).
 
     Attributes
     ----------
@@ -96,6 +100,7 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         verbose=0,
         verbose_interval=10,
         prior=None,
+        n_jobs=None,
     ):
         self.component = component
         self.n_components = n_components
@@ -107,6 +112,7 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+        self.n_jobs = n_jobs
         self.prior = prior
 
     # ------------------------------------------------------------ validation
@@ -155,7 +161,8 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
     def _em_pass(self, X, w):
         with np.errstate(divide="ignore"):
             logw = np.log(self.weights_)
-        total, comp_stats = self._emission.e_step(X, w, logw, self._comp_params)
+        total, comp_stats = self._emission.e_step(X, w, logw, self._comp_params,
+                                                  n_jobs=self.n_jobs)
         n_k = np.array([float(np.max(s.weight)) for s in comp_stats])
         return total, (n_k, comp_stats)
 
