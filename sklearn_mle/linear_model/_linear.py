@@ -17,98 +17,10 @@ from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
 from ._base import GLM_XFAIL_CHECKS, GLMBase, check_n_samples, check_prior_values
 from ._diagnostics import aliased_columns, aliased_message
+from ._linear_map import JointProblem, UnitGaussian, rescaled
 from ._newton import GLMProblem, newton_solve
 
 _RANK_TOL = 1e-10  # |R_jj| / |R_00| below which a (unit-norm) column counts as aliased
-
-
-class _UnitGaussian:
-    """Gaussian family with unit variance: log-likelihood ``-r**2 / 2``, for least squares."""
-
-    n_outputs = 1
-
-    @staticmethod
-    def loglik_const(y):
-        return np.zeros(len(y))
-
-    @staticmethod
-    def derivs(y, eta):
-        r = y - eta
-        return -0.5 * r * r, r, np.ones_like(r)
-
-
-class _JointProblem:
-    """Negative log-posterior of ``(coef, s = log sigma2)`` for :func:`newton_solve`.
-
-    ``f = W/2 log(2 pi) + W s / 2 + exp(-s) RSS / 2 - log p(coef)`` (flat prior on
-    ``sigma2``; the mode does not depend on the parametrisation of ``sigma2``). The
-    residual sum of squares, its gradient and ``A'WA`` come from a :class:`GLMProblem`
-    with a unit-variance Gaussian family, the log-prior (and the L1 weights of a Laplace
-    prior) from its ``log_prior``. The Newton matrix is the exact joint Hessian when it
-    is positive definite (near the mode), its block diagonal otherwise.
-    """
-
-    def __init__(self, glm):
-        self.glm = glm
-        self.w = glm.w
-        self.W = float(np.sum(glm.w))
-        self.m, self.p = 1, glm.p + 1
-
-    def l1_weights(self):
-        return np.append(self.glm.l1_weights().ravel(), 0.0)[None, :]
-
-    def linear_predictor(self, theta):
-        return self.glm.linear_predictor(np.asarray(theta).ravel()[:-1])
-
-    def direction(self, step):
-        return self.glm.direction(np.asarray(step).ravel()[:-1])
-
-    def value(self, theta, eta=None):
-        theta = np.asarray(theta, dtype=float).ravel()
-        b, s = theta[None, :-1], float(theta[-1])
-        if not s > -700.0:  # sigma2 underflows: outside the domain, the line search backs off
-            return np.inf
-        if eta is None:
-            eta = self.glm.linear_predictor(b)
-        rss = -2.0 * self.glm.loglik(eta)  # the unit Gaussian's log-likelihood is -RSS / 2
-        lp, gp, nh = self.glm.log_prior(b)
-        e = np.exp(-s)
-        self._state = {"e": e, "rss": rss, "gp": gp, "nh": nh, "g": None}
-        return 0.5 * self.W * (np.log(2.0 * np.pi) + s) + 0.5 * e * rss - lp
-
-    def _loglik_gradient(self):
-        st = self._state
-        if st["g"] is None:
-            st["g"] = self.glm.loglik_gradient().ravel()  # A'W r
-        return st["g"]
-
-    def gradient(self):
-        st = self._state
-        g = self._loglik_gradient()
-        return np.append(-st["e"] * g - st["gp"].ravel(), 0.5 * self.W - 0.5 * st["e"] * st["rss"])
-
-    def newton_matrix(self, exact=False):
-        st = self._state
-        e, nh, g = st["e"], st["nh"], self._loglik_gradient()
-        k = self.p
-        H = np.empty((k, k))
-        H[:-1, :-1] = e * self.glm.hessian()
-        H[np.diag_indices(k - 1)] += (nh if exact else np.maximum(nh, 0.0)).ravel()
-        H[:-1, -1] = H[-1, :-1] = e * g
-        H[-1, -1] = 0.5 * e * st["rss"]
-        if not exact:
-            try:
-                linalg.cholesky(H, check_finite=False)
-            except (linalg.LinAlgError, ValueError):
-                H[:-1, -1] = H[-1, :-1] = 0.0
-        return H
-
-
-def _rescaled(prior, factor):
-    """The prior of ``b * factor`` for ``b ~ prior`` (a scale family; None stays None)."""
-    if prior is None:
-        return None
-    return type(prior)(**{**prior.get_params(), "scale": prior.scale * factor})
 
 
 class MLELinearRegression(RegressorMixin, GLMBase):
@@ -342,12 +254,12 @@ class MLELinearRegression(RegressorMixin, GLMBase):
             Xs = A[:, off:] - xbar
             c = float(np.sqrt(np.mean(np.average(Xs**2, axis=0, weights=w)))) if Xs.size else 1.0
             c = c if c > 0 else 1.0
-            glm = GLMProblem(Xs / c, (y / sy)[:, None], w, None, _UnitGaussian(),
-                             self.fit_intercept, _rescaled(self.prior, c / sy),
-                             _rescaled(self.intercept_prior, 1.0 / sy))
+            glm = GLMProblem(Xs / c, (y / sy)[:, None], w, None, UnitGaussian(),
+                             self.fit_intercept, rescaled(self.prior, c / sy),
+                             rescaled(self.intercept_prior, 1.0 / sy))
             theta0 = np.zeros(glm.p + 1)
             theta0[0] = ybar / sy
-            res = newton_solve(_JointProblem(glm), theta0, 1e-10, 200, lambda H: None)
+            res = newton_solve(JointProblem(glm), theta0, 1e-10, 200, lambda H: None)
         if res is None or not res.theta[0, -1] > np.log(1e-12):
             try:
                 self._solve(A, y, w, names, who)
@@ -364,7 +276,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         coef[off:] /= c
         if center:
             coef[0] -= float(xbar @ coef[1:])
-        glm = GLMProblem(X, y[:, None], w, None, _UnitGaussian(), self.fit_intercept,
+        glm = GLMProblem(X, y[:, None], w, None, UnitGaussian(), self.fit_intercept,
                          self.prior, self.intercept_prior)
         if not res.converged:
             warnings.warn(
