@@ -103,33 +103,67 @@ class Gamma(Prior):
 class Dirichlet(Prior):
     """Dirichlet(alpha) prior on a probability vector.
 
-    Conjugate for categorical probabilities and mixture weights: MAP adds
-    ``alpha - 1`` pseudo-counts to each category.
+    Conjugate for categorical and multinomial probabilities and mixture weights: MAP
+    adds ``alpha - 1`` pseudo-counts to each category.
 
     Parameters
     ----------
     alpha : float or array-like, default=1.0
-        Concentration (> 0), a scalar for a symmetric prior. ``1`` is flat.
+        Concentration (> 0), a scalar for a symmetric prior, or one value per
+        category (1-D). ``1`` is flat.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle.priors import Dirichlet
+    >>> Dirichlet(2.0).concentrations(3).tolist()
+    [2.0, 2.0, 2.0]
+    >>> Dirichlet([1.0, 2.0]).concentrations(3)
+    Traceback (most recent call last):
+    ...
+    ValueError: Dirichlet: alpha has 2 concentrations but there are 3 categories; ...
     """
 
     _hyper = ("alpha",)
 
     def __init__(self, alpha=1.0):
         self.alpha = check_positive("alpha", alpha, "Dirichlet")
+        if np.ndim(alpha) > 1:
+            raise ValueError(
+                f"Dirichlet: alpha must be a scalar or 1-D (one value per category), got "
+                f"shape {np.shape(alpha)}"
+            )
+
+    def concentrations(self, n_categories, where=None):
+        """``alpha`` as one value per category, shape (n_categories,).
+
+        A ValueError says so when a vector ``alpha`` has another length (``where``
+        names what has ``n_categories`` categories, e.g. a column).
+        """
+        a = np.asarray(self.alpha, dtype=float)
+        k = int(n_categories)
+        if a.ndim and a.size != k:
+            there = f"{where} has" if where else "there are"
+            raise ValueError(
+                f"Dirichlet: alpha has {a.size} concentrations but {there} {k} categories; "
+                "use a scalar alpha or one value per category"
+            )
+        return np.broadcast_to(a, (k,)).copy()
 
     def pseudo_counts(self, n_categories):
-        a = np.broadcast_to(np.asarray(self.alpha, dtype=float), (n_categories,))
-        return a - 1.0
+        """``alpha - 1`` per category (checked against ``n_categories``)."""
+        return self.concentrations(n_categories) - 1.0
 
     def pseudo_stats(self, family, n_features):
-        """``alpha - 1`` pseudo-counts per category, in ``family``'s terms."""
+        """``alpha - 1`` pseudo-counts per category, in ``family``'s terms (the family
+        checks ``alpha`` against each column's categories)."""
         if not hasattr(family, "category_stats"):
             return super().pseudo_stats(family, n_features)
         return family.category_stats(np.asarray(self.alpha, dtype=float) - 1.0, n_features)
 
     def logpdf(self, theta):
         p = np.asarray(theta, dtype=float)
-        a = np.broadcast_to(np.asarray(self.alpha, dtype=float), p.shape)
+        a = self.concentrations(p.size)
         return float(
             np.sum(special.xlogy(a - 1, p)) - np.sum(special.gammaln(a)) + special.gammaln(a.sum())
         )
@@ -171,30 +205,115 @@ class NormalInverseGamma(Prior):
     """Normal-inverse-gamma prior on a Gaussian's (mean, variance), per column.
 
     ``variance ~ InvGamma(alpha, beta)`` and ``mean | variance ~ N(mu, variance / kappa)``.
-    Conjugate for the Gaussian: the posterior mode is closed form. Unset
-    hyper-parameters (``None``) default from the data as R's mclust does
-    (Fraley & Raftery 2007): ``mu`` = the data mean, ``beta`` = the data variance
-    times ``alpha``-ish scale, so the prior is weak but keeps variances positive.
+    Conjugate for the Gaussian: it adds ``kappa`` pseudo-observations at ``mu`` with
+    ``2 beta`` of squared deviation (:meth:`pseudo_stats`), so the posterior mode is
+    the family's mode of the summed statistics. Unset hyper-parameters (``None``)
+    default from the data as R's mclust does (Fraley & Raftery 2007): ``mu`` = the
+    data mean, ``beta`` = half the data variance, so the prior is weak but keeps
+    variances positive. Estimators resolve them once, from the whole training data
+    (:meth:`resolve`), and keep the result as ``prior_``.
 
     Parameters
     ----------
     mu : float or array-like or None, default=None
-        Prior mean (None: the data mean).
+        Prior mean, finite (None: the data mean).
     kappa : float, default=0.01
-        Prior pseudo-observations for the mean (> 0).
+        Prior pseudo-observations for the mean (one finite number > 0).
     alpha : float, default=1.0
-        Inverse-gamma shape (> 0).
+        Inverse-gamma shape (one finite number > 0).
     beta : float or array-like or None, default=None
-        Inverse-gamma scale (> 0). None: ``alpha`` times the data variance divided by
-        the number of observations, i.e. one pseudo-observation's worth.
+        Inverse-gamma scale (finite, > 0). None: half the data variance of each
+        column (at least 5e-13).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle.families.gaussian import Gaussian
+    >>> from sklearn_mle.priors import NormalInverseGamma
+    >>> fam = Gaussian("diag")
+    >>> s = fam.stats(np.array([[1.0], [3.0]]))                    # mean 2, m2 2
+    >>> prior = NormalInverseGamma(mu=0.0, kappa=2.0, alpha=1.0, beta=1.0)
+    >>> p = fam.mode(s + prior.pseudo_stats(fam, 1))
+    >>> float(p["mean"][0]), float(p["covariance"][0])       # (2*2 + 2*0) / 4, 8 / 7
+    (1.0, 1.1428571428571428)
     """
 
     _hyper = ("mu", "kappa", "alpha", "beta")
 
     def __init__(self, mu=None, kappa: float = 0.01, alpha: float = 1.0, beta=None):
-        self.mu = mu
-        self.kappa = check_positive("kappa", kappa, "NormalInverseGamma")
-        self.alpha = check_positive("alpha", alpha, "NormalInverseGamma")
+        self.mu = _finite_or_none("mu", mu)
+        self.kappa = _one_positive("kappa", kappa)
+        self.alpha = _one_positive("alpha", alpha)
         if beta is not None:
+            _finite_or_none("beta", beta)
             check_positive("beta", beta, "NormalInverseGamma")
         self.beta = beta
+
+    def _columns(self, name, value, d):
+        arr = np.asarray(value, dtype=float)
+        if arr.ndim > 1 or (arr.ndim == 1 and arr.size not in (1, d)):
+            raise ValueError(
+                f"NormalInverseGamma: hyper-parameter {name} needs a scalar or one value per "
+                f"column ({d}), got shape {arr.shape}"
+            )
+        return np.broadcast_to(arr.reshape(-1) if arr.ndim else arr, (d,)).astype(float)
+
+    def pseudo_stats(self, family, n_features):
+        """``kappa`` pseudo-observations at ``mu`` with ``2 beta`` of squared deviation,
+        in ``family``'s terms (``family.normal_stats``); ``mu`` and ``beta`` must be
+        set (see :meth:`resolve`)."""
+        if not hasattr(family, "normal_stats"):
+            return super().pseudo_stats(family, n_features)
+        if self.mu is None or self.beta is None:
+            raise ValueError(
+                f"{self!r}: mu and beta default from the data; resolve the prior first "
+                "(prior.resolve(family, stats) with the training statistics)"
+            )
+        d = int(n_features)
+        return family.normal_stats(self._columns("mu", self.mu, d), float(self.kappa),
+                                   float(self.alpha), self._columns("beta", self.beta, d), d)
+
+    def resolve(self, family, stats):
+        """This prior with ``mu`` and ``beta`` made concrete from the statistics of the
+        whole training data (``family.normal_moments``): a ``NormalInverseGamma``
+        whose every hyper-parameter is set."""
+        if not hasattr(family, "normal_moments"):
+            return self
+        mean, var = family.normal_moments(stats)
+        d = mean.size
+        mu = mean if self.mu is None else self._columns("mu", self.mu, d)
+        if self.beta is None:
+            beta = np.maximum(var, 1e-12) * 0.5
+            beta = np.where(beta > 0, beta, 1.0)  # a NaN variance: a unit scale
+        else:
+            beta = self._columns("beta", self.beta, d)
+        return NormalInverseGamma(mu=np.array(mu), kappa=self.kappa, alpha=self.alpha,
+                                  beta=np.array(beta))
+
+
+def _finite_or_none(name, value):
+    if value is None:
+        return None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        arr = np.array(np.nan)
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"NormalInverseGamma: hyper-parameter {name} must be None or finite real "
+            f"number(s), got {value!r}"
+        )
+    return value
+
+
+def _one_positive(name, value):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = np.nan
+    if not (np.isfinite(v) and v > 0):
+        raise ValueError(
+            f"NormalInverseGamma: hyper-parameter {name} must be one finite number > 0, "
+            f"got {value!r}"
+        )
+    return value
