@@ -18,7 +18,7 @@ from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
 from ._protocol import Family, ModeResult
-from ._stats import DataStats, total_weight
+from .weibull import data_stats, total_weight_or_raise
 
 __all__ = ["StudentT"]
 
@@ -152,19 +152,7 @@ class StudentT(Family):
 
     def stats(self, X, weights=None, *, checked=False):
         """The weighted data; weights (n, k) give k statistics sharing ``X`` (no copy)."""
-        X = np.asarray(X)
-        if not checked:
-            self.check(X)
-        if weights is None:
-            weights = np.broadcast_to(1.0, (X.shape[0],))
-        weights = np.asarray(weights, dtype=np.float64)
-        d = X.shape[1]
-        if weights.ndim == 1:
-            return self.make_stats(DataStats, x=X, w=weights,
-                                   weight=np.full(d, total_weight(weights)))
-        return tuple(self.make_stats(DataStats, x=X, w=weights[:, j],
-                                     weight=np.full(d, total_weight(weights[:, j])))
-                     for j in range(weights.shape[1]))
+        return data_stats(self, X, weights, checked)
 
     def _sums(self, stats, nu, mu, sigma, order, wscale=1.0):
         w = stats.w
@@ -192,17 +180,7 @@ class StudentT(Family):
     # ------------------------------------------------------------------ mode
     def mode(self, stats, fixed=None):
         fixed = fixed or {}
-        n = float(np.max(stats.weight))
-        if not n > 0:
-            raise DomainError(
-                "Student-t: the weights sum to zero, so there are no data to estimate "
-                "df, loc and scale from"
-            )
-        if not np.isfinite(1.0 / n):
-            raise DomainError(
-                f"Student-t: the weights sum to {n!r}, too small to compute with; "
-                "rescale the sample weights"
-            )
+        n = total_weight_or_raise(stats, "df, loc and scale")
         d = stats.x.shape[1]
         free = np.stack([np.isnan(fixed.get(k, np.full(d, np.nan))) for k in self.param_names],
                         axis=1)
