@@ -62,6 +62,11 @@ class CategoryStats(Stats):
             self.weight + other.weight,
         )
 
+    def zero_like(self):
+        """The same categories with zero counts (the additive identity)."""
+        return self.replace(weight=np.zeros_like(self.weight),
+                            count=np.zeros_like(self.count))
+
     def column(self, j):
         """(categories, counts) of column ``j``: float64 categories, or text (object)."""
         lo, hi = np.searchsorted(self.col, [j, j + 1])

@@ -46,6 +46,13 @@ class MultinomialStats(Stats):
         return out
 
 
+    def zero_like(self):
+        """Zero counts and an empty row-total histogram (the additive identity)."""
+        return self.replace(weight=np.zeros_like(self.weight),
+                            counts=np.zeros_like(self.counts), log_coef=np.asarray(0.0),
+                            total_value=np.zeros(0), total_weight=np.zeros(0))
+
+
 def _histogram(values, weights):
     keep = weights > 0
     uniq, inv = np.unique(values[keep], return_inverse=True)
