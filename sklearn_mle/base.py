@@ -119,6 +119,12 @@ class LikelihoodMixin:
             Lower and upper bounds.
         """
         check_is_fitted(self)
+        if not hasattr(self, "estimates_"):
+            raise NotImplementedError(
+                f"{type(self).__name__} has no standard errors yet, so no confidence "
+                "intervals; MixtureMLE(GaussianMLE(covariance_type='diag')) gives them for "
+                "a Gaussian mixture with diagonal covariances"
+            )
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
         if method == "wald":

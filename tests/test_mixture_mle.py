@@ -10,7 +10,14 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as SkGM
 
-from sklearn_mle import BernoulliMLE, ExponentialMLE, GaussianMLE, MixtureMLE, PoissonMLE
+from sklearn_mle import (
+    BernoulliMLE,
+    ExponentialMLE,
+    GaussianMixture,
+    GaussianMLE,
+    MixtureMLE,
+    PoissonMLE,
+)
 from sklearn_mle.priors import Dirichlet, Gamma
 
 
@@ -199,3 +206,46 @@ def test_components_check_their_own_data_after_em():
     comp = mix.components_[0]
     with pytest.raises(ValueError, match="exponential data must be >= 0"):
         comp.fit(-X, sample_weight=np.ones(len(X)))
+
+
+def test_standard_errors_equal_numerical_hessian_of_observed_loglik():
+    # Louis' method against a central-difference Hessian of the observed-data
+    # log-likelihood written independently with scipy
+    rng = np.random.default_rng(0)
+    X = np.column_stack([
+        np.concatenate([rng.poisson(2, 300), rng.poisson(9, 200)]),
+        np.concatenate([rng.poisson(5, 300), rng.poisson(1, 200)]),
+    ]).astype(float)
+    mix = quiet(MixtureMLE(PoissonMLE(), n_components=2, random_state=0, tol=1e-12,
+                           max_iter=1000), X)
+    assert mix.param_names_ == ["weight[0]", "component0.rate[x0]", "component0.rate[x1]",
+                                "component1.rate[x0]", "component1.rate[x1]"]
+
+    def loglik(th):
+        comp = [w * np.prod(stats.poisson(r).pmf(X), axis=1)
+                for w, r in ((th[0], th[1:3]), (1 - th[0], th[3:5]))]
+        return np.log(comp[0] + comp[1]).sum()
+
+    th = mix.estimates_.copy()
+    p = th.size
+    h = 1e-4 * np.maximum(np.abs(th), 1.0)
+    H = np.zeros((p, p))
+    for i in range(p):
+        for j in range(p):
+            ei, ej = np.eye(p)[i] * h[i], np.eye(p)[j] * h[j]
+            H[i, j] = (loglik(th + ei + ej) - loglik(th + ei - ej) - loglik(th - ei + ej)
+                       + loglik(th - ei - ej)) / (4 * h[i] * h[j])
+    cov = np.linalg.inv(-H)
+    assert_allclose(mix.cov_params_, cov, rtol=1e-5, atol=1e-9)
+    assert_allclose(mix.bse_, np.sqrt(np.diag(cov)), rtol=1e-6)
+    ci = mix.conf_int()
+    assert np.all(ci[:, 0] < th) and np.all(th < ci[:, 1])
+    text = str(mix.summary())
+    assert "Louis" in text and "component1.rate[x1]" in text
+
+
+def test_gaussian_mixture_says_it_has_no_standard_errors_yet():
+    X = np.random.default_rng(1).normal(size=(60, 2))
+    gm = GaussianMixture(2, random_state=0).fit(X)
+    with pytest.raises(NotImplementedError, match="no standard errors yet"):
+        gm.conf_int()

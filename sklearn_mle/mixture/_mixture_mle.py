@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import HasMethods
 from ..priors import Dirichlet
 from ._base import BaseEM, _logsumexp_rows
 from ._emission import Emission
+from ._inference import mixture_information, warn_no_inference
 from ._summary import MixtureSummaryMixin
 
 
@@ -209,6 +210,43 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
     def _finish_fit(self, X, w, log_prob, total_w):
         self._build_components(X, w, log_prob)
         super()._finish_fit(X, w, log_prob, total_w)
+        self._set_mixture_inference(X, w)
+
+    def _set_mixture_inference(self, X, w):
+        """Standard errors from the observed information of the observed-data
+        log-likelihood (Louis' method, :mod:`._inference`)."""
+        family = self._emission.family
+        result = None
+        if not getattr(family, "handles_prior", False):
+            result = mixture_information(
+                self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
+                weights_prior=self.prior,
+                column_names=getattr(self, "feature_names_in_", None))
+        if result is None:
+            warn_no_inference(type(self._proto).__name__)
+            names = [f"weight[{j}]" for j in range(self.n_components - 1)]
+            names += [f"component{j}.{n}" for j, c in enumerate(self.components_)
+                      for n in getattr(c, "param_names_", [])]
+            est = np.concatenate([self.weights_[:-1]] + [
+                np.asarray(getattr(c, "estimates_", []), float) for c in self.components_])
+            cov = np.diag(np.full(len(names), np.inf))
+            self._bounds_flat = (np.full(len(names), -np.inf), np.full(len(names), np.inf))
+            self._set_inference(names, est, cov=cov)
+            return
+        names, est, info = result
+        lo, hi = [0.0] * (self.n_components - 1), [1.0] * (self.n_components - 1)
+        per = (len(names) - len(lo)) // self.n_components
+        for _ in range(self.n_components):
+            for n in names[len(lo):len(lo) + per]:
+                pname = n.split(".", 1)[1].split("[", 1)[0]
+                b = family.bounds.get(pname, (-np.inf, np.inf))
+                lo.append(b[0])
+                hi.append(b[1])
+        self._bounds_flat = (np.asarray(lo, float), np.asarray(hi, float))
+        self._set_inference(names, est, information=info)
+
+    def _param_bounds(self):
+        return self._bounds_flat
 
     def _build_components(self, X, w, log_prob):
         lse = _logsumexp_rows(log_prob)

@@ -7,6 +7,8 @@ import html
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..base import LikelihoodMixin
+
 
 class MixtureSummary:
     """Summary of a fitted mixture: a header and a per-component table.
@@ -63,13 +65,30 @@ class MixtureSummary:
 class MixtureSummaryMixin:
     """``summary()`` for EM mixtures; the subclass gives ``_component_table()``."""
 
-    def summary(self) -> MixtureSummary:
-        """A text summary: method, log-likelihood, AIC/BIC, convergence, components.
+    def _has_prior(self):
+        return getattr(self, "prior", None) is not None or (
+            getattr(self, "weights_prior", None) is not None)
 
-        Standard errors are not reported for mixtures (the likelihood is
-        multimodal and the information matrix is often near-singular).
+    def summary(self, alpha: float = 0.05):
+        """The summary of the fit: method, log-likelihood, AIC/BIC, convergence and
+        restarts, and the table of estimates with standard errors, z, p-values and
+        intervals (the package's one :class:`~sklearn_mle.inference.Summary`), for
+        mixtures with standard errors (``MixtureMLE``). ``GaussianMixture`` gives a
+        per-component table (:class:`MixtureSummary`) until it has them.
         """
         check_is_fitted(self)
+        if hasattr(self, "estimates_"):
+            out = LikelihoodMixin.summary(self, alpha)
+            out.header["Method"] = ("MAP-EM" if self._has_prior() else
+                                    "EM (maximum likelihood)")
+            out.header["Components"] = str(self.n_components)
+            out.header["Converged"] = f"{bool(self.converged_)} ({self.n_iter_} iterations)"
+            lbs = getattr(self, "init_lower_bounds_", None)
+            if lbs is not None and len(lbs) > 1:
+                out.header["Restarts' objectives"] = np.array2string(np.asarray(lbs),
+                                                                     precision=5)
+            out.header["Covariance"] = "observed information (Louis' method)"
+            return out
         prior = getattr(self, "prior", None) is not None or (
             getattr(self, "weights_prior", None) is not None)
         header = {

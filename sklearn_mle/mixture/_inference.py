@@ -1,0 +1,162 @@
+"""Standard errors of a mixture: the observed information by Louis' method.
+
+The observed-data log-likelihood of a mixture, ``l(theta) = sum_i w_i log sum_k
+pi_k f(x_i; theta_k)``, has no closed-form Hessian in general, but Louis (1982) gives
+it exactly from quantities of the complete-data problem:
+
+    I_obs = E[I_complete | x] - Cov[S_complete | x]
+          = sum_k I_k(stats_k)  +  I_weights
+            - sum_i w_i ( sum_k r_ik g_ik g_ik' - gbar_i gbar_i' )
+
+where ``I_k`` is the family's observed information of component k's weighted
+statistics (its pseudo-statistics included under a prior), ``g_ik`` the gradient of
+``log pi_k + log f(x_i; theta_k)`` with respect to all free parameters, and ``gbar_i =
+sum_k r_ik g_ik``. The free parameters are the first ``K - 1`` weights (the last is one
+minus their sum) and every component's free parameters, parameter-major then column,
+as the component estimators list them.
+
+Per-row gradients come from the family's ``score_rows`` (exact where the family
+gives it, central differences of ``logpdf`` otherwise). The outer products are summed
+over row blocks by the engine's ``map_reduce``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._engine.blocks import map_reduce
+from ..exceptions import InferenceWarning
+from ._emission import logsumexp_rows
+
+__all__ = ["mixture_information"]
+
+
+def _layout(emission, params, n_features):
+    """(per-component list of (name, column) free slots, parameter count per component),
+    or None when the family's parameters are not one value per column."""
+    names = emission.family.param_names
+    fixed = emission.fixed or {}
+    slots = []
+    for name in names:
+        for c in range(n_features):
+            arr = fixed.get(name)
+            if arr is not None and not np.isnan(arr[c]):
+                continue
+            slots.append((name, c))
+    for p in params:
+        for name in names:
+            if np.shape(p[name]) != (n_features,):
+                return None
+    return slots
+
+
+def mixture_information(emission, weights, params, stats, X, sample_weight,
+                        weights_prior=None, column_names=None):
+    """Names, estimates and observed information of a fitted mixture's free parameters.
+
+    Parameters
+    ----------
+    emission : Emission
+    weights : ndarray of shape (k,)
+    params : list of k parameter dicts
+    stats : list of k Stats (each component's weighted statistics)
+    X : ndarray of shape (n, d)
+    sample_weight : ndarray of shape (n,) or None
+    weights_prior : Dirichlet or None
+    column_names : list of str or None
+
+    Returns
+    -------
+    (names, estimates, information) or None when the family's parameters are not
+    scalars per column (the caller warns).
+    """
+    k = len(params)
+    d = X.shape[1]
+    slots = _layout(emission, params, d)
+    if slots is None:
+        return None
+    family = emission.family
+    pnames = family.param_names
+    m = len(slots)
+    n_w = k - 1
+    size = n_w + k * m
+
+    def col(c):
+        if column_names is not None:
+            return str(column_names[c])
+        return f"x{c}"
+
+    names = [f"weight[{j}]" for j in range(n_w)]
+    estimates = list(weights[:n_w])
+    for j in range(k):
+        for name, c in slots:
+            suffix = name if d == 1 else f"{name}[{col(c)}]"
+            names.append(f"component{j}.{suffix}")
+            estimates.append(float(params[j][name][c]))
+
+    # complete-data information: weights, then each component's family information
+    info = np.zeros((size, size))
+    n_k = np.array([float(np.max(s.weight)) for s in stats])
+    a = np.zeros(k) if weights_prior is None else (
+        np.broadcast_to(np.asarray(weights_prior.alpha, float), (k,)) - 1.0)
+    with np.errstate(divide="ignore"):
+        diag = (n_k[:n_w] + a[:n_w]) / weights[:n_w] ** 2
+        last = (n_k[-1] + a[-1]) / weights[-1] ** 2
+    info[:n_w, :n_w] = np.diag(diag) + last
+    pseudo = None
+    if emission.prior is not None:
+        pseudo = emission.prior.pseudo_stats(family, d)
+    for j in range(k):
+        s = stats[j] if pseudo is None else stats[j] + pseudo
+        comp = np.asarray(family.information(s, params[j]), dtype=float)  # (d, p, p)
+        off = n_w + j * m
+        for a_i, (na, ca) in enumerate(slots):
+            for b_i, (nb, cb) in enumerate(slots):
+                if ca == cb:
+                    info[off + a_i, off + b_i] = comp[ca, pnames.index(na), pnames.index(nb)]
+
+    # minus the conditional covariance of the complete-data score, row block by block
+    log_w = np.log(weights)
+
+    def block(xb, wb):
+        lp = family.logpdf_rows(xb, params) + log_w
+        lse = logsumexp_rows(lp)
+        with np.errstate(under="ignore"):
+            resp = np.exp(lp - lse[:, None])
+        rw = resp if wb is None else resp * wb[:, None]
+        nb = xb.shape[0]
+        G = np.zeros((k, nb, size))
+        for j in range(k):
+            if j < n_w:
+                G[j, :, j] = 1.0 / weights[j]
+            else:  # the last weight is 1 - sum of the others
+                G[j, :, :n_w] = -1.0 / weights[-1]
+            with np.errstate(all="ignore"):
+                sr = family.score_rows(xb, params[j])  # (nb, d, p)
+            off = n_w + j * m
+            for a_i, (na, ca) in enumerate(slots):
+                G[j, :, off + a_i] = sr[:, ca, pnames.index(na)]
+        gbar = np.einsum("nj,jnp->np", resp, G)
+        total = np.zeros((size, size))
+        for j in range(k):
+            Gj = G[j] * np.sqrt(rw[:, j])[:, None]
+            total += Gj.T @ Gj
+        gw = gbar if wb is None else gbar * np.sqrt(wb)[:, None]
+        total -= gw.T @ gw
+        return total
+
+    missing = map_reduce(block, X, sample_weight, block_rows=max(1, 4096 // max(size, 1)) * 16)
+    information = info - missing
+    return names, np.asarray(estimates, dtype=float), 0.5 * (information + information.T)
+
+
+def warn_no_inference(family_name):
+    warnings.warn(
+        f"Standard errors are not available for mixtures of {family_name} components yet "
+        "(their parameters are not one value per column): bse_ is inf and conf_int() "
+        "spans the parameter space. Use a bootstrap over refits for intervals.",
+        InferenceWarning,
+        stacklevel=4,
+    )
