@@ -271,3 +271,20 @@ def test_prior_defaults_follow_mclust():
     assert_allclose(h["scale"], np.cov(X.T, bias=True) / 3 ** (2 / d), rtol=1e-10)
     with pytest.raises(ValueError, match="symmetric positive-definite"):
         NormalInverseWishart(scale=-np.eye(2))
+
+
+def test_weights_prior_of_the_wrong_length_is_a_clear_error():
+    X = blobs(n=60, seed=3)
+    with pytest.raises(ValueError, match="one value per component"):
+        GaussianMixture(2, weights_prior=Dirichlet(np.ones(4)), random_state=0).fit(X)
+
+
+def test_niw_default_scale_with_fewer_rows_than_columns():
+    # the data covariance of 2 rows in 3 dimensions is singular: the default scale
+    # falls back to its diagonal instead of failing in a Cholesky factorisation
+    X = np.array([[-3.8, -3.5, 2.6], [-2.7, -2.6, 2.2]])
+    est = quiet_fit(GaussianMixture(1, prior=NormalInverseWishart(), random_state=0), X)
+    assert_allclose(est.means_[0], X.mean(0) * (2 / 2.01) + X.mean(0) * (0.01 / 2.01))
+    assert np.all(np.isfinite(est.covariances_)) and np.isfinite(est.loglik_)
+    scale = est.prior_params_["scale"]
+    assert_allclose(scale, np.diag(np.diag(scale)))

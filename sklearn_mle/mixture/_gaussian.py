@@ -186,7 +186,13 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         if self.prior is not None:
             self.prior_params_ = self.prior.resolve(X, wf, k)
         if self.weights_prior is not None:
-            alpha = np.broadcast_to(np.asarray(self.weights_prior.alpha, float), (k,))
+            alpha = np.asarray(self.weights_prior.alpha, float)
+            if alpha.ndim and alpha.shape != (k,):
+                raise ValueError(
+                    "weights_prior: Dirichlet alpha needs a scalar or one value per "
+                    f"component ({k}), got shape {alpha.shape}"
+                )
+            alpha = np.broadcast_to(alpha, (k,))
             if np.any(alpha < 1):
                 raise ValueError(
                     "weights_prior: Dirichlet alpha must be >= 1 for the posterior mode of "

@@ -22,7 +22,8 @@ class NormalInverseWishart(Prior):
     Unset hyper-parameters (``None``) default from the data as R's mclust does
     (Fraley & Raftery 2007, "Bayesian regularization for normal mixture
     estimation and model-based clustering"): ``mean`` = the data mean,
-    ``dof`` = ``n_features + 2``, ``scale`` = the data covariance divided by
+    ``dof`` = ``n_features + 2``, ``scale`` = the data covariance (its diagonal when
+    the covariance is singular: fewer rows than columns, collinear columns) divided by
     ``n_components ** (2 / n_features)``. ``shrinkage`` defaults to 0.01.
 
     For diagonal and spherical covariances the same prior is read per variance:
@@ -98,6 +99,12 @@ class NormalInverseWishart(Prior):
             # a constant column would give a singular scale: floor it at a tiny variance
             floor = 1e-10 * max(float(np.max(np.diag(cov))), 1e-300)
             cov = cov + np.diag(np.where(np.diag(cov) <= floor, max(floor, 1e-300), 0.0))
+            eig = linalg.eigvalsh(cov)
+            if eig[0] <= 1e-12 * eig[-1]:
+                # fewer rows than columns, or collinear columns: the data covariance is
+                # singular and cannot be a Wishart scale; its diagonal (the variances)
+                # keeps the prior proper and as weak
+                cov = np.diag(np.diag(cov))
             scale = cov / float(n_components) ** (2.0 / d)
         else:
             scale = self.scale
