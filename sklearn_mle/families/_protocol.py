@@ -60,8 +60,8 @@ class Family:
     """Base class of the families. Subclasses set the class attributes and fill the
     methods; see the module docstring for the protocol.
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     name : str
         Short name, the tag of the family's :class:`Stats`.
     param_names : tuple of str
