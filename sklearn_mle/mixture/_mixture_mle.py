@@ -210,9 +210,9 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
     def _finish_fit(self, X, w, log_prob, total_w):
         self._build_components(X, w, log_prob)
         super()._finish_fit(X, w, log_prob, total_w)
-        self._set_mixture_inference(X, w)
+        self._defer_inference(X, w)
 
-    def _set_mixture_inference(self, X, w):
+    def _compute_inference(self, X, w):
         """Standard errors from the observed information of the observed-data
         log-likelihood (Louis' method, :mod:`._inference`)."""
         family = self._emission.family
