@@ -13,7 +13,6 @@ from sklearn.mixture import GaussianMixture as SkGM
 from sklearn_mle import (
     BernoulliMLE,
     ExponentialMLE,
-    GaussianMixture,
     GaussianMLE,
     MixtureMLE,
     PoissonMLE,
@@ -242,10 +241,3 @@ def test_standard_errors_equal_numerical_hessian_of_observed_loglik():
     assert np.all(ci[:, 0] < th) and np.all(th < ci[:, 1])
     text = str(mix.summary())
     assert "Louis" in text and "component1.rate[x1]" in text
-
-
-def test_gaussian_mixture_says_it_has_no_standard_errors_yet():
-    X = np.random.default_rng(1).normal(size=(60, 2))
-    gm = GaussianMixture(2, random_state=0).fit(X)
-    with pytest.raises(NotImplementedError, match="no standard errors yet"):
-        gm.conf_int()

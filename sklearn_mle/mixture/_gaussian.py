@@ -23,6 +23,7 @@ from ._gaussian_kernels import (
     stats_from_resp,
     weighted_log_prob,
 )
+from ._gaussian_inference import gaussian_mixture_information
 from ._summary import MixtureSummaryMixin
 
 _PRIOR_ADVICE = (
@@ -331,6 +332,18 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
     def _finish_fit(self, X, w, log_prob, total_w):
         super()._finish_fit(X, w, log_prob, total_w)
         self._set_parameters(self._get_parameters())
+        self._defer_inference(X, w)
+
+    def _compute_inference(self, X, w):
+        """Standard errors from the observed information of the observed-data
+        log-likelihood (Louis' method, exact Gaussian derivatives; the Laplace
+        approximation under a prior): :mod:`._gaussian_inference`."""
+        names, est, info = gaussian_mixture_information(
+            self.weights_, self.means_, self.covariances_, self.precisions_,
+            self.covariance_type, X, w, weights_prior=self.weights_prior,
+            niw_hyper=self.prior_params_ if self.prior is not None else None,
+            column_names=getattr(self, "feature_names_in_", None))
+        self._set_inference(names, est, information=info)
 
     def _check_collapse(self):
         if self.prior is not None:

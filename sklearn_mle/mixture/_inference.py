@@ -30,7 +30,8 @@ from .._engine.blocks import map_reduce
 from ..exceptions import InferenceWarning
 from ._emission import logsumexp_rows
 
-__all__ = ["mixture_information"]
+__all__ = ["missing_information", "mixture_information", "weight_scores",
+           "weights_information"]
 
 
 def _layout(emission, params, n_features):
@@ -99,12 +100,7 @@ def mixture_information(emission, weights, params, stats, X, sample_weight,
     # complete-data information: weights, then each component's family information
     info = np.zeros((size, size))
     n_k = np.array([float(np.max(s.weight)) for s in stats])
-    a = np.zeros(k) if weights_prior is None else (
-        np.broadcast_to(np.asarray(weights_prior.alpha, float), (k,)) - 1.0)
-    with np.errstate(divide="ignore"):
-        diag = (n_k[:n_w] + a[:n_w]) / weights[:n_w] ** 2
-        last = (n_k[-1] + a[-1]) / weights[-1] ** 2
-    info[:n_w, :n_w] = np.diag(diag) + last
+    info[:n_w, :n_w] = weights_information(n_k, weights, weights_prior)
     pseudo = None
     if emission.prior is not None:
         pseudo = emission.prior.pseudo_stats(family, d)
@@ -117,39 +113,70 @@ def mixture_information(emission, weights, params, stats, X, sample_weight,
                 if ca == cb:
                     info[off + a_i, off + b_i] = comp[ca, pnames.index(na), pnames.index(nb)]
 
-    # minus the conditional covariance of the complete-data score, row block by block
     log_w = np.log(weights)
+    cols = [np.r_[np.arange(n_w), n_w + j * m + np.arange(m)] for j in range(k)]
 
-    def block(xb, wb):
+    def scores(xb):
         lp = family.logpdf_rows(xb, params) + log_w
-        lse = logsumexp_rows(lp)
-        with np.errstate(under="ignore"):
-            resp = np.exp(lp - lse[:, None])
-        rw = resp if wb is None else resp * wb[:, None]
-        nb = xb.shape[0]
-        G = np.zeros((k, nb, size))
+        G = np.zeros((k, xb.shape[0], size))
+        weight_scores(G, weights)
         for j in range(k):
-            if j < n_w:
-                G[j, :, j] = 1.0 / weights[j]
-            else:  # the last weight is 1 - sum of the others
-                G[j, :, :n_w] = -1.0 / weights[-1]
             with np.errstate(all="ignore"):
                 sr = family.score_rows(xb, params[j])  # (nb, d, p)
             off = n_w + j * m
             for a_i, (na, ca) in enumerate(slots):
                 G[j, :, off + a_i] = sr[:, ca, pnames.index(na)]
+        return lp, G, cols
+
+    information = info - missing_information(X, sample_weight, scores, size)
+    return names, np.asarray(estimates, dtype=float), 0.5 * (information + information.T)
+
+
+def weights_information(n_k, weights, weights_prior=None):
+    """Complete-data information of the free weights (the first K - 1; the last is one
+    minus their sum), a Dirichlet prior's pseudo-counts included."""
+    k = len(weights)
+    a = np.zeros(k) if weights_prior is None else (
+        np.broadcast_to(np.asarray(weights_prior.alpha, float), (k,)) - 1.0)
+    with np.errstate(divide="ignore"):
+        diag = (n_k[:-1] + a[:-1]) / weights[:-1] ** 2
+        last = (n_k[-1] + a[-1]) / weights[-1] ** 2
+    return np.diag(diag) + last
+
+
+def weight_scores(G, weights):
+    """Write ``d log pi_j / d pi_free`` into the first K - 1 columns of ``G`` (k, n, P)."""
+    k = len(weights)
+    for j in range(k - 1):
+        G[j, :, j] = 1.0 / weights[j]
+    G[k - 1, :, : k - 1] = -1.0 / weights[-1]
+
+
+def missing_information(X, sample_weight, scores, size):
+    """``sum_i w_i (sum_k r_ik g_ik g_ik' - gbar_i gbar_i')``: the conditional
+    covariance of the complete-data score, summed over row blocks.
+
+    ``scores(X_block) -> (log_prob (nb, k), G (k, nb, size), cols)``: the rows'
+    weighted log-densities under each component, their complete-data scores, and for
+    each component the columns where its scores can be non-zero (its own parameters
+    and the weights): the sum of outer products is computed on those only."""
+    def block(xb, wb):
+        lp, G, cols = scores(xb)
+        lse = logsumexp_rows(lp)
+        with np.errstate(under="ignore"):
+            resp = np.exp(lp - lse[:, None])
+        rw = resp if wb is None else resp * wb[:, None]
         gbar = np.einsum("nj,jnp->np", resp, G)
         total = np.zeros((size, size))
-        for j in range(k):
-            Gj = G[j] * np.sqrt(rw[:, j])[:, None]
-            total += Gj.T @ Gj
+        for j in range(G.shape[0]):
+            Gj = G[j][:, cols[j]] * np.sqrt(rw[:, j])[:, None]
+            total[np.ix_(cols[j], cols[j])] += Gj.T @ Gj
         gw = gbar if wb is None else gbar * np.sqrt(wb)[:, None]
-        total -= gw.T @ gw
-        return total
+        return total - gw.T @ gw
 
-    missing = map_reduce(block, X, sample_weight, block_rows=max(1, 4096 // max(size, 1)) * 16)
-    information = info - missing
-    return names, np.asarray(estimates, dtype=float), 0.5 * (information + information.T)
+    # blocks of ~1 MiB of scores: the (k, rows, size) array stays in cache
+    rows = max(16, (1 << 17) // max(size, 1))
+    return map_reduce(block, X, sample_weight, block_rows=rows, limit_blas=True)
 
 
 def warn_no_inference(family_name):
