@@ -15,6 +15,7 @@ from ..exceptions import ComponentCollapseWarning
 from ..priors import Dirichlet
 from ..priors._wishart import NormalInverseWishart, niw_logpdf
 from ._base import BaseEM
+from ._gaussian_inference import gaussian_mixture_information
 from ._gaussian_kernels import (
     MixtureStats,
     Plan,
@@ -23,7 +24,6 @@ from ._gaussian_kernels import (
     stats_from_resp,
     weighted_log_prob,
 )
-from ._gaussian_inference import gaussian_mixture_information
 from ._summary import MixtureSummaryMixin
 
 _PRIOR_ADVICE = (
