@@ -50,10 +50,13 @@ numpydoc_xref_param_type = False
 # Public subpackages whose names are listed after the top-level ones.
 _SECTIONS = [
     ("sklearn_mle", "Estimators, inference and model selection"),
+    ("sklearn_mle.families", "Families: the public protocol"),
+    ("sklearn_mle.mixture", "Mixtures"),
     ("sklearn_mle.priors", "Priors for MAP estimation"),
     ("sklearn_mle.model_selection", "Model selection"),
     ("sklearn_mle.inference", "Inference tools"),
     ("sklearn_mle.datasets", "Data sets"),
+    ("sklearn_mle.exceptions", "Warnings"),
 ]
 
 
