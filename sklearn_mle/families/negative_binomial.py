@@ -208,7 +208,7 @@ class NegativeBinomial(Family):
             info[..., 1, 1] = n * (r / p**2 + q)
         return info
 
-    def _columns(self, stats, wscale):
+    def _columns(self, stats, wscale, lgamma=False):
         """Per column: a :class:`_Histogram` or :class:`_Streamed`, the total weight,
         the mean and the dispersion ``var / mean``: one pass (plus one for the
         moments of columns of large counts)."""
@@ -220,6 +220,8 @@ class NegativeBinomial(Family):
         def block(xb, wb):
             hists = tuple(np.bincount(xb[:, j].astype(np.intp), weights=wb, minlength=m)
                           for j, m in zip(small, sizes))
+            if not lgamma:  # a constant of the likelihood: only loglik needs it
+                return hists, np.zeros(small.size)
             lg = special.gammaln(xb[:, small] + 1.0)
             return hists, lg.sum(axis=0) if wb is None else wb @ lg
 
@@ -348,7 +350,7 @@ class NegativeBinomial(Family):
     # ------------------------------------------------------------ likelihood
     def loglik(self, stats, params):
         r, p = np.asarray(params["r"], float), np.asarray(params["p"], float)
-        cols, n, mean, _ = self._columns(stats, 1.0)
+        cols, n, mean, _ = self._columns(stats, 1.0, lgamma=True)
         coef = np.array([cols[j].coef(r[j]) for j in range(r.size)])
         # n (r log p + mean log(1 - p)): the total count may overflow near 1e308
         return coef + n * (r * np.log(p) + special.xlog1py(mean, -p))
