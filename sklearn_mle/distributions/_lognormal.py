@@ -1,20 +1,11 @@
-"""The log-normal: closed-form MLE from the centred moments of log x."""
+"""LogNormalMLE: the log-normal family (the Gaussian on log x) as an estimator."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from .. import _native as native
-from ..exceptions import BoundaryWarning
-from ..families._stats import CentredStats, unit_weights
+from ..families.lognormal import LogNormal
 from ._base import DistributionMLE, PartialFitMixin, domain_xfails
-from ._exponential import check_non_negative
-from ._gaussian import centred_moments
-
-_LOG_2PI = float(np.log(2.0 * np.pi))
-
 
 # sklearn checks that fit on data outside the support (reason given per check)
 _LOGNORMAL_XFAIL_REASON = (
@@ -84,78 +75,8 @@ class LogNormalMLE(PartialFitMixin, DistributionMLE):
 
     _stats_check_finite = True
 
-
-    def _check_values(self, X):
-        rule = "log-normal data must be > 0"
-        check_non_negative(self, X, rule)
-        self._domain_error(X, X <= 0, f"{rule} (log 0 is undefined)")
-
-    def _suff_stats(self, X, w):
-        n, d = X.shape
-        if unit_weights(w):  # blocked log and one fused moment pass, no full-size copy
-            with np.errstate(divide="ignore", invalid="ignore"):
-                shift = np.log(X[0].astype(np.float64))
-            sums = native.log_moment_sums(X, shift) if np.all(np.isfinite(shift)) else None
-            if sums is not None:
-                s1, s2 = sums
-                m2 = s2 - s1**2 / n
-                if np.all(m2 > 1e-6 * s2):  # no cancellation (else the shifted pass)
-                    return CentredStats(weight=np.asarray(float(n)), mean=shift + s1 / n,
-                                        m2=m2)
-        self._reject_invalid(X)
-        return centred_moments(np.log(X.astype(np.float64, copy=False)), w, full=False)
-
-    def _solve(self, stats, fixed):
-        n = float(stats.weight)
-        ybar, m2 = stats.mean, stats.m2
-        d = ybar.size
-        fmu = fixed.get("mu", np.full(d, np.nan))
-        fsigma = fixed.get("sigma", np.full(d, np.nan))
-        mu = np.where(np.isnan(fmu), ybar, fmu)
-        sigma = np.sqrt((m2 + n * (ybar - mu) ** 2) / n)
-        sigma = np.where(np.isnan(fsigma), sigma, fsigma)
-        if np.any((sigma <= 0) & np.isnan(fsigma)):
-            warnings.warn(
-                "LogNormalMLE: a column is constant, so the MLE sigma is 0, on the "
-                "boundary: the density is degenerate and standard errors are not defined. "
-                "Fix the spread with fixed_params={'sigma': value}, or drop the column.",
-                BoundaryWarning,
-                stacklevel=4,
-            )
-        return {"mu": mu, "sigma": sigma}
-
-    def _loglik(self, stats, params):
-        n = float(stats.weight)
-        mu, sigma = params["mu"], params["sigma"]
-        q = stats.m2 + n * (stats.mean - mu) ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = -n * stats.mean - n * np.log(sigma) - 0.5 * n * _LOG_2PI - q / (2 * sigma**2)
-        # sigma = 0 on a constant column: the supremum of the likelihood, +inf
-        return np.where((sigma == 0) & (q == 0), np.inf, np.where(np.isnan(out), -np.inf, out))
-
-    def _information(self, stats, params):
-        n = float(stats.weight)
-        mu, sigma = params["mu"], params["sigma"]
-        dev = stats.mean - mu
-        q = stats.m2 + n * dev**2
-        info = np.empty((mu.size, 2, 2))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            info[:, 0, 0] = n / sigma**2
-            info[:, 0, 1] = info[:, 1, 0] = 2 * n * dev / sigma**3
-            info[:, 1, 1] = -n / sigma**2 + 3 * q / sigma**4
-        return np.where(np.isfinite(info), info, 0.0)
-
-    def _logpdf(self, X, params):
-        mu, sigma = params["mu"], params["sigma"]
-        pos = X > 0
-        logx = np.log(np.where(pos, X, 1.0))
-        z = (logx - mu) / sigma
-        lp = -logx - np.log(sigma) - 0.5 * _LOG_2PI - 0.5 * z**2
-        return np.where(pos, lp, -np.inf)
-
-    def _sample(self, params, n, rng):
-        mu, sigma = params["mu"], params["sigma"]
-        return np.exp(mu + sigma * rng.standard_normal((n, mu.size)))
+    def _make_family(self, X=None):
+        return LogNormal()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,221 @@
+"""The gamma family: Newton's method on (weight, sum x, sum log x) for the shape."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import special
+from scipy import stats as sps
+
+from .. import _native as native
+from .._engine.blocks import map_reduce
+from .._engine.rules import NONFINITE, DomainError
+from ..exceptions import BoundaryWarning
+from ._protocol import Family, ModeResult
+from ._stats import unit_weights
+from .weibull import newton_decreasing
+
+__all__ = ["Gamma", "inverse_digamma"]
+
+_RULE = "gamma data must be strictly positive (x > 0)"
+
+
+def inverse_digamma(y, tol=1e-14, max_iter=50):
+    """Solve ``digamma(k) = y`` for ``k > 0`` (Minka 2000), elementwise."""
+    y = np.asarray(y, dtype=float)
+    k = np.where(y >= -2.22, np.exp(y) + 0.5, -1.0 / (y - special.digamma(1.0)))
+
+    def fun(t):
+        kk = np.exp(t)
+        return y - special.digamma(kk), -kk * special.polygamma(1, kk)
+
+    t, _, _ = newton_decreasing(fun, np.log(k), -np.inf, np.inf, tol, max_iter)
+    return np.exp(t)
+
+
+def _free(fixed, name, d):
+    return np.isnan(np.asarray(fixed.get(name, np.full(d, np.nan)), dtype=float))
+
+
+class Gamma(Family):
+    """Gamma: ``rate**shape x**(shape-1) exp(-rate x) / Gamma(shape)`` for x > 0.
+
+    Statistics: ``weight``, ``sum_x``, ``sum_log_x`` and ``events``, the extra power
+    of the rate (zero for data). The shape solves ``log(shape) - digamma(shape) =
+    log(mean x) - mean(log x)`` by safeguarded Newton in ``log(shape)`` from Minka's
+    (2002) start; then ``rate = (weight shape + events) / sum_x``. A ``Gamma(a, rate)``
+    prior on the rate adds ``a - 1`` events and ``rate`` to ``sum_x``
+    (:meth:`rate_stats`), so the MAP is the mode of the summed statistics. scipy's
+    ``gamma(a=shape, scale=1/rate)``.
+
+    Parameters
+    ----------
+    max_iter : int, default=100
+        Newton iterations at most (a solver setting, not part of :attr:`constants`).
+    tol : float, default=1e-10
+        Tolerance on the Newton step in ``log(shape)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle.families.gamma import Gamma
+    >>> fam = Gamma()
+    >>> x = np.array([[0.8], [1.7], [2.1], [3.4], [0.5], [1.2], [2.6], [1.9]])
+    >>> p = fam.mode(fam.stats(x))
+    >>> round(float(p["shape"][0]), 4), round(float(p["rate"][0]), 4), p.converged
+    (3.4079, 1.92, True)
+    """
+
+    name = "gamma"
+    param_names = ("shape", "rate")
+    bounds = {"shape": (0.0, np.inf), "rate": (0.0, np.inf)}
+    prior_param = "rate"
+    supported_priors = ("Gamma",)
+    rules = ((_RULE, lambda X: ~(X > 0)),)
+
+    def __init__(self, max_iter: int = 100, tol: float = 1e-10):
+        self.max_iter = int(max_iter)
+        self.tol = float(tol)
+
+    # ------------------------------------------------------------ statistics
+    def _make(self, weight, sum_x, sum_log_x):
+        d = np.size(sum_x)
+        return self.make_stats(weight=np.broadcast_to(np.asarray(weight, float), (d,)).copy(),
+                               sum_x=sum_x, sum_log_x=sum_log_x, events=np.zeros(d))
+
+    def _stats(self, X, w, checked):
+        n, d = X.shape
+        unit = w is None or unit_weights(w)
+        if unit and n:  # threaded blocked log and sums in C, one pass
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shift = np.log(X[0].astype(np.float64))
+            sums = native.log_moment_sums(X, shift, with_sum=True) if np.all(
+                np.isfinite(shift)) else None
+            if sums is not None:
+                return self._make(float(n), sums[2], n * shift + sums[0])
+        out = self.stats(X, (np.ones(n) if unit else w)[:, None], checked=checked)
+        return out[0]
+
+    def stats(self, X, weights=None, *, checked=False):
+        """Statistics; weights (n, k) give k components' in one pass of matrix products
+        (``W' x``, ``W' log x``)."""
+        if weights is None or np.ndim(weights) == 1:
+            return self._stats(X, weights, checked)
+        W = np.asarray(weights, dtype=np.float64)
+
+        def block(xb, wb):
+            xb = xb.astype(np.float64, copy=False)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return wb.sum(axis=0), wb.T @ xb, wb.T @ np.log(xb)
+
+        s0, sx, slx = map_reduce(block, X, W, limit_blas=True)
+        if not checked and not (np.all(np.isfinite(slx)) and np.all(np.isfinite(sx))):
+            if not np.all(np.isfinite(X)):
+                raise DomainError(NONFINITE)
+            self.check(X)
+        return tuple(self._make(s0[j], sx[j], slx[j]) for j in range(W.shape[1]))
+
+    def rate_stats(self, events, exposure, n_features):
+        """Pseudo-statistics of a Gamma prior on the rate: ``events`` extra powers of
+        the rate and ``exposure`` added to ``sum_x``."""
+        d = int(n_features)
+        return self.make_stats(weight=np.zeros(d), sum_x=np.full(d, float(exposure)),
+                               sum_log_x=np.zeros(d), events=np.full(d, float(events)))
+
+    # ------------------------------------------------------------------ mode
+    def mode(self, stats, fixed=None):
+        fixed = fixed or {}
+        n = stats.weight.astype(float)
+        sx, slx = stats.sum_x.astype(float), stats.sum_log_x.astype(float)
+        e = stats.events.astype(float)
+        d = n.size
+        free_k, free_r = _free(fixed, "shape", d), _free(fixed, "rate", d)
+        k = np.where(free_k, 1.0, fixed.get("shape", np.ones(d)))
+        rate_fixed = np.where(free_r, 1.0, fixed.get("rate", np.ones(d)))
+        # log(mean) - mean(log): >= 0 by Jensen, 0 for constant data (shape -> inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.log(sx / n) - slx / n
+        flat = free_k & free_r & (s < 1e-13)
+        if flat.any():
+            warnings.warn(
+                "GammaMLE: a column is (numerically) constant, so the likelihood grows "
+                "without bound as the shape grows: the MLE does not exist. The shape is "
+                "capped; fix it with fixed_params={'shape': value} or drop the column.",
+                BoundaryWarning,
+                stacklevel=5,
+            )
+            s = np.maximum(s, 1e-13)
+        n_iter, conv = 0, np.ones(d, dtype=bool)
+        if free_k.any():
+            # Start: Minka's approximation (joint fit) or inverse digamma (rate fixed).
+            with np.errstate(all="ignore"):
+                k0 = (3.0 - s + np.sqrt((s - 3.0) ** 2 + 24.0 * s)) / (12.0 * s)
+            if not np.all(free_r[free_k]):
+                k0 = np.where(free_r, k0, inverse_digamma(slx / n + np.log(rate_fixed)))
+            log_rate_part = np.log(rate_fixed)
+
+            def fun(t):
+                kk = np.exp(t)
+                nk = n * kk + e
+                lr = np.where(free_r, np.log(nk) - np.log(sx), log_rate_part)
+                h = slx / n - special.digamma(kk) + lr
+                dh = kk * (-special.polygamma(1, kk) + np.where(free_r, n / nk, 0.0))
+                return h, dh
+
+            t, conv, n_iter = newton_decreasing(fun, np.log(k0), -np.inf, np.inf, self.tol,
+                                                self.max_iter)
+            k_new = np.exp(t)
+            # never worse than the start
+            better = (self._profile(k_new, stats, free_r, rate_fixed)
+                      >= self._profile(k0, stats, free_r, rate_fixed))
+            k = np.where(free_k, np.where(better, k_new, k0), k)
+            conv = conv | ~free_k
+        with np.errstate(over="ignore", divide="ignore"):
+            rate = np.where(free_r, (n * k + e) / sx, rate_fixed)
+        if np.any(~np.isfinite(rate) & free_r):
+            j = int(np.flatnonzero(~np.isfinite(rate) & free_r)[0])
+            raise DomainError(
+                f"the gamma rate shape / mean(x) overflows float64 in column {j}: the data "
+                f"are too close to 0 (mean x = {sx[j] / n[j]:.3g}, where float64 keeps few "
+                "digits); rescale the data, e.g. multiply the column by 1e300"
+            )
+        return ModeResult({"shape": k, "rate": rate}, converged=bool(np.all(conv)),
+                          n_iter=n_iter)
+
+    def _profile(self, k, stats, free_r, rate_fixed):
+        n = stats.weight.astype(float)
+        with np.errstate(all="ignore"):
+            rate = np.where(free_r, (n * k + stats.events) / stats.sum_x, rate_fixed)
+            val = self.loglik(stats, {"shape": k, "rate": rate})
+        return np.where(np.isnan(val), -np.inf, val)
+
+    # ------------------------------------------------------ log-likelihood
+    def loglik(self, stats, params):
+        k, r = params["shape"], params["rate"]
+        return ((k - 1.0) * stats.sum_log_x - r * stats.sum_x
+                + stats.weight * (k * np.log(r) - special.gammaln(k)) + stats.events * np.log(r))
+
+    def information(self, stats, params):
+        k, r = params["shape"], params["rate"]
+        n = stats.weight.astype(float)
+        info = np.empty((np.size(k), 2, 2))
+        info[:, 0, 0] = n * special.polygamma(1, k)
+        info[:, 0, 1] = info[:, 1, 0] = -n / r
+        info[:, 1, 1] = (n * k + stats.events) / r**2
+        return info
+
+    # -------------------------------------------------------------- density
+    def logpdf(self, X, params):
+        k, r = params["shape"], params["rate"]
+        y = X * r
+        lp = special.xlogy(k - 1.0, y) - y - special.gammaln(k) + np.log(r)
+        return np.where(X > 0, lp, -np.inf)
+
+    def sample(self, params, n, rng):
+        k, r = params["shape"], params["rate"]
+        return rng.gamma(k, 1.0 / r, size=(n, np.size(k)))
+
+    def to_scipy(self, params):
+        return [sps.gamma(a=float(k), scale=1.0 / float(r))
+                for k, r in zip(np.atleast_1d(params["shape"]), np.atleast_1d(params["rate"]))]
