@@ -1,25 +1,15 @@
-"""Exponential and geometric: closed-form MLEs from the count and the total."""
+"""ExponentialMLE and GeometricMLE: thin shells over the Exponential and Geometric
+families (closed-form MLEs from the count and the total)."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from scipy import special
 
 from .. import _native as native
-from ..exceptions import BoundaryWarning
-from ..families._count_sums import weighted_column_sums
-from ..families._stats import Stats, total_weight, unit_weights
+from ..families.binary import Geometric
+from ..families.exponential import Exponential
 from ..priors import Beta, Gamma
 from ._base import DistributionMLE, PartialFitMixin, domain_xfails
-
-_INTEGER_MAX = 2.0**52 - 1  # larger trial counts take the NumPy path
-
-
-def check_non_negative(est, X, rule):
-    """ValueError for negative values (sklearn's "Negative values in data" wording)."""
-    est._domain_error(X, X < 0, f"Negative values in data are outside the support: {rule}")
 
 
 class ExponentialMLE(PartialFitMixin, DistributionMLE):
@@ -69,64 +59,8 @@ class ExponentialMLE(PartialFitMixin, DistributionMLE):
 
     _stats_check_finite = True
 
-
-    def _check_values(self, X):
-        check_non_negative(self, X, "exponential data must be >= 0")
-
-    def _suff_stats(self, X, w):
-        d = X.shape[1]
-        sums = native.moment_sums(X, np.zeros(d), with_min=True) if unit_weights(w) else None
-        if sums is not None and np.all(sums[2] >= 0):  # one fused C pass, checked
-            sum_x = sums[0]
-        else:
-            self._reject_invalid(X)
-            sum_x = weighted_column_sums(X, w)
-        return Stats(weight=np.full(d, total_weight(w)), sum_x=sum_x)
-
-    def _solve(self, stats, fixed):
-        num, den = stats.weight.astype(float), stats.sum_x.astype(float)
-        if self.prior is not None:
-            num, den = num + self.prior.a - 1.0, den + self.prior.rate
-            if np.any(num <= 0):
-                raise ValueError(
-                    f"{self.prior!r} with a < 1 has no posterior mode for so little data; "
-                    "use a >= 1"
-                )
-        with np.errstate(divide="ignore"):
-            rate = num / den
-        free = np.isnan(fixed.get("rate", np.full(rate.shape, np.nan)))
-        rate = np.where(free, rate, fixed.get("rate", rate))
-        if np.any(np.isinf(rate) & free):
-            warnings.warn(
-                "ExponentialMLE: a column has only zeros, so the likelihood increases "
-                "without bound as the rate grows: the MLE does not exist and rate_ is inf. "
-                "A prior such as prior=Gamma(a=2, rate=1) gives a finite estimate.",
-                BoundaryWarning,
-                stacklevel=4,
-            )
-        return {"rate": rate}
-
-    def _loglik(self, stats, params):
-        r = params["rate"]
-        with np.errstate(invalid="ignore"):
-            out = special.xlogy(stats.weight, r) - r * stats.sum_x
-        # rate = inf on an all-zero column: the supremum of the likelihood, +inf
-        return np.where(np.isinf(r) & (stats.sum_x == 0), np.inf, out)
-
-    def _information(self, stats, params):
-        r = params["rate"]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            info = stats.weight / r**2
-        return np.where(np.isfinite(r) & (r > 0), info, 0.0)[:, None, None]
-
-    def _logpdf(self, X, params):
-        r = params["rate"]
-        with np.errstate(invalid="ignore"):
-            lp = np.log(r) - r * X
-        return np.where(X >= 0, lp, -np.inf)
-
-    def _sample(self, params, n, rng):
-        return rng.exponential(size=(n, params["rate"].size)) / params["rate"]
+    def _make_family(self, X=None):
+        return Exponential()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -208,61 +142,5 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
     _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
     _stats_check_finite = True
 
-
-    def _check_values(self, X):
-        check_non_negative(self, X, "geometric trial counts must be integers >= 1")
-        bad = (X < 1) | (X != np.floor(X))
-        self._domain_error(X, bad, "geometric trial counts must be integers >= 1 (trials "
-                           "up to and including the first success)")
-
-    def _suff_stats(self, X, w):
-        d = X.shape[1]
-        sum_x = native.integer_sums(X, 1.0, _INTEGER_MAX, None if unit_weights(w) else w)
-        if sum_x is None:  # a value outside the support, or no C kernel for this input
-            self._reject_invalid(X)
-            sum_x = weighted_column_sums(X, w)
-        return Stats(weight=np.full(d, total_weight(w)), sum_x=sum_x)
-
-    def _solve(self, stats, fixed):
-        num, den = stats.weight.astype(float), stats.sum_x.astype(float)
-        if self.prior is not None:
-            num = num + self.prior.a - 1.0
-            den = den + self.prior.a + self.prior.b - 2.0
-            if np.any(num < 0) or np.any(num > den) or np.any(den <= 0):
-                raise ValueError(
-                    f"{self.prior!r} with a or b < 1 has no posterior mode for this data; "
-                    "use a, b >= 1"
-                )
-        p = num / den
-        free = np.isnan(fixed.get("p", np.full(p.shape, np.nan)))
-        p = np.where(free, p, fixed.get("p", p))
-        if self.prior is None and np.any((p >= 1) & free):
-            warnings.warn(
-                "GeometricMLE: a column has only ones (every first trial succeeded), so the "
-                "MLE of p is 1, on the boundary: standard errors are not defined there. A "
-                "prior such as prior=Beta(2, 2) gives an interior estimate.",
-                BoundaryWarning,
-                stacklevel=4,
-            )
-        return {"p": p}
-
-    def _loglik(self, stats, params):
-        p = params["p"]
-        return special.xlogy(stats.weight, p) + special.xlog1py(
-            stats.sum_x - stats.weight, -p
-        )
-
-    def _information(self, stats, params):
-        p = params["p"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            info = stats.weight / p**2 + (stats.sum_x - stats.weight) / (1 - p) ** 2
-        return np.where((p > 0) & (p < 1), info, 0.0)[:, None, None]
-
-    def _logpdf(self, X, params):
-        p = params["p"]
-        lp = np.log(p) + special.xlog1py(X - 1, -p)
-        return np.where((X >= 1) & (X == np.floor(X)), lp, -np.inf)
-
-    def _sample(self, params, n, rng):
-        return rng.geometric(params["p"], size=(n, params["p"].size)).astype(float)
-
+    def _make_family(self, X=None):
+        return Geometric()

@@ -1,10 +1,12 @@
-"""NumPy paths of the count statistics (used when the C kernels decline an input)."""
+"""NumPy paths of the count statistics (used when the C kernels decline an input), the
+binomial coefficient sums and tables, and the overflow check of summed statistics."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import special
 
+from .._engine.rules import DomainError
 from ._stats import unit_weights
 
 
@@ -103,3 +105,59 @@ def checked_count_sums(family, X, w):
         sum_x[j] = weighted_column_sums(col[:, None], w)[0]
         sum_lg[j] = lgamma_sum(col[:, None], w)[0]
     return sum_x, sum_lg
+
+
+_BINOM_HIST_MAX = 1_000_000  # n_trials up to this: log C(n, x) via a histogram of x
+
+
+def log_binom_sum(X, w, n_trials):
+    """Weighted column sums of ``log C(n_trials, x)`` for integer ``0 <= x <= n_trials``.
+
+    Rows outside ``[0, n_trials]`` must carry zero weight; they are skipped (their
+    ``log C`` is NaN, and ``0 * NaN`` would poison the sum).
+    """
+    out = np.empty(X.shape[1])
+    for j in range(X.shape[1]):
+        n = float(n_trials[j])
+        col = X[:, j].astype(np.float64, copy=False)
+        keep = (col >= 0) & (col <= n)
+        col, wj = (col, w) if keep.all() else (col[keep], w[keep])
+        if n <= _BINOM_HIST_MAX:
+            # gammaln on the n + 1 possible values instead of on every row
+            counts = np.bincount(col.astype(np.intp), weights=wj, minlength=int(n) + 1)
+            k = np.arange(counts.size, dtype=np.float64)
+            logc = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+            out[j] = counts @ logc
+        else:
+            logc = special.gammaln(n + 1) - special.gammaln(col + 1) - special.gammaln(n - col + 1)
+            out[j] = wj @ logc
+    return out
+
+
+_TABLE_MAX = 1 << 22  # entries of the C kernel's log C(n, k) tables, all columns
+
+
+def log_binom_tables(n_trials):
+    """``log C(n_j, k)`` for ``k < 2**m`` per column (NaN beyond ``n_j``, which the
+    kernel reads as outside the support), or None when the tables would be too large.
+    Rows: columns; length: a power of two > max n_j."""
+    top = int(np.max(n_trials))
+    size = 1 << max(1, top.bit_length())
+    if size * len(n_trials) > _TABLE_MAX:
+        return None
+    k = np.arange(size, dtype=np.float64)
+    n = np.asarray(n_trials, dtype=np.float64)[:, None]
+    with np.errstate(invalid="ignore"):
+        logc = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    return np.where(k <= n, logc, np.nan)
+
+
+def check_sum_in_range(X, sums, rule):
+    """Raise :class:`DomainError` (``rule``) at the largest value of the first column
+    whose (finite) values sum beyond the float64 range: a statistic that overflowed to
+    inf would turn the estimate into 0 or NaN without a word."""
+    over = ~np.isfinite(np.asarray(sums, dtype=np.float64))
+    if over.any():
+        j = int(np.flatnonzero(over)[0])
+        i = int(np.argmax(X[:, j]))
+        raise DomainError(rule, column=j, row=i, value=X[i, j])
