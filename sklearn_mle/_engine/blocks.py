@@ -35,8 +35,8 @@ from functools import reduce
 
 import numpy as np
 
-__all__ = ["BLOCK_ELEMENTS", "effective_threads", "map_reduce", "map_reduce_ranges",
-           "row_blocks"]
+__all__ = ["BLOCK_ELEMENTS", "effective_threads", "map_blocks", "map_reduce",
+           "map_reduce_ranges", "row_blocks"]
 
 # ~2 MiB of float64 per block: large enough that Python's per-block cost (a few
 # microseconds) is noise, small enough that a block's temporaries stay in cache
@@ -211,6 +211,33 @@ def map_reduce(fn, X, *row_arrays, n_jobs: int | None = None, block_rows: int | 
     n_cols = int(np.prod(X.shape[1:], dtype=np.int64)) or 1
     return _run_blocks(run, row_blocks(X.shape[0], n_cols, block_rows), n_jobs, combine,
                        limit_blas)
+
+
+def map_blocks(fn, X, *row_arrays, n_jobs: int | None = None, block_rows: int | None = None,
+               limit_blas: bool = False):
+    """Apply ``fn`` to row blocks of ``X`` and stack the results in row order.
+
+    ``fn(X_block, *row_array_blocks)`` returns an array with one row per row of the
+    block (a log-density per row, a row's responsibilities); the result has one row
+    per row of ``X``. Same blocks and threads as :func:`map_reduce`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mle._engine import map_blocks
+    >>> map_blocks(lambda xb: xb.sum(axis=1), np.ones((5, 2)), block_rows=2).tolist()
+    [2.0, 2.0, 2.0, 2.0, 2.0]
+    """
+    if _is_dask(X):
+        return _dask_map_reduce(fn, X, row_arrays, None)
+    n_cols = int(np.prod(X.shape[1:], dtype=np.int64)) or 1
+    blocks = row_blocks(X.shape[0], n_cols, block_rows)
+
+    def run(sl):
+        return (fn(X[sl], *(None if a is None else a[sl] for a in row_arrays)),)
+
+    parts = _run_blocks(run, blocks, n_jobs, lambda a, b: a + b, limit_blas)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def map_reduce_ranges(fn, n_rows: int, n_cols: int = 1, *, n_jobs: int | None = None,

@@ -32,8 +32,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._engine.blocks import map_blocks
 from ..base import LikelihoodMixin
 from ..exceptions import ComponentCollapseWarning
+from ._emission import logsumexp_rows
 
 __all__ = ["BaseEM", "ComponentCollapseWarning"]
 
@@ -378,13 +380,6 @@ def initial_responsibilities(X, w, n_components: int, init_params: str,
     return resp
 
 
-def _logsumexp_rows(lp, block=65536):
-    """Row-wise log-sum-exp, blockwise (no full-size temporaries)."""
-    out = np.empty(lp.shape[0], dtype=lp.dtype)
-    for s in range(0, lp.shape[0], block):
-        b = lp[s : s + block]
-        mx = b.max(axis=1)
-        safe = np.where(np.isfinite(mx), mx, 0.0)
-        with np.errstate(under="ignore", divide="ignore"):
-            out[s : s + block] = safe + np.log(np.exp(b - safe[:, None]).sum(axis=1))
-    return out
+def _logsumexp_rows(lp):
+    """Row-wise log-sum-exp over the engine's row blocks (no full-size temporaries)."""
+    return map_blocks(logsumexp_rows, lp)

@@ -11,6 +11,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._engine.blocks import map_reduce
 from ..exceptions import ComponentCollapseWarning
 from ..priors import Dirichlet
 from ..priors._wishart import NormalInverseWishart, niw_logpdf
@@ -489,20 +490,23 @@ class _PlanShape:
         self.k, self.shift, self.covariance_type = k, shift, covariance_type
 
 
-def _column_mean_var(X, w, block=65536):
-    """Weighted column means and variances in float64, blockwise (no full-size copy)."""
+def _column_mean_var(X, w):
+    """Weighted column means and variances in float64, over the engine's row blocks
+    (no full-size copy)."""
     n, d = X.shape
     total = float(n) if w is None else float(w.sum())
-    mean = np.zeros(d)
-    for s in range(0, n, block):
-        xb = X[s : s + block].astype(np.float64)
-        mean += xb.sum(axis=0) if w is None else w[s : s + block] @ xb
-    mean /= total
-    ss = np.zeros(d)
-    for s in range(0, n, block):
-        zb = X[s : s + block].astype(np.float64) - mean
-        ss += np.einsum("ij,ij->j", zb, zb) if w is None else w[s : s + block] @ (zb * zb)
-    return mean, ss / total
+
+    def sums(xb, wb):
+        xb = xb.astype(np.float64)
+        return xb.sum(axis=0) if wb is None else wb @ xb
+
+    mean = map_reduce(sums, X, w) / total
+
+    def squares(xb, wb):
+        zb = xb.astype(np.float64) - mean
+        return np.einsum("ij,ij->j", zb, zb) if wb is None else wb @ (zb * zb)
+
+    return mean, map_reduce(squares, X, w) / total
 
 
 def _map_params(stats, hyper, ct):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._engine.blocks import map_reduce
+from .._engine.blocks import map_blocks, map_reduce
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 _EXP_FLOOR = {np.float32: np.float32(-80.0), np.float64: -700.0}
@@ -214,11 +214,8 @@ def _normalise(lp):
 
 def weighted_log_prob(X, plan):
     """``log w_k + log N(x_i | k)`` for every row, shape (n, k)."""
-    n = X.shape[0]
-    out = np.empty((n, plan.k), dtype=X.dtype)
-    for s in range(0, n, plan.block):
-        out[s : s + plan.block] = _block_log_prob(X[s : s + plan.block], plan)[0].T
-    return out
+    return map_blocks(lambda xb: _block_log_prob(xb, plan)[0].T, X, block_rows=plan.block,
+                      limit_blas=True)
 
 
 def _pass_block(Xblock, wb, plan, stats):
