@@ -50,6 +50,8 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
     A column with no successes (or no failures) puts the MLE on the boundary
     ``p = 0`` (or 1), where standard errors are not defined: a
     :class:`BoundaryWarning` says so, and a ``Beta`` prior gives an interior estimate.
+    Rows of zero weight count for nothing, so they are not checked against
+    ``n_trials`` (other values outside the support still raise).
 
     Examples
     --------

@@ -41,6 +41,8 @@ class ExponentialMLE(PartialFitMixin, DistributionMLE):
     A column of zeros has no MLE (the likelihood grows without bound as the rate
     grows): the estimator warns with a :class:`BoundaryWarning` and returns an
     infinite rate; a ``Gamma`` prior with ``rate > 0`` gives a finite estimate.
+    A column whose values sum beyond the float64 range (about 1.8e308) raises a
+    ValueError asking to rescale it (the rate of ``x / c`` is ``c * rate``).
 
     Examples
     --------
@@ -112,7 +114,8 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
     -----
     A column of ones (every first trial succeeded) puts the MLE on the boundary
     ``p = 1``, where standard errors are not defined: a :class:`BoundaryWarning`
-    says so, and a ``Beta`` prior with ``b > 1`` gives an interior estimate.
+    says so, and a ``Beta`` prior with ``b > 1`` gives an interior estimate. Trial
+    counts whose sum exceeds the float64 range (about 1.8e308) raise a ValueError.
 
     Examples
     --------

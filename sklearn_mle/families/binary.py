@@ -59,6 +59,20 @@ class SuccessFailure(Family):
     ``sum w x`` and the extra fields, checking the domain), ``_trial_stats(weight,
     sum_x, extra)`` (successes and failures from those sums) and, for k components
     in one pass, ``_row_extras(X)`` (per-row terms of the extra fields).
+
+    Examples
+    --------
+    The same trials counted three ways give the same ``p``:
+
+    >>> import numpy as np
+    >>> from sklearn_mle.families.binary import Bernoulli, Binomial, Geometric
+    >>> b = Bernoulli().stats(np.array([[0.0], [0.0], [1.0], [0.0], [1.0]]))
+    >>> n = Binomial(5).stats(np.array([[2.0]]))
+    >>> g = Geometric().stats(np.array([[3.0], [2.0]]))
+    >>> [(float(s.successes[0]), float(s.failures[0])) for s in (b, n, g)]
+    [(2.0, 3.0), (2.0, 3.0), (2.0, 3.0)]
+    >>> float(Geometric().mode(g)["p"][0])
+    0.4
     """
 
     param_names = ("p",)
@@ -100,7 +114,7 @@ class SuccessFailure(Family):
         sums = map_reduce(block, X, W, limit_blas=True)
         out = []
         for j in range(W.shape[1]):
-            extra = {name: sums[j, (2 + i) * d : (3 + i) * d].copy()
+            extra = {name: sums[j, 1 + (1 + i) * d : 1 + (2 + i) * d].copy()
                      for i, name in enumerate(self.extra_fields)}
             out.append(self._trial_stats(np.full(d, sums[j, 0]), sums[j, 1 : 1 + d].copy(),
                                          extra))
@@ -241,8 +255,9 @@ class Binomial(SuccessFailure):
     ----------
     n_trials : int or sequence of int
         Trials behind every count (>= 1): one value for all columns or one per
-        column. Part of the statistics' type (``constants``): statistics of another
-        ``n_trials`` do not add. :meth:`from_data` takes it from the data.
+        column (equal values are one value). Part of the statistics' type
+        (``constants``): statistics of another ``n_trials`` do not add.
+        :meth:`from_data` takes it from the data.
 
     Notes
     -----
@@ -277,7 +292,10 @@ class Binomial(SuccessFailure):
         if bad:
             raise ValueError(f"Binomial: n_trials must be integers >= 1 (one, or one per "
                              f"column), got {n_trials!r}")
-        # ints (a tuple per column): hashable, and they compare exactly in ``constants``
+        # ints (a tuple per column): hashable, and they compare exactly in ``constants``;
+        # equal values for every column are the one-value family (same statistics type)
+        if arr.ndim and np.all(arr == arr[0]):
+            arr = arr[0]
         self.n_trials = int(arr) if arr.ndim == 0 else tuple(int(v) for v in arr)
 
     @property
@@ -389,10 +407,7 @@ class Binomial(SuccessFailure):
 
 
 def _fmt_trials(n_trials):
-    if isinstance(n_trials, int):
-        return str(n_trials)
-    vals = set(n_trials)
-    return str(n_trials[0]) if len(vals) == 1 else str(list(n_trials))
+    return str(n_trials) if isinstance(n_trials, int) else str(list(n_trials))
 
 
 # ----------------------------------------------------------------- Geometric
