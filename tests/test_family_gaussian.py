@@ -1,0 +1,289 @@
+"""The Gaussian and log-normal families: against scipy and closed forms, statistics
+algebra, the normal-inverse-gamma prior as pseudo-statistics, and fixed defects."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from sklearn_mle import GaussianMLE, LogNormalMLE, MixtureMLE
+from sklearn_mle.families.gaussian import Gaussian
+from sklearn_mle.families.lognormal import LogNormal
+from sklearn_mle.families.poisson import Poisson
+from sklearn_mle.priors import NormalInverseGamma
+
+TYPES = ["full", "diag", "spherical"]
+
+
+def _data(seed=0, n=60, d=3):
+    rng = np.random.default_rng(seed)
+    A = np.array([[1.0, 0.0, 0.0], [0.5, 1.5, 0.0], [-0.3, 0.2, 0.7]])[:d, :d]
+    return rng.normal(size=(n, d)) @ A.T + np.array([1.0, -2.0, 3.0])[:d]
+
+
+def _num_hessian(f, x, h):
+    p = x.size
+    H = np.empty((p, p))
+    for i in range(p):
+        for j in range(p):
+            ei, ej = np.eye(p)[i] * h[i], np.eye(p)[j] * h[j]
+            H[i, j] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (
+                4 * h[i] * h[j])
+    return H
+
+
+# ------------------------------------------------------------------- scipy
+@pytest.mark.parametrize("ctype", TYPES)
+def test_logpdf_matches_scipy(ctype):
+    X = _data(1)
+    fam = Gaussian(ctype)
+    p = fam.mode(fam.stats(X))
+    lp = fam.logpdf(X, p)
+    dists = fam.to_scipy(p)
+    if ctype == "full":
+        ref = stats.multivariate_normal(p["mean"], p["covariance"]).logpdf(X)
+        assert_allclose(lp[:, 0], ref, rtol=1e-12)
+        assert_allclose(dists[0].logpdf(X), ref, rtol=1e-12)
+    else:
+        var = np.broadcast_to(p["covariance"], (3,))
+        ref = stats.norm(p["mean"], np.sqrt(var)).logpdf(X)
+        assert_allclose(lp, ref, rtol=1e-12)
+        assert_allclose(np.column_stack([d.logpdf(X[:, j]) for j, d in enumerate(dists)]),
+                        ref, rtol=1e-12)
+    assert_allclose(fam.loglik(fam.stats(X), p).sum(), lp.sum(), rtol=1e-12)
+
+
+def test_mode_closed_form_and_scipy_fit():
+    X = _data(2, n=200)
+    full = Gaussian("full").mode(Gaussian("full").stats(X))
+    assert_allclose(full["mean"], X.mean(0), rtol=1e-12)
+    assert_allclose(full["covariance"], np.cov(X.T, bias=True), rtol=1e-12)
+    diag = Gaussian("diag").mode(Gaussian("diag").stats(X))
+    for j in range(3):
+        loc, scale = stats.norm.fit(X[:, j])
+        assert_allclose([diag["mean"][j], diag["covariance"][j]], [loc, scale**2], rtol=1e-10)
+    sph = Gaussian("spherical").mode(Gaussian("spherical").stats(X))
+    assert_allclose(sph["covariance"], X.var(0).mean(), rtol=1e-12)
+    w = np.random.default_rng(0).random(200)
+    wm = Gaussian("diag").mode(Gaussian("diag").stats(X, w))
+    mu = w @ X / w.sum()
+    assert_allclose(wm["mean"], mu, rtol=1e-12)
+    assert_allclose(wm["covariance"], w @ (X - mu) ** 2 / w.sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("ctype", ["diag", "spherical"])
+@pytest.mark.parametrize("prior", [False, True])
+def test_information_is_negative_hessian(ctype, prior):
+    X = _data(3)
+    fam = Gaussian(ctype)
+    s = fam.stats(X)
+    if prior:
+        s = s + NormalInverseGamma(mu=0.5, kappa=2.0, alpha=3.0, beta=1.5).pseudo_stats(fam, 3)
+    p = {"mean": np.array([0.7, -1.5, 2.0]),
+         "covariance": np.array([1.3, 2.0, 0.6]) if ctype == "diag" else np.array(1.1)}
+    info = fam.information(s, p)
+    for j in range(3):
+        def f(t, j=j):
+            mean = p["mean"].copy()
+            mean[j] = t[0]
+            if ctype == "diag":
+                var = p["covariance"].copy()
+                var[j] = t[1]
+                return fam.loglik(s, {"mean": mean, "covariance": var})[j]
+            return fam.loglik(s, {"mean": mean, "covariance": np.array(t[1])})[j]
+        x0 = np.array([p["mean"][j], np.broadcast_to(p["covariance"], (3,))[j]])
+        assert_allclose(info[j], -_num_hessian(f, x0, 1e-4 * np.abs(x0)), rtol=1e-5, atol=1e-6)
+
+
+def test_full_information_is_negative_hessian_over_mean_and_vech():
+    X = _data(4, d=2)
+    fam = Gaussian("full")
+    s = fam.stats(X)
+    mean, cov = np.array([0.9, -1.7]), np.array([[1.2, 0.3], [0.3, 2.1]])
+    ii, jj = np.tril_indices(2)
+
+    def f(t):
+        c = np.zeros((2, 2))
+        c[ii, jj] = t[2:]
+        c[jj, ii] = t[2:]
+        return fam.loglik(s, {"mean": t[:2], "covariance": c})[0]
+
+    x0 = np.r_[mean, cov[ii, jj]]
+    info = fam.information(s, {"mean": mean, "covariance": cov})
+    assert info.shape == (1, 5, 5)
+    assert_allclose(info[0], -_num_hessian(f, x0, np.full(5, 1e-4)), rtol=1e-5, atol=1e-5)
+
+
+# -------------------------------------------------------------- statistics
+@pytest.mark.parametrize("ctype", TYPES)
+def test_stats_add_weights_and_pickle(ctype):
+    X = _data(5, n=90)
+    fam = Gaussian(ctype)
+    a, b, whole = fam.stats(X[:40]), fam.stats(X[40:]), fam.stats(X)
+    ab = a + b
+    for k in ("weight", "mean", "m2", "dof"):
+        assert_allclose(getattr(ab, k), getattr(whole, k), rtol=1e-12, atol=1e-12)
+    again = pickle.loads(pickle.dumps(whole))
+    assert again == whole and again.family == "gaussian"
+    assert whole.zero_like() + whole == whole
+    W = np.random.default_rng(1).random((90, 3))
+    W[:, 2] = 0.0  # an empty component
+    many = fam.stats(X, W)
+    for j in range(3):
+        one = fam.stats(X, W[:, j])
+        assert_allclose(float(many[j].weight), float(one.weight), rtol=1e-12)
+        assert_allclose(many[j].mean, one.mean, rtol=1e-10, atol=1e-12)
+        assert_allclose(many[j].m2, one.m2, rtol=1e-10, atol=1e-12)
+
+
+def test_stats_refuse_other_families_and_types():
+    X = _data(6)
+    with pytest.raises(TypeError):
+        Gaussian("diag").stats(X) + Poisson().stats(np.ones((3, 1)))
+    with pytest.raises(TypeError):
+        Gaussian("diag").stats(X) + Gaussian("spherical").stats(X)
+    with pytest.raises(TypeError):  # the log-normal's statistics are of log x
+        LogNormal().stats(np.exp(X)) + Gaussian("diag").stats(X)
+
+
+def test_k_components_far_apart_stay_accurate():
+    # the shared shift (first row) is far from the second component's mean: its
+    # moments are recomputed centred, so no digits are lost to cancellation
+    rng = np.random.default_rng(7)
+    X = np.r_[rng.normal(0, 1, (50, 1)), rng.normal(1e7, 1e-3, (50, 1))]
+    W = np.r_[np.c_[np.ones(50), np.zeros(50)], np.c_[np.zeros(50), np.ones(50)]]
+    s = Gaussian("diag").stats(X, W)
+    assert_allclose(s[1].m2 / 50, X[50:].var(0), rtol=1e-9)
+
+
+# ------------------------------------------------------------------- prior
+def test_nig_map_is_mode_of_augmented_stats_hand_formula():
+    X = _data(8, n=25)
+    m0, k0, a0, b0 = np.array([0.0, 1.0, -1.0]), 2.0, 3.0, np.array([4.0, 1.0, 0.5])
+    prior = NormalInverseGamma(mu=m0, kappa=k0, alpha=a0, beta=b0)
+    n, xbar, ss = 25, X.mean(0), ((X - X.mean(0)) ** 2).sum(0)
+    mean = (n * xbar + k0 * m0) / (n + k0)
+    q = ss + n * k0 / (n + k0) * (xbar - m0) ** 2
+    fam = Gaussian("diag")
+    p = fam.mode(fam.stats(X) + prior.pseudo_stats(fam, 3))
+    assert_allclose(p["mean"], mean, rtol=1e-12)
+    assert_allclose(p["covariance"], (q + 2 * b0) / (n + 3 + 2 * a0), rtol=1e-12)
+    sph = Gaussian("spherical")
+    ps = sph.mode(sph.stats(X) + prior.pseudo_stats(sph, 3))
+    assert_allclose(ps["covariance"], (q.sum() + 2 * b0.mean()) / (3 * n + 3 + 2 * a0 + 2),
+                    rtol=1e-12)
+    est = GaussianMLE("diag", prior=prior).fit(X)
+    assert_allclose(est.covariance_, p["covariance"], rtol=1e-12)
+
+
+def test_nig_resolve_once_and_validation():
+    X = _data(9)
+    fam = Gaussian("diag")
+    r = NormalInverseGamma().resolve(fam, fam.stats(X))
+    assert_allclose(r.mu, X.mean(0), rtol=1e-12)
+    assert_allclose(r.beta, 0.5 * X.var(0), rtol=1e-12)
+    est = GaussianMLE("diag", prior=NormalInverseGamma()).fit(X)
+    assert_allclose(est.prior_.mu, X.mean(0), rtol=1e-12)
+    with pytest.raises(ValueError, match="resolve"):
+        NormalInverseGamma().pseudo_stats(fam, 3)
+    for bad in ({"mu": np.nan}, {"mu": [0.0, np.inf]}, {"kappa": 0.0}, {"alpha": np.nan},
+                {"beta": -1.0}, {"beta": np.inf}, {"kappa": None}):
+        with pytest.raises(ValueError, match="NormalInverseGamma: hyper-parameter"):
+            NormalInverseGamma(**bad)
+    with pytest.raises(ValueError, match="one value per column"):
+        NormalInverseGamma(mu=[0.0, 1.0], beta=1.0).pseudo_stats(fam, 3)
+
+
+def test_mixture_components_share_the_prior_resolved_on_all_data():
+    rng = np.random.default_rng(10)
+    X = np.r_[rng.normal(0, 1, (80, 1)), rng.normal(8, 1, (80, 1))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mm = MixtureMLE(GaussianMLE("diag", prior=NormalInverseGamma()), n_components=2,
+                        random_state=0).fit(X)
+    for comp in mm.components_:
+        assert_allclose(comp.prior_.mu, X.mean(0), rtol=1e-12)
+        assert_allclose(comp.prior_.beta, 0.5 * X.var(0), rtol=1e-12)
+
+
+def test_fixed_seed_fit():
+    X = np.random.default_rng(42).normal(3.0, 2.0, size=(5000, 1))
+    est = GaussianMLE("diag").fit(X)
+    assert abs(est.mean_[0] - 3.0) < 4 * est.bse_[0]
+    assert abs(est.covariance_[0] - 4.0) < 4 * est.bse_[1]
+
+
+# ----------------------------------------------------------------- defects
+def test_huge_values_clear_error_05a():
+    X = np.random.default_rng(0).normal(size=(50, 1)) * 1e300
+    with pytest.raises(ValueError, match="GaussianMLE: column 0 .*variance of the data exceeds"):
+        GaussianMLE().fit(X)
+
+
+def test_huge_values_with_representable_variance_are_fitted():
+    X = np.random.default_rng(0).normal(size=(50, 2)) * 1e153
+    est = GaussianMLE("diag").fit(X, sample_weight=np.full(50, 2.0))
+    assert_allclose(est.covariance_ / 1e306, (X / 1e153).var(0), rtol=1e-10)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-200])
+def test_extreme_weights_05c(scale):
+    X = _data(11, d=2)
+    ref = GaussianMLE().fit(X)
+    est = GaussianMLE().fit(X, sample_weight=np.full(X.shape[0], scale))
+    assert_allclose(est.mean_, ref.mean_, rtol=1e-12)
+    assert_allclose(est.covariance_, ref.covariance_, rtol=1e-12)
+
+
+def test_spherical_fixed_covariance_must_be_positive_23():
+    with pytest.raises(ValueError, match=r"covariance must lie in \(0.0, inf\)"):
+        GaussianMLE("spherical", fixed_params={"covariance": -1.0}).fit(_data(12))
+
+
+# -------------------------------------------------------------- log-normal
+def test_lognormal_is_gaussian_on_log_x():
+    X = np.exp(_data(13))
+    fam, g = LogNormal(), Gaussian("diag")
+    p = fam.mode(fam.stats(X))
+    gp = g.mode(g.stats(np.log(X)))
+    assert_allclose(p["mu"], gp["mean"], rtol=1e-12)
+    assert_allclose(p["sigma"] ** 2, gp["covariance"], rtol=1e-12)
+    ref = stats.lognorm(s=p["sigma"], scale=np.exp(p["mu"])).logpdf(X)
+    assert_allclose(fam.logpdf(X, p), ref, rtol=1e-12)
+    assert_allclose([d.logpdf(X[:, j]) for j, d in enumerate(fam.to_scipy(p))], ref.T,
+                    rtol=1e-12)
+    assert_allclose(fam.loglik(fam.stats(X), p), ref.sum(0), rtol=1e-12)
+    s, loc, scale = stats.lognorm.fit(X[:, 0], floc=0)
+    assert_allclose([p["sigma"][0], np.exp(p["mu"][0])], [s, scale], rtol=1e-6)
+
+
+def test_lognormal_information_and_components():
+    X = np.exp(_data(14))
+    fam = LogNormal()
+    s = fam.stats(X)
+    p = {"mu": np.array([0.8, -1.9, 3.1]), "sigma": np.array([1.1, 1.4, 0.8])}
+    info = fam.information(s, p)
+    for j in range(3):
+        def f(t, j=j):
+            q = {k: v.copy() for k, v in p.items()}
+            q["mu"][j], q["sigma"][j] = t
+            return fam.loglik(s, q)[j]
+        x0 = np.array([p["mu"][j], p["sigma"][j]])
+        assert_allclose(info[j], -_num_hessian(f, x0, np.full(2, 1e-4)), rtol=1e-5, atol=1e-6)
+    W = np.random.default_rng(2).random((X.shape[0], 2))
+    many = fam.stats(X, W)
+    for j in range(2):
+        one = fam.stats(X, W[:, j])
+        assert_allclose(many[j].m2, one.m2, rtol=1e-10)
+    assert pickle.loads(pickle.dumps(s)) == s
+    est = LogNormalMLE().fit(X)
+    assert_allclose(est.mu_, np.log(X).mean(0), rtol=1e-12)
+
+
+def test_lognormal_sample_overflow_warns_in_words_25():
+    est = LogNormalMLE().fit([[1e-150], [1e150], [2e-150], [3e150]])
+    with pytest.warns(RuntimeWarning, match="exceed the float64 range"):
+        est.sample(50, random_state=0)
