@@ -314,6 +314,7 @@ class Weibull(Family):
             k[cols] = np.exp(t)
             n, sv, s0, s1, s2 = sums(k)
             seen.setdefault("start", (sv, s0))  # the first call is at the start k0
+            seen["last"] = (k, s0, s1)
             m1 = np.where(free_s, s1 / s0, s1 / n)
             m2 = np.where(free_s, s2 / s0 - m1 * m1, s2 / n)
             h = 1.0 / k + sv / n - m1
@@ -326,6 +327,15 @@ class Weibull(Family):
                                             self.max_iter)
         full = start.copy()
         full[cols] = np.exp(t)
+        if np.all(conv):
+            # the profile is unimodal (its score decreases), so the root is its maximum:
+            # no comparison with the start; the last step was below tol, and
+            # d log(sum w e) / dk = s1 / s0 - zmax carries sum w e over it to second
+            # order (an error ~ tol**2) instead of one more pass
+            k_last, s0_last, s1_last = seen["last"]
+            with np.errstate(all="ignore"):
+                s0 = s0_last * np.exp((full - k_last) * (s1_last / s0_last - zmax))
+            return full[cols], True, n_iter, np.where(free_s, s0, np.nan)
         s = sums(full)
         sv0, s00 = seen["start"]
         val = _profile(s[1], s[2], full, zmax, free_s)
