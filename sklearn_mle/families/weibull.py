@@ -129,8 +129,11 @@ def total_weight_or_raise(stats, what):
 def _tilted(xb, wb, k, ref, shift, order):
     """``sum w``, ``sum w v``, ``sum w e``, ``sum w e v``, ``sum w e v**2`` per column
     (rows of a (5, d) array) for ``v = log x - ref``, ``e = exp(k v - shift)``."""
-    v = np.log(xb) - ref
-    e = np.exp(k * v - shift)
+    v = np.log(xb)
+    v -= ref
+    e = v * k  # in place from here: fewer block-sized temporaries per pass
+    e -= shift
+    np.exp(e, out=e)
     out = np.zeros((5, xb.shape[1]))
     if wb is None:
         out[0] = xb.shape[0]
