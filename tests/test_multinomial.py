@@ -16,6 +16,8 @@ from sklearn_mle.families import DomainError, Poisson
 from sklearn_mle.families.multinomial import Multinomial, MultinomialStats
 from sklearn_mle.priors import Dirichlet, Gamma
 
+from ._registry import expected_failed_checks
+
 P = np.array([0.1, 0.2, 0.3, 0.4])
 
 
@@ -222,7 +224,7 @@ def test_feature_names_and_from_stats():
 
 @parametrize_with_checks(
     [MultinomialMLE()],
-    expected_failed_checks=lambda e: dict(type(e)._sklearn_xfail_checks),
+    expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
