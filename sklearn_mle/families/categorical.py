@@ -273,15 +273,11 @@ class Categorical(Family):
             return wb.sum(axis=0), np.asarray(onehot.T @ wb)
 
         n_k, counts = map_reduce(block, X, W, np.arange(X.shape[0]), limit_blas=True)
-        values = [c.astype(object) if any(a.dtype == object for a in cats) else c
-                  for c in cats]
-        cols = [np.full(c.size, j, dtype=np.intp) for j, c in enumerate(cats)]
-        out = []
-        for k in range(W.shape[1]):
-            f = _fields(cols, values, [counts[o:o + s, k] for o, s in zip(offsets, sizes)],
-                        np.full(d, float(n_k[k])))
-            out.append(self.make_stats(CategoryStats, **f))
-        return tuple(out)
+        return tuple(
+            self._set_stats([counts[o:o + s, k] for o, s in zip(offsets, sizes)],
+                            np.full(d, float(n_k[k])))
+            for k in range(W.shape[1])
+        )
 
     def _learn_stats(self, X, w):
         n, d = X.shape
@@ -343,11 +339,14 @@ class Categorical(Family):
                                   row=None)
             counts.append(np.bincount(idx[idx >= 0], weights=cnt[idx >= 0],
                                       minlength=cats.size))
+        return self._set_stats(counts, stats.weight)
+
+    def _set_stats(self, counts, weight):
+        """Statistics of ``counts`` (one array per column) over the fixed category set."""
         text = any(a.dtype == object for a in self._arrays)
-        f = _fields([np.full(a.size, j) for j, a in enumerate(self._arrays)],
-                    [a.astype(object) if text else a for a in self._arrays], counts,
-                    stats.weight)
-        return self.make_stats(CategoryStats, **f)
+        return self.make_stats(CategoryStats, **_fields(
+            [np.full(a.size, j) for j, a in enumerate(self._arrays)],
+            [a.astype(object) if text else a for a in self._arrays], counts, weight))
 
     def counts(self, stats):
         """The (weighted) counts of each column, aligned with its categories."""
@@ -370,11 +369,7 @@ class Categorical(Family):
                     "value per category"
                 )
             counts.append(np.broadcast_to(pc, (cats.size,)).astype(float))
-        text = any(a.dtype == object for a in self._arrays)
-        f = _fields([np.full(a.size, j) for j, a in enumerate(self._arrays)],
-                    [a.astype(object) if text else a for a in self._arrays], counts,
-                    np.array([c.sum() for c in counts]))
-        return self.make_stats(CategoryStats, **f)
+        return self._set_stats(counts, np.array([c.sum() for c in counts]))
 
     # ------------------------------------------------------------ protocol
     def mode(self, stats, fixed=None):
