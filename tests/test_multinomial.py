@@ -8,15 +8,12 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 from sklearn.naive_bayes import MultinomialNB
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_mle.distributions._multinomial import MultinomialMLE
+from sklearn_mle import MultinomialMLE
 from sklearn_mle.exceptions import BoundaryWarning
 from sklearn_mle.families import DomainError, Poisson
 from sklearn_mle.families.multinomial import Multinomial, MultinomialStats
 from sklearn_mle.priors import Dirichlet, Gamma
-
-from ._registry import expected_failed_checks
 
 P = np.array([0.1, 0.2, 0.3, 0.4])
 
@@ -220,11 +217,3 @@ def test_feature_names_and_from_stats():
     both = est.from_stats(est.stats_ + more)
     assert_allclose(both.probabilities_, (X.sum().to_numpy() + X[:10].sum().to_numpy())
                     / (X.to_numpy().sum() + X[:10].to_numpy().sum()), rtol=1e-14)
-
-
-@parametrize_with_checks(
-    [MultinomialMLE()],
-    expected_failed_checks=expected_failed_checks,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)

@@ -11,6 +11,7 @@ from ._exponential import ExponentialMLE, GeometricMLE
 from ._gamma import GammaMLE
 from ._gaussian import GaussianMLE
 from ._lognormal import LogNormalMLE
+from ._multinomial import MultinomialMLE
 from ._negative_binomial import NegativeBinomialMLE
 from ._student_t import StudentTMLE
 from ._weibull import WeibullMLE
@@ -29,6 +30,7 @@ __all__ = [
     "GaussianMLE",
     "GeometricMLE",
     "LogNormalMLE",
+    "MultinomialMLE",
     "NegativeBinomialMLE",
     "PoissonMLE",
     "Stats",

@@ -180,11 +180,11 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     # An estimator built on a family (``sklearn_mle.families``) returns it from
     # ``_make_family``; every statistical computation then goes through the family's
     # public protocol, and the hooks below are that translation.
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         """The family this estimator fits (None: a legacy estimator with its own hooks).
 
-        ``X`` is the training data for families whose settings come from the data
-        (e.g. Binomial's ``n_trials=None``)."""
+        ``X`` and ``sample_weight`` (validated) are the training data, for families
+        whose settings come from the data (e.g. Binomial's ``n_trials=None``)."""
         return None
 
     def protocol_family(self):
@@ -290,11 +290,15 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self.__dict__.pop("_input_checked", None)  # a new fit checks its own data
         X = self._validate_X(X, reset=True, fitting=True)
         self._check_prior()
-        self.family_ = self._make_family(X)
-        self._check_domain(X)
         w = _sample_weights(sample_weight, X)
+        self.family_ = self._make_family(X, w)
+        self._check_domain(X)
         self.stats_ = self._suff_stats(X, w)
-        self._fit_from_stats(self.stats_)
+        try:
+            self._fit_from_stats(self.stats_)
+        except BaseException:
+            del self.stats_  # a failed fit leaves no statistics for partial_fit to add to
+            raise
         self._set_offset(X, w)
         return self
 
@@ -305,13 +309,22 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self.__dict__.pop("_input_checked", None)
         X = self._validate_X(X, reset=first, fitting=True)
         self._check_prior()
-        if first:
-            self.family_ = self._make_family(X)
-        self._check_domain(X)
         w = _sample_weights(sample_weight, X)
+        if first:
+            self.family_ = self._make_family(X, w)
+        self._check_domain(X)
         batch = self._suff_stats(X, w)
+        previous = None if first else self.stats_
         self.stats_ = batch if first else self.stats_ + batch
-        self._fit_from_stats(self.stats_)
+        try:
+            self._fit_from_stats(self.stats_)
+        except BaseException:
+            # a failed batch leaves the statistics of the batches before it
+            if previous is None:
+                del self.stats_
+            else:
+                self.stats_ = previous
+            raise
         self._set_offset(X, w)
         return self
 

@@ -68,5 +68,5 @@ class BetaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
 
     _stats_check_finite = True  # the family's statistics pass checks NaN/inf
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Beta(max_iter=self.max_iter, tol=self.tol)

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .. import _native as native
-from .._engine.weights import check_sample_weight
+from ..families._stats import unit_weights
 from ..families.binary import Binomial
 from ..priors import Beta
 from ._base import DistributionMLE, PartialFitMixin
@@ -85,31 +85,6 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
         self.n_trials = n_trials
         super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination)
 
-    def fit(self, X, y=None, sample_weight=None):
-        """Fit ``p`` to the columns of ``X`` by maximum likelihood (or MAP).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Success counts, integers in ``[0, n_trials]``.
-        y : None
-            Ignored, present for API consistency.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; integer weights equal repeated rows.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        # n_trials=None is resolved from the rows of positive weight: the family
-        # (made before the base class validates the weights) needs to see them
-        self._weights_for_family = sample_weight
-        try:
-            return super().fit(X, y, sample_weight)
-        finally:
-            del self._weights_for_family
-
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the fit with a batch: ``stats_ = stats_ + stats(batch)``.
 
@@ -127,22 +102,18 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
         -------
         self : object
         """
-        self._weights_for_family = sample_weight
-        try:
-            return super().partial_fit(X, y, sample_weight)
-        finally:
-            del self._weights_for_family
+        return super().partial_fit(X, y, sample_weight)
 
     _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
     _stats_check_finite = True
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         """The Binomial family with ``n_trials`` per column: as given, or (None) the
         largest count of a row of positive weight, resolved once here."""
         d = X.shape[1]
         if self.n_trials is None:
-            w = check_sample_weight(getattr(self, "_weights_for_family", None), X)
-            return Binomial.from_data(X, w)
+            unit = sample_weight is None or unit_weights(sample_weight)
+            return Binomial.from_data(X, None if unit else sample_weight)
         arr = np.asarray(self.n_trials)
         if arr.ndim == 0:
             arr = np.full(d, arr)

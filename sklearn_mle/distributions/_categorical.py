@@ -106,7 +106,7 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
     _supported_priors = (Dirichlet,)
 
     # ------------------------------------------------------------------ family
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         # a learning family: the categories come from the data, and _fit_from_stats
         # fixes family_ to them (the family's constant) once the statistics are in
         return Categorical()

@@ -58,7 +58,7 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
     _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
     _stats_check_finite = True
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Poisson()
 
 
@@ -106,5 +106,5 @@ class BernoulliMLE(PartialFitMixin, DistributionMLE):
     _fit_dtypes = (*native.COUNT_DTYPES, np.dtype(np.bool_))  # read without a float copy
     _stats_check_finite = True
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Bernoulli()

@@ -61,7 +61,7 @@ class ExponentialMLE(PartialFitMixin, DistributionMLE):
 
     _stats_check_finite = True
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Exponential()
 
     def __sklearn_tags__(self):
@@ -145,5 +145,5 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
     _fit_dtypes = native.COUNT_DTYPES  # integer counts are read without a float copy
     _stats_check_finite = True
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Geometric()

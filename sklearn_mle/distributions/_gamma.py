@@ -156,7 +156,7 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
 
     _stats_check_finite = True  # NaN/inf make log x non-finite: caught in the statistics
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Gamma(max_iter=self.max_iter, tol=self.tol)
 
     def _check_domain(self, X):

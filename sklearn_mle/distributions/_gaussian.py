@@ -72,7 +72,7 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
         super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination)
 
     # --------------------------------------------------------------- hooks
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Gaussian(self.covariance_type)
 
     def _check_domain(self, X):

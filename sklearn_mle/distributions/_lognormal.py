@@ -75,7 +75,7 @@ class LogNormalMLE(PartialFitMixin, DistributionMLE):
 
     _stats_check_finite = True
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return LogNormal()
 
     def __sklearn_tags__(self):

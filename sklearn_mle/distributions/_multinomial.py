@@ -75,7 +75,7 @@ class MultinomialMLE(PartialFitMixin, DistributionMLE):
     Word counts of three documents over a vocabulary of four words:
 
     >>> import numpy as np
-    >>> from sklearn_mle.distributions._multinomial import MultinomialMLE
+    >>> from sklearn_mle import MultinomialMLE
     >>> X = np.array([[3, 0, 1, 0], [2, 1, 1, 0], [1, 1, 2, 4]])
     >>> est = MultinomialMLE().fit(X)
     >>> est.probabilities_.tolist()
@@ -99,7 +99,7 @@ class MultinomialMLE(PartialFitMixin, DistributionMLE):
         ),
     }
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Multinomial()
 
     # ----------------------------------------------------------- fixed values

@@ -78,5 +78,5 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
         )
     }
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return NegativeBinomial(max_iter=self.max_iter, tol=self.tol)

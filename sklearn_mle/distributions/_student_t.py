@@ -67,7 +67,7 @@ class StudentTMLE(IterativeFitMixin, DistributionMLE):
     _finite_stats = False
     _stats_check_finite = True  # the family's statistics check NaN/inf in a reduction
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return StudentT(max_iter=self.max_iter, tol=self.tol)
 
     def _check_domain(self, X):

@@ -69,5 +69,5 @@ class WeibullMLE(IterativeFitMixin, DistributionMLE):
     _stats_check_finite = True  # the family's statistics check NaN/inf in a reduction
     _sklearn_xfail_checks = positive_domain_xfails("Weibull data must be strictly positive")
 
-    def _make_family(self, X=None):
+    def _make_family(self, X=None, sample_weight=None):
         return Weibull(max_iter=self.max_iter, tol=self.tol)

@@ -22,14 +22,42 @@ Examples
 from .._engine.rules import DomainError
 from ._protocol import Family, ModeResult
 from ._stats import CentredStats, DataStats, Stats
+from .beta import Beta
+from .binary import Bernoulli, Binomial, Geometric, SuccessFailure
+from .categorical import Categorical, CategoryStats
+from .exponential import Exponential
+from .gamma import Gamma
+from .gaussian import Gaussian, GaussianStats
+from .lognormal import LogNormal
+from .multinomial import Multinomial, MultinomialStats
+from .negative_binomial import NegativeBinomial
 from .poisson import Poisson
+from .student_t import StudentT
+from .weibull import Weibull
 
 __all__ = [
+    "Bernoulli",
+    "Beta",
+    "Binomial",
+    "Categorical",
+    "CategoryStats",
     "CentredStats",
     "DataStats",
     "DomainError",
+    "Exponential",
     "Family",
+    "Gamma",
+    "Gaussian",
+    "GaussianStats",
+    "Geometric",
+    "LogNormal",
     "ModeResult",
+    "Multinomial",
+    "MultinomialStats",
+    "NegativeBinomial",
     "Poisson",
     "Stats",
+    "StudentT",
+    "SuccessFailure",
+    "Weibull",
 ]

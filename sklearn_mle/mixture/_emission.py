@@ -97,17 +97,22 @@ class Emission:
             return None
         return self.prior.pseudo_stats(self.family, n_features)
 
-    def modes(self, stats, previous=None, min_weight=0.0):
+    def modes(self, stats, previous=None, min_weight=0.0, fallback=None):
         """Each component's parameters: ``family.mode(stats_k + pseudo, fixed)``.
 
         A component whose statistics weigh at most ``min_weight`` keeps its
-        ``previous`` parameters (no data to update them)."""
+        ``previous`` parameters (no data to update them), or, at the first step, takes
+        ``fallback`` (e.g. the fit to all the data)."""
         out = []
         pseudo = None
         for j, s in enumerate(stats):
-            if previous is not None and float(np.max(s.weight)) <= min_weight:
-                out.append(previous[j])
-                continue
+            if float(np.max(s.weight)) <= min_weight:
+                if previous is not None:
+                    out.append(previous[j])
+                    continue
+                if fallback is not None:
+                    out.append(fallback)
+                    continue
             if pseudo is None and self.prior is not None:
                 pseudo = self._pseudo(self.family.n_features(s))
             with warnings.catch_warnings():

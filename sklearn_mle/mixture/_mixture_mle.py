@@ -178,7 +178,10 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         self.weights_ = weights / weights.sum()
         old = None if init else self._comp_params
         tiny = 1e-10 * max(float(n_k.sum()), 1.0)
-        self._comp_params = self._emission.modes(comp_stats, previous=old, min_weight=tiny)
+        # a component without data at the start begins at the fit to all the data
+        self._comp_params = self._emission.modes(
+            comp_stats, previous=old, min_weight=tiny,
+            fallback={k: np.asarray(v) for k, v in self._proto.params_.items()})
         if old is None:
             self._comp_stats = list(comp_stats)
         else:  # an empty component keeps its parameters and the statistics behind them

@@ -76,8 +76,14 @@ class Gamma(Prior):
 
     def __init__(self, a: float = 1.0, rate: float = 0.0):
         self.a = check_positive("a", a, "Gamma")
-        if not np.isfinite(rate) or rate < 0:
-            raise ValueError(f"Gamma: hyper-parameter rate must be finite and >= 0, got {rate!r}")
+        try:
+            value = float(rate)
+        except (TypeError, ValueError):
+            value = np.nan  # None, a list, an array: not one number
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(
+                f"Gamma: hyper-parameter rate must be one finite number >= 0, got {rate!r}"
+            )
         self.rate = rate
 
     def pseudo_stats(self, family, n_features):
