@@ -5,20 +5,20 @@ An estimator names its family (:mod:`sklearn_mle.families`, the public protocol)
 ``fixed_params``, the MAP objective, inference (observed information, Wald and
 profile intervals), novelty detection (``predict``) and sampling.
 
-Hooks of a univariate family (columns of X are modelled independently; every
-parameter array has shape ``(n_features,)``):
+What an estimator class states besides its family:
 
-``_param_names``      names of the parameters, in order (class attribute)
-``_check_domain(X)``  raise ValueError naming the column and the rule
-``_suff_stats(X, w)`` a :class:`Stats`
-``_solve(stats, fixed)`` the estimates (MLE, or MAP under ``self.prior``): dict of arrays;
-                      ``fixed`` maps names to arrays with NaN where the value is free
-``_loglik(stats, params)``  total log-likelihood per column, shape (d,)
-``_information(stats, params)`` observed information of the log-likelihood, (d, k, k)
-``_logpdf(X, params)``  per-element log-density, (n, d); -inf outside the support
-``_sample(params, n, rng)``  draws, (n, d)
-``_bounds``           dict name -> (low, high) domain of each parameter
-``_prior_param``      the parameter an elementwise prior applies to
+``_make_family(X, w)``  the configured family (its settings, resolved from the data
+                        where they come from it)
+``_param_names``        names of the parameters, in order (class attribute)
+``_bounds``             dict name -> (low, high) domain of each parameter
+``_supported_priors``   the prior classes it accepts
+``_check_domain(X)``    checks of settings against the data before the statistics
+                        (the data's own domain is the family's, in its statistics pass)
+``_flat_inference``     (optional) another layout of the free parameters than
+                        parameter-major, then column
+
+The private hooks ``_suff_stats``, ``_solve``, ``_loglik``, ``_information``,
+``_logpdf`` and ``_sample`` translate to the family's public protocol.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._engine.rules import NONFINITE, DomainError
 from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
-from ..families._protocol import Family
 from ..families._stats import unit_weights
 from ..priors import Prior
 
@@ -180,20 +179,11 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     # An estimator built on a family (``sklearn_mle.families``) returns it from
     # ``_make_family``; every statistical computation then goes through the family's
     # public protocol, and the hooks below are that translation.
-    def _make_family(self, X=None, sample_weight=None):
-        """The family this estimator fits (None: a legacy estimator with its own hooks).
-
-        ``X`` and ``sample_weight`` (validated) are the training data, for families
-        whose settings come from the data (e.g. Binomial's ``n_trials=None``)."""
-        return None
-
-    def protocol_family(self):
-        """The family to use this fitted estimator's model through: ``family_``, or for
-        an estimator not yet built on a family, an adapter over its own hooks."""
-        check_is_fitted(self)
-        if self.family_ is not None:
-            return self.family_
-        return _HookFamily(self)
+    def _make_family(self, X=None, sample_weight=None):  # pragma: no cover - abstract
+        """The family this estimator fits (``sklearn_mle.families``), configured by its
+        parameters. ``X`` and ``sample_weight`` (validated) are the training data, for
+        families whose settings come from the data (e.g. Binomial's ``n_trials=None``)."""
+        raise NotImplementedError
 
     @contextmanager
     def _named_errors(self, X):
@@ -336,7 +326,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
             raise ValueError(f"{type(self).__name__}: the sample weights sum to zero")
         # from_stats keeps the prior resolved on the whole training data (a mixture
         # component must not re-resolve it from its own share: EM would not be monotone)
-        if self.family_ is not None and not self.__dict__.pop("_keep_prior", False):
+        if not self.__dict__.pop("_keep_prior", False):
             self._resolve_prior(stats)
         params = self._solve(stats, fixed)
         self._params = params
@@ -385,11 +375,12 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         est.__dict__.pop("_offset_holder", None)
         est.__dict__.pop("_input_checked", None)
         est.stats_ = stats
-        est._keep_prior = True
-        est._fit_from_stats(stats)
+        # est is a copy of self, of this very class: its private methods are ours
+        est._keep_prior = True  # noqa: SLF001
+        est._fit_from_stats(stats)  # noqa: SLF001
         if X is not None:
             X = np.asarray(X)
-            est._set_offset(X, _sample_weights(sample_weight, X))
+            est._set_offset(X, _sample_weights(sample_weight, X))  # noqa: SLF001
         return est
 
     def _objective(self, stats, params):
@@ -399,7 +390,6 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         return val
 
     # ------------------------------------------------ hooks through the family
-    # (legacy estimators without a family override these)
     def _suff_stats(self, X, w):
         with self._named_errors(X):
             return self.family_.stats(X, w, checked=getattr(self, "_input_checked", False))
@@ -425,21 +415,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
 
     # ---------------------------------------------------------- MAP hooks
     def _log_prior(self, params):
-        if getattr(self, "family_", None) is not None:
-            return self.family_.log_prior(self.prior_, params)
-        return self.prior.logpdf(params[self._prior_param])
-
-    def _prior_information(self, params):
-        """(d, k, k) negative Hessian of the log-prior (zero where a family's
-        ``_information`` already holds the prior's pseudo-statistics)."""
-        d = self.n_features_in_
-        k = len(self._param_names)
-        out = np.zeros((d, k, k))
-        if getattr(self, "family_", None) is not None:
-            return out
-        i = self._param_names.index(self._prior_param)
-        out[:, i, i] = self.prior.neg_hess(params[self._prior_param])
-        return out
+        return self.family_.log_prior(self.prior_, params)
 
     # ------------------------------------------------------------ inference
     def _flat_inference(self, stats, params, fixed):
@@ -448,9 +424,8 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         Order: parameter-major, then column (``rate[x0], rate[x1], ...``).
         """
         d = self.n_features_in_
+        # the log-posterior's: the prior's pseudo-statistics are in _information
         info = np.asarray(self._information(stats, params), dtype=float)
-        if self.prior is not None:
-            info = info + self._prior_information(params)
         names, est, index = [], [], []
         for pi, name in enumerate(self._param_names):
             fixed_arr = fixed.get(name)
@@ -666,38 +641,3 @@ def _weighted_quantile(values, weights, q):
     k = np.searchsorted(cw, q * cw[-1], side="left")
     return float(v[min(k, v.size - 1)])
 
-
-class _HookFamily(Family):
-    """Transitional adapter: the family protocol over an estimator that still keeps
-    its computations in its own hooks (removed once every estimator has a family).
-    It applies the estimator's prior inside ``mode`` itself (``handles_prior``)."""
-
-    handles_prior = True
-
-    def __init__(self, est):
-        self.est = est
-        self.name = type(est).__name__
-        self.param_names = est._param_names
-        self.finite_stats = getattr(est, "_finite_stats", True)
-
-    def _stats(self, X, w, checked):
-        if w is None:
-            w = np.broadcast_to(1.0, (X.shape[0],))
-        return self.est._suff_stats(X, w)  # noqa: SLF001
-
-    def mode(self, stats, fixed=None):
-        return self.est._solve(stats, fixed if fixed is not None else self.est._fixed)  # noqa: SLF001
-
-    def loglik(self, stats, params):
-        return self.est._loglik(stats, params)  # noqa: SLF001
-
-    def logpdf(self, X, params):
-        return self.est._logpdf(X, params)  # noqa: SLF001
-
-    def sample(self, params, n, rng):
-        return self.est._sample(params, n, rng)  # noqa: SLF001
-
-    def log_prior(self, prior, params):
-        if self.est.prior is None:
-            return 0.0
-        return float(np.sum(self.est._log_prior(params)))  # noqa: SLF001

@@ -104,7 +104,7 @@ class Stats:
 
 
 def _label(s):
-    return s._family or type(s).__name__
+    return s.family or type(s).__name__
 
 
 def _same_constants(a, b):

@@ -37,26 +37,27 @@ from ..base import LikelihoodMixin
 from ..exceptions import ComponentCollapseWarning
 from ._emission import logsumexp_rows
 
-__all__ = ["BaseEM", "ComponentCollapseWarning"]
+__all__ = ["EM_CONSTRAINTS", "BaseEM", "ComponentCollapseWarning"]
 
-
+# parameter constraints shared by every EM mixture (subclasses extend the dict)
+EM_CONSTRAINTS: dict = {
+    "n_components": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0.0, None, closed="left")],
+    "max_iter": [Interval(Integral, 0, None, closed="left")],
+    "n_init": [Interval(Integral, 1, None, closed="left")],
+    "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
+    "random_state": ["random_state"],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+    "n_jobs": [None, Integral],
+}
 
 
 class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
     """Base class of the EM mixtures. Not for direct use."""
 
-    _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0.0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
-        "random_state": ["random_state"],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "verbose_interval": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [None, Integral],
-    }
+    _parameter_constraints: dict = EM_CONSTRAINTS
 
     # ------------------------------------------------------------ validation
     def _validate_X(self, X, reset):

@@ -80,10 +80,7 @@ class Emission:
     def from_estimator(cls, estimator, n_components):
         """The emission of a fitted distribution estimator: its family, resolved prior
         and ``fixed_params``, for ``n_components`` components."""
-        family = estimator.protocol_family()
-        if getattr(family, "handles_prior", False):  # an estimator's own hooks
-            return cls(family, n_components)
-        return cls(family, n_components, prior=estimator.prior_,
+        return cls(estimator.family_, n_components, prior=estimator.prior_,
                    fixed=estimator.fixed_params_)
 
     # ------------------------------------------------------------ statistics
@@ -125,7 +122,7 @@ class Emission:
 
     def log_prior(self, params) -> float:
         """Sum of the components' log-prior densities (0 without a prior)."""
-        if self.prior is None and not getattr(self.family, "handles_prior", False):
+        if self.prior is None:
             return 0.0
         return float(sum(self.family.log_prior(self.prior, p) for p in params))
 

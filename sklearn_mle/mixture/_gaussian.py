@@ -15,7 +15,7 @@ from .._engine.blocks import map_reduce
 from ..exceptions import ComponentCollapseWarning
 from ..priors import Dirichlet
 from ..priors._wishart import NormalInverseWishart, niw_logpdf
-from ._base import BaseEM
+from ._base import EM_CONSTRAINTS, BaseEM
 from ._gaussian_inference import gaussian_mixture_information
 from ._gaussian_kernels import (
     MixtureStats,
@@ -122,7 +122,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
     """
 
     _parameter_constraints: dict = {
-        **BaseEM._parameter_constraints,
+        **EM_CONSTRAINTS,
         "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "weights_init": ["array-like", None],

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods
 
 from ..priors import Dirichlet
-from ._base import BaseEM, _logsumexp_rows
+from ._base import EM_CONSTRAINTS, BaseEM, _logsumexp_rows
 from ._emission import Emission
 from ._inference import mixture_information, warn_no_inference
 from ._summary import MixtureSummaryMixin
@@ -82,7 +82,7 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
     """
 
     _parameter_constraints: dict = {
-        **BaseEM._parameter_constraints,
+        **EM_CONSTRAINTS,
         "component": [None, HasMethods(["fit"])],
         "prior": [None, Dirichlet],
     }
@@ -219,12 +219,9 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         """Standard errors from the observed information of the observed-data
         log-likelihood (Louis' method, :mod:`._inference`)."""
         family = self._emission.family
-        result = None
-        if not getattr(family, "handles_prior", False):
-            result = mixture_information(
-                self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
-                weights_prior=self.prior,
-                column_names=getattr(self, "feature_names_in_", None))
+        result = mixture_information(
+            self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
+            weights_prior=self.prior, column_names=getattr(self, "feature_names_in_", None))
         if result is None:
             warn_no_inference(type(self._proto).__name__)
             names = [f"weight[{j}]" for j in range(self.n_components - 1)]
