@@ -9,23 +9,10 @@ compensation, so rounding grows with the block length, not with n. A kernel retu
 invalid one, and the caller reports it with the package's usual error message.
 """
 
-from libc.math cimport INFINITY, floor, lgamma
+from libc.math cimport NAN, floor, lgamma
 from libc.stdlib cimport free, malloc
 
 cdef extern from "kernels.h":
-    int sk_histogram_f64_contiguous(const double* x, Py_ssize_t n, int shift,
-                                    double* counts) noexcept nogil
-    int sk_integer_block_f64_contiguous(const double* x, Py_ssize_t n, double lo,
-                                        double hi, double* sum_x) noexcept nogil
-    int sk_histogram_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
-                         Py_ssize_t n, int shift, double* counts) noexcept nogil
-    int sk_histogram_i64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
-                         Py_ssize_t n, int shift, double* counts) noexcept nogil
-    int sk_count_block_f64_contiguous(const double* x, Py_ssize_t n, const double* table,
-                                      int shift, double* sum_x, double* sum_lg) noexcept nogil
-    void sk_moment_block_f64_contiguous(const double* x, Py_ssize_t n, double shift,
-                                        double* sum_x, double* sum_xx,
-                                        double* min_x) noexcept nogil
     int sk_count_block_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
                            Py_ssize_t n, const double* table, int shift,
                            double* sum_x, double* sum_lg) noexcept nogil
@@ -38,6 +25,18 @@ cdef extern from "kernels.h":
     int sk_count_block_i32(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
                            Py_ssize_t n, const double* table, int shift,
                            double* sum_x, double* sum_lg) noexcept nogil
+    int sk_integer_block_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                             Py_ssize_t n, double lo, double hi, double* sum_x) noexcept nogil
+    int sk_integer_block_f32(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                             Py_ssize_t n, double lo, double hi, double* sum_x) noexcept nogil
+    void sk_moment_block_f64(const char* x, Py_ssize_t xs, Py_ssize_t n, double shift,
+                             double* sum_z, double* sum_zz, double* min_z) noexcept nogil
+    void sk_moment_block_f32(const char* x, Py_ssize_t xs, Py_ssize_t n, double shift,
+                             double* sum_z, double* sum_zz, double* min_z) noexcept nogil
+    int sk_histogram_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                         Py_ssize_t n, int shift, double* counts) noexcept nogil
+    int sk_histogram_i64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
+                         Py_ssize_t n, int shift, double* counts) noexcept nogil
 
 ctypedef long long longlong
 
@@ -97,7 +96,7 @@ cdef inline bint _table_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t sta
                               Py_ssize_t stop, const double[:] w, bint unit,
                               const double* table, int shift,
                               double* out_x, double* out_lg) noexcept nogil:
-    """The branch-free C kernel of ``count_kernels.h`` on one column block, if any.
+    """The branch-free C kernel of ``kernels.h`` on one column block, if any.
 
     False when the kernel found a value it cannot take (or none exists for this
     dtype): the caller then runs the checking loop on the block.
@@ -107,9 +106,6 @@ cdef inline bint _table_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t sta
     cdef const char* wp = NULL if unit else <const char*>&w[start]
     cdef Py_ssize_t ws = 0 if unit else w.strides[0]
     if real_t is double:
-        if unit and xs == sizeof(double):
-            return sk_count_block_f64_contiguous(<const double*>x, n, table, shift,
-                                                 out_x, out_lg)
         return sk_count_block_f64(x, xs, wp, ws, n, table, shift, out_x, out_lg)
     elif real_t is float:
         return sk_count_block_f32(x, xs, wp, ws, n, table, shift, out_x, out_lg)
@@ -186,67 +182,42 @@ def table_sums(const real_t[:, :] X, const double[:] w, bint unit,
     return bad
 
 
+cdef inline void _moment_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t start,
+                               Py_ssize_t stop, double shift, double* s1, double* s2,
+                               double* mn) noexcept nogil:
+    """``sum z``, ``sum z**2`` and ``min z`` of column j over rows [start, stop)."""
+    cdef const char* x = <const char*>&X[start, j]
+    if real_t is double:
+        sk_moment_block_f64(x, X.strides[0], stop - start, shift, s1, s2, mn)
+    elif real_t is float:
+        sk_moment_block_f32(x, X.strides[0], stop - start, shift, s1, s2, mn)
+    else:
+        s1[0] = s2[0] = NAN  # not a moment dtype: refused like a non-finite value
+
+
 def moment_sums(const real_t[:, :] X, const double[:] shift, double[:] sum_x,
                 double[:] sum_xx, double[:] min_x):
     """Add ``sum z`` and ``sum z**2`` of ``z = x - shift`` per column into the outputs,
-    and lower ``min_x`` to the smallest z.
+    and lower ``min_x`` to the smallest z (float64 and float32 X).
 
     A shift near the column's mean keeps the sums free of cancellation. Returns -1, -2
     when a square overflows, or the flat index of the first non-finite element.
     """
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
     cdef Py_ssize_t i, j, start, stop, bad = -1
-    cdef double x, a0, a1, b0, b1, m0
-    # acc: [0:d] block sums, [d:2d] block sums of squares, [2d:4d] Kahan compensations,
-    # [4d:5d] block minima
-    cdef double* acc = <double*>malloc(5 * d * sizeof(double))
-    if acc == NULL:
+    cdef double x, b1, b2, bmin
+    cdef double* comp = <double*>malloc(2 * d * sizeof(double))
+    if comp == NULL:
         raise MemoryError()
     with nogil:
-        for j in range(2 * d, 4 * d):
-            acc[j] = 0.0
+        for j in range(2 * d):
+            comp[j] = 0.0
         start = 0
-        while start < n:
+        while start < n and bad == -1:
             stop = min(start + _BLOCK, n)
-            if real_t is double and d == 1 and X.strides[0] == sizeof(double):
-                sk_moment_block_f64_contiguous(&X[start, 0], stop - start, shift[0],
-                                               &acc[0], &acc[1], &acc[4])
-            elif d == 1:
-                # two independent accumulator pairs keep the adders busy
-                a0 = a1 = b0 = b1 = 0.0
-                m0 = INFINITY
-                i = start
-                while i + 2 <= stop:
-                    x = <double>X[i, 0] - shift[0]
-                    a0 += x
-                    b0 += x * x
-                    m0 = x if x < m0 else m0
-                    x = <double>X[i + 1, 0] - shift[0]
-                    a1 += x
-                    b1 += x * x
-                    m0 = x if x < m0 else m0
-                    i = i + 2
-                if i < stop:
-                    x = <double>X[i, 0] - shift[0]
-                    a0 += x
-                    b0 += x * x
-                    m0 = x if x < m0 else m0
-                acc[0] = a0 + a1
-                acc[1] = b0 + b1
-                acc[4] = m0
-            else:
-                for j in range(2 * d):
-                    acc[j] = 0.0
-                for j in range(4 * d, 5 * d):
-                    acc[j] = INFINITY
-                for i in range(start, stop):
-                    for j in range(d):
-                        x = <double>X[i, j] - shift[j]
-                        acc[j] += x
-                        acc[d + j] += x * x
-                        acc[4 * d + j] = x if x < acc[4 * d + j] else acc[4 * d + j]
-            for j in range(d):
-                if acc[d + j] - acc[d + j] != 0:  # inf or NaN in this block
+            for j in range(d):  # a block of rows stays in cache across its columns
+                _moment_block(X, j, start, stop, shift[j], &b1, &b2, &bmin)
+                if b2 - b2 != 0:  # inf or NaN in this block
                     for i in range(start, stop):
                         x = <double>X[i, j]
                         if x - x != 0:
@@ -255,13 +226,11 @@ def moment_sums(const real_t[:, :] X, const double[:] shift, double[:] sum_x,
                     if bad < 0:  # finite values whose squares overflow
                         bad = -2
                     break
-                _kahan(&sum_x[j], &acc[2 * d + j], acc[j])
-                _kahan(&sum_xx[j], &acc[3 * d + j], acc[d + j])
-                min_x[j] = acc[4 * d + j] if acc[4 * d + j] < min_x[j] else min_x[j]
-            if bad != -1:
-                break
+                _kahan(&sum_x[j], &comp[j], b1)
+                _kahan(&sum_xx[j], &comp[d + j], b2)
+                min_x[j] = bmin if bmin < min_x[j] else min_x[j]
             start = stop
-    free(acc)
+    free(comp)
     return bad
 
 
@@ -281,9 +250,7 @@ def histogram(const real_t[:, :] X, const double[:] w, bint unit, int shift,
         return True
     with nogil:
         for j in range(d):
-            if real_t is double and unit and X.strides[0] == sizeof(double):
-                ok = sk_histogram_f64_contiguous(&X[0, j], n, shift, &counts[j, 0, 0])
-            elif real_t is double:
+            if real_t is double:
                 ok = sk_histogram_f64(<const char*>&X[0, j], X.strides[0],
                                       NULL if unit else <const char*>&w[0],
                                       0 if unit else w.strides[0], n, shift,
@@ -300,6 +267,21 @@ def histogram(const real_t[:, :] X, const double[:] w, bint unit, int shift,
     return ok
 
 
+cdef inline bint _integer_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t start,
+                                Py_ssize_t stop, const double[:] w, bint unit, double lo,
+                                double hi, double* out) noexcept nogil:
+    """The branch-free C kernel on one column block (floating X); False when it found
+    a value it cannot take (or X is of an integer dtype): the caller then checks."""
+    cdef const char* x = <const char*>&X[start, j]
+    cdef const char* wp = NULL if unit else <const char*>&w[start]
+    cdef Py_ssize_t ws = 0 if unit else w.strides[0]
+    if real_t is double:
+        return sk_integer_block_f64(x, X.strides[0], wp, ws, stop - start, lo, hi, out)
+    elif real_t is float:
+        return sk_integer_block_f32(x, X.strides[0], wp, ws, stop - start, lo, hi, out)
+    return False
+
+
 def integer_sums(const real_t[:, :] X, const double[:] w, bint unit, double lo, double hi,
                  double[:] sum_x):
     """Add ``sum w x`` per column into ``sum_x`` when every value is an integer in
@@ -308,7 +290,6 @@ def integer_sums(const real_t[:, :] X, const double[:] w, bint unit, double lo, 
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
     cdef Py_ssize_t i, j, start, stop, bad = -1
     cdef double x, s, wi
-    cdef bint fast = real_t is double and unit and X.strides[0] == sizeof(double)
     cdef double* comp = <double*>malloc(d * sizeof(double))
     if comp == NULL:
         raise MemoryError()
@@ -319,8 +300,7 @@ def integer_sums(const real_t[:, :] X, const double[:] w, bint unit, double lo, 
         while start < n and bad < 0:
             stop = min(start + _BLOCK, n)
             for j in range(d):
-                if fast and sk_integer_block_f64_contiguous(
-                        <const double*>&X[start, j], stop - start, lo, hi, &s):
+                if _integer_block(X, j, start, stop, w, unit, lo, hi, &s):
                     _kahan(&sum_x[j], &comp[j], s)
                     continue
                 s = 0.0
