@@ -241,3 +241,25 @@ def test_standard_errors_equal_numerical_hessian_of_observed_loglik():
     assert np.all(ci[:, 0] < th) and np.all(th < ci[:, 1])
     text = str(mix.summary())
     assert "Louis" in text and "component1.rate[x1]" in text
+
+
+def test_discrete_data_run_em_on_distinct_rows(monkeypatch):
+    # 20 000 counts are ~30 distinct values: EM on them weighted by their counts is
+    # the same likelihood; the optimum equals EM on every row
+    import sklearn_mle.mixture._mixture_mle as mm
+
+    rng = np.random.default_rng(3)
+    X = np.concatenate([rng.poisson(2, 12_000), rng.poisson(11, 8_000)])[:, None]
+    kw = dict(n_components=2, random_state=0, tol=1e-12, max_iter=2000)
+    fast = quiet(MixtureMLE(PoissonMLE(), **kw), X)
+    labels = MixtureMLE(PoissonMLE(), **kw).fit_predict(X)
+    monkeypatch.setattr(mm, "_COMPRESS_MIN_ROWS", 10**9)
+    slow = quiet(MixtureMLE(PoissonMLE(), **kw), X)
+    assert_allclose(fast.loglik_, slow.loglik_, rtol=1e-10)
+    order_f, order_s = np.argsort(fast.weights_), np.argsort(slow.weights_)
+    assert_allclose(fast.weights_[order_f], slow.weights_[order_s], rtol=1e-6)
+    assert_allclose(np.array([c.rate_[0] for c in fast.components_])[order_f],
+                    np.array([c.rate_[0] for c in slow.components_])[order_s], rtol=1e-6)
+    assert_allclose(np.sort(fast.bse_), np.sort(slow.bse_), rtol=1e-5)
+    assert np.array_equal(labels, fast.predict(X))
+    assert_allclose(fast.score_samples(X).sum(), fast.loglik_, rtol=1e-10)

@@ -131,6 +131,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
             )
         w = self._weights(X, sample_weight)
         self._check_parameters(X, w)
+        X, w, expand = self._compress(X, w)
 
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
@@ -196,7 +197,13 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         # final E-step: labels consistent with fit(X).predict(X); loglik_ of the final fit
         log_prob = self._estimate_weighted_log_prob(X)
         self._finish_fit(X, w, log_prob, total_w)
-        return log_prob.argmax(axis=1)
+        labels = log_prob.argmax(axis=1)
+        return labels if expand is None else labels[expand]
+
+    def _compress(self, X, w):
+        """Hook: ``(X, w, expand)``, the rows EM runs on and how to map their labels
+        back (None: EM runs on X itself)."""
+        return X, w, None
 
     def _finish_fit(self, X, w, log_prob, total_w):
         lse = _logsumexp_rows(log_prob)

@@ -163,7 +163,7 @@ class Emission:
                 total, rw = part
                 return total, self.stats(xb, rw)
 
-            out = map_reduce(fused, X, sample_weight, n_jobs=n_jobs, limit_blas=True)
+            out = map_reduce(fused, X, sample_weight, n_jobs=n_jobs)
             if out is None:
                 raise _outside_support()
             return out

@@ -16,6 +16,9 @@ from ._inference import mixture_information, warn_no_inference
 from ._summary import MixtureSummaryMixin
 
 
+_COMPRESS_MIN_ROWS = 10_000  # below this, EM on the rows themselves costs little
+
+
 class MixtureMLE(MixtureSummaryMixin, BaseEM):
     """Finite mixture of any distribution estimator, fitted by EM (or MAP-EM).
 
@@ -151,6 +154,32 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             proto.fit(X, sample_weight=w)
         self._proto = proto
         self._emission = Emission.from_estimator(proto, k)
+
+    def _compress(self, X, w):
+        """Discrete data with few distinct rows (counts, labels, 0/1 answers): EM runs
+        on the distinct rows weighted by their total weight, which is the same
+        likelihood (integer weights are repeated rows) at a fraction of the cost per
+        iteration: 10**6 Poisson counts are ~40 distinct values."""
+        n = X.shape[0]
+        if not self._emission.family.integer_domain or n < _COMPRESS_MIN_ROWS:
+            return X, w, None
+        if X.shape[1] == 1:
+            col = X[:, 0]
+            if not (col.min() >= 0 and col.max() < 4 * n):
+                return X, w, None
+            idx = col.astype(np.intp)
+            counts = np.bincount(idx, weights=w)
+            values = np.flatnonzero(np.bincount(idx))
+            lookup = np.zeros(counts.size, dtype=np.intp)
+            lookup[values] = np.arange(values.size)
+            Xu, wu, expand = values[:, None].astype(X.dtype), counts[values], lookup[idx]
+        else:
+            Xu, expand = np.unique(X, axis=0, return_inverse=True)
+            expand = expand.ravel()
+            wu = np.bincount(expand, weights=w, minlength=Xu.shape[0])
+        if Xu.shape[0] > n // 8 or Xu.shape[0] < 2 * self.n_components:
+            return X, w, None
+        return Xu, wu.astype(X.dtype), expand
 
     # -------------------------------------------------------------- EM hooks
     def _initialize(self, X, w, resp):

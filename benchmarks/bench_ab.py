@@ -1,0 +1,128 @@
+"""A/B benchmark of two checkouts of sklearn_mle on the engine issue's cases (not a test).
+
+Each case runs in a fresh process per checkout, alternating A and B ``--pairs`` times;
+every run reports the median of ``--repeat`` fits, and the table prints the median
+over the pairs and the ratio A / B (above 1: B is faster). Reference timings of
+scikit-learn are taken in the B process. Run by hand, with the OpenBLAS overrides
+unset (they slow a current NumPy)::
+
+    git worktree add /tmp/before <commit>      # and copy the built extension into it
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \\
+        python benchmarks/bench_ab.py --a /tmp/before --b . --pairs 3
+
+Cases: ``mixture_poisson`` (MixtureMLE(PoissonMLE()), 10**6 rows, k = 3, 30 EM
+iterations), ``gmm_full`` (GaussianMixture full, d = 16, k = 8, 200 000 rows, 20
+iterations), ``logit_small`` (logistic with standard errors, n = 10**4, d = 50),
+``logit_mid`` (n = 10**5, d = 10), ``logit_large`` (n = 5 * 10**5, d = 50),
+``multinomial`` (K = 5, n = 200 000, d = 20).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+
+def _median_time(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def _case(name, repeat, reference):
+    """Run one case in this process: (our seconds, reference seconds or None)."""
+    import sklearn_mle as m
+
+    rng = np.random.default_rng(0)
+    warnings.simplefilter("ignore")
+    ref = None
+    if name == "mixture_poisson":
+        X = np.concatenate([rng.poisson(2, 400_000), rng.poisson(8, 300_000),
+                            rng.poisson(20, 300_000)])[:, None].astype(float)
+        ours = _median_time(lambda: m.MixtureMLE(m.PoissonMLE(), 3, random_state=0,
+                                                 max_iter=30, tol=0.0).fit(X), repeat)
+    elif name == "gmm_full":
+        centres = rng.normal(scale=4, size=(8, 16))
+        X = centres[rng.integers(0, 8, 200_000)] + rng.normal(size=(200_000, 16))
+        ours = _median_time(lambda: m.GaussianMixture(8, random_state=0, max_iter=20, tol=0.0,
+                                                      init_params="random_from_data").fit(X),
+                            repeat)
+        if reference:
+            from sklearn.mixture import GaussianMixture
+
+            ref = _median_time(lambda: GaussianMixture(8, random_state=0, max_iter=20, tol=0.0,
+                                                       init_params="random_from_data").fit(X),
+                               repeat)
+    elif name.startswith("logit") or name == "multinomial":
+        n, d, k = {"logit_small": (10_000, 50, 2), "logit_mid": (100_000, 10, 2),
+                   "logit_large": (500_000, 50, 2), "multinomial": (200_000, 20, 5)}[name]
+        X = rng.normal(size=(n, d))
+        beta = rng.normal(scale=0.3, size=(d, k))
+        y = (X @ beta + rng.gumbel(size=(n, k))).argmax(axis=1)
+
+        def fit():
+            est = m.MLELogisticRegression().fit(X, y)
+            return est.bse_
+
+        ours = _median_time(fit, repeat)
+        if reference:
+            from sklearn.linear_model import LogisticRegression
+
+            solver = "lbfgs" if k > 2 else "newton-cholesky"
+            ref = _median_time(lambda: LogisticRegression(C=np.inf, solver=solver,
+                                                          max_iter=1000).fit(X, y), repeat)
+    else:
+        raise SystemExit(f"unknown case {name}")
+    return ours, ref
+
+
+CASES = ["mixture_poisson", "gmm_full", "logit_small", "logit_mid", "logit_large",
+         "multinomial"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--a", help="checkout A (before)")
+    ap.add_argument("--b", help="checkout B (after)")
+    ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--cases", nargs="*", default=CASES)
+    ap.add_argument("--run", help=argparse.SUPPRESS)  # internal: one case in this process
+    ap.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.run:
+        print(json.dumps(_case(args.run, args.repeat, args.reference)))
+        return
+    rows = []
+    for case in args.cases:
+        a_t, b_t, refs = [], [], []
+        for _ in range(args.pairs):
+            for tree, out in ((args.a, a_t), (args.b, b_t)):
+                env = dict(os.environ, PYTHONPATH=os.path.abspath(tree))
+                cmd = [sys.executable, __file__, "--run", case, "--repeat", str(args.repeat)]
+                if tree == args.b:
+                    cmd.append("--reference")
+                res = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True,
+                                                check=True).stdout.strip().splitlines()[-1])
+                out.append(res[0])
+                if res[1] is not None:
+                    refs.append(res[1])
+        a, b = float(np.median(a_t)), float(np.median(b_t))
+        ref = float(np.median(refs)) if refs else float("nan")
+        rows.append((case, a, b, a / b, ref, ref / b))
+        print(f"{case:16s} A {a:8.4f} s  B {b:8.4f} s  A/B {a / b:5.2f}   "
+              f"sklearn {ref:8.4f} s  sklearn/B {ref / b:5.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
