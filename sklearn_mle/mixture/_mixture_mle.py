@@ -15,7 +15,6 @@ from ._emission import Emission
 from ._inference import mixture_information, warn_no_inference
 from ._summary import MixtureSummaryMixin
 
-
 _COMPRESS_MIN_ROWS = 10_000  # below this, EM on the rows themselves costs little
 
 
