@@ -108,7 +108,8 @@ class LikelihoodMixin:
             One minus the coverage: 0.05 gives 95% intervals.
         method : {"wald", "profile"}, default="wald"
             ``"wald"``: estimate ± z·SE from the observed information
-            (asymptotic normality of the MLE). ``"profile"``: the set of values
+            (asymptotic normality of the MLE), cut at the bounds of the parameter's
+            domain. ``"profile"``: the set of values
             whose profile log-likelihood is within ``chi2(1).ppf(1 - alpha) / 2``
             of the maximum; invariant to reparametrisation and respects the
             parameter's domain.
@@ -130,7 +131,14 @@ class LikelihoodMixin:
         if method == "wald":
             z = stats.norm.ppf(1.0 - alpha / 2.0)
             est = self.estimates_
-            return np.column_stack([est - z * self.bse_, est + z * self.bse_])
+            ci = np.column_stack([est - z * self.bse_, est + z * self.bse_])
+            try:
+                lo, hi = self._param_bounds()
+            except ValueError:  # a layout without a bound table: intervals as they are
+                return ci
+            # an interval never leaves the parameter space (a rate near 0, a weight
+            # near 1): the Wald interval is cut at the domain's bounds
+            return np.column_stack([np.maximum(ci[:, 0], lo), np.minimum(ci[:, 1], hi)])
         if method == "profile":
             if not hasattr(self, "_profile_loglik"):
                 raise ValueError(

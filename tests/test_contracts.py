@@ -224,3 +224,10 @@ def test_categorical_mixture_with_disjoint_categories():
     assert_allclose(mix.predict_proba(X).sum(axis=1), 1.0)
     assert_allclose(np.exp(mix.score_samples(np.array([[0.0], [1.0], [2.0]]))).sum(), 1.0,
                     rtol=1e-9)
+
+
+def test_wald_intervals_are_cut_at_the_parameter_bounds():
+    # a Poisson rate near 0: estimate - 1.96 SE would be negative
+    est = _fit(sklearn_mle.PoissonMLE(), np.array([[0.0]] * 19 + [[1.0]]))
+    lo, hi = est.conf_int()[0]
+    assert lo == 0.0 and hi > est.rate_[0]

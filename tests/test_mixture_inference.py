@@ -108,3 +108,36 @@ def test_standard_errors_are_lazy_and_never_pickle_the_data():
         warnings.simplefilter("error")
         ci = gm.conf_int()
     assert ci.shape == (gm.n_params_, 2) and np.all(ci[:, 0] < gm.estimates_)
+
+
+def test_intervals_stay_in_the_parameter_space():
+    # one population fitted with two components: the weights are not identified and
+    # their standard errors infinite, but the intervals stay within [0, 1] and the
+    # variances' above 0
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm = GaussianMixture(2, covariance_type="diag", random_state=0).fit(X)
+        ci = gm.conf_int()
+    names = gm.param_names_
+    for (lo, hi), name in zip(ci, names):
+        if name.startswith("weight["):
+            assert 0.0 <= lo <= hi <= 1.0
+        if ".variance[" in name:
+            assert lo >= 0.0
+
+
+def test_single_row_initialisation_keeps_the_support():
+    # "random_from_data" starts each component at one row: a 0/1 column or a zero
+    # covariance there used to give every other row zero density
+    from sklearn_mle import BernoulliMLE, GaussianMLE, MixtureMLE
+
+    rng = np.random.default_rng(0)
+    Xb = (rng.random((100, 2)) < 0.5).astype(float)
+    mix = MixtureMLE(BernoulliMLE(), n_components=1, init_params="random_from_data",
+                     random_state=0).fit(Xb)
+    assert_allclose(mix.components_[0].p_, Xb.mean(axis=0), rtol=1e-6)
+    X = rng.normal(size=(100, 2))
+    mix = MixtureMLE(GaussianMLE(), n_components=1, init_params="k-means++",
+                     random_state=0).fit(X)
+    assert_allclose(mix.components_[0].mean_, X.mean(axis=0), rtol=1e-6, atol=1e-9)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from numbers import Real
 
@@ -345,6 +346,17 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
             niw_hyper=self.prior_params_ if self.prior is not None else None,
             column_names=getattr(self, "feature_names_in_", None))
         self._set_inference(names, est, information=info)
+        positive = [n.endswith("variance") or ".variance[" in n
+                    or re.search(r"covariance\[(\d+),\1\]$", n) is not None for n in names]
+        self._bounds_flat = (
+            np.where(positive, 0.0, np.where([n.startswith("weight[") for n in names], 0.0,
+                                             -np.inf)),
+            np.where([n.startswith("weight[") for n in names], 1.0, np.inf),
+        )
+
+    def _param_bounds(self):
+        self.bse_  # noqa: B018 - the bounds are set with the (lazy) inference
+        return self._bounds_flat
 
     def _check_collapse(self):
         if self.prior is not None:

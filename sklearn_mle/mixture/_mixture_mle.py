@@ -184,7 +184,16 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
     def _initialize(self, X, w, resp):
         rw = resp if w is None else resp * w[:, None]
         rw = rw.astype(np.float64, copy=False)
-        stats = rw.sum(axis=0), self._emission.stats(X, rw)
+        n_k = rw.sum(axis=0)
+        if np.any(n_k < 2.0):
+            # a component started from one row ("random_from_data", "k-means++") would
+            # put zero density on every other value (a 0/1 column, a zero covariance):
+            # it also sees the whole data with a total weight of one row, which keeps
+            # its support
+            base = np.ones(X.shape[0]) if w is None else np.asarray(w, np.float64)
+            rw = rw + (base / base.sum())[:, None]
+            n_k = rw.sum(axis=0)
+        stats = n_k, self._emission.stats(X, rw)
         self._m_step(stats, init=True)
 
     def _em_pass(self, X, w):
