@@ -424,7 +424,7 @@ def test_offset_from_distinct_counts_equals_the_row_quantile(family, weighted):
         GeometricMLE,
         PoissonMLE,
     )
-    from sklearn_mle.distributions._base import _OFFSET_ROWS, _weighted_quantile
+    from sklearn_mle.distributions._novelty import _OFFSET_ROWS, _weighted_quantile
 
     rng = np.random.default_rng(17)
     n = 3 * _OFFSET_ROWS + 7

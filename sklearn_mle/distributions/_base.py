@@ -37,63 +37,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._engine.rules import NONFINITE, DomainError
 from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
-from ..families._stats import unit_weights
 from ..priors import Prior
-
-_OFFSET_ROWS = 20_000  # rows used for the novelty threshold offset_
-_OFFSET_KEEP_ELEMENTS = 1 << 18  # a larger threshold sample is scored at fit time
+from ._novelty import NoveltyMixin
 
 
-# scikit-learn's estimator checks feed continuous random data; for a family with a
-# discrete or bounded domain, these checks stop at the domain error by design. The
-# package's own contract tests run the same properties on valid data.
-DOMAIN_LIMITED_CHECKS = (
-    "check_all_zero_sample_weights_error",
-    "check_dict_unchanged",
-    "check_dont_overwrite_parameters",
-    "check_dtype_object",
-    "check_estimators_dtypes",
-    "check_estimators_fit_returns_self",
-    "check_estimators_nan_inf",
-    "check_estimators_overwrite_params",
-    "check_estimators_pickle",
-    "check_estimators_pickle(readonly_memmap=True)",
-    "check_f_contiguous_array_estimator",
-    "check_fit2d_1feature",
-    "check_fit2d_1sample",
-    "check_fit2d_predict1d",
-    "check_fit_check_is_fitted",
-    "check_fit_idempotent",
-    "check_fit_score_takes_y",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_n_features_in",
-    "check_n_features_in_after_fitting",
-    "check_pipeline_consistency",
-    "check_positive_only_tag_during_fit",
-    "check_readonly_memmap_input",
-    "check_sample_weight_equivalence_on_dense_data",
-    "check_sample_weights_list",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_not_overwritten",
-    "check_sample_weights_pandas_series",
-    "check_sample_weights_shape",
-)
-
-
-def domain_xfails(rule: str, passing: tuple = (), reason: str | None = None) -> dict:
-    """``{check: reason}`` for the sklearn checks a restricted domain cannot pass.
-
-    ``passing`` names the checks of :data:`DOMAIN_LIMITED_CHECKS` that do pass for the
-    family (e.g. thanks to input tags), so that only real failures are expected.
-    """
-    reason = reason or f"sklearn's checks use continuous random data; {rule}"
-    return {k: reason for k in DOMAIN_LIMITED_CHECKS if k not in passing}
-
-
-
-
-class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
+class DistributionMLE(NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
     """Base class of the distribution (density) estimators. Not for direct use."""
 
     _parameter_constraints: dict = {
@@ -138,42 +86,11 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         """sklearn's error for NaN or inf in X (a no-op when every value is finite)."""
         assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
 
-    def _reject_invalid(self, X, values=True):
-        """After a C kernel declined X: raise sklearn's error for NaN/inf, or the
-        family's rule (``_check_values``; ``values=False`` when the caller's NumPy path
-        checks it in its own pass); returns when X was valid after all (the kernel
-        could not read this input). A no-op on data already checked by a fit
-        (``_input_checked``: set by MixtureMLE on its component, whose statistics it
-        recomputes with new weights at every EM step)."""
-        if getattr(self, "_input_checked", False):
-            return
-        self._raise_non_finite(X)
-        if values:
-            self._check_values(X)
-
-    def _check_values(self, X):
-        """The domain rule of families whose statistics pass checks it (see
-        ``_reject_invalid``); raise ValueError naming the column and the rule."""
-
     def _column_name(self, j):
         names = getattr(self, "feature_names_in_", None)
         if names is not None:
             return f"column {names[j]!r}"
         return f"column {j}"
-
-    def _domain_error(self, X, mask, rule):
-        """Raise ValueError naming the first column where ``mask`` (n, d) is True.
-
-        ``rule`` states the domain, e.g. "Poisson counts must be non-negative integers".
-        """
-        bad_cols = np.flatnonzero(mask.any(axis=0))
-        if bad_cols.size:
-            j = bad_cols[0]
-            i = np.flatnonzero(mask[:, j])[0]
-            raise ValueError(
-                f"{type(self).__name__}: {self._column_name(j)} has value {float(X[i, j])!r} "
-                f"at row {i}; {rule}"
-            )
 
     # ------------------------------------------------------- family bridge
     # An estimator built on a family (``sklearn_mle.families``) returns it from
@@ -216,8 +133,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
 
     def _check_domain(self, X):
         """Checks before the statistics pass (e.g. a prior that does not fit the data's
-        settings). Families whose statistics pass checks the data's domain put that
-        rule in ``_check_values`` instead (see ``_reject_invalid``)."""
+        settings); the data's own domain is checked by the family in that pass."""
 
     def _check_prior(self):
         if self.prior is not None and not isinstance(self.prior, self._supported_priors):
@@ -277,7 +193,6 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self.__dict__.pop("_input_checked", None)  # a new fit checks its own data
         X = self._validate_X(X, reset=True, fitting=True)
         self._check_prior()
         w = _sample_weights(sample_weight, X)
@@ -296,7 +211,6 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         first = not hasattr(self, "stats_")
         if first:
             self._validate_params()
-        self.__dict__.pop("_input_checked", None)
         X = self._validate_X(X, reset=first, fitting=True)
         self._check_prior()
         w = _sample_weights(sample_weight, X)
@@ -373,7 +287,6 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         check_is_fitted(self)
         est = copy.copy(self)
         est.__dict__.pop("_offset_holder", None)
-        est.__dict__.pop("_input_checked", None)
         est.stats_ = stats
         # est is a copy of self, of this very class: its private methods are ours
         est._keep_prior = True  # noqa: SLF001
@@ -392,7 +305,7 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     # ------------------------------------------------ hooks through the family
     def _suff_stats(self, X, w):
         with self._named_errors(X):
-            return self.family_.stats(X, w, checked=getattr(self, "_input_checked", False))
+            return self.family_.stats(X, w)
 
     def _solve(self, stats, fixed):
         with self._named_errors(None):
@@ -501,70 +414,6 @@ class DistributionMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
     def _total_loglik(self, X, y=None):
         return float(np.sum(self.score_samples(X)))
 
-    # ---------------------------------------------------- novelty detection
-    def _set_offset(self, X, w):
-        """Keep what ``offset_`` needs (a strided sample of at most ``_OFFSET_ROWS`` rows,
-        copied) and compute it when first read: a fit that never predicts does not
-        score its data a second time."""
-        n = X.shape[0]
-        if n > _OFFSET_ROWS:  # every step-th row: views, no gather
-            step = -(-n // _OFFSET_ROWS)
-            X, w = X[::step], w[::step]
-        if X.dtype.kind in "biu":  # integer counts kept by fit: score them as floats
-            X = X.astype(np.float64)
-        if X.shape[1] == 1 and X.dtype.kind == "f" and X.shape[0]:
-            # one column of small non-negative integers (counts, labels): the score
-            # depends on the value only, so score each distinct value once, weighted by
-            # its total weight: the same quantile for a fraction of the work
-            col = X[:, 0]
-            if (0 <= col.min() and col.max() < _OFFSET_ROWS
-                    and (self._integer_domain or np.array_equal(col, np.floor(col)))):
-                weights = None if unit_weights(w) else w
-                totals = np.bincount(col.astype(np.intp), weights=weights)
-                values = np.flatnonzero(totals)
-                X, w = values[:, None].astype(np.float64), totals[values].astype(np.float64)
-        # a mutable holder: computing the threshold later leaves __dict__ as it is
-        # (predict must not change the estimator's attributes)
-        if X.size > _OFFSET_KEEP_ELEMENTS:  # too large to keep: compute it now
-            self._offset_holder = {"offset": self._quantile_offset(X, w)}
-        else:
-            self._offset_holder = {"sample": (np.array(X, copy=True), np.array(w, copy=True))}
-
-    def _quantile_offset(self, X, w):
-        return float(_weighted_quantile(self._score_rows(X), w, self.contamination))
-
-    @property
-    def offset_(self) -> float:
-        """The novelty threshold: the ``contamination`` quantile of the training
-        samples' log-densities (computed on first use, from at most 20 000 rows)."""
-        holder = self.__dict__.get("_offset_holder")
-        if holder is None:
-            raise AttributeError(
-                f"{type(self).__name__} has no novelty threshold offset_: it was not "
-                "fitted on data (fit or partial_fit sets it)"
-            )
-        if "offset" not in holder:
-            holder["offset"] = self._quantile_offset(*holder.pop("sample"))
-        return holder["offset"]
-
-    def decision_function(self, X):
-        """``score_samples(X) - offset_``: negative for outliers."""
-        with np.errstate(invalid="ignore"):
-            out = self.score_samples(X) - self.offset_
-        # -inf - -inf (a degenerate fit): on the threshold, not NaN
-        return np.where(np.isnan(out), 0.0, out)
-
-    def predict(self, X):
-        """Novelty detection: +1 where the log-density is at least ``offset_``, else -1.
-
-        ``offset_`` is the ``contamination`` quantile of the training log-densities,
-        i.e. one training sample's log-density: a sample on the threshold is an inlier
-        whatever the rounding of its batch (relative tolerance 1e-12).
-        """
-        check_is_fitted(self)
-        tol = 1e-12 * max(1.0, abs(self.offset_)) if np.isfinite(self.offset_) else 0.0
-        return np.where(self.decision_function(X) >= -tol, 1, -1)
-
     # ------------------------------------------------------------- sampling
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
         """Draw ``n_samples`` rows from the fitted distribution.
@@ -621,23 +470,3 @@ def _sample_weights(sample_weight, X):
     """Validated weights (the package's one validator); no weights give a read-only
     broadcast view of ones, which costs no memory."""
     return check_sample_weight(sample_weight, X, ones=True)
-
-
-def _weighted_quantile(values, weights, q):
-    finite = np.isfinite(values) | (values == -np.inf)
-    if not finite.all():
-        values, weights = values[finite], weights[finite]
-    if values.size == 0:
-        return -np.inf
-    if np.all(weights == weights[0]):
-        if weights[0] > 0:  # equal weights: the same order statistic by selection, O(n)
-            k = min(max(int(np.ceil(q * values.size)) - 1, 0), values.size - 1)
-            return float(np.partition(values, k)[k])
-    order = np.argsort(values, kind="stable")
-    v, w = values[order], weights[order]
-    cw = np.cumsum(w)
-    if cw[-1] <= 0:
-        return float(np.quantile(values, q))
-    k = np.searchsorted(cw, q * cw[-1], side="left")
-    return float(v[min(k, v.size - 1)])
-

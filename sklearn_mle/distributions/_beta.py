@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..families.beta import Beta
-from ._base import DistributionMLE, PartialFitMixin, domain_xfails
+from ._base import DistributionMLE, PartialFitMixin
+from ._checks import domain_xfails
 from ._gamma import IterativeFitMixin
 
 

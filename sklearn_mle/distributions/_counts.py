@@ -8,7 +8,8 @@ from .. import _native as native
 from ..families.binary import Bernoulli
 from ..families.poisson import Poisson
 from ..priors import Beta, Gamma
-from ._base import DistributionMLE, PartialFitMixin, domain_xfails
+from ._base import DistributionMLE, PartialFitMixin
+from ._checks import domain_xfails
 
 
 class PoissonMLE(PartialFitMixin, DistributionMLE):

@@ -9,7 +9,8 @@ from .. import _native as native
 from ..families.binary import Geometric
 from ..families.exponential import Exponential
 from ..priors import Beta, Gamma
-from ._base import DistributionMLE, PartialFitMixin, domain_xfails
+from ._base import DistributionMLE, PartialFitMixin
+from ._checks import domain_xfails
 
 
 class ExponentialMLE(PartialFitMixin, DistributionMLE):

@@ -18,7 +18,8 @@ from sklearn.utils._param_validation import Interval
 from ..families.gamma import Gamma, inverse_digamma
 from ..families.weibull import newton_decreasing
 from ..priors import Gamma as GammaPrior
-from ._base import DistributionMLE, PartialFitMixin, domain_xfails
+from ._base import DistributionMLE, PartialFitMixin
+from ._checks import domain_xfails
 
 __all__ = ["GammaMLE", "IterativeFitMixin", "inverse_digamma", "newton_decreasing",
            "positive_domain_xfails"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..families.lognormal import LogNormal
-from ._base import DistributionMLE, PartialFitMixin, domain_xfails
+from ._base import DistributionMLE, PartialFitMixin
+from ._checks import domain_xfails
 
 # sklearn checks that fit on data outside the support (reason given per check)
 _LOGNORMAL_XFAIL_REASON = (
