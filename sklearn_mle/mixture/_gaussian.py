@@ -8,11 +8,10 @@ from numbers import Real
 
 import numpy as np
 from scipy import linalg
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._engine.blocks import map_reduce
 from ..exceptions import ComponentCollapseWarning
 from ..priors import Dirichlet
 from ..priors._wishart import NormalInverseWishart, niw_logpdf
@@ -26,12 +25,19 @@ from ._gaussian_kernels import (
     stats_from_resp,
     weighted_log_prob,
 )
-from ._summary import MixtureSummaryMixin
-
-_PRIOR_ADVICE = (
-    "increase reg_covar, or use prior=sklearn_mle.priors.NormalInverseWishart() for a "
-    "MAP fit that keeps every covariance positive-definite, or reduce n_components"
+from ._gaussian_params import (
+    PRIOR_ADVICE,
+    PlanShape,
+    check_array_shape,
+    check_precisions,
+    check_weights,
+    collapse_message,
+    column_mean_var,
+    from_precisions,
+    map_params,
+    precision_cholesky,
 )
+from ._summary import MixtureSummaryMixin
 
 
 class GaussianMixture(MixtureSummaryMixin, BaseEM):
@@ -178,13 +184,13 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         self._dtype = X.dtype
         self._winit = self._minit = self._pinit = None
         if self.weights_init is not None:
-            self._winit = _check_weights(self.weights_init, k)
+            self._winit = check_weights(self.weights_init, k)
         if self.means_init is not None:
-            self._minit = _check_array_shape(self.means_init, (k, d), "means_init")
+            self._minit = check_array_shape(self.means_init, (k, d), "means_init")
         if self.precisions_init is not None:
-            self._pinit = _check_precisions(self.precisions_init, self.covariance_type, k, d)
+            self._pinit = check_precisions(self.precisions_init, self.covariance_type, k, d)
         wf = None if w is None else w.astype(np.float64)
-        self._shift, var = _column_mean_var(X, wf)
+        self._shift, var = column_mean_var(X, wf)
         self._data_var = float(np.mean(var))
         if self.prior is not None:
             self.prior_params_ = self.prior.resolve(X, wf, k)
@@ -215,7 +221,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
                     self.covariance_type, self._shift, dtype or self._dtype)
 
     def _initialize(self, X, w, resp):
-        shape = _PlanShape(self.n_components, self._shift, self.covariance_type)
+        shape = PlanShape(self.n_components, self._shift, self.covariance_type)
         stats = stats_from_resp(X, w, resp, shape)
         weights, means, covs = self._params_from_stats(stats)
         if self.prior is None and self.weights_prior is None:
@@ -231,9 +237,9 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         self.means_ = np.asarray(means if self._minit is None else self._minit, dtype=dtype)
         if self._pinit is None:
             self.covariances_ = np.asarray(covs, dtype=dtype)
-            self.precisions_cholesky_ = _precision_cholesky(covs, self.covariance_type, dtype)
+            self.precisions_cholesky_ = precision_cholesky(covs, self.covariance_type, dtype)
         else:
-            pc, cov = _from_precisions(self._pinit, self.covariance_type)
+            pc, cov = from_precisions(self._pinit, self.covariance_type)
             self.precisions_cholesky_ = pc.astype(dtype)
             self.covariances_ = cov.astype(dtype)
 
@@ -249,7 +255,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         self.weights_ = weights.astype(dtype)
         self.means_ = means.astype(dtype)
         self.covariances_ = covs.astype(dtype)
-        self.precisions_cholesky_ = _precision_cholesky(covs, self.covariance_type, dtype)
+        self.precisions_cholesky_ = precision_cholesky(covs, self.covariance_type, dtype)
 
     def _params_from_stats(self, stats: MixtureStats):
         """Weights, means and covariances (float64) maximising the expected objective."""
@@ -275,7 +281,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
             else:
                 covs = stats.scatter / (nk * d)
         else:
-            means, covs = _map_params(stats, self.prior_params_, ct)
+            means, covs = map_params(stats, self.prior_params_, ct)
         if ct in ("full", "tied"):
             covs = covs + self.reg_covar * np.eye(d)
         else:
@@ -293,7 +299,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
             smallest = covs.min(axis=1) if ct == "diag" else covs
         bad = np.flatnonzero(~(smallest > floor))
         if bad.size:
-            raise ValueError(_collapse_message(None if ct == "tied" else int(bad[0]),
+            raise ValueError(collapse_message(None if ct == "tied" else int(bad[0]),
                                                self._dtype))
 
     def _log_prior(self):
@@ -378,7 +384,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
                 f"GaussianMixture: component(s) {bad.tolist()} collapsed: their empirical "
                 "covariance is singular (e.g. duplicate or too few points), so the likelihood "
                 f"has no finite maximum and the fit is set by reg_covar={reg!r}. To fix it, "
-                + _PRIOR_ADVICE + ".",
+                + PRIOR_ADVICE + ".",
                 ComponentCollapseWarning,
                 stacklevel=4,
             )
@@ -495,151 +501,3 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
 
 
 # ---------------------------------------------------------------- helpers
-class _PlanShape:
-    """The few fields of a Plan that statistics from responsibilities need."""
-
-    def __init__(self, k, shift, covariance_type):
-        self.k, self.shift, self.covariance_type = k, shift, covariance_type
-
-
-def _column_mean_var(X, w):
-    """Weighted column means and variances in float64, over the engine's row blocks
-    (no full-size copy)."""
-    n, d = X.shape
-    total = float(n) if w is None else float(w.sum())
-
-    def sums(xb, wb):
-        xb = xb.astype(np.float64)
-        return xb.sum(axis=0) if wb is None else wb @ xb
-
-    mean = map_reduce(sums, X, w) / total
-
-    def squares(xb, wb):
-        zb = xb.astype(np.float64) - mean
-        return np.einsum("ij,ij->j", zb, zb) if wb is None else wb @ (zb * zb)
-
-    return mean, map_reduce(squares, X, w) / total
-
-
-def _map_params(stats, hyper, ct):
-    """Posterior-mode means and covariances under the normal-inverse-Wishart prior."""
-    kappa, mu0, nu, psi = hyper["shrinkage"], hyper["mean"], hyper["dof"], hyper["scale"]
-    n = stats.N
-    d = stats.mean.shape[1]
-    means = (n[:, None] * stats.mean + kappa * mu0) / (n + kappa)[:, None]
-    delta = stats.mean - mu0
-    shrink = kappa * n / (kappa + n)
-    if ct == "full":
-        scat = stats.scatter + shrink[:, None, None] * delta[:, :, None] * delta[:, None, :]
-        covs = (psi + scat) / (nu + n + d + 2.0)[:, None, None]
-    elif ct == "tied":
-        scat = stats.scatter + (delta * shrink[:, None]).T @ delta
-        covs = (psi + scat) / (nu + n.sum() + d + 1.0 + n.size)
-    elif ct == "diag":
-        scat = stats.scatter + shrink[:, None] * delta**2
-        covs = (np.diag(psi) + scat) / (nu + n + 3.0)[:, None]
-    else:
-        scat = stats.scatter + shrink * np.sum(delta**2, axis=1)
-        covs = (np.trace(psi) / d + scat) / (nu + 2.0 + d + n * d)
-    return means, covs
-
-
-def _precision_cholesky(covs, ct, dtype):
-    """Upper-triangular factors ``U`` with ``U U' = covariance^-1``, by Cholesky solves."""
-    covs = np.asarray(covs, dtype=np.float64)
-    if ct in ("full", "tied"):
-        stack = covs if ct == "full" else covs[None]
-        d = stack.shape[1]
-        try:
-            # one batched call each (a LAPACK call per component costs more than the work
-            # for small d); a failure is located per component for the message
-            low = np.linalg.cholesky(stack)
-        except np.linalg.LinAlgError:
-            for j, c in enumerate(stack):
-                try:
-                    np.linalg.cholesky(c)
-                except np.linalg.LinAlgError:
-                    raise ValueError(
-                        _collapse_message(j if ct == "full" else None, dtype)) from None
-            raise
-        if not np.all(np.isfinite(low)):
-            raise ValueError(_collapse_message(None, dtype))
-        eye = np.broadcast_to(np.eye(d), stack.shape)
-        out = np.swapaxes(np.linalg.solve(low, eye), 1, 2)
-        out = np.triu(out)  # exact zeros below the diagonal, as a triangular solve gives
-        return (out if ct == "full" else out[0]).astype(dtype)
-    bad = np.flatnonzero(~(covs > 0))
-    if bad.size:
-        raise ValueError(_collapse_message(int(bad[0]), dtype))
-    return (1.0 / np.sqrt(covs)).astype(dtype)
-
-
-def _collapse_message(j, dtype):
-    who = "the shared covariance" if j is None else f"component {j}"
-    msg = (
-        f"GaussianMixture: {who} has an ill-defined empirical covariance (it is not "
-        "positive-definite: a component collapsed onto a single point or a subspace, e.g. "
-        "duplicate or singleton samples). To fix it, " + _PRIOR_ADVICE + ", or scale the data."
-    )
-    if dtype == np.float32:
-        msg += " float64 input is also more accurate than float32."
-    return msg
-
-
-def _from_precisions(precisions, ct):
-    """Precision Cholesky factors and covariances from user precisions (flipped Cholesky)."""
-    p = np.asarray(precisions, dtype=np.float64)
-    if ct in ("full", "tied"):
-        stack = p if ct == "full" else p[None]
-        d = stack.shape[1]
-        pcs, covs = np.empty_like(stack), np.empty_like(stack)
-        for j, prec in enumerate(stack):
-            low = linalg.cholesky(prec[::-1, ::-1], lower=True)
-            pcs[j] = low[::-1, ::-1]
-            covs[j] = linalg.cho_solve((linalg.cholesky(prec, lower=True), True), np.eye(d))
-        return (pcs, covs) if ct == "full" else (pcs[0], covs[0])
-    return np.sqrt(p), 1.0 / p
-
-
-def _check_weights(weights, k):
-    weights = check_array(weights, dtype=[np.float64, np.float32], ensure_2d=False)
-    _check_shape(weights, (k,), "weights_init")
-    if np.any(weights < 0) or np.any(weights > 1):
-        raise ValueError(
-            "weights_init should be in the range [0, 1], but got max value "
-            f"{weights.max():.5f}, min value {weights.min():.5f}"
-        )
-    atol = 1e-6 if weights.dtype == np.float32 else 1e-8
-    if not np.allclose(float(np.abs(1.0 - weights.sum())), 0.0, atol=atol):
-        raise ValueError(f"weights_init should be normalized, but got sum = {weights.sum():.5f}")
-    return weights
-
-
-def _check_array_shape(arr, shape, name):
-    arr = check_array(arr, dtype=[np.float64, np.float32], ensure_2d=False)
-    _check_shape(arr, shape, name)
-    return arr
-
-
-def _check_shape(arr, shape, name):
-    if arr.shape != shape:
-        raise ValueError(f"The parameter '{name}' should have the shape of {shape}, "
-                         f"but got {arr.shape}")
-
-
-def _check_precisions(precisions, ct, k, d):
-    precisions = check_array(precisions, dtype=[np.float64, np.float32], ensure_2d=False,
-                             allow_nd=ct == "full")
-    shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[ct]
-    _check_shape(precisions, shape, "precisions_init")
-    if ct in ("full", "tied"):
-        for j, p in enumerate(precisions if ct == "full" else precisions[None]):
-            if not (np.allclose(p, p.T) and np.all(linalg.eigvalsh(p) > 0)):
-                raise ValueError(
-                    f"precisions_init[{j}] ({ct}) should be symmetric, positive-definite"
-                    if ct == "full" else "precisions_init (tied) should be symmetric, "
-                    "positive-definite"
-                )
-    elif np.any(precisions <= 0):
-        raise ValueError(f"precisions_init ({ct}) should be positive")
-    return precisions
