@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from numbers import Real
 
@@ -37,6 +36,7 @@ from ._gaussian_params import (
     map_params,
     precision_cholesky,
 )
+from ._inference import flat_bounds
 from ._summary import MixtureSummaryMixin
 
 
@@ -352,13 +352,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
             niw_hyper=self.prior_params_ if self.prior is not None else None,
             column_names=getattr(self, "feature_names_in_", None))
         self._set_inference(names, est, information=info)
-        positive = [n.endswith("variance") or ".variance[" in n
-                    or re.search(r"covariance\[(\d+),\1\]$", n) is not None for n in names]
-        self._bounds_flat = (
-            np.where(positive, 0.0, np.where([n.startswith("weight[") for n in names], 0.0,
-                                             -np.inf)),
-            np.where([n.startswith("weight[") for n in names], 1.0, np.inf),
-        )
+        self._bounds_flat = flat_bounds(names, {})
 
     def _param_bounds(self):
         self.bse_  # noqa: B018 - the bounds are set with the (lazy) inference

@@ -22,6 +22,7 @@ over row blocks by the engine's ``map_reduce``.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -30,7 +31,7 @@ from .._engine.blocks import map_reduce
 from ..exceptions import InferenceWarning
 from ._emission import logsumexp_rows
 
-__all__ = ["missing_information", "mixture_information", "weight_scores",
+__all__ = ["flat_bounds", "missing_information", "mixture_information", "weight_scores",
            "weights_information"]
 
 
@@ -177,6 +178,32 @@ def missing_information(X, sample_weight, scores, size):
     # blocks of ~1 MiB of scores: the (k, rows, size) array stays in cache
     rows = max(16, (1 << 17) // max(size, 1))
     return map_reduce(block, X, sample_weight, block_rows=rows, limit_blas=True)
+
+
+def flat_bounds(names, bounds):
+    """(lower, upper) of each named free parameter of a mixture: a weight in [0, 1]; a
+    component's parameter in its family's ``bounds``; a covariance entry off the
+    diagonal unbounded, a variance (or a covariance entry on it) positive."""
+    lo, hi = [], []
+    for name in names:
+        if name.startswith("weight["):
+            lo.append(0.0)
+            hi.append(1.0)
+            continue
+        pname = name.split(".", 1)[1]
+        entry = re.fullmatch(r"covariance\[(\d+),(\d+)\]", pname)
+        if entry is not None:
+            lo.append(0.0 if entry.group(1) == entry.group(2) else -np.inf)
+            hi.append(np.inf)
+            continue
+        if pname.startswith("variance"):
+            lo.append(0.0)
+            hi.append(np.inf)
+            continue
+        b = bounds.get(pname.split("[", 1)[0], (-np.inf, np.inf))
+        lo.append(b[0])
+        hi.append(b[1])
+    return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
 
 
 def warn_no_inference(family_name):

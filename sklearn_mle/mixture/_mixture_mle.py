@@ -9,10 +9,12 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods
 
+from ..families.gaussian import Gaussian
 from ..priors import Dirichlet
 from ._base import EM_CONSTRAINTS, BaseEM, _logsumexp_rows
 from ._emission import Emission
-from ._inference import mixture_information, warn_no_inference
+from ._gaussian_inference import gaussian_mixture_information
+from ._inference import flat_bounds, mixture_information, warn_no_inference
 from ._summary import MixtureSummaryMixin
 
 _COMPRESS_MIN_ROWS = 10_000  # below this, EM on the rows themselves costs little
@@ -256,9 +258,24 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         """Standard errors from the observed information of the observed-data
         log-likelihood (Louis' method, :mod:`._inference`)."""
         family = self._emission.family
-        result = mixture_information(
-            self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
-            weights_prior=self.prior, column_names=getattr(self, "feature_names_in_", None))
+        names_in = getattr(self, "feature_names_in_", None)
+        if (isinstance(family, Gaussian) and family.covariance_type in ("full", "spherical")
+                and self._emission.prior is None and not self._emission.fixed):
+            # jointly Gaussian components: the Gaussian mixture's exact derivatives
+            cov = np.array([np.asarray(p["covariance"], float) for p in self._comp_params])
+            chol = np.linalg.cholesky(cov if cov.ndim == 3 else cov[:, None, None])
+            eye = np.eye(chol.shape[-1])
+            inv_chol = np.linalg.solve(chol, np.broadcast_to(eye, chol.shape))
+            prec = np.swapaxes(inv_chol, 1, 2) @ inv_chol
+            if cov.ndim == 1:
+                prec = prec[:, 0, 0]
+            result = gaussian_mixture_information(
+                self.weights_, np.array([p["mean"] for p in self._comp_params]), cov, prec,
+                family.covariance_type, X, w, weights_prior=self.prior, column_names=names_in)
+        else:
+            result = mixture_information(
+                self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
+                weights_prior=self.prior, column_names=names_in)
         if result is None:
             warn_no_inference(type(self._proto).__name__)
             names = [f"weight[{j}]" for j in range(self.n_components - 1)]
@@ -271,15 +288,7 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             self._set_inference(names, est, cov=cov)
             return
         names, est, info = result
-        lo, hi = [0.0] * (self.n_components - 1), [1.0] * (self.n_components - 1)
-        per = (len(names) - len(lo)) // self.n_components
-        for _ in range(self.n_components):
-            for n in names[len(lo):len(lo) + per]:
-                pname = n.split(".", 1)[1].split("[", 1)[0]
-                b = family.bounds.get(pname, (-np.inf, np.inf))
-                lo.append(b[0])
-                hi.append(b[1])
-        self._bounds_flat = (np.asarray(lo, float), np.asarray(hi, float))
+        self._bounds_flat = flat_bounds(names, family.bounds)
         self._set_inference(names, est, information=info)
 
     def _param_bounds(self):
