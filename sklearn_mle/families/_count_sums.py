@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from .._engine.blocks import map_reduce
 from .._engine.rules import DomainError
 from ._stats import unit_weights
 
@@ -69,42 +70,106 @@ def lgamma_sum(X, w):
 _HIST_MAX = 1 << 20  # largest count histogrammed by the fused pass
 
 
-def checked_count_sums(family, X, w):
-    """Per column ``sum w x`` and ``sum w log(x!)`` of counts, checking the domain.
+def _add_padded(a, b):
+    """Sum of two tuples of per-column histograms of any lengths."""
+    out = []
+    for u, v in zip(a, b):
+        if u.size < v.size:
+            u, v = v, u
+        u = u.copy()
+        u[: v.size] += v
+        out.append(u)
+    return tuple(out)
 
-    One blocked pass per column: cast to integers, compare with the input (integer
-    check), ``bincount`` (which also rejects negatives) and sums from the histogram.
-    Anything unusual (a domain error, counts above 2**20) goes through the plain
-    :func:`check_counts`, :func:`weighted_column_sums` and :func:`lgamma_sum`, so errors
-    read the same either way.
+
+def int_histograms(X, w=None, limit=_HIST_MAX):
+    """Per column, the (weighted) counts of the values of X when every value is an
+    integer in ``[0, limit]``; None otherwise (NaN and inf included).
+
+    One pass over row blocks in the engine's threads; per block and column: a cast to
+    integers, its comparison with the input (the integer check), and ``bincount``
+    (which also rejects negatives). Counts are float64 arrays of length
+    ``max(x) + 1`` (column by column, not padded to a common length).
     """
-    n, d = X.shape
-    unit = unit_weights(w)
-    sum_x, sum_lg = np.empty(d), np.empty(d)
-    for j in range(d):
-        col = X[:, j]
-        counts = np.zeros(1)
-        for s in range(0, n, _COUNT_BLOCK):
-            xb = col[s : s + _COUNT_BLOCK]
-            xi = xb.astype(np.intp)
-            if not np.array_equal(xi, xb) or xi.max(initial=0) > _HIST_MAX:
-                break
+    d = X.shape[1]
+
+    def block(xb, wb):
+        out = []
+        for j in range(d):
+            col = xb[:, j]
+            if col.dtype.kind == "f":
+                with np.errstate(invalid="ignore"):
+                    xi = col.astype(np.intp)
+                if not np.array_equal(xi, col):  # fractions, NaN, inf, huge values
+                    return None
+            else:
+                xi = col.astype(np.intp, copy=False)  # uint64 beyond 2**63: negative
+            if xi.size and xi.max() > limit:
+                return None
             try:
-                b = np.bincount(xi, weights=None if unit else w[s : s + _COUNT_BLOCK])
-            except ValueError:  # negative counts
-                break
-            if b.size > counts.size:
-                counts = np.concatenate([counts, np.zeros(b.size - counts.size)])
-            counts[: b.size] += b
-        else:
-            k = np.arange(counts.size, dtype=np.float64)
-            sum_x[j] = counts @ k
-            sum_lg[j] = counts @ special.gammaln(k + 1.0)
-            continue
-        check_counts(family, X)  # raises with the rule if the domain is violated
-        sum_x[j] = weighted_column_sums(col[:, None], w)[0]
-        sum_lg[j] = lgamma_sum(col[:, None], w)[0]
+                counts = np.bincount(xi, weights=wb)
+            except ValueError:  # a negative value
+                return None
+            out.append(counts.astype(np.float64, copy=False))
+        return tuple(out)
+
+    return map_reduce(block, X, w, combine=_add_padded)
+
+
+def count_sums(X, w=None):
+    """Per column ``sum w x`` and ``sum w log(x!)`` of non-negative integer counts (at
+    most 2**20), from a histogram of each column (:func:`int_histograms`); None when
+    some value is not such a count."""
+    hist = int_histograms(X, w)
+    if hist is None:
+        return None
+    sum_x, sum_lg = np.empty(X.shape[1]), np.empty(X.shape[1])
+    for j, counts in enumerate(hist):
+        k = np.arange(counts.size, dtype=np.float64)
+        sum_x[j] = counts @ k
+        sum_lg[j] = counts @ special.gammaln(k + 1.0)
     return sum_x, sum_lg
+
+
+def checked_count_sums(family, X, w):
+    """The sums of counts that :func:`count_sums` refuses: :func:`check_counts` raises
+    naming the rule, and valid counts (above 2**20) are summed plainly
+    (:func:`weighted_column_sums`, :func:`lgamma_sum`)."""
+    check_counts(family, X)
+    return weighted_column_sums(X, w), lgamma_sum(X, w)
+
+
+def binary_sums(X, w=None):
+    """Per column ``sum w x`` when every value is 0 or 1 (counted with two
+    comparisons per block); None otherwise (NaN included)."""
+
+    def block(xb, wb):
+        ones = xb == 1
+        if np.count_nonzero(ones) + np.count_nonzero(xb == 0) != xb.size:
+            return None
+        if wb is None:
+            return np.count_nonzero(ones, axis=0).astype(np.float64)
+        return wb @ ones
+
+    return map_reduce(block, X, w)
+
+
+def integer_sums(X, lo, hi, w=None):
+    """Per column ``sum w x`` when every value is an integer in ``[lo, hi]``
+    (``|lo|, |hi| < 2**52``); None otherwise (NaN and inf included)."""
+
+    def block(xb, wb):
+        if xb.dtype.kind == "f":
+            if not np.array_equal(np.floor(xb), xb):  # fractions and NaN
+                return None
+        if xb.size and not (xb.min() >= lo and xb.max() <= hi):  # inf too
+            return None
+        with np.errstate(over="ignore"):  # the caller checks the sums' range
+            if wb is None:
+                return xb.sum(axis=0, dtype=np.float64)
+            return wb @ xb.astype(np.float64, copy=False)
+
+    return map_reduce(block, X, w)
 
 
 _BINOM_HIST_MAX = 1_000_000  # n_trials up to this: log C(n, x) via a histogram of x

@@ -26,7 +26,10 @@ from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError, check_rule, raise_first
 from ..exceptions import BoundaryWarning
 from ._count_sums import (
+    binary_sums,
     check_sum_in_range,
+    int_histograms,
+    integer_sums,
     log_binom_sum,
     log_binom_tables,
     weighted_column_sums,
@@ -204,7 +207,9 @@ class Bernoulli(SuccessFailure):
     def _column_sums(self, X, w, checked):
         unit = w is None or unit_weights(w)
         sum_x = native.integer_sums(X, 0.0, 1.0, None if unit else w)
-        if sum_x is None:  # a value outside {0, 1}, or no C kernel for this input
+        if sum_x is None:  # no C kernel for this input: count the ones and zeros
+            sum_x = binary_sums(X, None if unit else w)
+        if sum_x is None:  # a value outside {0, 1}
             if not checked:
                 self._check_data(X)
             ones = np.broadcast_to(1.0, (X.shape[0],)) if w is None else w
@@ -366,6 +371,17 @@ class Binomial(SuccessFailure):
             X, tables, native.LARGE_INVALID, None if unit else w)
         if sums is not None:  # one fused C pass: successes and log C(n, x), checked
             return sums[0], {"sum_logc": sums[1]}
+        hist = int_histograms(X, None if unit else w)
+        if hist is not None and all(not h[int(t) + 1:].any() for h, t in zip(hist, n)):
+            # every count in [0, n_trials] (or of zero weight): sums from the histogram
+            sum_x, sum_logc = np.empty(len(hist)), np.empty(len(hist))
+            for j, (h, t) in enumerate(zip(hist, n)):
+                h = h[: int(t) + 1]
+                k = np.arange(h.size, dtype=np.float64)
+                sum_x[j] = h @ k
+                sum_logc[j] = h @ (special.gammaln(t + 1) - special.gammaln(k + 1)
+                                   - special.gammaln(t - k + 1))
+            return sum_x, {"sum_logc": sum_logc}
         ones = np.broadcast_to(1.0, (X.shape[0],)) if w is None else w
         if not checked:
             self._check_data(X, ones)
@@ -446,7 +462,9 @@ class Geometric(SuccessFailure):
         unit = w is None or unit_weights(w)
         sum_x = native.integer_sums(X, 1.0, _INTEGER_MAX, None if unit else w)
         ones = np.broadcast_to(1.0, (X.shape[0],)) if w is None else w
-        if sum_x is None:  # a value outside the support, or no C kernel for this input
+        if sum_x is None:  # no C kernel for this input: a checked NumPy pass
+            sum_x = integer_sums(X, 1.0, _INTEGER_MAX, None if unit else w)
+        if sum_x is None:  # a value outside the support
             if not checked:
                 self._check_data(X)
             with np.errstate(over="ignore"):  # an overflow is reported just below

@@ -26,6 +26,7 @@ from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import DomainError, check_rule
 from ..exceptions import BoundaryWarning
+from ._count_sums import int_histograms
 from ._protocol import Family, ModeResult
 from ._stats import Stats, total_weight, unit_weights
 
@@ -286,6 +287,8 @@ class Categorical(Family):
         if X.dtype in (np.float64, np.int64):
             # small non-negative integer labels: one histogram pass in C, no sort
             hist = native.small_int_histogram(X, None if ones else w)
+            if hist is None:  # no C kernel for this input: the same histogram in NumPy
+                hist = int_histograms(X, None if ones else w, limit=(1 << 16) - 1)
             if hist is not None:
                 nz = [np.flatnonzero(h) for h in hist]
                 return self.make_stats(CategoryStats, **_fields(

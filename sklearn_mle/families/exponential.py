@@ -25,6 +25,22 @@ _SUM_RULE = (
 )
 
 
+def _min_sums(X, w):
+    """``(sum w x, None, min x)`` per column in one blocked pass; None when a sum is
+    not finite (NaN, inf, or an overflow: the caller's checks tell which)."""
+
+    def block(xb, wb):
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = (xb.sum(axis=0, dtype=np.float64) if wb is None
+                 else wb @ xb.astype(np.float64, copy=False))
+        if not np.all(np.isfinite(s)):
+            return None
+        return s, xb.min(axis=0).astype(np.float64)
+
+    out = map_reduce(block, X, w, combine=lambda a, b: (a[0] + b[0], np.minimum(a[1], b[1])))
+    return None if out is None else (out[0], None, out[1])
+
+
 class Exponential(Family):
     """Exponential waiting times: density ``rate * exp(-rate * x)`` on ``x >= 0`` per
     column (``scipy.stats.expon(scale=1 / rate)``).
@@ -69,7 +85,9 @@ class Exponential(Family):
         d = X.shape[1]
         unit = w is None or unit_weights(w)
         sums = native.moment_sums(X, np.zeros(d), with_min=True) if unit else None
-        if sums is not None and np.all(sums[2] >= 0):  # one fused C pass, checked
+        if sums is None:  # no C kernel for this input: minimum and sum per block
+            sums = _min_sums(X, None if unit else w)
+        if sums is not None and np.all(sums[2] >= 0):  # checked: finite and >= 0
             sum_x = sums[0]
         else:
             if not checked:

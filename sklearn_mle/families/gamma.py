@@ -14,6 +14,7 @@ from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
 from ._protocol import Family, ModeResult
 from ._stats import unit_weights
+from .lognormal import log_moment_sums
 from .weibull import newton_decreasing
 
 __all__ = ["Gamma", "inverse_digamma"]
@@ -90,8 +91,11 @@ class Gamma(Family):
         if unit and n:  # threaded blocked log and sums in C, one pass
             with np.errstate(divide="ignore", invalid="ignore"):
                 shift = np.log(X[0].astype(np.float64))
-            sums = native.log_moment_sums(X, shift, with_sum=True) if np.all(
-                np.isfinite(shift)) else None
+            sums = None
+            if np.all(np.isfinite(shift)):
+                sums = native.log_moment_sums(X, shift, with_sum=True)
+                if sums is None:  # no C kernel for this input: NumPy blocks
+                    sums = log_moment_sums(X, shift, with_sum=True)
             if sums is not None:
                 return self._make(float(n), sums[2], n * shift + sums[0])
         out = self.stats(X, (np.ones(n) if unit else w)[:, None], checked=checked)

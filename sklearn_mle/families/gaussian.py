@@ -80,7 +80,7 @@ def centred_moments(X, w, full, shift=None):
     if n == 0 or (not unit and total_weight(w) <= 0):  # an empty component: zero stats
         return GaussianStats(weight=np.asarray(0.0), mean=np.zeros(d),
                              m2=np.zeros((d, d) if full else d), dof=np.zeros(d))
-    if unit and shift is None and (X.dtype == np.float64 or native.AVAILABLE):
+    if unit and shift is None:
         fast = _raw_moments(X, full)
         if fast is not None:
             return fast
@@ -114,6 +114,23 @@ def _check_overflow(X, m2_diag):
         raise DomainError(_OVERFLOW_RULE, column=j, row=i, value=X[i, j])
 
 
+def _shifted_sums(X, shift):
+    """``(sum z, sum z**2)`` per column of ``z = x - shift`` (unweighted) in one blocked
+    pass; None when a sum is not finite."""
+
+    def block(xb):
+        s1, s2 = np.empty(xb.shape[1]), np.empty(xb.shape[1])
+        with np.errstate(over="ignore", invalid="ignore"):
+            for j in range(xb.shape[1]):  # a column at a time: contiguous temporaries
+                z = np.subtract(xb[:, j], shift[j], dtype=np.float64)
+                s1[j], s2[j] = z.sum(), np.einsum("i,i->", z, z)
+        if not (np.all(np.isfinite(s1)) and np.all(np.isfinite(s2))):
+            return None
+        return s1, s2
+
+    return map_reduce(block, X)
+
+
 def _raw_moments(X, full):
     """Unweighted moments from plain sums (the one-pass floor).
 
@@ -125,26 +142,25 @@ def _raw_moments(X, full):
     (which also tells NaN/inf from an overflow), so accuracy stays ~1e-10 or better.
     """
     n, d = X.shape
-    shift = np.zeros(d)
-    sums, digits = None, 1e-6
+    digits = 1e-6
     if d == 1 or not full:
         shift = X[0].astype(np.float64)
-        sums = native.moment_sums(X, shift) if np.all(np.isfinite(shift)) else None
-    with np.errstate(over="ignore", invalid="ignore"):
-        if sums is not None:
-            s1, sq = sums
-            raw = sq[:, None] if full else sq
-        elif X.dtype != np.float64:
+        if not np.all(np.isfinite(shift)):
             return None
-        else:
-            shift, digits = np.zeros(d), 1e-4
-            if d == 1:
-                col = X[:, 0]
-                s1 = np.array([col.sum()])
-                raw = np.array([[np.dot(col, col)]]) if full else np.array([np.dot(col, col)])
-            else:
-                s1 = X.sum(axis=0)
-                raw = X.T @ X if full else np.einsum("ij,ij->j", X, X)
+        sums = native.moment_sums(X, shift)
+        if sums is None:  # no C kernel for this input: the same sums in NumPy blocks
+            sums = _shifted_sums(X, shift)
+        if sums is None:
+            return None
+        s1, raw = sums
+        raw = raw[:, None] if full else raw
+    elif X.dtype != np.float64:
+        return None
+    else:
+        shift, digits = np.zeros(d), 1e-4
+        with np.errstate(over="ignore", invalid="ignore"):
+            s1, raw = X.sum(axis=0), X.T @ X
+    with np.errstate(over="ignore", invalid="ignore"):
         sq = np.diag(raw) if full else raw
         m2 = raw - (np.outer(s1, s1) if full else s1**2) / n
     m2_diag = np.diag(m2) if full else m2

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import stats as sps
 
 from .. import _native as native
+from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
 from ._protocol import Family, ModeResult
@@ -17,6 +18,23 @@ from .gaussian import Gaussian, GaussianStats, centred_moments
 __all__ = ["LogNormal"]
 
 _RULE = "log-normal data must be > 0"
+
+
+def log_moment_sums(X, shift, with_sum=False):
+    """Per column ``sum z`` and ``sum z**2`` of ``z = log(x) - shift`` (unweighted), and
+    with ``with_sum`` the plain ``sum x``, in one blocked pass (``log`` of a block at a
+    time: no full-size temporary); None when a sum is not finite (x <= 0, NaN, inf)."""
+
+    def block(xb):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            z = np.log(xb, dtype=np.float64)
+            z -= shift
+            out = (z.sum(axis=0), np.einsum("ij,ij->j", z, z))
+            if with_sum:
+                out += (xb.sum(axis=0, dtype=np.float64),)
+        return out if all(np.all(np.isfinite(s)) for s in out) else None
+
+    return map_reduce(block, X)
 
 
 class LogNormal(Family):
@@ -63,7 +81,11 @@ class LogNormal(Family):
         if n and (w is None or unit_weights(w)):  # blocked log and one fused C pass
             with np.errstate(divide="ignore", invalid="ignore"):
                 shift = np.log(X[0].astype(np.float64))
-            sums = native.log_moment_sums(X, shift) if np.all(np.isfinite(shift)) else None
+            sums = None
+            if np.all(np.isfinite(shift)):
+                sums = native.log_moment_sums(X, shift)
+                if sums is None:  # no C kernel for this input: NumPy blocks
+                    sums = log_moment_sums(X, shift)
             if sums is not None:
                 s1, s2 = sums
                 m2 = s2 - s1**2 / n

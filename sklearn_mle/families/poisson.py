@@ -12,7 +12,7 @@ from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
-from ._count_sums import checked_count_sums
+from ._count_sums import checked_count_sums, count_sums
 from ._protocol import Family, ModeResult
 from ._stats import total_weight, unit_weights
 
@@ -54,7 +54,9 @@ class Poisson(Family):
     def _stats(self, X, w, checked):
         unit = w is None or unit_weights(w)
         sums = native.count_sums(X, None if unit else w)
-        if sums is None:  # a value outside the domain, or no C kernel for this input
+        if sums is None:  # no C kernel for this input: a histogram in NumPy
+            sums = count_sums(X, None if unit else w)
+        if sums is None:  # a value outside the domain (or counts above 2**20)
             if not checked and not np.all(np.isfinite(X)):
                 raise DomainError(NONFINITE)
             ones = np.broadcast_to(1.0, (X.shape[0],)) if w is None else w
