@@ -82,6 +82,9 @@ def _add_padded(a, b):
     return tuple(out)
 
 
+_COMPARE_MAX = 12  # blocks of values below this are counted by comparisons
+
+
 def int_histograms(X, w=None, limit=_HIST_MAX):
     """Per column, the (weighted) counts of the values of X when every value is an
     integer in ``[0, limit]``; None otherwise (NaN and inf included).
@@ -97,6 +100,18 @@ def int_histograms(X, w=None, limit=_HIST_MAX):
         out = []
         for j in range(d):
             col = xb[:, j]
+            top = col.max() if col.size else 0
+            if not top <= limit:  # NaN too
+                return None
+            if wb is None and top < _COMPARE_MAX:
+                # few values: one comparison per value; they account for every
+                # element only when all are integers in [0, top]
+                counts = np.array([np.count_nonzero(col == k) for k in range(int(top) + 1)],
+                                  dtype=np.float64)
+                if counts.sum() != col.size:
+                    return None
+                out.append(counts)
+                continue
             if col.dtype.kind == "f":
                 with np.errstate(invalid="ignore"):
                     xi = col.astype(np.intp)
@@ -104,8 +119,6 @@ def int_histograms(X, w=None, limit=_HIST_MAX):
                     return None
             else:
                 xi = col.astype(np.intp, copy=False)  # uint64 beyond 2**63: negative
-            if xi.size and xi.max() > limit:
-                return None
             try:
                 counts = np.bincount(xi, weights=wb)
             except ValueError:  # a negative value
