@@ -20,7 +20,6 @@ before the removal.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import subprocess
@@ -96,7 +95,6 @@ def worker(case, n, pairs):
     def fit(kernels):
         native.AVAILABLE = built and kernels
         est = _estimator(sklearn_mle, spec)  # a fresh one per fit
-        gc.collect()
         t = time.perf_counter()
         est.fit(X)
         dt = time.perf_counter() - t

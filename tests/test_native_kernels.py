@@ -1,8 +1,9 @@
-"""The optional C kernels (``sklearn_mle._native``) against NumPy/SciPy references.
+"""The optional C kernel (``sklearn_mle._native``) against NumPy/SciPy references.
 
-Every kernel result is compared with an exactly summed reference (``math.fsum``), on
-every dtype and memory layout the kernels read, and the estimators are compared with
-their NumPy code paths (kernels switched off). ``SKLEARN_MLE_REQUIRE_NATIVE=1`` (set by
+The kernel's sums are compared with an exactly summed reference (``math.fsum``), on
+every dtype and memory layout it reads, the blocked NumPy passes of the families with
+plain references, and the estimators with their NumPy code paths (kernel switched
+off). ``SKLEARN_MLE_REQUIRE_NATIVE=1`` (set by
 ``.ci/run``) turns a missing build into a failure instead of a skip.
 """
 
@@ -109,28 +110,6 @@ def test_log_factorial_matches_gammaln():
     x = np.array([[0, 1, 2, 170, 65_535, 65_536, 1e7, 2.5]])
     np.testing.assert_allclose(native.log_factorial(x)[0, :7], special.gammaln(x + 1)[0, :7],
                                rtol=1e-15)
-
-
-@needs_native
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_moment_sums_match_exact_sums(dtype, layout):
-    rng = np.random.default_rng(2)
-    X = LAYOUTS[layout](rng.normal([0.0, 1e3, -5.0], [1.0, 1e-2, 30.0],
-                                   size=(10_009, 3)).astype(dtype))
-    shift = np.array([0.5, 1e3, 0.0])
-    s1, s2 = native.moment_sums(X, shift)
-    Z = X.astype(np.float64) - shift
-    np.testing.assert_allclose(s1, [math.fsum(Z[:, j]) for j in range(3)], rtol=1e-12)
-    np.testing.assert_allclose(s2, [math.fsum(Z[:, j] ** 2) for j in range(3)], rtol=1e-13)
-
-
-@needs_native
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e200])
-def test_moment_sums_reject_non_finite_values_and_overflow(bad):
-    X = np.ones((9_000, 2))
-    X[8_191, 1] = bad
-    assert native.moment_sums(X, np.zeros(2)) is None
 
 
 # ------------------------------------------------------------------ the estimators
@@ -240,31 +219,7 @@ def test_gaussian_large_offset_still_uses_the_shifted_pass():
     np.testing.assert_allclose(est.covariance_[0], np.var(x - 1e9), rtol=1e-9)
 
 
-# ---------------------------------------------------------- the other kernels
-@needs_native
-@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int8, np.uint16])
-@pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_integer_sums_check_the_range(dtype, layout):
-    rng = np.random.default_rng(8)
-    X = LAYOUTS[layout](rng.integers(1, 9, size=(9_001, 2)).astype(dtype))
-    np.testing.assert_array_equal(native.integer_sums(X, 1.0, 8.0),
-                                  X.astype(np.float64).sum(axis=0))
-    assert native.integer_sums(X, 2.0, 8.0) is None  # a 1 below the range
-    assert native.integer_sums(X, 1.0, 7.0) is None  # an 8 above it
-    w = rng.uniform(size=X.shape[0])
-    np.testing.assert_allclose(native.integer_sums(X, 1.0, 8.0, w),
-                               w @ X.astype(np.float64), rtol=1e-13)
-
-
-@needs_native
-@pytest.mark.parametrize("bad", [0.5, np.nan, np.inf, -np.inf, -0.0 - 1, 1 + 2**-40, 2.0,
-                                 1e-300, 5e-324, 1 - 1e-16])
-def test_integer_sums_reject_non_integers(bad):
-    X = np.ones((5_003, 1))
-    X[5_001, 0] = bad
-    assert native.integer_sums(X, 0.0, 1.0) is None
-
-
+# ------------------------------------------------- the table kernel, the NumPy twins
 @needs_native
 def test_table_sums_per_column_tables_and_support_marks():
     tables = np.array([[0.0, 1.0, 10.0, np.nan], [5.0, np.nan, 7.0, 8.0]])
@@ -278,56 +233,6 @@ def test_table_sums_per_column_tables_and_support_marks():
     assert native.table_sums(X, tables) is None
     sx, st = native.table_sums(X, tables, native.LARGE_ZERO)
     assert st[1] == 25 * 1500 - 5.0
-
-
-@needs_native
-@pytest.mark.parametrize("dtype", [np.float64, np.int64])
-@pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_small_int_histogram_matches_bincount(dtype, layout):
-    rng = np.random.default_rng(9)
-    X = rng.integers(0, 12, size=(20_001, 3)).astype(dtype)
-    X[::7, 2] = 200  # a wider column still fits the first 256 bins
-    X = LAYOUTS[layout](X)
-    w = rng.uniform(0, 2, size=X.shape[0])
-    for weights in (None, w):
-        hist = native.small_int_histogram(X, weights)
-        for j in range(3):
-            ref = np.bincount(X[:, j].astype(np.intp), weights=weights, minlength=hist.shape[1])
-            np.testing.assert_allclose(hist[j], ref, rtol=1e-12)
-    X = X.copy()
-    X[5, 0] = 40_000  # needs the 2**16 bins
-    assert native.small_int_histogram(X).shape[1] == 1 << 16
-    for bad in (70_000, -1, 2.5, np.nan):
-        for col in (X.astype(np.float64), X[:, :1].astype(np.float64)):  # one column:
-            Y = col.copy()                                               # the SSE2 path
-            Y[17, 0] = bad
-            assert native.small_int_histogram(Y) is None
-    one = X[:, :1].astype(np.float64)
-    np.testing.assert_array_equal(native.small_int_histogram(one)[0, :12],
-                                  np.bincount(one[:, 0].astype(np.intp))[:12])
-
-
-@needs_native
-def test_moment_sums_minimum_and_log_moments():
-    rng = np.random.default_rng(10)
-    X = rng.lognormal(1.0, 2.0, size=(70_001, 2))
-    s1, s2, mn = native.moment_sums(X, np.zeros(2), with_min=True)
-    np.testing.assert_array_equal(mn, X.min(axis=0))
-    shift = np.log(X[0])
-    l1, l2 = native.log_moment_sums(X, shift)
-    Z = np.log(X) - shift
-    np.testing.assert_allclose(l1, [math.fsum(z) for z in Z.T], rtol=1e-12)
-    np.testing.assert_allclose(l2, [math.fsum(z**2) for z in Z.T], rtol=1e-12)
-    _, _, raw = native.log_moment_sums(X, shift, with_sum=True)
-    np.testing.assert_allclose(raw, [math.fsum(x) for x in X.T], rtol=1e-13)
-    Y = X.copy()
-    Y[9, 0] = 1e200  # its square overflows: the plain sum is refused, not wrong
-    assert native.log_moment_sums(Y, shift, with_sum=True) is None
-    assert native.log_moment_sums(Y, shift) is not None
-    for bad in (0.0, -1.0, np.nan, np.inf):
-        Y = X.copy()
-        Y[33_000, 1] = bad
-        assert native.log_moment_sums(Y, shift) is None
 
 
 # ------------------------------------------ every family, with and without kernels
@@ -426,6 +331,78 @@ def test_categorical_rejects_non_finite_labels_either_way(kernels, bad, monkeypa
     X[4_444, 0] = bad
     with pytest.raises(ValueError, match="column 0 .* row 4444; categories must be finite"):
         CategoricalMLE().fit(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.uint8])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_int_histograms_match_bincount(dtype, layout):
+    from sklearn_mle.families._count_sums import int_histograms
+
+    rng = np.random.default_rng(16)
+    X = rng.integers(0, 6, size=(600_001, 3)).astype(dtype)  # several blocks
+    X[::5, 1] = 40  # beyond the comparison path: bincount
+    X[300_000:, 2] = rng.poisson(30.0, 300_001)  # blocks of either path in one column
+    X = LAYOUTS[layout](X)
+    w = rng.uniform(0, 2, size=X.shape[0])
+    for weights in (None, w):
+        hist = int_histograms(X, weights)
+        for j in range(3):
+            ref = np.bincount(X[:, j].astype(np.intp), weights=weights)
+            np.testing.assert_allclose(hist[j], ref, rtol=1e-12)
+    assert int_histograms(X, limit=39) is None
+    if dtype in (np.float64, np.float32):
+        for bad in (-1, 2.5, np.nan, np.inf, -0.5, 1 + 2**-20):
+            for col in (3, 40):  # the comparison path and the bincount path
+                Y = X.copy()
+                Y[:, 0] = np.minimum(Y[:, 0], col)
+                Y[123_456, 0] = bad
+                assert int_histograms(Y) is None
+
+
+def test_binary_and_integer_sums_check_the_domain():
+    from sklearn_mle.families._count_sums import binary_sums, integer_sums
+
+    rng = np.random.default_rng(17)
+    X = rng.integers(1, 9, size=(300_001, 2)).astype(np.float64)
+    np.testing.assert_array_equal(integer_sums(X, 1.0, 8.0), X.sum(axis=0))
+    assert integer_sums(X, 2.0, 8.0) is None
+    assert integer_sums(X, 1.0, 7.0) is None
+    B = (X > 4).astype(np.float64)
+    np.testing.assert_array_equal(binary_sums(B), B.sum(axis=0))
+    w = rng.uniform(size=X.shape[0])
+    np.testing.assert_allclose(binary_sums(B, w), w @ B, rtol=1e-13)
+    for bad in (0.5, np.nan, np.inf, -np.inf, 2.0, 1 + 2**-40, -1.0):
+        Y = B.copy()
+        Y[200_000, 1] = bad
+        assert binary_sums(Y) is None
+        Z = X.copy()
+        Z[200_000, 1] = bad if bad != 2.0 else 9.0
+        assert integer_sums(Z, 1.0, 8.0) is None
+
+
+def test_blocked_moments_match_exact_sums():
+    from sklearn_mle.families.gaussian import _shifted_sums
+    from sklearn_mle.families.lognormal import log_moment_sums
+
+    rng = np.random.default_rng(10)
+    X = rng.lognormal(1.0, 2.0, size=(700_001, 2))
+    shift = X[0].copy()
+    s1, s2 = _shifted_sums(X, shift)
+    Z = X - shift
+    np.testing.assert_allclose(s1, [math.fsum(z) for z in Z.T], rtol=1e-11)
+    np.testing.assert_allclose(s2, [math.fsum(z**2) for z in Z.T], rtol=1e-12)
+    shift = np.log(X[0])
+    l1, l2, raw = log_moment_sums(X, shift, with_sum=True)
+    Z = np.log(X) - shift
+    np.testing.assert_allclose(l1, [math.fsum(z) for z in Z.T], rtol=1e-11)
+    np.testing.assert_allclose(l2, [math.fsum(z**2) for z in Z.T], rtol=1e-12)
+    np.testing.assert_allclose(raw, [math.fsum(x) for x in X.T], rtol=1e-13)
+    for bad in (0.0, -1.0, np.nan, np.inf):
+        Y = X.copy()
+        Y[333_000, 1] = bad
+        assert log_moment_sums(Y, shift) is None
+        if bad in (np.nan, np.inf):
+            assert _shifted_sums(Y, X[0]) is None
 
 
 @needs_native

@@ -1,15 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: initializedcheck=False
-"""Fused one-pass statistics in C, run without the GIL (one call per row chunk).
+"""Table sums of counts in C, run without the GIL (one call per row chunk).
 
-Each kernel reads every element once and keeps per-column accumulators; long columns
-are summed in blocks of ``_BLOCK`` rows whose partial sums are added with Kahan
-compensation, so rounding grows with the block length, not with n. A kernel returns
+:func:`table_sums` reads every element once and keeps per-column accumulators; long
+columns are summed in blocks of ``_BLOCK`` rows whose partial sums are added with
+Kahan compensation, so rounding grows with the block length, not with n. It returns
 -1 when every element was valid, else the flat index ``i * d + j`` of the first
 invalid one, and the caller reports it with the package's usual error message.
 """
 
-from libc.math cimport NAN, floor, lgamma
+from libc.math cimport floor, lgamma
 from libc.stdlib cimport free, malloc
 
 cdef extern from "kernels.h":
@@ -25,18 +25,6 @@ cdef extern from "kernels.h":
     int sk_count_block_i32(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
                            Py_ssize_t n, const double* table, int shift,
                            double* sum_x, double* sum_lg) noexcept nogil
-    int sk_integer_block_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
-                             Py_ssize_t n, double lo, double hi, double* sum_x) noexcept nogil
-    int sk_integer_block_f32(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
-                             Py_ssize_t n, double lo, double hi, double* sum_x) noexcept nogil
-    void sk_moment_block_f64(const char* x, Py_ssize_t xs, Py_ssize_t n, double shift,
-                             double* sum_z, double* sum_zz, double* min_z) noexcept nogil
-    void sk_moment_block_f32(const char* x, Py_ssize_t xs, Py_ssize_t n, double shift,
-                             double* sum_z, double* sum_zz, double* min_z) noexcept nogil
-    int sk_histogram_f64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
-                         Py_ssize_t n, int shift, double* counts) noexcept nogil
-    int sk_histogram_i64(const char* x, Py_ssize_t xs, const char* w, Py_ssize_t ws,
-                         Py_ssize_t n, int shift, double* counts) noexcept nogil
 
 ctypedef long long longlong
 
@@ -177,143 +165,6 @@ def table_sums(const real_t[:, :] X, const double[:] w, bint unit,
                     break
                 _kahan(&sum_x[j], &comp[j], bx)
                 _kahan(&sum_t[j], &comp[d + j], bg)
-            start = stop
-    free(comp)
-    return bad
-
-
-cdef inline void _moment_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t start,
-                               Py_ssize_t stop, double shift, double* s1, double* s2,
-                               double* mn) noexcept nogil:
-    """``sum z``, ``sum z**2`` and ``min z`` of column j over rows [start, stop)."""
-    cdef const char* x = <const char*>&X[start, j]
-    if real_t is double:
-        sk_moment_block_f64(x, X.strides[0], stop - start, shift, s1, s2, mn)
-    elif real_t is float:
-        sk_moment_block_f32(x, X.strides[0], stop - start, shift, s1, s2, mn)
-    else:
-        s1[0] = s2[0] = NAN  # not a moment dtype: refused like a non-finite value
-
-
-def moment_sums(const real_t[:, :] X, const double[:] shift, double[:] sum_x,
-                double[:] sum_xx, double[:] min_x):
-    """Add ``sum z`` and ``sum z**2`` of ``z = x - shift`` per column into the outputs,
-    and lower ``min_x`` to the smallest z (float64 and float32 X).
-
-    A shift near the column's mean keeps the sums free of cancellation. Returns -1, -2
-    when a square overflows, or the flat index of the first non-finite element.
-    """
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
-    cdef Py_ssize_t i, j, start, stop, bad = -1
-    cdef double x, b1, b2, bmin
-    cdef double* comp = <double*>malloc(2 * d * sizeof(double))
-    if comp == NULL:
-        raise MemoryError()
-    with nogil:
-        for j in range(2 * d):
-            comp[j] = 0.0
-        start = 0
-        while start < n and bad == -1:
-            stop = min(start + _BLOCK, n)
-            for j in range(d):  # a block of rows stays in cache across its columns
-                _moment_block(X, j, start, stop, shift[j], &b1, &b2, &bmin)
-                if b2 - b2 != 0:  # inf or NaN in this block
-                    for i in range(start, stop):
-                        x = <double>X[i, j]
-                        if x - x != 0:
-                            bad = i * d + j
-                            break
-                    if bad < 0:  # finite values whose squares overflow
-                        bad = -2
-                    break
-                _kahan(&sum_x[j], &comp[j], b1)
-                _kahan(&sum_xx[j], &comp[d + j], b2)
-                min_x[j] = bmin if bmin < min_x[j] else min_x[j]
-            start = stop
-    free(comp)
-    return bad
-
-
-def histogram(const real_t[:, :] X, const double[:] w, bint unit, int shift,
-              double[:, :, ::1] counts):
-    """Add the (weighted) counts of each value ``0 <= k < 2**shift`` per column into
-    ``counts[j, lane, k]`` (four lanes, summed by the caller).
-
-    For float64 and int64 X only. Returns True, or False when some value is not an
-    integer in range (then ``counts`` means nothing).
-    """
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], j
-    cdef bint ok = True
-    if counts.shape[0] != d or counts.shape[1] != 4 or counts.shape[2] != (1 << shift):
-        raise ValueError("counts needs shape (n_features, 4, 2**shift)")
-    if n == 0:
-        return True
-    with nogil:
-        for j in range(d):
-            if real_t is double:
-                ok = sk_histogram_f64(<const char*>&X[0, j], X.strides[0],
-                                      NULL if unit else <const char*>&w[0],
-                                      0 if unit else w.strides[0], n, shift,
-                                      &counts[j, 0, 0])
-            elif (real_t is long or real_t is longlong) and sizeof(real_t) == 8:
-                ok = sk_histogram_i64(<const char*>&X[0, j], X.strides[0],
-                                      NULL if unit else <const char*>&w[0],
-                                      0 if unit else w.strides[0], n, shift,
-                                      &counts[j, 0, 0])
-            else:
-                ok = False
-            if not ok:
-                break
-    return ok
-
-
-cdef inline bint _integer_block(const real_t[:, :] X, Py_ssize_t j, Py_ssize_t start,
-                                Py_ssize_t stop, const double[:] w, bint unit, double lo,
-                                double hi, double* out) noexcept nogil:
-    """The branch-free C kernel on one column block (floating X); False when it found
-    a value it cannot take (or X is of an integer dtype): the caller then checks."""
-    cdef const char* x = <const char*>&X[start, j]
-    cdef const char* wp = NULL if unit else <const char*>&w[start]
-    cdef Py_ssize_t ws = 0 if unit else w.strides[0]
-    if real_t is double:
-        return sk_integer_block_f64(x, X.strides[0], wp, ws, stop - start, lo, hi, out)
-    elif real_t is float:
-        return sk_integer_block_f32(x, X.strides[0], wp, ws, stop - start, lo, hi, out)
-    return False
-
-
-def integer_sums(const real_t[:, :] X, const double[:] w, bint unit, double lo, double hi,
-                 double[:] sum_x):
-    """Add ``sum w x`` per column into ``sum_x`` when every value is an integer in
-    ``[lo, hi]`` (``|lo|, |hi| < 2**52``). Returns -1, or the flat index of the first
-    value that is not (NaN and inf included)."""
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
-    cdef Py_ssize_t i, j, start, stop, bad = -1
-    cdef double x, s, wi
-    cdef double* comp = <double*>malloc(d * sizeof(double))
-    if comp == NULL:
-        raise MemoryError()
-    with nogil:
-        for j in range(d):
-            comp[j] = 0.0
-        start = 0
-        while start < n and bad < 0:
-            stop = min(start + _BLOCK, n)
-            for j in range(d):
-                if _integer_block(X, j, start, stop, w, unit, lo, hi, &s):
-                    _kahan(&sum_x[j], &comp[j], s)
-                    continue
-                s = 0.0
-                for i in range(start, stop):
-                    x = <double>X[i, j]
-                    if not (x >= lo and x <= hi and x == floor(x)):
-                        bad = i * d + j
-                        break
-                    wi = 1.0 if unit else w[i]
-                    s += wi * x
-                if bad >= 0:
-                    break
-                _kahan(&sum_x[j], &comp[j], s)
             start = stop
     free(comp)
     return bad

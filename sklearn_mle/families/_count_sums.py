@@ -1,14 +1,32 @@
-"""NumPy paths of the count statistics (used when the C kernels decline an input), the
-binomial coefficient sums and tables, and the overflow check of summed statistics."""
+"""Blocked NumPy passes of the discrete families' statistics (histograms of counts and
+labels, 0/1 and integer sums; the Poisson and binomial paths when the C kernel is not
+built or declines an input), the binomial coefficient sums and tables, and the
+overflow check of summed statistics."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 from scipy import special
 
-from .._engine.blocks import map_reduce
+from .._engine.blocks import BLOCK_ELEMENTS, map_reduce
 from .._engine.rules import DomainError
 from ._stats import unit_weights
+
+_buffers = threading.local()
+
+
+def scratch(n, dtype=np.float64):
+    """A buffer of ``n`` elements of this thread, reused from block to block: a fresh
+    block-size temporary costs page faults each time (several times the arithmetic
+    on it). One per dtype: a caller holds at most one of each at a time."""
+    dtype = np.dtype(dtype)
+    buf = getattr(_buffers, dtype.char, None)
+    if buf is None or buf.size < n:
+        buf = np.empty(max(n, BLOCK_ELEMENTS), dtype)
+        setattr(_buffers, dtype.char, buf)
+    return buf[:n]
 
 
 def weighted_column_sums(X, w):
@@ -89,9 +107,11 @@ def int_histograms(X, w=None, limit=_HIST_MAX):
     """Per column, the (weighted) counts of the values of X when every value is an
     integer in ``[0, limit]``; None otherwise (NaN and inf included).
 
-    One pass over row blocks in the engine's threads; per block and column: a cast to
-    integers, its comparison with the input (the integer check), and ``bincount``
-    (which also rejects negatives). Counts are float64 arrays of length
+    One pass over row blocks in the engine's threads; per block and column: the
+    maximum, then either one comparison per value (few values: they must account for
+    every element) or a cast to integers, its comparison with the input (the integer
+    check) and ``bincount`` (which also rejects negatives). Counts are float64 arrays
+    of length
     ``max(x) + 1`` (column by column, not padded to a common length).
     """
     d = X.shape[1]
@@ -103,22 +123,23 @@ def int_histograms(X, w=None, limit=_HIST_MAX):
             top = col.max() if col.size else 0
             if not top <= limit:  # NaN too
                 return None
+            same = scratch(col.size, np.bool_)
             if wb is None and top < _COMPARE_MAX:
                 # few values: one comparison per value; they account for every
                 # element only when all are integers in [0, top]
-                counts = np.array([np.count_nonzero(col == k) for k in range(int(top) + 1)],
-                                  dtype=np.float64)
+                counts = np.array([np.count_nonzero(np.equal(col, k, out=same))
+                                   for k in range(int(top) + 1)], dtype=np.float64)
                 if counts.sum() != col.size:
                     return None
                 out.append(counts)
                 continue
-            if col.dtype.kind == "f":
+            xi = col
+            if col.dtype != np.intp:
+                xi = scratch(col.size, np.intp)
                 with np.errstate(invalid="ignore"):
-                    xi = col.astype(np.intp)
-                if not np.array_equal(xi, col):  # fractions, NaN, inf, huge values
-                    return None
-            else:
-                xi = col.astype(np.intp, copy=False)  # uint64 beyond 2**63: negative
+                    np.copyto(xi, col, casting="unsafe")
+            if col.dtype.kind == "f" and not np.equal(xi, col, out=same).all():
+                return None  # fractions
             try:
                 counts = np.bincount(xi, weights=wb)
             except ValueError:  # a negative value

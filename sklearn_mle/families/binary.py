@@ -206,9 +206,7 @@ class Bernoulli(SuccessFailure):
 
     def _column_sums(self, X, w, checked):
         unit = w is None or unit_weights(w)
-        sum_x = native.integer_sums(X, 0.0, 1.0, None if unit else w)
-        if sum_x is None:  # no C kernel for this input: count the ones and zeros
-            sum_x = binary_sums(X, None if unit else w)
+        sum_x = binary_sums(X, None if unit else w)  # counts the ones and zeros
         if sum_x is None:  # a value outside {0, 1}
             if not checked:
                 self._check_data(X)
@@ -460,10 +458,8 @@ class Geometric(SuccessFailure):
 
     def _column_sums(self, X, w, checked):
         unit = w is None or unit_weights(w)
-        sum_x = native.integer_sums(X, 1.0, _INTEGER_MAX, None if unit else w)
+        sum_x = integer_sums(X, 1.0, _INTEGER_MAX, None if unit else w)  # checked
         ones = np.broadcast_to(1.0, (X.shape[0],)) if w is None else w
-        if sum_x is None:  # no C kernel for this input: a checked NumPy pass
-            sum_x = integer_sums(X, 1.0, _INTEGER_MAX, None if unit else w)
         if sum_x is None:  # a value outside the support
             if not checked:
                 self._check_data(X)

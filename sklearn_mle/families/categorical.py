@@ -22,7 +22,6 @@ import numpy as np
 from scipy import sparse, special
 from scipy import stats as sps
 
-from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import DomainError, check_rule
 from ..exceptions import BoundaryWarning
@@ -285,10 +284,8 @@ class Categorical(Family):
         ones = w is None or unit_weights(w)
         n_w = float(n) if w is None else total_weight(w)
         if X.dtype in (np.float64, np.int64):
-            # small non-negative integer labels: one histogram pass in C, no sort
-            hist = native.small_int_histogram(X, None if ones else w)
-            if hist is None:  # no C kernel for this input: the same histogram in NumPy
-                hist = int_histograms(X, None if ones else w, limit=(1 << 16) - 1)
+            # small non-negative integer labels: one blocked histogram pass, no sort
+            hist = int_histograms(X, None if ones else w, limit=(1 << 16) - 1)
             if hist is not None:
                 nz = [np.flatnonzero(h) for h in hist]
                 return self.make_stats(CategoryStats, **_fields(

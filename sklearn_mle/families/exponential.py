@@ -8,7 +8,6 @@ import numpy as np
 from scipy import special
 from scipy import stats as sps
 
-from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
@@ -26,8 +25,8 @@ _SUM_RULE = (
 
 
 def _min_sums(X, w):
-    """``(sum w x, None, min x)`` per column in one blocked pass; None when a sum is
-    not finite (NaN, inf, or an overflow: the caller's checks tell which)."""
+    """``(sum w x, min x)`` per column in one blocked pass; None when a sum is not
+    finite (NaN, inf, or an overflow: the caller's checks tell which)."""
 
     def block(xb, wb):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -37,8 +36,7 @@ def _min_sums(X, w):
             return None
         return s, xb.min(axis=0).astype(np.float64)
 
-    out = map_reduce(block, X, w, combine=lambda a, b: (a[0] + b[0], np.minimum(a[1], b[1])))
-    return None if out is None else (out[0], None, out[1])
+    return map_reduce(block, X, w, combine=lambda a, b: (a[0] + b[0], np.minimum(a[1], b[1])))
 
 
 class Exponential(Family):
@@ -84,10 +82,8 @@ class Exponential(Family):
     def _stats(self, X, w, checked):
         d = X.shape[1]
         unit = w is None or unit_weights(w)
-        sums = native.moment_sums(X, np.zeros(d), with_min=True) if unit else None
-        if sums is None:  # no C kernel for this input: minimum and sum per block
-            sums = _min_sums(X, None if unit else w)
-        if sums is not None and np.all(sums[2] >= 0):  # checked: finite and >= 0
+        sums = _min_sums(X, None if unit else w)
+        if sums is not None and np.all(sums[1] >= 0):  # checked: finite and >= 0
             sum_x = sums[0]
         else:
             if not checked:

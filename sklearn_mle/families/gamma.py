@@ -8,7 +8,6 @@ import numpy as np
 from scipy import special
 from scipy import stats as sps
 
-from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
@@ -88,14 +87,11 @@ class Gamma(Family):
     def _stats(self, X, w, checked):
         n, d = X.shape
         unit = w is None or unit_weights(w)
-        if unit and n:  # threaded blocked log and sums in C, one pass
+        if unit and n:  # one threaded pass: log and sums block by block
             with np.errstate(divide="ignore", invalid="ignore"):
                 shift = np.log(X[0].astype(np.float64))
-            sums = None
-            if np.all(np.isfinite(shift)):
-                sums = native.log_moment_sums(X, shift, with_sum=True)
-                if sums is None:  # no C kernel for this input: NumPy blocks
-                    sums = log_moment_sums(X, shift, with_sum=True)
+            sums = log_moment_sums(X, shift, with_sum=True) if np.all(
+                np.isfinite(shift)) else None
             if sums is not None:
                 return self._make(float(n), sums[2], n * shift + sums[0])
         out = self.stats(X, (np.ones(n) if unit else w)[:, None], checked=checked)

@@ -8,10 +8,10 @@ import numpy as np
 from scipy import linalg, special
 from scipy import stats as sps
 
-from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
+from ._count_sums import scratch
 from ._protocol import Family, ModeResult
 from ._stats import CentredStats, total_weight, unit_weights
 
@@ -122,7 +122,8 @@ def _shifted_sums(X, shift):
         s1, s2 = np.empty(xb.shape[1]), np.empty(xb.shape[1])
         with np.errstate(over="ignore", invalid="ignore"):
             for j in range(xb.shape[1]):  # a column at a time: contiguous temporaries
-                z = np.subtract(xb[:, j], shift[j], dtype=np.float64)
+                z = np.subtract(xb[:, j], shift[j], out=scratch(xb.shape[0]),
+                                dtype=np.float64)
                 s1[j], s2[j] = z.sum(), np.einsum("i,i->", z, z)
         if not (np.all(np.isfinite(s1)) and np.all(np.isfinite(s2))):
             return None
@@ -134,8 +135,9 @@ def _shifted_sums(X, shift):
 def _raw_moments(X, full):
     """Unweighted moments from plain sums (the one-pass floor).
 
-    The C kernel sums ``z = x - x[0]`` and ``z**2`` in one fused pass (one column, or
-    the diagonal); otherwise NumPy's ``X.sum`` and a dot product on the raw values.
+    One blocked pass sums ``z = x - x[0]`` and ``z**2`` (one column, or the diagonal:
+    :func:`_shifted_sums`); a full covariance of several columns takes ``X.sum`` and
+    ``X.T @ X`` on the raw values.
     ``sum z**2 - n mean_z**2`` loses ``log10(sum z**2 / m2)`` digits; when more than six
     would be lost (four on the unshifted NumPy sums, whose own rounding is larger),
     or a sum is not finite, returns None and the caller uses the shifted blocked pass
@@ -147,9 +149,7 @@ def _raw_moments(X, full):
         shift = X[0].astype(np.float64)
         if not np.all(np.isfinite(shift)):
             return None
-        sums = native.moment_sums(X, shift)
-        if sums is None:  # no C kernel for this input: the same sums in NumPy blocks
-            sums = _shifted_sums(X, shift)
+        sums = _shifted_sums(X, shift)
         if sums is None:
             return None
         s1, raw = sums

@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 from scipy import stats as sps
 
-from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
+from ._count_sums import scratch
 from ._protocol import Family, ModeResult
 from ._stats import unit_weights
 from .gaussian import Gaussian, GaussianStats, centred_moments
@@ -27,7 +27,7 @@ def log_moment_sums(X, shift, with_sum=False):
 
     def block(xb):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            z = np.log(xb, dtype=np.float64)
+            z = np.log(xb, out=scratch(xb.size).reshape(xb.shape), dtype=np.float64)
             z -= shift
             out = (z.sum(axis=0), np.einsum("ij,ij->j", z, z))
             if with_sum:
@@ -78,14 +78,10 @@ class LogNormal(Family):
     # ------------------------------------------------------------ statistics
     def _stats(self, X, w, checked):
         n = X.shape[0]
-        if n and (w is None or unit_weights(w)):  # blocked log and one fused C pass
+        if n and (w is None or unit_weights(w)):  # one pass: log and sums block by block
             with np.errstate(divide="ignore", invalid="ignore"):
                 shift = np.log(X[0].astype(np.float64))
-            sums = None
-            if np.all(np.isfinite(shift)):
-                sums = native.log_moment_sums(X, shift)
-                if sums is None:  # no C kernel for this input: NumPy blocks
-                    sums = log_moment_sums(X, shift)
+            sums = log_moment_sums(X, shift) if np.all(np.isfinite(shift)) else None
             if sums is not None:
                 s1, s2 = sums
                 m2 = s2 - s1**2 / n
