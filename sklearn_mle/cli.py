@@ -200,7 +200,9 @@ def _first_non_numeric(values):
 
 # ---------------------------------------------------------------- formatting
 def _fmt_num(v, spec=".6g"):
-    return "nan" if not np.isfinite(v) else format(float(v), spec)
+    if np.isnan(v):
+        return "nan"
+    return ("inf" if v > 0 else "-inf") if np.isinf(v) else format(float(v), spec)
 
 
 def _fmt_weight(w):
