@@ -11,10 +11,10 @@ from scipy import stats as sps
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
+from ._data import newton_decreasing
 from ._protocol import Family, ModeResult
 from ._stats import unit_weights
 from .lognormal import log_moment_sums
-from .weibull import newton_decreasing
 
 __all__ = ["Gamma", "inverse_digamma"]
 

@@ -18,14 +18,14 @@ from scipy import stats as sps
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, check_rule
 from ..exceptions import BoundaryWarning
-from ._protocol import Family, ModeResult
-from .weibull import (
+from ._data import (
     data_stats,
     newton_decreasing,
     total_weight_or_raise,
     unit_broadcast,
     weighted_rows,
 )
+from ._protocol import Family, ModeResult
 
 __all__ = ["NegativeBinomial"]
 

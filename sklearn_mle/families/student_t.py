@@ -17,8 +17,8 @@ from scipy import stats as sps
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
+from ._data import data_stats, total_weight_or_raise
 from ._protocol import Family, ModeResult
-from .weibull import data_stats, total_weight_or_raise
 
 __all__ = ["StudentT"]
 
