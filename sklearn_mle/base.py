@@ -72,11 +72,6 @@ class LikelihoodMixin:
         # a parameter without a standard error (inf) has no evidence against zero: p = 1
         self.pvalues_ = np.where(np.isnan(z), 1.0, 2.0 * stats.norm.sf(np.abs(z)))
 
-    @property
-    def _estimates(self):
-        # the flat estimate vector under its former private name (read by older code)
-        return self.estimates_
-
     def _total_loglik(self, X, y=None):  # pragma: no cover - abstract
         raise NotImplementedError
 

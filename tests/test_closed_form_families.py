@@ -183,7 +183,7 @@ def test_profile_ci_brackets_estimate_and_hits_chi2_level(spec):
     est = spec["make"]().fit(X)
     ci = est.conf_int(method="profile")
     wald = est.conf_int()
-    assert np.all(ci[:, 0] < est._estimates) and np.all(est._estimates < ci[:, 1])
+    assert np.all(ci[:, 0] < est.estimates_) and np.all(est.estimates_ < ci[:, 1])
     # Independent check: at each end the scipy log-likelihood, maximised over the other
     # parameters (closed form here), is chi2(1).ppf(.95) / 2 below the maximum.
     for i in range(len(est.param_names_)):

@@ -168,7 +168,7 @@ def test_newton_stall_falls_back_to_lbfgs(monkeypatch):
         warnings.simplefilter("error")
         clf = MLELogisticRegression(tol=1e-10).fit(X, y)
     assert clf.converged_
-    np.testing.assert_allclose(clf._estimates, ref._estimates, rtol=1e-4)
+    np.testing.assert_allclose(clf.estimates_, ref.estimates_, rtol=1e-4)
     np.testing.assert_allclose(clf.bse_, ref.bse_, rtol=1e-4)
 
 

@@ -32,7 +32,7 @@ def test_longley_nist_certified(longley):
     X, y = longley
     reg = MLELinearRegression().fit(X, y)
     n, p = X.shape[0], X.shape[1] + 1
-    np.testing.assert_allclose(reg._estimates, NIST_COEF, rtol=1e-8)
+    np.testing.assert_allclose(reg.estimates_, NIST_COEF, rtol=1e-8)
     # NIST reports s^2 = RSS / (n - p); the MLE is RSS / n
     assert reg.sigma2_ == pytest.approx(NIST_RESID_SD**2 * (n - p) / n, rel=1e-8)
     np.testing.assert_allclose(reg.bse_, NIST_SD * np.sqrt((n - p) / n), rtol=1e-7)
@@ -44,7 +44,7 @@ def test_matches_statsmodels_ols(longley):
     reg = MLELinearRegression().fit(X, y)
     ref = sm.OLS(y, sm.add_constant(X)).fit()
     assert reg.param_names_ == ["intercept"] + list(X.columns)
-    np.testing.assert_allclose(reg._estimates, ref.params.values, rtol=1e-8)
+    np.testing.assert_allclose(reg.estimates_, ref.params.values, rtol=1e-8)
     assert reg.loglik_ == pytest.approx(ref.llf, rel=1e-12)
     # statsmodels does not count sigma2 in AIC; R's logLik.lm (df = p + 1) does
     assert reg.n_params_ == X.shape[1] + 2
@@ -84,7 +84,7 @@ def test_matches_sklearn_weights_sparse():
     np.testing.assert_allclose(reg.bse_, rep.bse_, rtol=1e-10)
     assert reg.loglik_ == pytest.approx(rep.loglik_, rel=1e-12)
     sparse = MLELinearRegression().fit(sp.csr_matrix(X), y, sample_weight=w)
-    np.testing.assert_allclose(sparse._estimates, reg._estimates, rtol=1e-12)
+    np.testing.assert_allclose(sparse.estimates_, reg.estimates_, rtol=1e-12)
     assert reg.score(X, y) == pytest.approx(sk.score(X, y), rel=1e-12)
 
 

@@ -71,12 +71,12 @@ def test_smooth_prior_mode_and_covariance_vs_direct(data, prior, ref, intercept_
     x, fun = _minimise(neg_logpost, np.append(np.zeros(4), 1.0))
     reg = MLELinearRegression(prior=prior, intercept_prior=intercept_prior).fit(X, y)
     assert reg.converged_
-    np.testing.assert_allclose(reg._estimates, x[:4], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(reg.estimates_, x[:4], rtol=1e-6, atol=1e-8)
     assert reg.sigma2_ == pytest.approx(x[4], rel=1e-6)
     assert reg.loglik_ == pytest.approx(-fun, rel=1e-10)
-    assert reg.loglik_ == pytest.approx(-neg_logpost(np.append(reg._estimates, reg.sigma2_)),
+    assert reg.loglik_ == pytest.approx(-neg_logpost(np.append(reg.estimates_, reg.sigma2_)),
                                         rel=1e-12)
-    H = _fd_hessian(neg_logpost, np.append(reg._estimates, reg.sigma2_))
+    H = _fd_hessian(neg_logpost, np.append(reg.estimates_, reg.sigma2_))
     np.testing.assert_allclose(reg.cov_params_, np.linalg.inv(H)[:4, :4], rtol=1e-4)
     assert reg.summary().header["Method"] == "MAP"
     # the Cauchy prior shrinks the small coefficient more than the large one
@@ -107,7 +107,7 @@ def test_laplace_mode_vs_split_optimisation_and_subgradient(data):
     assert reg.sigma2_ == pytest.approx(res.x[7], rel=1e-5)
 
     # exact optimality conditions at our mode, from scipy densities
-    b, s2 = reg._estimates, reg.sigma2_
+    b, s2 = reg.estimates_, reg.sigma2_
 
     def loglik(bb, ss=s2):
         return np.sum(stats.norm.logpdf(y, A @ bb, np.sqrt(ss)))
@@ -149,7 +149,7 @@ def test_very_weak_prior_gives_the_mle(data, prior):
     X, y, _ = data
     mle = MLELinearRegression().fit(X, y)
     weak = MLELinearRegression(prior=prior, intercept_prior=prior).fit(X, y)
-    np.testing.assert_allclose(weak._estimates, mle._estimates, rtol=1e-8)
+    np.testing.assert_allclose(weak.estimates_, mle.estimates_, rtol=1e-8)
     np.testing.assert_allclose(weak.bse_, mle.bse_, rtol=1e-6)
     assert weak.sigma2_ == pytest.approx(mle.sigma2_, rel=1e-10)
 
@@ -161,16 +161,16 @@ def test_weights_sparse_float32_and_no_intercept(data):
     rep = np.repeat(np.arange(40), w)
     a = MLELinearRegression(prior=prior).fit(X, y, sample_weight=w)
     b = MLELinearRegression(prior=prior).fit(X[rep], y[rep])
-    np.testing.assert_allclose(a._estimates, b._estimates, rtol=1e-9)
+    np.testing.assert_allclose(a.estimates_, b.estimates_, rtol=1e-9)
     np.testing.assert_allclose(a.cov_params_, b.cov_params_, rtol=1e-7)
     assert a.loglik_ == pytest.approx(b.loglik_, rel=1e-10)
     s = MLELinearRegression(prior=prior).fit(sp.csr_matrix(X), y)
     d = MLELinearRegression(prior=prior).fit(X, y)
-    np.testing.assert_allclose(s._estimates, d._estimates, rtol=1e-10)
+    np.testing.assert_allclose(s.estimates_, d.estimates_, rtol=1e-10)
     X32 = X.astype(np.float32)
     f = MLELinearRegression(prior=prior).fit(X32, y)
     g = MLELinearRegression(prior=prior).fit(X32.astype(np.float64), y)
-    np.testing.assert_allclose(f._estimates, g._estimates, rtol=1e-10)
+    np.testing.assert_allclose(f.estimates_, g.estimates_, rtol=1e-10)
 
     # no intercept: direct minimisation through the origin
     ref = stats.cauchy(scale=0.2)

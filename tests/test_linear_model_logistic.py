@@ -41,7 +41,7 @@ def anes():
 def test_binary_matches_statsmodels_logit(spector_fits):
     ours, ref = spector_fits
     assert ours.param_names_ == ["intercept", "GPA", "TUCE", "PSI"]
-    np.testing.assert_allclose(ours._estimates, ref.params.values, rtol=RTOL)
+    np.testing.assert_allclose(ours.estimates_, ref.params.values, rtol=RTOL)
     np.testing.assert_allclose(ours.intercept_, [ref.params["const"]], rtol=RTOL)
     np.testing.assert_allclose(ours.coef_[0], ref.params.values[1:], rtol=RTOL)
     np.testing.assert_allclose(ours.bse_, ref.bse.values, rtol=RTOL)
@@ -94,7 +94,7 @@ def test_profile_ci_matches_constrained_statsmodels_fits(spector, spector_fits):
     for j in (1, 3):
         np.testing.assert_allclose(ci[j], _profile_ci_reference(X, y, j), rtol=1e-6)
     # profile intervals are not symmetric, unlike Wald
-    assert not np.allclose(ci[1].mean(), ours._estimates[1], rtol=1e-3)
+    assert not np.allclose(ci[1].mean(), ours.estimates_[1], rtol=1e-3)
 
 
 def test_multinomial_matches_statsmodels_mnlogit(anes):
@@ -103,7 +103,7 @@ def test_multinomial_matches_statsmodels_mnlogit(anes):
     ref = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12,
                                                 maxiter=100)
     # statsmodels stores params as (p, K-1); ours are ordered class by class
-    np.testing.assert_allclose(ours._estimates, ref.params.values.T.ravel(), rtol=RTOL)
+    np.testing.assert_allclose(ours.estimates_, ref.params.values.T.ravel(), rtol=RTOL)
     np.testing.assert_allclose(ours.bse_, ref.bse.values.T.ravel(), rtol=RTOL)
     np.testing.assert_allclose(ours.pvalues_, ref.pvalues.values.T.ravel(), rtol=1e-5)
     assert ours.loglik_ == pytest.approx(ref.llf, rel=1e-10)
@@ -150,10 +150,10 @@ def test_sparse_equals_dense_and_float32(spector):
     X, y = spector
     dense = MLELogisticRegression().fit(X.values, y.values)
     sparse = MLELogisticRegression().fit(sp.csr_matrix(X.values), y.values)
-    np.testing.assert_allclose(sparse._estimates, dense._estimates, rtol=1e-9)
+    np.testing.assert_allclose(sparse.estimates_, dense.estimates_, rtol=1e-9)
     np.testing.assert_allclose(sparse.bse_, dense.bse_, rtol=1e-9)
     f32 = MLELogisticRegression().fit(X.values.astype(np.float32), y.values)
-    np.testing.assert_allclose(f32._estimates, dense._estimates, rtol=1e-5)
+    np.testing.assert_allclose(f32.estimates_, dense.estimates_, rtol=1e-5)
 
 
 def test_weights_equal_repeats(spector):
@@ -162,7 +162,7 @@ def test_weights_equal_repeats(spector):
     w = rng.integers(0, 4, len(y))
     weighted = MLELogisticRegression().fit(X.values, y.values, sample_weight=w)
     rep = MLELogisticRegression().fit(np.repeat(X.values, w, axis=0), np.repeat(y.values, w))
-    np.testing.assert_allclose(weighted._estimates, rep._estimates, rtol=1e-8)
+    np.testing.assert_allclose(weighted.estimates_, rep.estimates_, rtol=1e-8)
     np.testing.assert_allclose(weighted.bse_, rep.bse_, rtol=1e-8)
     assert weighted.loglik_ == pytest.approx(rep.loglik_, rel=1e-10)
     assert weighted.nobs_ == w.sum()
@@ -189,7 +189,7 @@ def test_blocked_threaded_hessian_equals_direct():
 def test_lbfgs_solver_agrees(spector_fits, spector):
     X, y = spector
     ours = MLELogisticRegression(solver="lbfgs", max_iter=1000).fit(X, y)
-    np.testing.assert_allclose(ours._estimates, spector_fits[1].params.values, rtol=1e-4)
+    np.testing.assert_allclose(ours.estimates_, spector_fits[1].params.values, rtol=1e-4)
 
 
 def test_lrt_on_column_subset_matches_statsmodels(spector):
@@ -222,7 +222,7 @@ def test_pandas_names_and_no_intercept(spector):
     clf = MLELogisticRegression(fit_intercept=False).fit(X, y)
     ref = sm.Logit(y, X).fit(disp=0, tol=1e-12)
     assert clf.param_names_ == ["GPA", "TUCE", "PSI"]
-    np.testing.assert_allclose(clf._estimates, ref.params.values, rtol=RTOL)
+    np.testing.assert_allclose(clf.estimates_, ref.params.values, rtol=RTOL)
     np.testing.assert_allclose(clf.bse_, ref.bse.values, rtol=RTOL)
     assert clf.intercept_.tolist() == [0.0]
 
@@ -264,12 +264,12 @@ def test_multinomial_sparse_float32_and_weights(anes):
     Xv, yv = X.values[:400], y.values[:400]
     dense = MLELogisticRegression().fit(Xv, yv)
     sparse = MLELogisticRegression().fit(sp.csr_matrix(Xv), yv)
-    np.testing.assert_allclose(sparse._estimates, dense._estimates, rtol=1e-8)
+    np.testing.assert_allclose(sparse.estimates_, dense.estimates_, rtol=1e-8)
     np.testing.assert_allclose(sparse.bse_, dense.bse_, rtol=1e-8)
     f32 = MLELogisticRegression().fit(Xv.astype(np.float32), yv)
-    np.testing.assert_allclose(f32._estimates, dense._estimates, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(f32.estimates_, dense.estimates_, rtol=1e-4, atol=1e-6)
     w = np.random.default_rng(2).integers(0, 3, 400)
     a = MLELogisticRegression().fit(Xv, yv, sample_weight=w)
     b = MLELogisticRegression().fit(np.repeat(Xv, w, axis=0), np.repeat(yv, w))
-    np.testing.assert_allclose(a._estimates, b._estimates, rtol=1e-8)
+    np.testing.assert_allclose(a.estimates_, b.estimates_, rtol=1e-8)
     np.testing.assert_allclose(a.bse_, b.bse_, rtol=1e-8)

@@ -32,7 +32,7 @@ def test_matches_statsmodels_poisson(fits, randhie):
     ours, ref = fits
     X, y = randhie
     assert ours.param_names_ == ["intercept"] + list(X.columns)
-    np.testing.assert_allclose(ours._estimates, ref.params.values, rtol=RTOL)
+    np.testing.assert_allclose(ours.estimates_, ref.params.values, rtol=RTOL)
     np.testing.assert_allclose(ours.bse_, ref.bse.values, rtol=RTOL)
     np.testing.assert_allclose(ours.pvalues_, ref.pvalues.values, rtol=1e-5)
     assert ours.loglik_ == pytest.approx(ref.llf, rel=1e-10)
@@ -49,16 +49,16 @@ def test_exposure_and_offset_match_statsmodels_glm(randhie):
     ours = MLEPoissonRegression().fit(X, y, exposure=exposure)
     ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Poisson(),
                  exposure=exposure).fit(tol=1e-12)
-    np.testing.assert_allclose(ours._estimates, ref.params.values, rtol=RTOL)
+    np.testing.assert_allclose(ours.estimates_, ref.params.values, rtol=RTOL)
     np.testing.assert_allclose(ours.bse_, ref.bse.values, rtol=RTOL)
     assert ours.loglik_ == pytest.approx(ref.llf, rel=1e-10)
     # offset = log(exposure) is the same model
     via_offset = MLEPoissonRegression().fit(X, y, offset=np.log(exposure))
-    np.testing.assert_allclose(via_offset._estimates, ours._estimates, rtol=1e-10)
+    np.testing.assert_allclose(via_offset.estimates_, ours.estimates_, rtol=1e-10)
     np.testing.assert_allclose(ours.predict(X, exposure=exposure), ref.predict(), rtol=1e-6)
     # exposure is not a weight: weights would change the fit
     weighted = MLEPoissonRegression().fit(X, y, sample_weight=exposure)
-    assert not np.allclose(weighted._estimates, ours._estimates, rtol=1e-3)
+    assert not np.allclose(weighted.estimates_, ours.estimates_, rtol=1e-3)
     ll = ours.log_likelihood(X, y, exposure=exposure)
     assert ll == pytest.approx(ref.llf, rel=1e-10)
 
@@ -100,12 +100,12 @@ def test_sparse_dense_and_weights_repeats(randhie):
     Xv, yv = X.values[:2000], y.values[:2000]
     dense = MLEPoissonRegression().fit(Xv, yv)
     sparse = MLEPoissonRegression().fit(sp.csr_matrix(Xv), yv)
-    np.testing.assert_allclose(sparse._estimates, dense._estimates, rtol=1e-9)
+    np.testing.assert_allclose(sparse.estimates_, dense.estimates_, rtol=1e-9)
     np.testing.assert_allclose(sparse.bse_, dense.bse_, rtol=1e-9)
     w = np.random.default_rng(0).integers(0, 3, len(yv))
     a = MLEPoissonRegression().fit(Xv, yv, sample_weight=w)
     b = MLEPoissonRegression().fit(np.repeat(Xv, w, axis=0), np.repeat(yv, w))
-    np.testing.assert_allclose(a._estimates, b._estimates, rtol=1e-8)
+    np.testing.assert_allclose(a.estimates_, b.estimates_, rtol=1e-8)
     np.testing.assert_allclose(a.bse_, b.bse_, rtol=1e-8)
 
 
@@ -138,7 +138,7 @@ def test_profile_ci_matches_constrained_statsmodels_fits(randhie):
                      offset=b * A[:, j]).fit(tol=1e-12)
         return fit.llf - target
 
-    est, se = ours._estimates[j], ours.bse_[j]
+    est, se = ours.estimates_[j], ours.bse_[j]
     ref = [optimize.brentq(gap, est - 5 * se, est, xtol=1e-12),
            optimize.brentq(gap, est, est + 5 * se, xtol=1e-12)]
     np.testing.assert_allclose(prof[j], ref, rtol=1e-6)

@@ -70,13 +70,13 @@ def test_laplace_prior_equals_statsmodels_l1(spector):
     ref = sm.Logit(y, sm.add_constant(X)).fit_regularized(
         method="l1", alpha=alpha, disp=0, acc=1e-12, trim_mode="size", size_trim_tol=1e-6,
         maxiter=1000)
-    np.testing.assert_allclose(ours._estimates, ref.params, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours.estimates_, ref.params, rtol=1e-4, atol=1e-6)
     # objective at our solution is not worse than statsmodels'
     def obj(b):
         eta = sm.add_constant(X) @ b
         return -np.sum(y * eta - np.logaddexp(0, eta)) + np.sum(alpha * np.abs(b))
 
-    assert obj(ours._estimates) <= obj(ref.params) + 1e-9
+    assert obj(ours.estimates_) <= obj(ref.params) + 1e-9
 
 
 def test_laplace_zero_coefficients_have_no_se():
@@ -119,7 +119,7 @@ def test_t_priors_vs_direct_optimisation(spector, prior):
     est, cov, logpost = _posterior_reference(
         X, y, ref.logpdf, lambda b: -(nu + 1) * b / (nu * s2 + b**2))
     ours = MLELogisticRegression(prior=prior).fit(X, y)
-    np.testing.assert_allclose(ours._estimates, est, rtol=1e-5)
+    np.testing.assert_allclose(ours.estimates_, est, rtol=1e-5)
     np.testing.assert_allclose(ours.cov_params_, cov, rtol=1e-5)
     assert ours.loglik_ == pytest.approx(logpost, rel=1e-9)
 
@@ -139,10 +139,10 @@ def test_jeffreys_firth_vs_direct_optimisation(spector):
                                      "maxfev": 40_000})
     res = optimize.minimize(f, res.x, method="BFGS", options={"gtol": 1e-9})
     ours = MLELogisticRegression(prior=Jeffreys()).fit(X, y)
-    np.testing.assert_allclose(ours._estimates, res.x, rtol=1e-5)
+    np.testing.assert_allclose(ours.estimates_, res.x, rtol=1e-5)
     assert ours.loglik_ == pytest.approx(-res.fun, rel=1e-9)
     # as logistf: covariance = inverse Fisher information at the estimate
-    mu = 1 / (1 + np.exp(-(A @ ours._estimates)))
+    mu = 1 / (1 + np.exp(-(A @ ours.estimates_)))
     np.testing.assert_allclose(
         ours.cov_params_, np.linalg.inv(A.T @ (A * (mu * (1 - mu))[:, None])), rtol=1e-8)
     # Firth shrinks towards zero relative to the MLE
@@ -174,10 +174,10 @@ def test_poisson_jeffreys_vs_direct_and_weak_prior_equals_mle():
 
     res = optimize.minimize(f, np.zeros(3), method="BFGS", options={"gtol": 1e-10})
     ours = MLEPoissonRegression(prior=Jeffreys()).fit(X, y)
-    np.testing.assert_allclose(ours._estimates, res.x, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ours.estimates_, res.x, rtol=1e-5, atol=1e-7)
     weak = MLEPoissonRegression(prior=Normal(1e6)).fit(X, y)
     mle = MLEPoissonRegression().fit(X, y)
-    np.testing.assert_allclose(weak._estimates, mle._estimates, rtol=1e-8)
+    np.testing.assert_allclose(weak.estimates_, mle.estimates_, rtol=1e-8)
     np.testing.assert_allclose(weak.bse_, mle.bse_, rtol=1e-8)
 
 
@@ -209,11 +209,11 @@ def test_linear_ridge_map_vs_direct_optimisation():
                             bounds=[(None, None)] * 4 + [(1e-6, None)],
                             options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
     reg = MLELinearRegression(prior=Normal(scale)).fit(X, y)
-    np.testing.assert_allclose(reg._estimates, res.x[:4], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(reg.estimates_, res.x[:4], rtol=1e-5, atol=1e-7)
     assert reg.sigma2_ == pytest.approx(res.x[4], rel=1e-5)
     assert reg.loglik_ == pytest.approx(-res.fun, rel=1e-9)
     # Laplace covariance: inverse of the numerical Hessian of the written-out posterior
-    t0 = np.append(reg._estimates, reg.sigma2_)
+    t0 = np.append(reg.estimates_, reg.sigma2_)
     h = 1e-4
     H = np.empty((5, 5))
     for i in range(5):
@@ -225,7 +225,7 @@ def test_linear_ridge_map_vs_direct_optimisation():
     # a very weak prior gives the MLE
     weak = MLELinearRegression(prior=Normal(1e8)).fit(X, y)
     mle = MLELinearRegression().fit(X, y)
-    np.testing.assert_allclose(weak._estimates, mle._estimates, rtol=1e-10)
+    np.testing.assert_allclose(weak.estimates_, mle.estimates_, rtol=1e-10)
     np.testing.assert_allclose(weak.bse_, mle.bse_, rtol=1e-8)
     with pytest.raises(ValueError, match="Jeffreys.*not supported by MLELinearRegression"):
         MLELinearRegression(prior=Jeffreys()).fit(X, y)

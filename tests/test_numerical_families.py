@@ -330,7 +330,7 @@ def test_profile_intervals_contain_estimate(name):
     X = _data(name, n=60)[:, :1]
     est = cls().fit(X)
     ci = est.conf_int(method="profile")
-    assert np.all(ci[:, 0] < est._estimates) and np.all(est._estimates < ci[:, 1])
+    assert np.all(ci[:, 0] < est.estimates_) and np.all(est.estimates_ < ci[:, 1])
     # each bound is where the profile log-likelihood drops by chi2(1, .95)/2
     crit = stats.chi2.ppf(0.95, 1) / 2
     for i in range(len(est.param_names_)):
