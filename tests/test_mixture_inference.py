@@ -157,3 +157,55 @@ def test_mixture_of_gaussian_estimators_has_the_gaussian_mixture_errors(ct):
     cov = _numerical_cov(lambda t: _loglik(t, X, ct), mix.estimates_)
     assert_allclose(mix.cov_params_, cov, rtol=1e-5, atol=1e-6 * np.abs(cov).max())
     assert np.all(np.isfinite(mix.bse_)) and len(mix.param_names_) == mix.n_params_
+
+
+def test_latent_class_model_standard_errors():
+    # CategoricalMLE components (a latent class model): Louis' method against a
+    # numerical Hessian of the observed-data log-likelihood written out here
+    from sklearn_mle import CategoricalMLE, MixtureMLE
+
+    rng = np.random.default_rng(1)
+    n = 600
+    z = rng.random(n) < 0.4
+    p0 = [[.7, .2, .1], [.6, .3, .1], [.5, .4, .1], [.2, .2, .6]]
+    p1 = [[.1, .3, .6], [.2, .2, .6], [.1, .6, .3], [.7, .2, .1]]
+    X = np.column_stack([np.where(z, rng.choice(3, n, p=p0[c]), rng.choice(3, n, p=p1[c]))
+                         for c in range(4)]).astype(float)
+    mix = MixtureMLE(CategoricalMLE(), 2, random_state=0, tol=1e-13, max_iter=5000).fit(X)
+    assert mix.param_names_[:3] == ["weight[0]", "component0.p[x0=0]", "component0.p[x0=1]"]
+    xi = X.astype(int)
+
+    def loglik(t):
+        w, i, dens = np.array([t[0], 1 - t[0]]), 1, []
+        for j in range(2):
+            pr = np.ones(n)
+            for c in range(4):
+                p = np.r_[t[i : i + 2], 1 - t[i : i + 2].sum()]
+                i += 2
+                pr = pr * p[xi[:, c]]
+            dens.append(w[j] * pr)
+        return np.log(dens[0] + dens[1]).sum()
+
+    cov = _numerical_cov(loglik, mix.estimates_)
+    assert_allclose(mix.cov_params_, cov, rtol=1e-4, atol=1e-4 * np.abs(cov).max())
+    lo, hi = mix.conf_int().T
+    assert np.all(lo >= 0.0) and np.all(hi <= 1.0)
+
+
+def test_multinomial_mixture_standard_errors():
+    from sklearn_mle import MixtureMLE, MultinomialMLE
+
+    rng = np.random.default_rng(2)
+    Y = np.vstack([rng.multinomial(10, [.6, .3, .1], 150),
+                   rng.multinomial(10, [.2, .3, .5], 150)]).astype(float)
+    mix = MixtureMLE(MultinomialMLE(), 2, random_state=0, tol=1e-13, max_iter=5000).fit(Y)
+
+    def loglik(t):
+        w = np.array([t[0], 1 - t[0]])
+        dens = [w[j] * stats.multinomial(10, np.r_[t[1 + 2 * j : 3 + 2 * j],
+                                                   1 - t[1 + 2 * j : 3 + 2 * j].sum()]).pmf(Y)
+                for j in range(2)]
+        return np.log(dens[0] + dens[1]).sum()
+
+    cov = _numerical_cov(loglik, mix.estimates_)
+    assert_allclose(mix.cov_params_, cov, rtol=1e-4, atol=1e-4 * np.abs(cov).max())

@@ -196,6 +196,10 @@ def flat_bounds(names, bounds):
             lo.append(0.0 if entry.group(1) == entry.group(2) else -np.inf)
             hi.append(np.inf)
             continue
+        if pname.startswith("p["):  # a category's probability
+            lo.append(0.0)
+            hi.append(1.0)
+            continue
         if pname.startswith("variance"):
             lo.append(0.0)
             hi.append(np.inf)

@@ -9,12 +9,15 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods
 
+from ..families.categorical import Categorical
 from ..families.gaussian import Gaussian
+from ..families.multinomial import Multinomial
 from ..priors import Dirichlet
 from ._base import EM_CONSTRAINTS, BaseEM, _logsumexp_rows
 from ._emission import Emission
 from ._gaussian_inference import gaussian_mixture_information
 from ._inference import flat_bounds, mixture_information, warn_no_inference
+from ._probability_inference import probability_mixture_information
 from ._summary import MixtureSummaryMixin
 
 _COMPRESS_MIN_ROWS = 10_000  # below this, EM on the rows themselves costs little
@@ -220,7 +223,7 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         # a component without data at the start begins at the fit to all the data
         self._comp_params = self._emission.modes(
             comp_stats, previous=old, min_weight=tiny,
-            fallback={k: np.asarray(v) for k, v in self._proto.params_.items()})
+            fallback=dict(self._proto.params_))
         if old is None:
             self._comp_stats = list(comp_stats)
         else:  # an empty component keeps its parameters and the statistics behind them
@@ -272,6 +275,10 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             result = gaussian_mixture_information(
                 self.weights_, np.array([p["mean"] for p in self._comp_params]), cov, prec,
                 family.covariance_type, X, w, weights_prior=self.prior, column_names=names_in)
+        elif (isinstance(family, (Categorical, Multinomial)) and not self._emission.fixed):
+            result = probability_mixture_information(
+                self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
+                weights_prior=self.prior, column_names=names_in)
         else:
             result = mixture_information(
                 self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
