@@ -137,3 +137,17 @@ def test_lrt_on_new_data_uses_the_public_log_likelihood():
     res = likelihood_ratio_test(small, full, X, y_bin)
     assert np.isclose(res.statistic, 2 * (full.loglik_ - small.loglik_))
     assert res.df == 1
+
+
+def test_convergence_does_not_depend_on_the_scale_of_the_weights():
+    # the gradient test is relative to the total weight: weights of 1e-10 used to stop
+    # at iteration 0 with the starting coefficients (known defect 28c)
+    rng = np.random.default_rng(0)
+    n = 50
+    X = rng.normal(size=(n, 2))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.5 + X @ [1.0, -2.0])))).astype(int)
+    ref = MLELogisticRegression().fit(X, y)
+    for s in (1e-10, 1e-200, 1e10):
+        est = MLELogisticRegression().fit(X, y, sample_weight=np.full(n, s))
+        assert est.converged_ and est.n_iter_ == ref.n_iter_
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8)

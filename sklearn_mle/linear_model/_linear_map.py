@@ -33,6 +33,8 @@ class JointProblem:
     is positive definite (near the mode), its block diagonal otherwise.
     """
 
+    has_prior = True  # the joint (coef, log sigma2) problem is always a MAP problem
+
     def __init__(self, glm):
         self.glm = glm
         self.w = glm.w

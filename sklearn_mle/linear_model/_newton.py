@@ -95,6 +95,14 @@ def _min_norm_subgrad(g, theta, lam):
     return out
 
 
+def _gradient_scale(problem):
+    """What the gradient's size is measured against: the total weight (the
+    log-likelihood's gradient grows with it, so weights of 1e-10 or 1e10 converge
+    alike), at least 1 under a prior, whose gradient does not scale with the weights."""
+    total = float(np.sum(problem.w))
+    return max(total, 1.0) if problem.has_prior else total
+
+
 def newton_solve(problem, theta0, tol, max_iter, on_singular, free=None, inspect=None,
                  fallback=False):
     """Damped (proximal, under a Laplace prior) Newton iterations from ``theta0``.
@@ -138,7 +146,7 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
     k = theta.size
     free = np.ones(k, dtype=bool) if free is None else np.asarray(free, dtype=bool)
     lam = problem.l1_weights().ravel()
-    scale = max(float(np.sum(problem.w)), 1.0)
+    scale = _gradient_scale(problem)
     shape = (problem.m, problem.p)
 
     def crit(g, theta):
@@ -200,7 +208,7 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
 
 def lbfgs_solve(problem, theta0, tol, max_iter):
     """L-BFGS on the smooth objective (for very wide X); one pass per evaluation."""
-    scale = max(float(np.sum(problem.w)), 1.0)
+    scale = _gradient_scale(problem)
 
     def fun(t):
         f = problem.value(t)

@@ -93,6 +93,12 @@ class GLMProblem:
         return map_reduce(fn, X, *rows, n_jobs=self.n_jobs, block_rows=self.block_rows,
                           limit_blas=blas)
 
+    @property
+    def has_prior(self):
+        """Whether the objective has a log-prior term (its gradient does not grow with
+        the weights)."""
+        return self.prior is not None or self.intercept_prior is not None
+
     # ------------------------------------------------------------ predictors
     def split(self, theta):
         """``(coef (m, d), intercept (m,))`` of a parameter vector or matrix."""
