@@ -252,7 +252,9 @@ def _fit_family(fam, x, alpha, ci_method):
                                f"{fam.class_name} is not available in this version")
     if not fam.applies(x):
         return DistributionFit(fam.name, fam.kind, "not applicable", f"needs {fam.domain}")
-    if fam.kind == "continuous" and np.all(x == x[0]):
+    # the exponential's one parameter is fixed by the mean: its MLE exists on constant
+    # data; every other continuous family has a scale that shrinks to 0 there
+    if fam.kind == "continuous" and fam.name != "Exponential" and np.all(x == x[0]):
         return DistributionFit(
             fam.name, fam.kind, "failed",
             f"all values equal {x[0]:.6g}: the likelihood of a continuous family grows "
