@@ -287,3 +287,19 @@ def test_lognormal_sample_overflow_warns_in_words_25():
     est = LogNormalMLE().fit([[1e-150], [1e150], [2e-150], [3e150]])
     with pytest.warns(RuntimeWarning, match="exceed the float64 range"):
         est.sample(50, random_state=0)
+
+
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
+def test_k_component_row_densities_equal_one_at_a_time(covariance_type):
+    # two matrix products for all k components (what a mixture's E-step calls) equal
+    # the per-component log-densities, also on data far from the origin
+    from sklearn_mle.families import Family
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3)) * 5 + 1e4
+    fam = Gaussian(covariance_type)
+    params = [{"mean": rng.normal(size=3) + 1e4,
+               "covariance": rng.random(3) + 0.5 if covariance_type == "diag"
+               else np.array(1.7)} for _ in range(4)]
+    assert_allclose(fam.logpdf_rows(X, params), Family.logpdf_rows(fam, X, params),
+                    rtol=1e-12)
