@@ -231,3 +231,21 @@ def test_wald_intervals_are_cut_at_the_parameter_bounds():
     est = _fit(sklearn_mle.PoissonMLE(), np.array([[0.0]] * 19 + [[1.0]]))
     lo, hi = est.conf_int()[0]
     assert lo == 0.0 and hi > est.rate_[0]
+
+
+@pytest.mark.parametrize("cls", DISTRIBUTIONS, ids=_ids(DISTRIBUTIONS))
+def test_k_component_row_densities_equal_one_at_a_time(cls):
+    # a family's logpdf_rows (what every E-step calls; several families compute the k
+    # components in a few matrix products) equals the per-component log-densities
+    from sklearn_mle.families import Family
+
+    X = _data(cls, seed=8)
+    a, b = _fit(_make(cls), X), _fit(_make(cls), _data(cls, seed=9))
+    params = [a.params_, b.params_]
+    fam = a.family_
+    if isinstance(fam.constants, tuple) and b.family_ != fam:
+        params = [a.params_]  # families whose constants come from the data (categories)
+    fast, slow = fam.logpdf_rows(X, params), Family.logpdf_rows(fam, X, params)
+    assert np.array_equal(np.isfinite(fast), np.isfinite(slow))
+    finite = np.isfinite(slow)
+    assert_allclose(fast[finite], slow[finite], rtol=1e-10, atol=1e-12)
