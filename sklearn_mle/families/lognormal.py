@@ -162,6 +162,18 @@ class LogNormal(Family):
         lp = self.gaussian.logpdf(logx, self._gauss_params(params)) - logx
         return np.where(pos, lp, -np.inf)
 
+    def logpdf_rows(self, X, params_list):
+        """k components at once: the Gaussian's ``logpdf_rows`` on ``log x`` (computed
+        once per row) minus the Jacobian ``sum log x``."""
+        pos = (X > 0).all(axis=1)
+        with np.errstate(invalid="ignore"):
+            logx = np.log(np.where(X > 0, X, 1.0))
+        out = self.gaussian.logpdf_rows(logx, [self._gauss_params(p) for p in params_list])
+        out -= logx.sum(axis=1)[:, None]
+        if not pos.all():
+            out[~pos] = -np.inf
+        return out
+
     def sample(self, params, n, rng):
         with np.errstate(over="ignore"):
             draws = np.exp(self.gaussian.sample(self._gauss_params(params), n, rng))
