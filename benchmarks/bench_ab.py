@@ -11,7 +11,9 @@ unset (they slow a current NumPy)::
         python benchmarks/bench_ab.py --a /tmp/before --b . --pairs 3
 
 Cases: ``mixture_poisson`` (MixtureMLE(PoissonMLE()), 10**6 rows, k = 3, 30 EM
-iterations), ``gmm_full`` (GaussianMixture full, d = 16, k = 8, 200 000 rows, 20
+iterations), ``mixture_gauss_diag`` (MixtureMLE(GaussianMLE("diag")), d = 16, k = 8,
+200 000 rows, 10 iterations; the reference is this package's GaussianMixture),
+``gmm_full`` (GaussianMixture full, d = 16, k = 8, 200 000 rows, 20
 iterations), ``logit_small`` (logistic with standard errors, n = 10**4, d = 50),
 ``logit_mid`` (n = 10**5, d = 10), ``logit_large`` (n = 5 * 10**5, d = 50),
 ``multinomial`` (K = 5, n = 200 000, d = 20).
@@ -51,6 +53,18 @@ def _case(name, repeat, reference):
                             rng.poisson(20, 300_000)])[:, None].astype(float)
         ours = _median_time(lambda: m.MixtureMLE(m.PoissonMLE(), 3, random_state=0,
                                                  max_iter=30, tol=0.0).fit(X), repeat)
+    elif name == "mixture_gauss_diag":
+        centres = rng.normal(scale=4, size=(8, 16))
+        X = centres[rng.integers(0, 8, 200_000)] + rng.normal(size=(200_000, 16))
+        ours = _median_time(lambda: m.MixtureMLE(m.GaussianMLE(covariance_type="diag"), 8,
+                                                 random_state=0, max_iter=10, tol=0.0,
+                                                 init_params="random_from_data").fit(X),
+                            repeat)
+        if reference:
+            ref = _median_time(lambda: m.GaussianMixture(8, covariance_type="diag",
+                                                         random_state=0, max_iter=10, tol=0.0,
+                                                         init_params="random_from_data").fit(X),
+                               repeat)
     elif name == "gmm_full":
         centres = rng.normal(scale=4, size=(8, 16))
         X = centres[rng.integers(0, 8, 200_000)] + rng.normal(size=(200_000, 16))
@@ -86,8 +100,8 @@ def _case(name, repeat, reference):
     return ours, ref
 
 
-CASES = ["mixture_poisson", "gmm_full", "logit_small", "logit_mid", "logit_large",
-         "multinomial"]
+CASES = ["mixture_poisson", "mixture_gauss_diag", "gmm_full", "logit_small", "logit_mid",
+         "logit_large", "multinomial"]
 
 
 def main():
