@@ -6,9 +6,10 @@ over the pairs and the ratio A / B (above 1: B is faster). Reference timings of
 scikit-learn are taken in the B process. Run by hand, with the OpenBLAS overrides
 unset (they slow a current NumPy)::
 
-    git worktree add /tmp/before <commit>      # and copy the built extension into it
+    git worktree add /tmp/before <commit>
+    pip install --no-deps --target /tmp/before_site /tmp/before   # its own extension
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \\
-        python benchmarks/bench_ab.py --a /tmp/before --b . --pairs 3
+        python benchmarks/bench_ab.py --a /tmp/before_site --b . --pairs 3
 
 Cases: ``mixture_poisson`` (MixtureMLE(PoissonMLE()), 10**6 rows, k = 3, 30 EM
 iterations), ``mixture_gauss_diag`` (MixtureMLE(GaussianMLE("diag")), d = 16, k = 8,
