@@ -11,17 +11,12 @@ from numpy.testing import assert_allclose
 
 from sklearn_mle._engine.rules import DomainError
 
+from ._numerics import central_hessian
+
 
 def num_hessian(f, theta, rel=1e-4):
-    k = theta.size
-    h = rel * np.maximum(np.abs(theta), 1e-2)
-    H = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
-            H[i, j] = (f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej)
-                       + f(theta - ei - ej)) / (4 * h[i] * h[j])
-    return H
+    """Central-difference Hessian with steps relative to each coordinate."""
+    return central_hessian(f, theta, rel * np.maximum(np.abs(theta), 1e-2))
 
 
 def params_of(fam, theta):

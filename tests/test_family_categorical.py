@@ -17,6 +17,8 @@ from sklearn_mle.families.categorical import (
 )
 from sklearn_mle.priors import Dirichlet
 
+from ._numerics import central_hessian
+
 
 def _data(seed=0, n=80):
     rng = np.random.default_rng(seed)
@@ -29,20 +31,6 @@ def _fitted(X, w=None):
     fam = learner.resolve(learner.stats(X, w))
     s = fam.stats(X, w)
     return fam, s, fam.mode(s)
-
-
-def _num_hessian(f, x, h=1e-5):
-    m = x.size
-    H = np.zeros((m, m))
-    for i in range(m):
-        for j in range(m):
-            def at(di, dj, i=i, j=j):
-                y = x.copy()
-                y[i] += di
-                y[j] += dj
-                return f(y)
-            H[i, j] = (at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4 * h * h)
-    return H
 
 
 def test_logpdf_matches_scipy_both_ways():
@@ -103,7 +91,7 @@ def test_information_is_the_numerical_hessian(fixed):
             probs[j] = q
             return fam.loglik(s, {"probabilities": probs})[j]
 
-        H = _num_hessian(ll, p[head].copy())
+        H = central_hessian(ll, p[head].copy(), 1e-5)
         assert_allclose(info[j], -H, rtol=1e-5)
         assert_allclose(cov[j] @ info[j], np.eye(head.size), atol=1e-10)
     # at the MLE: the multinomial covariance

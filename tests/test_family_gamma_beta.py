@@ -15,23 +15,14 @@ from sklearn_mle.families.gamma import Gamma
 from sklearn_mle.families.poisson import Poisson
 from sklearn_mle.priors import Gamma as GammaPrior
 
+from ._numerics import central_hessian
+
 FAMILIES = {
     "gamma": (Gamma, lambda rng, n: rng.gamma([2.0, 0.7], [1.5, 3.0], size=(n, 2)),
               lambda p: stats.gamma(p["shape"], scale=1 / p["rate"]), ("shape", "rate")),
     "beta": (Beta, lambda rng, n: rng.beta([2.0, 0.6], [3.0, 0.9], size=(n, 2)),
              lambda p: stats.beta(p["a"], p["b"]), ("a", "b")),
 }
-
-
-def _num_hessian(f, x, h):
-    p = x.size
-    H = np.empty((p, p))
-    for i in range(p):
-        for j in range(p):
-            ei, ej = np.eye(p)[i] * h[i], np.eye(p)[j] * h[j]
-            H[i, j] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (
-                4 * h[i] * h[j])
-    return H
 
 
 @pytest.mark.parametrize("name", FAMILIES)
@@ -77,7 +68,7 @@ def test_information_is_negative_hessian(name):
             q[names[0]][j], q[names[1]][j] = t
             return fam.loglik(s, q)[j]
         x0 = np.array([p[names[0]][j], p[names[1]][j]])
-        assert_allclose(info[j], -_num_hessian(f, x0, np.full(2, 1e-4)), rtol=1e-5)
+        assert_allclose(info[j], -central_hessian(f, x0, np.full(2, 1e-4)), rtol=1e-5)
 
 
 @pytest.mark.parametrize("name", FAMILIES)

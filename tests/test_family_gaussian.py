@@ -15,6 +15,8 @@ from sklearn_mle.families.lognormal import LogNormal
 from sklearn_mle.families.poisson import Poisson
 from sklearn_mle.priors import NormalInverseGamma
 
+from ._numerics import central_hessian
+
 TYPES = ["full", "diag", "spherical"]
 
 
@@ -22,17 +24,6 @@ def _data(seed=0, n=60, d=3):
     rng = np.random.default_rng(seed)
     A = np.array([[1.0, 0.0, 0.0], [0.5, 1.5, 0.0], [-0.3, 0.2, 0.7]])[:d, :d]
     return rng.normal(size=(n, d)) @ A.T + np.array([1.0, -2.0, 3.0])[:d]
-
-
-def _num_hessian(f, x, h):
-    p = x.size
-    H = np.empty((p, p))
-    for i in range(p):
-        for j in range(p):
-            ei, ej = np.eye(p)[i] * h[i], np.eye(p)[j] * h[j]
-            H[i, j] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (
-                4 * h[i] * h[j])
-    return H
 
 
 # ------------------------------------------------------------------- scipy
@@ -95,7 +86,7 @@ def test_information_is_negative_hessian(ctype, prior):
                 return fam.loglik(s, {"mean": mean, "covariance": var})[j]
             return fam.loglik(s, {"mean": mean, "covariance": np.array(t[1])})[j]
         x0 = np.array([p["mean"][j], np.broadcast_to(p["covariance"], (3,))[j]])
-        assert_allclose(info[j], -_num_hessian(f, x0, 1e-4 * np.abs(x0)), rtol=1e-5, atol=1e-6)
+        assert_allclose(info[j], -central_hessian(f, x0, 1e-4 * np.abs(x0)), rtol=1e-5, atol=1e-6)
 
 
 def test_full_information_is_negative_hessian_over_mean_and_vech():
@@ -114,7 +105,7 @@ def test_full_information_is_negative_hessian_over_mean_and_vech():
     x0 = np.r_[mean, cov[ii, jj]]
     info = fam.information(s, {"mean": mean, "covariance": cov})
     assert info.shape == (1, 5, 5)
-    assert_allclose(info[0], -_num_hessian(f, x0, np.full(5, 1e-4)), rtol=1e-5, atol=1e-5)
+    assert_allclose(info[0], -central_hessian(f, x0, np.full(5, 1e-4)), rtol=1e-5, atol=1e-5)
 
 
 # -------------------------------------------------------------- statistics
@@ -272,7 +263,7 @@ def test_lognormal_information_and_components():
             q["mu"][j], q["sigma"][j] = t
             return fam.loglik(s, q)[j]
         x0 = np.array([p["mu"][j], p["sigma"][j]])
-        assert_allclose(info[j], -_num_hessian(f, x0, np.full(2, 1e-4)), rtol=1e-5, atol=1e-6)
+        assert_allclose(info[j], -central_hessian(f, x0, np.full(2, 1e-4)), rtol=1e-5, atol=1e-6)
     W = np.random.default_rng(2).random((X.shape[0], 2))
     many = fam.stats(X, W)
     for j in range(2):

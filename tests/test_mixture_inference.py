@@ -14,6 +14,8 @@ from sklearn_mle import GaussianMixture
 from sklearn_mle.priors import Dirichlet, NormalInverseWishart
 from sklearn_mle.priors._wishart import niw_logpdf
 
+from ._numerics import central_hessian
+
 K, D = 2, 2
 
 
@@ -54,15 +56,7 @@ def _loglik(t, X, ct):
 
 
 def _numerical_cov(f, theta):
-    p = theta.size
-    h = 1e-4 * np.maximum(np.abs(theta), 1.0)
-    H = np.zeros((p, p))
-    for i in range(p):
-        for j in range(i, p):
-            ei, ej = np.eye(p)[i] * h[i], np.eye(p)[j] * h[j]
-            H[i, j] = H[j, i] = (f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej)
-                                 + f(theta - ei - ej)) / (4 * h[i] * h[j])
-    return np.linalg.inv(-H)
+    return np.linalg.inv(-central_hessian(f, theta, 1e-4 * np.maximum(np.abs(theta), 1.0)))
 
 
 @pytest.mark.parametrize("ct", ["full", "diag", "spherical", "tied"])

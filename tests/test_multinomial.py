@@ -15,6 +15,8 @@ from sklearn_mle.families import DomainError, Poisson
 from sklearn_mle.families.multinomial import Multinomial, MultinomialStats
 from sklearn_mle.priors import Dirichlet, Gamma
 
+from ._numerics import central_hessian
+
 P = np.array([0.1, 0.2, 0.3, 0.4])
 
 
@@ -22,20 +24,6 @@ def _counts(seed=0, n=200, p=P):
     rng = np.random.default_rng(seed)
     totals = rng.integers(0, 30, n)
     return np.stack([rng.multinomial(t, p) for t in totals]).astype(float)
-
-
-def _num_hessian(f, x, h=1e-5):
-    m = x.size
-    H = np.zeros((m, m))
-    for i in range(m):
-        for j in range(m):
-            def at(di, dj, i=i, j=j):
-                y = x.copy()
-                y[i] += di
-                y[j] += dj
-                return f(y)
-            H[i, j] = (at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4 * h * h)
-    return H
 
 
 def test_logpmf_matches_scipy_with_varying_totals():
@@ -90,7 +78,7 @@ def test_family_information_is_the_numerical_hessian():
             return fam.loglik(s, {"probabilities": q})[0]
 
         info = fam.information(s, params, fixed)
-        assert_allclose(info, -_num_hessian(ll, p[head].copy()), rtol=1e-5)
+        assert_allclose(info, -central_hessian(ll, p[head].copy(), 1e-5), rtol=1e-5)
         assert_allclose(fam.covariance(s, params, fixed) @ info, np.eye(head.size),
                         atol=1e-10)
     assert params.converged and params.n_iter == 0
