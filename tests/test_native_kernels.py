@@ -381,7 +381,7 @@ def test_binary_and_integer_sums_check_the_domain():
 
 
 def test_blocked_moments_match_exact_sums():
-    from sklearn_mle.families.gaussian import _shifted_sums
+    from sklearn_mle.families._moments import _shifted_sums
     from sklearn_mle.families.lognormal import log_moment_sums
 
     rng = np.random.default_rng(10)
