@@ -10,11 +10,8 @@ from scipy import stats
 
 from sklearn_mle import CategoricalMLE, MixtureMLE
 from sklearn_mle.families import DomainError, Poisson
-from sklearn_mle.families.categorical import (
-    Categorical,
-    CategoryStats,
-    probability_covariance,
-)
+from sklearn_mle.families._probabilities import probability_covariance
+from sklearn_mle.families.categorical import Categorical, CategoryStats
 from sklearn_mle.priors import Dirichlet
 
 from ._numerics import central_hessian

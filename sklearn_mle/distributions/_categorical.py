@@ -15,12 +15,12 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from .._engine.rules import check_rule
+from ..families._probabilities import free_categories
 from ..families.categorical import (
     FINITE_RULE,
     Categorical,
     CategoryStats,
-    _is_number,
-    free_categories,
+    is_number,
 )
 from ..priors import Dirichlet
 from ._base import DistributionMLE, PartialFitMixin
@@ -162,7 +162,7 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         numeric = []
         for j in range(X.shape[1]):
             col = X[:, j]
-            is_num = np.fromiter((_is_number(v) for v in col), bool, col.size)
+            is_num = np.fromiter((is_number(v) for v in col), bool, col.size)
             is_str = np.fromiter((isinstance(v, str) for v in col), bool, col.size)
             missing = np.fromiter((v is None for v in col), bool, col.size)
             missing[is_num] = ~np.isfinite(col[is_num].astype(np.float64))

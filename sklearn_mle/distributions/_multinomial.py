@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..families.categorical import free_categories
+from ..families._probabilities import free_categories
 from ..families.multinomial import Multinomial
 from ..priors import Dirichlet
 from ._base import DistributionMLE, PartialFitMixin

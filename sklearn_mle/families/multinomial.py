@@ -16,9 +16,9 @@ from scipy import stats as sps
 from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
+from ._probabilities import probability_covariance, probability_information, probability_mode
 from ._protocol import Family, ModeResult
 from ._stats import Stats
-from .categorical import probability_covariance, probability_information, probability_mode
 
 __all__ = ["Multinomial", "MultinomialStats"]
 
