@@ -233,7 +233,8 @@ class IndependentMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         with one statistics object per part, in ``estimators_`` order)."""
         check_is_fitted(self)
         est = copy.copy(self)
-        est._set_parts(self._names, [p.from_stats(s) for p, s in zip(self.estimators_, stats)])
+        parts = [p.from_stats(s) for p, s in zip(self.estimators_, stats)]
+        est._set_parts(self._names, parts)  # noqa: SLF001 - a copy of self, of this class
         return est
 
     def _set_parts(self, names, fitted):
