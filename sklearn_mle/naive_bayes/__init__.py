@@ -8,6 +8,7 @@ Bayes' rule; :class:`IndependentMLE` is a product of densities over column group
 
 from ._generative import GenerativeClassifier
 from ._independent import IndependentMLE
+from ._naive_bayes import NaiveBayes
 from ._summaries import ClassSummaries
 
-__all__ = ["ClassSummaries", "GenerativeClassifier", "IndependentMLE"]
+__all__ = ["ClassSummaries", "GenerativeClassifier", "IndependentMLE", "NaiveBayes"]

@@ -1,0 +1,139 @@
+"""Which families fit a column: the one domain rule of the package.
+
+A column's domain (text labels, 0/1, counts, integers, values in (0, 1), positive,
+real) decides the families that can model it. :func:`candidate_families` lists them
+(what ``rank_distributions`` fits and ranks by default); :func:`default_family`
+picks one (what ``NaiveBayes`` uses for a column nobody named a family for).
+
+Densities (continuous families) and probability mass functions (discrete ones) are
+never both candidates: integer-valued data get the discrete families, other numbers
+the continuous ones.
+
+Examples
+--------
+>>> from sklearn_mle.families._domains import candidate_families, column_domain
+>>> column_domain([0, 3, 1]), candidate_families([0, 3, 1])
+('non-negative integers', ['Poisson', 'NegativeBinomial'])
+>>> candidate_families(["red", "blue"])
+['Categorical']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["DOMAIN_FAMILIES", "candidate_families", "column_domain", "default_family",
+           "is_text_column"]
+
+CATEGORIES = "categories"
+BINARY = "values 0 or 1"
+FROM_ONE = "integers >= 1"
+COUNTS = "non-negative integers"
+INTEGERS = "integers"
+UNIT = "values in (0, 1)"
+POSITIVE = "values > 0"
+REAL = "real values"
+
+#: Candidate families of each domain, in order of preference (the first is the
+#: default family of the domain). Discrete domains list discrete families only.
+DOMAIN_FAMILIES: dict[str, tuple[str, ...]] = {
+    CATEGORIES: ("Categorical",),
+    BINARY: ("Bernoulli", "Poisson", "NegativeBinomial"),
+    FROM_ONE: ("Poisson", "NegativeBinomial", "Geometric"),
+    COUNTS: ("Poisson", "NegativeBinomial"),
+    INTEGERS: ("Gaussian", "StudentT"),
+    UNIT: ("Gaussian", "StudentT", "Exponential", "Gamma", "LogNormal", "Weibull", "Beta"),
+    POSITIVE: ("Gaussian", "StudentT", "Exponential", "Gamma", "LogNormal", "Weibull"),
+    REAL: ("Gaussian", "StudentT"),
+}
+
+#: The family each domain gets when one must be chosen without a ranking:
+#: closed-form or cheap fits that describe the domain (a probability for 0/1, a rate
+#: for counts, a shape and a rate for positive values).
+_DEFAULT = {
+    CATEGORIES: "Categorical",
+    BINARY: "Bernoulli",
+    FROM_ONE: "Poisson",
+    COUNTS: "Poisson",
+    INTEGERS: "Gaussian",
+    UNIT: "Beta",
+    POSITIVE: "Gamma",
+    REAL: "Gaussian",
+}
+
+
+def is_text_column(column) -> bool:
+    """Whether a column holds labels rather than numbers (strings, booleans, a pandas
+    categorical)."""
+    dtype = getattr(column, "dtype", None)
+    if dtype is not None and str(dtype) in ("category", "bool", "boolean", "string"):
+        return True
+    arr = np.asarray(column)
+    if arr.dtype.kind in "USb":
+        return True
+    if arr.dtype == object:
+        return any(isinstance(v, (str, bool, np.bool_)) for v in arr.ravel())
+    return False
+
+
+def column_domain(column) -> str:
+    """The domain of a column's values, in words.
+
+    Parameters
+    ----------
+    column : array-like of shape (n_samples,)
+        Finite numbers, or labels (strings, booleans, a pandas categorical).
+
+    Returns
+    -------
+    str
+        ``"categories"``, ``"values 0 or 1"``, ``"integers >= 1"``,
+        ``"non-negative integers"``, ``"integers"``, ``"values in (0, 1)"``,
+        ``"values > 0"`` or ``"real values"``.
+    """
+    if is_text_column(column):
+        return CATEGORIES
+    x = np.asarray(column, dtype=float).ravel()
+    if not np.all(np.isfinite(x)):
+        raise ValueError("the column has NaN or infinite values: drop missing values first")
+    integral = bool(np.all(x == np.floor(x)))
+    if integral and np.all((x == 0) | (x == 1)):
+        return BINARY
+    if integral and np.all(x >= 1):
+        return FROM_ONE
+    if integral and np.all(x >= 0):
+        return COUNTS
+    if integral:
+        return INTEGERS
+    if np.all((x > 0) & (x < 1)):
+        return UNIT
+    if np.all(x > 0):
+        return POSITIVE
+    return REAL
+
+
+def candidate_families(column) -> list[str]:
+    """The families whose domain holds every value of ``column`` (names, e.g.
+    ``"Gamma"``; the estimator class is the name plus ``"MLE"``), in order of
+    preference."""
+    return list(DOMAIN_FAMILIES[column_domain(column)])
+
+
+def default_family(column):
+    """An unfitted estimator of the default family of the column's domain.
+
+    Text labels: ``CategoricalMLE``; 0/1: ``BernoulliMLE``; counts: ``PoissonMLE``;
+    values in (0, 1): ``BetaMLE``; positive values: ``GammaMLE``; other numbers:
+    ``GaussianMLE(covariance_type="diag")``.
+
+    Examples
+    --------
+    >>> from sklearn_mle.families._domains import default_family
+    >>> default_family([0.5, 2.0, 3.5])
+    GammaMLE()
+    """
+    import sklearn_mle
+
+    name = _DEFAULT[column_domain(column)]
+    cls = getattr(sklearn_mle, name + "MLE")
+    return cls(covariance_type="diag") if name == "Gaussian" else cls()
