@@ -12,9 +12,10 @@ Backends, chosen from the type of ``X``:
   elements, run serially or over a per-process thread pool. The block boundaries
   depend only on the shape (not on the number of threads), and the partials are
   summed in block order, so a result does not depend on ``n_jobs``.
-- Dask arrays: the dispatch point of the Dask backend (:func:`_dask_map_reduce`),
+- Dask arrays (and DataFrames): the Dask backend (:mod:`sklearn_mle._engine.dask`),
   which maps ``fn`` over the array's row chunks and tree-reduces the sums on the
-  cluster. Not built yet: it raises a ``TypeError`` that says so.
+  cluster (the active ``distributed.Client``, else Dask's default scheduler);
+  :func:`map_blocks` returns a lazy Dask array there. Dask is imported only then.
 
 Threading policy (:func:`effective_threads`): ``n_jobs`` has scikit-learn's meaning
 (None: as many threads as the process may use, -1: all cores); the count is capped by
@@ -151,16 +152,22 @@ def _get_pool(threads: int) -> ThreadPoolExecutor:
 
 
 def _is_dask(X) -> bool:
-    return type(X).__module__.split(".")[0] == "dask"
+    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")
 
 
 def _dask_map_reduce(fn, X, row_arrays, combine):
-    """The Dask backend's place: map ``fn`` over the row chunks, tree-reduce on the
-    cluster (the Dask issue fills it)."""
-    raise TypeError(
-        "sklearn_mle cannot fit Dask arrays yet: call .compute() on the data (if it "
-        "fits in memory) or pass a NumPy array"
-    )
+    """The Dask backend (:mod:`sklearn_mle._engine.dask`, imported only here): ``fn``
+    over the row chunks, the partials tree-reduced on the cluster."""
+    from .dask import dask_map_reduce
+
+    return dask_map_reduce(fn, X, row_arrays, combine)
+
+
+def _dask_map_blocks(fn, X, row_arrays):
+    """A lazy Dask array of ``fn`` over the row chunks (:mod:`sklearn_mle._engine.dask`)."""
+    from .dask import dask_map_blocks
+
+    return dask_map_blocks(fn, X, row_arrays)
 
 
 def map_reduce(fn, X, *row_arrays, n_jobs: int | None = None, block_rows: int | None = None,
@@ -229,7 +236,7 @@ def map_blocks(fn, X, *row_arrays, n_jobs: int | None = None, block_rows: int | 
     [2.0, 2.0, 2.0, 2.0, 2.0]
     """
     if _is_dask(X):
-        return _dask_map_reduce(fn, X, row_arrays, None)
+        return _dask_map_blocks(fn, X, row_arrays)
     n_cols = int(np.prod(X.shape[1:], dtype=np.int64)) or 1
     blocks = row_blocks(X.shape[0], n_cols, block_rows)
 

@@ -34,10 +34,12 @@ from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._engine.dask import is_dask
 from .._engine.rules import NONFINITE, DomainError
 from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
 from ..priors import Prior
+from ._novelty import _OFFSET_ROWS as OFFSET_ROWS
 from ._novelty import NoveltyMixin
 
 
@@ -110,7 +112,9 @@ class DistributionMLE(NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator
             yield
         except DomainError as err:
             if err.rule == NONFINITE:
-                self._raise_non_finite(X)
+                # Dask: the chunk that holds the value (never the whole array)
+                chunk = getattr(err, "chunk", None)
+                self._raise_non_finite(X if chunk is None else X.blocks[chunk].compute())
             col = None if err.column is None else self._column_name(err.column)
             raise ValueError(err.message(type(self).__name__, col)) from None
 
@@ -193,31 +197,39 @@ class DistributionMLE(NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator
         self : object
             The fitted estimator.
         """
-        X = self._validate_X(X, reset=True, fitting=True)
-        self._check_prior()
-        w = _sample_weights(sample_weight, X)
-        self.family_ = self._make_family(X, w)
-        self._check_domain(X)
-        self.stats_ = self._suff_stats(X, w)
+        if is_dask(X):
+            X, w, self.stats_, sample = self._dask_batch(X, sample_weight, first=True)
+        else:
+            X = self._validate_X(X, reset=True, fitting=True)
+            self._check_prior()
+            w = _sample_weights(sample_weight, X)
+            self.family_ = self._make_family(X, w)
+            self._check_domain(X)
+            self.stats_ = self._suff_stats(X, w)
+            sample = X, w
         try:
             self._fit_from_stats(self.stats_)
         except BaseException:
             del self.stats_  # a failed fit leaves no statistics for partial_fit to add to
             raise
-        self._set_offset(X, w)
+        self._set_offset(*sample)
         return self
 
     def _partial_fit(self, X, y=None, sample_weight=None):
         first = not hasattr(self, "stats_")
         if first:
             self._validate_params()
-        X = self._validate_X(X, reset=first, fitting=True)
-        self._check_prior()
-        w = _sample_weights(sample_weight, X)
-        if first:
-            self.family_ = self._make_family(X, w)
-        self._check_domain(X)
-        batch = self._suff_stats(X, w)
+        if is_dask(X):
+            X, w, batch, sample = self._dask_batch(X, sample_weight, first=first)
+        else:
+            X = self._validate_X(X, reset=first, fitting=True)
+            self._check_prior()
+            w = _sample_weights(sample_weight, X)
+            if first:
+                self.family_ = self._make_family(X, w)
+            self._check_domain(X)
+            batch = self._suff_stats(X, w)
+            sample = X, w
         previous = None if first else self.stats_
         self.stats_ = batch if first else self.stats_ + batch
         try:
@@ -229,8 +241,31 @@ class DistributionMLE(NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator
             else:
                 self.stats_ = previous
             raise
-        self._set_offset(X, w)
+        self._set_offset(*sample)
         return self
+
+    def _dask_batch(self, X, sample_weight, first):
+        """Validated Dask input, its statistics (one pass over the chunks, on the
+        cluster: :func:`~sklearn_mle._engine.dask_input.dask_family_stats`) and the
+        novelty threshold's strided sample, the same rows as in memory."""
+        from .._engine.dask_input import (
+            check_dask_weights,
+            check_dask_X,
+            dask_family,
+            dask_family_stats,
+        )
+
+        X = check_dask_X(self, X, reset=first, dtypes=self._fit_dtypes)
+        self._check_prior()
+        w = check_dask_weights(sample_weight, X)
+        if first:
+            self.family_ = dask_family(self._make_family, X, w)
+        self._check_domain(X)
+        with self._named_errors(X):
+            stats, sample = dask_family_stats(
+                self.family_, X, w, check_finite=not self._stats_check_finite,
+                sample_rows=OFFSET_ROWS)
+        return X, w, stats, sample
 
     def _fit_from_stats(self, stats):
         d = self.n_features_in_
@@ -398,8 +433,24 @@ class DistributionMLE(NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator
         ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        if is_dask(X):
+            return self._dask_score_samples(X)
         X = self._validate_X(X, reset=False)
         return self._score_rows(X)
+
+    def _dask_score_samples(self, X):
+        """A lazy Dask array: each chunk validated and scored where it lives."""
+        from .._engine.dask import dask_map_blocks
+        from .._engine.dask_input import check_dask_X
+
+        X = check_dask_X(self, X, reset=False)
+
+        def block(xb):
+            self._raise_non_finite(xb)
+            return self._score_rows(xb)
+
+        dtype = self._score_rows(np.ones((1, X.shape[1]), dtype=X.dtype)).dtype
+        return dask_map_blocks(block, X, trailing=(), dtype=dtype)
 
     def _score_rows(self, X):
         with np.errstate(divide="ignore", invalid="ignore"):
