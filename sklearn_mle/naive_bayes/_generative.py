@@ -149,6 +149,9 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         return validate_data(self, X, reset=reset, dtype=None, ensure_min_samples=1)
 
     def _encode(self, y, n):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None")
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
@@ -361,7 +364,8 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable class of each row."""
-        return self.classes_[np.argmax(self.predict_joint_log_proba(X), axis=1)]
+        jll = self.predict_joint_log_proba(X)
+        return self.classes_[np.argmax(jll, axis=1)]
 
     # ---------------------------------------------------------- likelihood
     def log_likelihood(self, X, y, sample_weight=None) -> float:

@@ -84,7 +84,11 @@ class IndependentMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         out = super().get_params(deep=False)
         if not deep:
             return out
-        for name, est, _ in self.estimators:
+        try:
+            parts = [(name, est) for name, est, _ in self.estimators]
+        except (TypeError, ValueError):  # not (name, estimator, columns) triples: fit says so
+            return out
+        for name, est in parts:
             out[name] = est
             for key, value in est.get_params(deep=True).items():
                 out[f"{name}__{key}"] = value
@@ -94,6 +98,8 @@ class IndependentMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         own = {k: v for k, v in params.items() if "__" not in k and k in
                ("estimators", "remainder")}
         super().set_params(**own)
+        if len(own) == len(params):
+            return self
         names = [n for n, _, _ in self.estimators]
         parts = {}
         for key, value in params.items():
