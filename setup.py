@@ -13,7 +13,8 @@ extensions = cythonize(
             "sklearn_mle._native._sums",
             ["sklearn_mle/_native/_sums.pyx"],
             include_dirs=["sklearn_mle/_native"],
-        )
+        ),
+        Extension("sklearn_mle._native._hmm", ["sklearn_mle/_native/_hmm.pyx"]),
     ],
     compiler_directives={"language_level": 3},
 )

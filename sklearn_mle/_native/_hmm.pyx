@@ -1,0 +1,190 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
+"""Hidden Markov model recursions in C, run without the GIL (one call per block of
+sequences; the sequences of a block are independent, so blocks run in parallel).
+
+Every kernel reads (n, k) arrays in C order and a ``bounds`` array of sequence start
+offsets (``bounds[s]`` to ``bounds[s + 1]`` is sequence s). They are the compiled
+twins of ``sklearn_mle/hmm/_forward_backward.py`` (same scaling, same order of
+operations where it matters), tested equal to it.
+
+- :func:`forward_backward`: scaled forward and backward passes with log normalisers
+  (``frame`` is ``exp(log_prob - row max)``), state posteriors written over ``beta``
+  and the weighted expected transition counts added to ``xi``.
+- :func:`forward`: the normalisers alone (log-likelihood of new data).
+- :func:`viterbi`: the most probable path in log space.
+- :func:`sample_states`: a Markov chain by inverse CDF from given uniforms.
+"""
+
+from libc.math cimport INFINITY, log
+from libc.stdlib cimport free, malloc
+
+
+cdef inline bint _forward_one(const double[:, ::1] frame, Py_ssize_t a, Py_ssize_t b,
+                              const double[::1] pi, const double[:, ::1] A,
+                              double[:, ::1] alpha, double[::1] c) noexcept nogil:
+    """Scaled forward pass over rows a..b-1; False when the sequence is dead (c_t = 0),
+    whose remaining normalisers are set to 0."""
+    cdef Py_ssize_t k = frame.shape[1], t, i, j
+    cdef double s, acc
+    for j in range(k):
+        alpha[a, j] = pi[j] * frame[a, j]
+    for t in range(a, b):
+        if t > a:
+            for j in range(k):
+                acc = 0.0
+                for i in range(k):
+                    acc = acc + alpha[t - 1, i] * A[i, j]
+                alpha[t, j] = acc * frame[t, j]
+        s = 0.0
+        for j in range(k):
+            s = s + alpha[t, j]
+        if not s > 0:
+            for i in range(t, b):
+                c[i] = 0.0
+                for j in range(k):
+                    alpha[i, j] = 0.0
+            return False
+        c[t] = s
+        for j in range(k):
+            alpha[t, j] = alpha[t, j] / s
+    return True
+
+
+def forward(const double[:, ::1] frame, const long long[::1] bounds, Py_ssize_t s0,
+            Py_ssize_t s1, const double[::1] pi, const double[:, ::1] A,
+            double[:, ::1] alpha, double[::1] c):
+    """Scaled forward pass of sequences s0..s1-1; returns the number of dead ones."""
+    cdef Py_ssize_t s
+    cdef int dead = 0
+    with nogil:
+        for s in range(s0, s1):
+            if not _forward_one(frame, bounds[s], bounds[s + 1], pi, A, alpha, c):
+                dead += 1
+    return dead
+
+
+def forward_backward(const double[:, ::1] frame, const long long[::1] bounds,
+                     Py_ssize_t s0, Py_ssize_t s1, const double[::1] pi,
+                     const double[:, ::1] A, double[:, ::1] alpha, double[:, ::1] beta,
+                     double[::1] c, double[:, ::1] xi, const double[::1] seq_w,
+                     bint weighted):
+    """Forward-backward of sequences s0..s1-1.
+
+    On return ``beta`` holds the state posteriors ``alpha * beta`` (zero rows for a dead
+    sequence), ``c`` the normalisers (0 on a dead sequence's rows from the first dead
+    one), and ``xi`` has each live sequence's expected transition counts added, times
+    its weight. Returns the number of dead sequences.
+    """
+    cdef Py_ssize_t k = frame.shape[1], s, t, i, j, a, b
+    cdef int dead = 0
+    cdef double w, acc, v
+    cdef double* nxt = <double*>malloc(k * sizeof(double))
+    cdef double* loc = <double*>malloc(k * k * sizeof(double))
+    if nxt == NULL or loc == NULL:
+        free(nxt)
+        free(loc)
+        raise MemoryError()
+    with nogil:
+        for s in range(s0, s1):
+            a = bounds[s]
+            b = bounds[s + 1]
+            if not _forward_one(frame, a, b, pi, A, alpha, c):
+                dead += 1
+                for t in range(a, b):
+                    for j in range(k):
+                        beta[t, j] = 0.0
+                continue
+            for i in range(k * k):
+                loc[i] = 0.0
+            for j in range(k):
+                beta[b - 1, j] = 1.0
+            for t in range(b - 1, a, -1):
+                # nxt_j = frame_t(j) beta_t(j) / c_t; beta_{t-1} = A nxt;
+                # xi += alpha_{t-1} nxt' (times A at the end)
+                for j in range(k):
+                    nxt[j] = frame[t, j] * beta[t, j] / c[t]
+                for i in range(k):
+                    acc = 0.0
+                    v = alpha[t - 1, i]
+                    for j in range(k):
+                        acc = acc + A[i, j] * nxt[j]
+                        loc[i * k + j] = loc[i * k + j] + v * nxt[j]
+                    beta[t - 1, i] = acc
+            w = seq_w[s] if weighted else 1.0
+            for i in range(k):
+                for j in range(k):
+                    xi[i, j] = xi[i, j] + w * loc[i * k + j] * A[i, j]
+            for t in range(a, b):
+                for j in range(k):
+                    beta[t, j] = alpha[t, j] * beta[t, j]
+    free(nxt)
+    free(loc)
+    return dead
+
+
+def viterbi(const double[:, ::1] logp, const long long[::1] bounds, Py_ssize_t s0,
+            Py_ssize_t s1, const double[::1] log_pi, const double[:, ::1] log_A,
+            int[:, ::1] psi, long long[::1] states, double[::1] best):
+    """Most probable paths of sequences s0..s1-1 (log space): ``states`` rows and
+    ``best[s]`` (the path's log-probability, -inf when none) written in place."""
+    cdef Py_ssize_t k = logp.shape[1], s, t, i, j, a, b, arg
+    cdef double v, m
+    cdef double* prev = <double*>malloc(k * sizeof(double))
+    cdef double* cur = <double*>malloc(k * sizeof(double))
+    cdef double* tmp
+    if prev == NULL or cur == NULL:
+        free(prev)
+        free(cur)
+        raise MemoryError()
+    with nogil:
+        for s in range(s0, s1):
+            a = bounds[s]
+            b = bounds[s + 1]
+            for j in range(k):
+                prev[j] = log_pi[j] + logp[a, j]
+            for t in range(a + 1, b):
+                for j in range(k):
+                    m = -INFINITY
+                    arg = 0
+                    for i in range(k):
+                        v = prev[i] + log_A[i, j]
+                        if v > m:
+                            m = v
+                            arg = i
+                    psi[t, j] = <int>arg
+                    cur[j] = m + logp[t, j]
+                tmp = prev
+                prev = cur
+                cur = tmp
+            m = -INFINITY
+            arg = 0
+            for j in range(k):
+                if prev[j] > m:
+                    m = prev[j]
+                    arg = j
+            best[s] = m
+            states[b - 1] = arg
+            for t in range(b - 1, a, -1):
+                states[t - 1] = psi[t, states[t]]
+    free(prev)
+    free(cur)
+
+
+def sample_states(const double[:, ::1] cum_A, const double[::1] u, long long first,
+                  long long[::1] out):
+    """A Markov chain: ``out[0] = first``, then ``out[t]`` is the first state whose
+    cumulative transition probability from ``out[t - 1]`` exceeds ``u[t]``."""
+    cdef Py_ssize_t n = out.shape[0], k = cum_A.shape[1], t, j
+    cdef long long s = first
+    cdef double x
+    with nogil:
+        if n > 0:
+            out[0] = s
+        for t in range(1, n):
+            x = u[t]
+            j = 0
+            while j < k - 1 and cum_A[s, j] <= x:
+                j += 1
+            s = j
+            out[t] = s

@@ -1,0 +1,157 @@
+"""The HMM's passes over its rows: log-emissions, forward-backward, Viterbi, sampling.
+
+One place chooses between the compiled kernels (``sklearn_mle._native._hmm``) and
+their NumPy twins (:mod:`._forward_backward`), and spreads the sequences over threads
+through the engine's ``map_reduce`` (a block of rows is a block of whole sequences:
+the kernels release the GIL, so blocks run in parallel). ``use_native=False`` forces
+the NumPy path (the tests compare the two).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._engine.blocks import effective_threads, map_blocks, map_reduce
+from . import _forward_backward as fb
+
+try:  # pragma: no cover - which branch runs depends on the build
+    from .._native import _hmm as _native
+except ImportError:  # pragma: no cover
+    _native = None
+
+NATIVE = _native is not None
+
+__all__ = ["NATIVE", "log_frame", "run_forward", "run_forward_backward",
+           "run_viterbi", "sample_states"]
+
+# a block of sequences should hold at least this many rows before threads pay off
+_MIN_ROWS_PER_BLOCK = 8192
+
+
+def log_frame(emission, X, params, n_jobs=None):
+    """``(log_prob, shift, frame)``: the (n, k) log-densities, their row maxima and
+    ``exp(log_prob - shift)``; rows outside every state's support have shift -inf."""
+    def block(xb):
+        lp = emission.log_prob(xb, params)
+        shift = lp.max(axis=1)
+        safe = np.where(np.isfinite(shift), shift, 0.0)
+        with np.errstate(under="ignore", invalid="ignore"):
+            frame = np.exp(lp - safe[:, None])
+        return np.column_stack([shift, frame, lp])
+
+    k = len(params)
+    out = map_blocks(block, X, n_jobs=n_jobs)
+    return (np.ascontiguousarray(out[:, 1 + k:]), np.ascontiguousarray(out[:, 0]),
+            np.ascontiguousarray(out[:, 1:1 + k]))
+
+
+def _sequence_blocks(bounds, n_jobs):
+    """Blocks of whole sequences, ``[(s0, s1), ...]``: one when threads cannot help."""
+    n_seq = bounds.size - 1
+    n = int(bounds[-1])
+    threads = effective_threads(n_jobs)
+    if threads <= 1 or n_seq < 2 or n < 2 * _MIN_ROWS_PER_BLOCK:
+        return [(0, n_seq)]
+    # about 4 blocks per thread, each of about the same number of rows
+    target = max(_MIN_ROWS_PER_BLOCK, n // (4 * threads))
+    cuts = np.searchsorted(bounds, np.arange(target, n, target))
+    cuts = np.unique(np.clip(cuts, 1, n_seq - 1))
+    edges = np.concatenate([[0], cuts, [n_seq]])
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def _over_blocks(fn, blocks, n_jobs):
+    idx = np.arange(len(blocks))[:, None]
+    return map_reduce(lambda ib: fn(*blocks[int(ib[0, 0])]), idx, n_jobs=n_jobs,
+                      block_rows=1)
+
+
+def run_forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None,
+                         n_jobs=None, use_native=True):
+    """``(loglik (S,), gamma (n, k), xi (k, k), dead)``; see
+    :func:`._forward_backward.forward_backward`."""
+    if not (use_native and NATIVE):
+        return fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight)
+    n, k = frame.shape
+    alpha = np.empty((n, k))
+    gamma = np.empty((n, k))
+    c = np.empty(n)
+    pi = np.ascontiguousarray(startprob, dtype=np.float64)
+    A = np.ascontiguousarray(transmat, dtype=np.float64)
+    weighted = seq_weight is not None
+    sw = np.ascontiguousarray(seq_weight, dtype=np.float64) if weighted else np.empty(0)
+
+    def block(s0, s1):
+        xi = np.zeros((k, k))
+        dead = _native.forward_backward(frame, bounds, s0, s1, pi, A, alpha, gamma, c, xi,
+                                        sw, weighted)
+        return xi, dead
+
+    xi, dead = _over_blocks(block, _sequence_blocks(bounds, n_jobs), n_jobs)
+    return fb.seq_loglik(c, shift, bounds), gamma, xi, bool(dead)
+
+
+def run_forward(frame, shift, bounds, startprob, transmat, n_jobs=None, use_native=True):
+    """``(loglik (S,), log_c (n,))``: each sequence's log-likelihood and each row's
+    one-step-ahead predictive log-density ``log p(x_t | x_1..x_{t-1})``."""
+    n, k = frame.shape
+    if use_native and NATIVE:
+        alpha = np.empty((n, k))
+        c = np.empty(n)
+        pi = np.ascontiguousarray(startprob, dtype=np.float64)
+        A = np.ascontiguousarray(transmat, dtype=np.float64)
+        _over_blocks(lambda s0, s1: _native.forward(frame, bounds, s0, s1, pi, A, alpha, c),
+                     _sequence_blocks(bounds, n_jobs), n_jobs)
+    else:
+        _, c = fb.forward_pass(frame, bounds, startprob, transmat)
+    with np.errstate(divide="ignore"):
+        log_c = np.log(c) + shift
+    return fb.seq_loglik(c, shift, bounds), log_c
+
+
+def run_viterbi(log_prob, bounds, startprob, transmat, n_jobs=None, use_native=True):
+    """``(best (S,), states (n,))``: each sequence's best path log-probability and the
+    path."""
+    with np.errstate(divide="ignore"):
+        log_pi = np.log(startprob)
+        log_A = np.log(transmat)
+    if not (use_native and NATIVE):
+        return fb.viterbi(log_prob, bounds, log_pi, log_A)
+    n, k = log_prob.shape
+    psi = np.zeros((n, k), dtype=np.intc)
+    states = np.zeros(n, dtype=np.int64)
+    best = np.empty(bounds.size - 1)
+    lp = np.ascontiguousarray(log_prob, dtype=np.float64)
+
+    def block(s0, s1):
+        _native.viterbi(lp, bounds, s0, s1, np.ascontiguousarray(log_pi),
+                        np.ascontiguousarray(log_A), psi, states, best)
+        return 0
+
+    _over_blocks(block, _sequence_blocks(bounds, n_jobs), n_jobs)
+    return best, states.astype(np.intp)
+
+
+def sample_states(startprob, transmat, n, rng, use_native=True):
+    """A state path of length ``n``: one uniform per step, inverse CDF of the
+    current state's transition row (compiled loop, or a plain Python loop)."""
+    first = int(rng.choice(len(startprob), p=startprob))
+    u = rng.random_sample(n) if hasattr(rng, "random_sample") else rng.random(n)
+    cum = np.cumsum(transmat, axis=1)
+    cum[:, -1] = 1.0  # rounding never leaves a state without a successor
+    if use_native and NATIVE:
+        out = np.empty(n, dtype=np.int64)
+        _native.sample_states(np.ascontiguousarray(cum), u, first, out)
+        return out.astype(np.intp)
+    rows = cum.tolist()
+    out = [first] * n
+    s = first
+    for t in range(1, n):
+        x = u[t]
+        row = rows[s]
+        j = 0
+        while row[j] <= x and j < len(row) - 1:
+            j += 1
+        s = j
+        out[t] = s
+    return np.asarray(out, dtype=np.intp)

@@ -1,0 +1,164 @@
+"""Forward-backward and Viterbi in NumPy, batched over sequences (the fallback twin of
+the compiled kernels in ``sklearn_mle/_native/_hmm.pyx``).
+
+The recursions over time cannot be vectorised along time, so they are vectorised
+across sequences instead: the sequences are sorted by length and step ``t`` of every
+sequence still running is one ``(m_t, k) @ (k, k)`` product. A single long sequence
+therefore costs one Python step per row here; the compiled kernels have no such cost.
+
+Scaling (Rabiner's, with log normalisers). The emissions arrive as
+``frame = exp(log_prob - shift)`` with ``shift`` the row maximum of the (n, k)
+log-densities, so every row of ``frame`` has a maximum of exactly 1 and nothing
+underflows however extreme the densities are. The forward pass normalises each step
+by ``c_t = sum_j alpha~_t(j)``; a sequence's log-likelihood is
+``sum_t (log c_t + shift_t)``, which never underflows whatever the length. Backward
+uses the same ``c_t``, so ``gamma_t = alpha_t * beta_t`` and
+
+    xi_t(i, j) = alpha_{t-1}(i) A_ij frame_t(j) beta_t(j) / c_t.
+
+``c_t == 0`` means no state can emit row t given the states reachable at t (all
+states dead): the sequence has probability zero and the caller says so in words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["forward_backward", "forward_loglik", "forward_pass", "seq_loglik", "sequence_order",
+           "viterbi"]
+
+
+def sequence_order(bounds):
+    """``(starts, lens, active)`` with sequences sorted by decreasing length:
+    ``active[t]`` is how many of them have a row ``t``."""
+    lens = np.diff(bounds)
+    order = np.argsort(-lens, kind="stable")
+    starts, lens = bounds[:-1][order], lens[order]
+    tmax = int(lens[0]) if lens.size else 0
+    # active[t] = #(lens > t), lens sorted decreasing
+    active = np.searchsorted(-lens, -np.arange(tmax), side="left")
+    return starts, lens, active
+
+
+def forward_pass(frame, bounds, startprob, transmat):
+    n, k = frame.shape
+    alpha = np.empty((n, k))
+    c = np.ones(n)
+    starts, _, active = sequence_order(bounds)
+    for t, m in enumerate(active):
+        rows = starts[:m] + t
+        if t == 0:
+            a = startprob * frame[rows]
+        else:
+            a = (alpha[rows - 1] @ transmat) * frame[rows]
+        s = a.sum(axis=1)
+        dead = s <= 0
+        if dead.any():  # keep going with c = 1: the caller reads the zero in c
+            s = np.where(dead, 1.0, s)
+            a[dead] = 0.0
+            c[rows] = np.where(dead, 0.0, s)
+        else:
+            c[rows] = s
+        alpha[rows] = a / s[:, None]
+    return alpha, c
+
+
+def forward_loglik(frame, shift, bounds, startprob, transmat):
+    """Each sequence's log-likelihood (``-inf`` for a sequence of probability zero)."""
+    _, c = forward_pass(frame, bounds, startprob, transmat)
+    return seq_loglik(c, shift, bounds)
+
+
+def seq_loglik(c, shift, bounds):
+    with np.errstate(divide="ignore"):
+        logc = np.log(c) + shift
+    return np.add.reduceat(logc, bounds[:-1]) if logc.size else np.zeros(0)
+
+
+def forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None):
+    """One E-step's quantities.
+
+    Parameters
+    ----------
+    frame : ndarray of shape (n, k)
+        ``exp(log_prob - shift[:, None])``.
+    shift : ndarray of shape (n,)
+    bounds : ndarray of shape (S + 1,)
+    startprob : ndarray of shape (k,)
+    transmat : ndarray of shape (k, k)
+    seq_weight : ndarray of shape (S,) or None
+
+    Returns
+    -------
+    loglik : ndarray of shape (S,)
+        Each sequence's log-likelihood (unweighted).
+    gamma : ndarray of shape (n, k)
+        State posteriors (unweighted).
+    xi : ndarray of shape (k, k)
+        Expected transition counts, summed over sequences with their weights.
+    dead : bool
+        True when some sequence has probability zero (its rows' posteriors are 0).
+    """
+    n, k = frame.shape
+    alpha, c = forward_pass(frame, bounds, startprob, transmat)
+    loglik = seq_loglik(c, shift, bounds)
+    dead = bool(np.any(c == 0))
+    cs = np.where(c == 0, 1.0, c)
+    beta = np.ones((n, k))
+    starts, _, active = sequence_order(bounds)
+    # scaled emissions of the next row, weighted: fb[t] = frame_t * beta_t / c_t
+    for t in range(active.size - 2, -1, -1):
+        rows = starts[: active[t + 1]] + t
+        nxt = frame[rows + 1] * beta[rows + 1] / cs[rows + 1][:, None]
+        beta[rows] = nxt @ transmat.T
+    gamma = alpha * beta
+    if dead:
+        bad = np.repeat(~np.isfinite(loglik), np.diff(bounds))
+        gamma[bad] = 0.0
+    # transitions: every row with a predecessor in its sequence
+    has_prev = np.ones(n, dtype=bool)
+    has_prev[bounds[:-1]] = False
+    cur = np.flatnonzero(has_prev)
+    right = frame[cur] * beta[cur] / cs[cur][:, None]
+    if seq_weight is not None:
+        right *= np.repeat(seq_weight, np.diff(bounds))[cur][:, None]
+    if dead:
+        right[bad[cur]] = 0.0
+    xi = (alpha[cur - 1].T @ right) * transmat if cur.size else np.zeros((k, k))
+    return loglik, gamma, xi, dead
+
+
+def viterbi(log_prob, bounds, log_startprob, log_transmat):
+    """The most probable state path of each sequence, in log space.
+
+    Returns
+    -------
+    logprob : ndarray of shape (S,)
+        Each sequence's best path log-probability (``-inf``: no path).
+    states : ndarray of shape (n,), int
+    """
+    n, k = log_prob.shape
+    delta = np.empty((n, k))
+    psi = np.zeros((n, k), dtype=np.intp)
+    starts, lens, active = sequence_order(bounds)
+    for t, m in enumerate(active):
+        rows = starts[:m] + t
+        if t == 0:
+            delta[rows] = log_startprob + log_prob[rows]
+        else:
+            cand = delta[rows - 1][:, :, None] + log_transmat  # (m, from, to)
+            best = cand.argmax(axis=1)
+            psi[rows] = best
+            delta[rows] = np.take_along_axis(cand, best[:, None, :], axis=1)[:, 0, :] \
+                + log_prob[rows]
+    states = np.zeros(n, dtype=np.intp)
+    last = starts + lens - 1
+    states[last] = delta[last].argmax(axis=1)
+    best = delta[last, states[last]]
+    for t in range(active.size - 1, 0, -1):
+        rows = starts[: active[t]] + t
+        states[rows - 1] = psi[rows, states[rows]]
+    logprob = np.empty(lens.size)
+    order = np.argsort(starts)
+    logprob[:] = best[order]
+    return logprob, states
