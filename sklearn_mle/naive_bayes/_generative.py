@@ -15,7 +15,12 @@ from scipy import linalg
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
@@ -152,12 +157,8 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                              "y is None")
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D (one label per row), got shape {y.shape}")
         check_classification_targets(y)
+        y = column_or_1d(y, warn=True)
         if y.shape[0] != n:
             check_consistent_length(np.empty(n), y)
         return y
