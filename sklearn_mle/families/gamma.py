@@ -34,6 +34,21 @@ def inverse_digamma(y, tol=1e-14, max_iter=50):
     return np.exp(t)
 
 
+_LARGE_SHAPE = 1e3  # above it, the log-density is computed without cancellation
+_HALF_LOG_2PI = 0.5 * np.log(2.0 * np.pi)
+
+
+def _stirling_tail(k):
+    """``gammaln(k) - [(k - 0.5) log k - k + 0.5 log(2 pi)]``: Stirling's series for
+    large k (error < 1e-20 above 1e3), the direct difference below."""
+    k = np.asarray(k, dtype=float)
+    with np.errstate(all="ignore"):
+        inv = 1.0 / k
+        series = inv * (1.0 / 12.0 - inv * inv * (1.0 / 360.0 - inv * inv / 1260.0))
+        direct = special.gammaln(k) - ((k - 0.5) * np.log(k) - k + _HALF_LOG_2PI)
+    return np.where(k > _LARGE_SHAPE, series, direct)
+
+
 def _free(fixed, name, d):
     return np.isnan(np.asarray(fixed.get(name, np.full(d, np.nan)), dtype=float))
 
@@ -192,9 +207,19 @@ class Gamma(Family):
 
     # ------------------------------------------------------ log-likelihood
     def loglik(self, stats, params):
-        k, r = params["shape"], params["rate"]
-        return ((k - 1.0) * stats.sum_log_x - r * stats.sum_x
-                + stats.weight * (k * np.log(r) - special.gammaln(k)) + stats.events * np.log(r))
+        k, r = np.asarray(params["shape"], float), np.asarray(params["rate"], float)
+        n, sx, slx = stats.weight.astype(float), stats.sum_x, stats.sum_log_x
+        with np.errstate(all="ignore"):
+            direct = ((k - 1.0) * slx - r * sx + n * (k * np.log(r) - special.gammaln(k))
+                      + stats.events * np.log(r))
+            # a large shape (a capped one, or nearly constant data): the terms above are
+            # ~k and cancel to O(1); the same sum without cancellation, from
+            # s = log(mean x) - mean(log x) and q = rate * mean / shape - 1 (see logpdf)
+            s = np.log(sx / n) - slx / n
+            q = r * (sx / n) / k - 1.0
+            large = (n * (0.5 * np.log(k) + k * (np.log1p(q) - q - s) - _HALF_LOG_2PI
+                          - _stirling_tail(k)) - slx + stats.events * np.log(r))
+        return np.where((k > _LARGE_SHAPE) & (n > 0), large, direct)
 
     def information(self, stats, params):
         k, r = params["shape"], params["rate"]
@@ -207,9 +232,19 @@ class Gamma(Family):
 
     # -------------------------------------------------------------- density
     def logpdf(self, X, params):
-        k, r = params["shape"], params["rate"]
+        k, r = np.asarray(params["shape"], float), np.asarray(params["rate"], float)
         y = X * r
         lp = special.xlogy(k - 1.0, y) - y - special.gammaln(k) + np.log(r)
+        if np.any(k > _LARGE_SHAPE):
+            # y = k (1 + v): (k - 1) log y - y - gammaln(k) cancels from ~k to O(1);
+            # Stirling's series turns it into -0.5 log k + k (log1p(v) - v) - log1p(v)
+            # - 0.5 log(2 pi) - tail(k), with no large terms
+            with np.errstate(all="ignore"):
+                v = y / k - 1.0
+                lv = np.log1p(v)
+                big = (-0.5 * np.log(k) + k * (lv - v) - lv - _HALF_LOG_2PI
+                       - _stirling_tail(k) + np.log(r))
+            lp = np.where(k > _LARGE_SHAPE, big, lp)
         return np.where(X > 0, lp, -np.inf)
 
     def logpdf_rows(self, X, params_list):

@@ -363,8 +363,11 @@ class NegativeBinomial(Family):
 
     def logpdf(self, X, params):
         r, p = params["r"], params["p"]
-        with np.errstate(invalid="ignore"):
-            coeff = special.gammaln(r + X) - special.gammaln(X + 1.0) - special.gammaln(r)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # log C(x + r - 1, x) = -log(x + r) - betaln(r, x + 1): the difference of
+            # gammaln(x + r) and gammaln(r) loses all digits when r is large (a capped
+            # r of 1e10 kept ~5 digits), while scipy's betaln is accurate there
+            coeff = np.where(X == 0, 0.0, -np.log(X + r) - special.betaln(r, X + 1.0))
             lp = coeff + r * np.log(p) + special.xlog1py(X, -p)
             return np.where((X >= 0) & (X == np.floor(X)), lp, -np.inf)
 

@@ -269,9 +269,12 @@ class Weibull(Family):
         return -self._terms(sums, k, s)[2]
 
     def logpdf(self, X, params):
-        k, s = params["shape"], params["scale"]
-        y = X / s
-        lp = np.log(k) + special.xlogy(k - 1.0, y) - y**k - np.log(s)
+        k, s = np.asarray(params["shape"], float), np.asarray(params["scale"], float)
+        with np.errstate(all="ignore"):
+            # v = log x - log s, as loglik's passes take it: at a large (capped) shape
+            # k v carries the rounding of v, and both must round alike to agree
+            v = np.log(X) - np.log(s)
+            lp = np.log(k) - np.log(s) + (k - 1.0) * v - np.exp(k * v)
         return np.where(X > 0, lp, -np.inf)
 
     def sample(self, params, n, rng):

@@ -1,0 +1,253 @@
+"""Property-based fuzzing of every public estimator (issue 9, item 2).
+
+The estimators come from ``tests/_registry.py`` (every class in ``sklearn_mle.__all__``),
+their inputs from ``tests/fuzz/_inputs.py`` (by kind and probed domain), the
+properties from ``tests/fuzz/_properties.py``. Budget:
+
+- ``SKLEARN_MLE_FUZZ_EXAMPLES`` (default 4): hypothesis examples per test and
+  estimator; the default keeps the suite near a minute on two cores. A long run:
+  ``SKLEARN_MLE_FUZZ_EXAMPLES=500 SKLEARN_MLE_FUZZ_RANDOM=1 pytest tests/fuzz -n 2``.
+- ``SKLEARN_MLE_FUZZ_RANDOM=1``: fresh random examples (default: derandomized, the
+  same examples on every run, as CI needs).
+
+A failure prints its minimal ``Spec``; replay it with ``make_case(Spec(...))`` in a
+regression test (``tests/fuzz/test_fuzz_regressions.py``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from .._registry import check_instances
+from ._inputs import CORRUPTIONS, corrupt, domains_of, make_case, specs, supervised
+from ._properties import (
+    call,
+    check_clean_error,
+    check_no_silent_nonfinite,
+    estimates,
+    pickled,
+)
+
+EXAMPLES = int(os.environ.get("SKLEARN_MLE_FUZZ_EXAMPLES", "4"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=os.environ.get("SKLEARN_MLE_FUZZ_RANDOM", "0") != "1",
+    database=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
+
+INSTANCES = check_instances()
+IDS = [repr(e).replace(" ", "").replace("\n", "") for e in INSTANCES]
+# warnings that say the MLE does not exist or the solve stopped early: estimates
+# are then not expected to keep the invariances below
+NO_MLE = ("BoundaryWarning", "ConvergenceWarning", "SeparationWarning",
+          "ComponentCollapseWarning")
+
+
+def _domains_or_skip(est):
+    xs, _ = domains_of(est)
+    if not xs:
+        pytest.skip(f"no generated data domain fits {est!r}")
+
+
+def _with_seed(est):
+    if "random_state" in est.get_params():
+        est = clone(est).set_params(random_state=0)
+    return clone(est)
+
+
+def _fit(est, X, y, w):
+    kw = {} if w is None else {"sample_weight": w}
+    return call(est.fit, X, y, **kw) if y is not None else call(est.fit, X, **kw)
+
+
+def _row_scores(est, X, y):
+    """Each training row's log-likelihood (density) or the predictions (supervised)."""
+    if supervised(est):
+        return call(est.predict, X)
+    return call(est.score_samples, X)
+
+
+def _no_mle(out) -> bool:
+    return any(w.category.__name__ in NO_MLE for w in out.caught)
+
+
+def _close(a, b, what, rtol=1e-6):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = max(1.0, float(np.max(np.abs(a), initial=0.0)))
+    assert_allclose(a, b, rtol=rtol, atol=1e-9 * scale, err_msg=what)
+
+
+# ------------------------------------------------------------------ properties
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@FUZZ
+@given(data=st.data())
+def test_any_input_gives_a_result_or_a_clean_error(est, data):
+    _domains_or_skip(est)
+    spec = data.draw(specs(est), label="spec")
+    how = data.draw(st.sampled_from(("none",) * 6 + CORRUPTIONS), label="corruption")
+    X, y, w = make_case(spec)
+    if how != "none":
+        X, y, w = corrupt(X, y, w, how, np.random.default_rng(spec.seed))
+    est = _with_seed(est)
+    fit = _fit(est, X, y, w)
+    check_clean_error(fit, f"fit ({how})")
+    if fit.error is not None:
+        return
+    scores = _row_scores(est, X, y)
+    check_clean_error(scores, "score on the training data")
+    check_no_silent_nonfinite(fit, est, {"row scores": scores.value}, f"fit ({how})")
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@FUZZ
+@given(data=st.data())
+def test_loglik_is_the_sum_of_row_log_likelihoods(est, data):
+    _domains_or_skip(est)
+    if getattr(est, "prior", None) is not None:
+        pytest.skip("under a prior loglik_ is the log-posterior kernel")
+    spec = data.draw(specs(est), label="spec")
+    X, y, w = make_case(spec)
+    est = _with_seed(est)
+    fit = _fit(est, X, y, w)
+    check_clean_error(fit, "fit")
+    if fit.error is not None or not np.isfinite(est.loglik_):
+        return
+    weights = np.ones(X.shape[0]) if w is None else w
+    if supervised(est):
+        rows = call(est.log_likelihood, X, y, sample_weight=w)
+        check_clean_error(rows, "log_likelihood")
+        total = rows.value
+    else:
+        rows = call(est.score_samples, X)
+        check_clean_error(rows, "score_samples")
+        total = float(np.sum(weights * rows.value))
+    assert_allclose(total, est.loglik_, rtol=1e-7,
+                    atol=1e-9 * max(1.0, float(np.sum(np.abs(weights)))),
+                    err_msg=f"loglik_ != sum of the rows' log-likelihoods ({fit.describe()})")
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@FUZZ
+@given(data=st.data())
+def test_estimates_do_not_depend_on_the_scale_of_the_weights(est, data):
+    _domains_or_skip(est)
+    spec = data.draw(specs(est, extreme=False, weights=("none", "random", "integer")),
+                     label="spec")
+    c = data.draw(st.sampled_from([1e-8, 1e-4, 1e4, 1e8]), label="scale")
+    X, y, w = make_case(spec)
+    w = np.ones(X.shape[0]) if w is None else w
+    a, b = _with_seed(est), _with_seed(est)
+    fa, fb = _fit(a, X, y, w), _fit(b, X, y, c * w)
+    check_clean_error(fa, "fit")
+    check_clean_error(fb, f"fit with weights * {c}")
+    if fa.error is not None or _no_mle(fa):
+        return
+    assert fb.error is None, f"weights * {c} fail where weights fit: {fb.describe()}"
+    _close(estimates(b), estimates(a), f"estimates change when the weights are scaled by {c}")
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@FUZZ
+@given(data=st.data())
+def test_integer_weights_equal_repeated_rows(est, data):
+    _domains_or_skip(est)
+    if "random_state" in est.get_params():
+        pytest.skip("random initialisation sees repeated rows as other data")
+    spec = data.draw(specs(est, extreme=False, weights=("integer", "some_zero")), label="spec")
+    X, y, w = make_case(spec)
+    reps = w.astype(int)
+    a, b = clone(est), clone(est)
+    fa = _fit(a, X, y, w)
+    fb = _fit(b, np.repeat(X, reps, axis=0), None if y is None else np.repeat(y, reps), None)
+    check_clean_error(fa, "weighted fit")
+    check_clean_error(fb, "fit on repeated rows")
+    if fa.error is not None or fb.error is not None:
+        assert (fa.error is None) == (fb.error is None), (
+            f"weighted: {fa.describe()}\nrepeated: {fb.describe()}")
+        return
+    if _no_mle(fa) or _no_mle(fb):
+        return
+    _close(estimates(a), estimates(b), "integer weights != repeated rows")
+    _close(a.loglik_, b.loglik_, "loglik_: integer weights != repeated rows")
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@FUZZ
+@given(data=st.data())
+def test_pickle_round_trip_and_determinism(est, data):
+    _domains_or_skip(est)
+    spec = data.draw(specs(est), label="spec")
+    X, y, w = make_case(spec)
+    a, b = _with_seed(est), _with_seed(est)
+    fa, fb = _fit(a, X, y, w), _fit(b, X, y, w)
+    check_clean_error(fa, "fit")
+    assert (fa.error is None) == (fb.error is None), "a refit changed the outcome"
+    if fa.error is not None:
+        assert str(fa.error) == str(fb.error)
+        return
+    assert_array_equal(estimates(a), estimates(b), err_msg="not deterministic")
+    c = pickled(a)
+    assert_array_equal(estimates(c), estimates(a), err_msg="pickle changed the estimates")
+    ra, rc = _row_scores(a, X, y), _row_scores(c, X, y)
+    check_clean_error(ra, "score")
+    if ra.error is None:
+        assert_array_equal(np.asarray(rc.value), np.asarray(ra.value),
+                           err_msg="pickle changed the scores")
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@FUZZ
+@given(data=st.data())
+def test_partial_fit_over_batches_equals_fit(est, data):
+    _domains_or_skip(est)
+    if not hasattr(est, "partial_fit") or supervised(est):
+        pytest.skip("no partial_fit")
+    spec = data.draw(specs(est, extreme=False), label="spec")
+    X, y, w = make_case(spec)
+    if X.shape[0] < 2:
+        return
+    full = clone(est)
+    ff = _fit(full, X, None, w)
+    if ff.error is not None or not hasattr(full, "stats_"):
+        return  # partial_fit == fit holds for estimators that add statistics
+    cut = data.draw(st.integers(1, X.shape[0] - 1), label="cut")
+    part = clone(est)
+    outs = []
+    for rows in (slice(0, cut), slice(cut, None)):
+        kw = {} if w is None else {"sample_weight": w[rows]}
+        outs.append(call(part.partial_fit, X[rows], **kw))
+        check_clean_error(outs[-1], "partial_fit")
+        if outs[-1].error is not None:
+            return  # e.g. a first batch of one value: no MLE yet
+    if _no_mle(ff) or _no_mle(outs[-1]):
+        return
+    _close(estimates(part), estimates(full), "partial_fit over two batches != fit")
+    _close(part.loglik_, full.loglik_, "loglik_: partial_fit != fit")
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+def test_calls_before_fit_raise_not_fitted(est):
+    X = np.ones((3, 2))
+    for name in ("score_samples", "predict", "sample", "conf_int", "summary", "predict_proba"):
+        method = getattr(est, name, None)
+        if method is None:
+            continue
+        params = inspect.signature(method).parameters
+        args = (X,) if "X" in params else ()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(NotFittedError):
+                method(*args)
