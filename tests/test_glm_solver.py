@@ -37,28 +37,52 @@ def test_multinomial_hessian_block_structure(zero_coef):
                                rtol=1e-10, atol=1e-10)
 
 
-def test_line_search_reuses_the_direction():
-    """One X @ step per Newton step; trial steps evaluate eta + t * (X @ step) only."""
+def test_line_search_reuses_the_direction(monkeypatch):
+    """Per Newton step one pass over X gives X @ step with the value and gradient at the
+    full step; further trials evaluate eta + t * (X @ step) only (no pass over X), and
+    only a step that was cut short pays a separate gradient pass."""
+    import sklearn_mle.linear_model._problem as problem_module
+
     rng = np.random.default_rng(4)
     X = rng.normal(size=(500, 4))
     y = (rng.random(500) < special.expit(X @ [2.0, -1.0, 0.5, 0.0])).astype(float)[:, None]
     prob = GLMProblem(X, y, np.ones(500), None, Binomial(), True)
-    calls = {"X passes": 0, "value": 0}
-    lp, value = prob.linear_predictor, prob.value
+    events = []
+    real_map_reduce = problem_module.map_reduce
 
-    def counted_lp(*a, **k):
-        calls["X passes"] += 1
-        return lp(*a, **k)
+    def counted_map_reduce(fn, data, *rows, **kw):
+        if data is X:
+            events.append("X pass")
+        return real_map_reduce(fn, data, *rows, **kw)
+
+    monkeypatch.setattr(problem_module, "map_reduce", counted_map_reduce)
+    lp, value, trial, hessian = prob.linear_predictor, prob.value, prob.trial, prob.hessian
+
+    def counted(name, fn):
+        def wrapped(*a, **k):
+            events.append(name)
+            return fn(*a, **k)
+        return wrapped
 
     def counted_value(theta, eta=None):
-        calls["value"] += 1
         assert eta is not None  # the solver always hands the predictor over
+        events.append("value")
         return value(theta, eta)
 
-    prob.linear_predictor, prob.value = counted_lp, counted_value
+    prob.linear_predictor = counted("lp", lp)
+    prob.trial, prob.value = counted("trial", trial), counted_value
+    prob.hessian = counted("hessian", hessian)
     theta0 = np.full((1, 5), 3.0)  # far away: the line search has to halve
     res = newton_solve(prob, theta0, 1e-10, 50, lambda H: None)
     assert res.converged
-    assert calls["value"] > res.n_iter + 1  # some trial steps were rejected
-    assert calls["X passes"] == res.n_iter + 1  # the start, then one direction per step
+    assert events.count("lp") == 1  # the start
+    assert events.count("trial") == res.n_iter  # one per Newton step
+    steps = "|".join(events).split("trial")[1:]  # the events of each Newton step
+    cut_short = sum("value" in step for step in steps)
+    assert events.count("value") > 1  # the start and rejected trials
+    # X passes: start (X @ theta0 and the gradient), one per step, one per Newton matrix,
+    # and one gradient pass per step whose full trial was rejected
+    hess = events.count("hessian")
+    assert 0 < cut_short
+    assert events.count("X pass") <= 2 + res.n_iter + hess + cut_short
     np.testing.assert_allclose(prob.eta, lp(res.theta), rtol=1e-10, atol=1e-12)

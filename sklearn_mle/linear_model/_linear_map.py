@@ -50,6 +50,13 @@ class JointProblem:
     def direction(self, step):
         return self.glm.direction(np.asarray(step).ravel()[:-1])
 
+    def trial(self, theta, eta, step):
+        """``(A @ step, eta + A @ step, value at theta + step)``: the solver's first trial."""
+        d_eta = self.direction(step)
+        eta_new = eta + d_eta
+        return d_eta, eta_new, self.value(np.asarray(theta).ravel() + np.asarray(step).ravel(),
+                                          eta_new)
+
     def value(self, theta, eta=None):
         theta = np.asarray(theta, dtype=float).ravel()
         b, s = theta[None, :-1], float(theta[-1])

@@ -152,8 +152,13 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
     def crit(g, theta):
         return float(np.max(np.abs(_min_norm_subgrad(g, theta, lam)[free]), initial=0.0))
 
-    eta = problem.linear_predictor(theta)
-    F = problem.value(theta, eta) + float(lam @ np.abs(theta))
+    if getattr(problem, "at", None) is not None and problem.at(theta):
+        # restarted where the problem stands (a check after a fit): no pass over X;
+        # its gradient and Newton matrix are kept too
+        eta, F = problem.eta, problem.value_here() + float(lam @ np.abs(theta))
+    else:
+        eta = problem.linear_predictor(theta)
+        F = problem.value(theta, eta) + float(lam @ np.abs(theta))
     g = problem.gradient()
     c = crit(g, theta)
     converged, n_iter, H, reuse = False, 0, None, False
@@ -174,11 +179,17 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
         else:
             step[free] = _newton_step(Hf, g[free], on_singular)
             decrease = float(g @ step)
-        d_eta = problem.direction(step)  # one pass over X per Newton step
+        # one pass over X per Newton step: X @ step, with the value and the gradient at
+        # the full step; further trials evaluate eta + t * (X @ step) only
+        d_eta, eta_new, F_new = problem.trial(theta, eta, step)
         t, g_new = 1.0, None
         for _ in range(40):
-            cand, eta_new = theta + t * step, eta + t * d_eta
-            F_new = problem.value(cand, eta_new) + float(lam @ np.abs(cand))
+            cand = theta + t * step
+            if t == 1.0:
+                F_new += float(lam @ np.abs(cand))
+            else:
+                eta_new = eta + t * d_eta
+                F_new = problem.value(cand, eta_new) + float(lam @ np.abs(cand))
             if np.isfinite(F_new) and F_new <= F + 1e-4 * t * decrease:
                 break
             if np.isfinite(F_new) and F_new - F <= 1e-13 * abs(F):

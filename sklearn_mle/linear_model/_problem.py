@@ -6,16 +6,21 @@ multinomial), column 0 the intercept when ``fit_intercept``. The objective minim
 is the negative log-likelihood minus the log-prior.
 
 Every pass over the rows goes through :func:`sklearn_mle._engine.map_reduce` (the
-one place that splits rows into blocks and threads). The passes are separate so that
-a solver pays only for what it uses:
+one place that splits rows into blocks and threads), with the same row blocks for
+every pass (so a value summed by two different passes is the same number). A solver
+pays only for what it uses:
 
 - :meth:`GLMProblem.linear_predictor` and :meth:`GLMProblem.direction`: ``X @ theta``
-  and ``X @ step`` (one pass over ``X`` each);
+  and ``X @ step`` (one pass over ``X`` each; none when the coefficients are 0);
 - :meth:`GLMProblem.value`: the objective at ``(theta, eta)`` from the linear predictor
   alone (no pass over ``X``): a line search tries ``eta + t * (X @ step)`` for each
   ``t``. It keeps the per-row score and Hessian weights of the point it evaluated;
+- :meth:`GLMProblem.trial`: a Newton step's ``X @ step`` together with the objective
+  and the gradient at the full step, in ONE pass over ``X`` (the block of ``X`` is in
+  cache for both products); when the full step is accepted, the next gradient is free;
 - :meth:`GLMProblem.gradient` and :meth:`GLMProblem.newton_matrix`: at the point last
-  given to ``value`` (one pass over ``X`` each). The Hessian ``A^T W A``
+  given to ``value`` (one pass over ``X`` each, kept for that point: asking twice, or
+  a solver restarted at the solution, costs nothing). The Hessian ``A^T W A``
   (``A = [1, X]``) is summed block by block with a symmetric rank-k update
   (numpy sends ``B.T @ B`` to BLAS syrk); the multinomial's block structure
   ``W_i = diag(p_i) - p_i p_i^T`` gives ``blockdiag(A^T diag(p_k) A) - G^T G`` with
@@ -30,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import linalg
 
-from .._engine import map_reduce
+from .._engine import BLOCK_ELEMENTS, map_reduce
 
 _scratch = threading.local()
 
@@ -79,7 +84,10 @@ class GLMProblem:
         self.m = family.n_outputs
         self.p = self.d + int(fit_intercept)
         self.k = self.m * self.p
-        self.n_jobs, self.block_rows = n_jobs, block_rows
+        self.n_jobs = n_jobs
+        # one row-block size for every pass (X, eta, weights): sums agree across passes
+        self.block_rows = int(block_rows) if block_rows is not None else max(
+            1, BLOCK_ELEMENTS // max(self.p, 1))
         self.jeffreys = prior is not None and type(prior).__name__ == "Jeffreys"
         self.l1 = prior is not None and not getattr(prior, "smooth", True)
         self._eta = None  # linear predictor of the point last given to value()
@@ -88,10 +96,19 @@ class GLMProblem:
         self._h = np.empty((self.n, self.m))  # w * Hessian weight (m=1) or p (multinomial)
         self._const = None  # sum of w * (log-likelihood terms free of the parameters)
         self._firth = None  # (Fisher information, its Cholesky factor) for Jeffreys
+        self._f = None  # value() at the point last evaluated
+        self._lgrad = None  # log-likelihood gradient there (computed once per point)
+        self._hess = None  # A^T W A there (computed once per point)
 
     def _map(self, fn, X, *rows, blas=False):
         return map_reduce(fn, X, *rows, n_jobs=self.n_jobs, block_rows=self.block_rows,
                           limit_blas=blas)
+
+    def at(self, theta):
+        """Whether ``theta`` is the point last evaluated (its value, gradient and Newton
+        matrix are then at hand without a pass)."""
+        return (self._theta is not None and self._f is not None
+                and np.array_equal(self._theta.ravel(), np.asarray(theta, dtype=float).ravel()))
 
     @property
     def has_prior(self):
@@ -111,6 +128,11 @@ class GLMProblem:
         """``X @ coef.T + intercept (+ offset)`` of shape (n, m): one pass over ``X``."""
         coef, b = self.split(theta)
         out = np.empty((self.n, self.m))
+        if not coef.any():  # the intercept-only start: no pass over X
+            out[:] = b
+            if offset and self.offset is not None:
+                out += self.offset[:, None]
+            return out
         sparse = self.sparse
 
         def block(xb, ob, offb):
@@ -139,39 +161,50 @@ class GLMProblem:
         return view
 
     # ------------------------------------------------------------ objective
+    def _row_terms(self, eb, yb, wb, rb, hb):
+        """One block's weighted log-likelihood; stores its per-row ``w * score`` in
+        ``rb`` and Hessian weights in ``hb`` (the class probabilities for the
+        multinomial: its weights follow in the Hessian's blocks)."""
+        lk, sc, hh = self.family.derivs(yb, eb)
+        np.multiply(sc, wb[:, None], out=rb)
+        if self.m > 1:
+            hb[:] = hh
+        else:
+            np.multiply(hh, wb[:, None], out=hb)
+        return float(wb @ lk.reshape(len(wb), -1).sum(axis=1))
+
+    def _gradient_block(self, xb, rb):
+        g = np.empty((self.m, self.p))
+        icpt = int(self.fit_intercept)
+        g[:, icpt:] = np.asarray(xb.T @ rb).T
+        if icpt:
+            g[:, 0] = rb.sum(axis=0)
+        return g
+
+    def _invalidate(self):
+        self._f = self._lgrad = self._hess = None
+        self._firth = None
+
     def loglik(self, eta):
         """Log-likelihood at the linear predictor ``eta``; keeps its per-row score and
         Hessian weights for :meth:`gradient` and :meth:`hessian` (no pass over ``X``)."""
-        fam, multi = self.family, self.m > 1
-
-        def block(eb, yb, wb, rb, hb):
-            lk, sc, hh = fam.derivs(yb, eb)
-            np.multiply(sc, wb[:, None], out=rb)
-            if multi:
-                hb[:] = hh  # the class probabilities: the weights follow in hessian()
-            else:
-                np.multiply(hh, wb[:, None], out=hb)
-            return float(wb @ lk.reshape(len(wb), -1).sum(axis=1))
-
-        ll = map_reduce(block, eta, self.y, self.w, self._r, self._h, n_jobs=self.n_jobs,
-                        block_rows=self.block_rows)
-        if self._const is None:
-            self._const = float(self.w @ fam.loglik_const(self.y))
+        self._invalidate()
+        ll = map_reduce(self._row_terms, eta, self.y, self.w, self._r, self._h,
+                        n_jobs=self.n_jobs, block_rows=self.block_rows)
         self._eta = eta
-        return self._const + ll
+        return self._loglik_const() + ll
+
+    def _loglik_const(self):
+        if self._const is None:
+            self._const = float(self.w @ self.family.loglik_const(self.y))
+        return self._const
 
     def loglik_gradient(self):
-        """Gradient (m, p) of the log-likelihood at the point last evaluated."""
-        icpt = int(self.fit_intercept)
-
-        def block(xb, rb):
-            g = np.empty((self.m, self.p))
-            g[:, icpt:] = np.asarray(xb.T @ rb).T
-            if icpt:
-                g[:, 0] = rb.sum(axis=0)
-            return g
-
-        return self._map(block, self.X, self._r, blas=True)
+        """Gradient (m, p) of the log-likelihood at the point last evaluated (one pass
+        over ``X``, once per point)."""
+        if self._lgrad is None:
+            self._lgrad = self._map(self._gradient_block, self.X, self._r, blas=True)
+        return self._lgrad.copy()
 
     def value(self, theta, eta=None):
         """Smooth part of the negative log-posterior at ``theta`` (linear predictor
@@ -180,19 +213,67 @@ class GLMProblem:
         theta = np.asarray(theta, dtype=float).reshape(self.m, self.p)
         if eta is None:
             eta = self.linear_predictor(theta)
+        ll = self.loglik(eta)
+        return self._finish_value(theta, ll)
+
+    def value_here(self):
+        """:meth:`value` at the point last evaluated (see :meth:`at`), without a pass."""
+        return self._f
+
+    def _finish_value(self, theta, ll):
         self._theta = theta
-        f = -(self.loglik(eta) + self.log_prior(theta)[0])
-        self._firth = None
+        f = -(ll + self.log_prior(theta)[0])
         if self.jeffreys:
             fisher = self.hessian()
             try:
                 L = linalg.cholesky(fisher, lower=True, check_finite=False)
             except (linalg.LinAlgError, ValueError):
                 self._firth = (fisher, None)
+                self._f = np.inf
                 return np.inf
             self._firth = (fisher, L)
             f -= float(np.sum(np.log(np.diag(L))))  # 0.5 log det I
+        self._f = f
         return f
+
+    def trial(self, theta, eta, step):
+        """A Newton step's first trial in one pass over ``X``.
+
+        Returns ``(d_eta, eta_new, f)``: ``d_eta = A @ step`` (for further trials
+        ``eta + t * d_eta`` without a pass), ``eta_new = eta + d_eta`` and :meth:`value`
+        at ``theta + step``,
+        which becomes the point last evaluated, its log-likelihood gradient computed in
+        the same pass (while each block of ``X`` is in cache).
+        """
+        theta = np.asarray(theta, dtype=float).reshape(self.m, self.p)
+        step = np.asarray(step, dtype=float).reshape(self.m, self.p)
+        if self.jeffreys:  # Firth's value needs the Fisher information: no fusion
+            d_eta = self.direction(step)
+            eta_new = eta + d_eta
+            return d_eta, eta_new, self.value(theta + step, eta_new)
+        self._invalidate()
+        coef, b = self.split(step)
+        sparse = self.sparse
+        d_eta = np.empty((self.n, self.m))
+        eta_new = np.empty((self.n, self.m))
+
+        def block(xb, eb, yb, wb, db, nb, rb, hb):
+            if sparse:
+                db[:] = np.asarray(xb @ coef.T)
+            else:
+                xb = _dense(xb)
+                np.matmul(xb, coef.T, out=db)
+            db += b
+            np.add(eb, db, out=nb)  # exactly eta + 1.0 * d_eta, as a later trial's
+            ll = self._row_terms(nb, yb, wb, rb, hb)
+            return ll, self._gradient_block(xb, rb)
+
+        ll, g = self._map(block, self.X, eta, self.y, self.w, d_eta, eta_new, self._r,
+                          self._h, blas=True)
+        self._eta = eta_new
+        f = self._finish_value(theta + step, self._loglik_const() + ll)
+        self._lgrad = g
+        return d_eta, eta_new, f
 
     def gradient(self):
         """Gradient (flat, length k) of :meth:`value` at the point last evaluated."""
@@ -202,9 +283,10 @@ class GLMProblem:
         return -g.ravel()
 
     def newton_matrix(self, exact=False):
-        """Hessian of :meth:`value` at the point last evaluated (one pass over ``X``):
-        the prior's curvature exact, or clipped at 0 (a positive semi-definite Newton
-        matrix for the Student-t prior); Firth's solver uses the Fisher information."""
+        """Hessian of :meth:`value` at the point last evaluated (one pass over ``X``,
+        once per point): the prior's curvature exact, or clipped at 0 (a positive
+        semi-definite Newton matrix for the Student-t prior); Firth's solver uses the
+        Fisher information."""
         if self.jeffreys and self._firth is not None:
             return self._firth[0]
         H = self.hessian()
@@ -219,16 +301,19 @@ class GLMProblem:
 
     # ------------------------------------------------------------ Hessian
     def hessian(self):
-        """``sum_i A_i^T W_i A_i`` of shape (k, k) at the point last evaluated."""
-        if self.sparse:
-            H = self._map(self._sparse_block, self.X, self._h, self.w)
-        elif self.m == 1:
-            H = self._map(self._binary_block, self.X, self._h, blas=True)
-        else:
-            H = self._map(self._multi_block, self.X, self._h, self.w, blas=True)
-        # the blocks fill one triangle (syrk) or add rounding asymmetrically: mirror
-        H = np.triu(H)
-        return H + np.triu(H, 1).T
+        """``sum_i A_i^T W_i A_i`` of shape (k, k) at the point last evaluated (a new
+        array; one pass over ``X``, once per point)."""
+        if self._hess is None:
+            if self.sparse:
+                H = self._map(self._sparse_block, self.X, self._h, self.w)
+            elif self.m == 1:
+                H = self._map(self._binary_block, self.X, self._h, blas=True)
+            else:
+                H = self._map(self._multi_block, self.X, self._h, self.w, blas=True)
+            # the blocks fill one triangle (syrk) or add rounding asymmetrically: mirror
+            H = np.triu(H)
+            self._hess = H + np.triu(H, 1).T
+        return self._hess.copy()
 
     def _design(self, xb, scale):
         """``scale[:, None] * [1, xb]`` in a per-thread scratch array."""
