@@ -1,5 +1,6 @@
 """Model selection: information criteria, likelihood-ratio comparisons, distribution ranking."""
 
+from ._compare import VuongResult, compare_models, vuong_test
 from ._ranking import FAMILIES, DistributionFit, Family, column_domain, rank_distributions
 from ._search import GridSearchIC
 
@@ -8,6 +9,9 @@ __all__ = [
     "DistributionFit",
     "Family",
     "GridSearchIC",
+    "VuongResult",
     "column_domain",
+    "compare_models",
     "rank_distributions",
+    "vuong_test",
 ]
