@@ -33,6 +33,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._engine.blocks import map_blocks
+from .._engine.dask import is_dask
 from ..base import LikelihoodMixin
 from ..exceptions import ComponentCollapseWarning
 from ._emission import logsumexp_rows
@@ -123,15 +124,25 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        X = self._validate_X(X, reset=True)
+        on_dask = is_dask(X)
+        if on_dask:
+            X, w = self._dask_input(X, sample_weight)
+        else:
+            X = self._validate_X(X, reset=True)
         if X.shape[0] < self.n_components:
             raise ValueError(
                 "Expected n_samples >= n_components but got "
                 f"n_components = {self.n_components}, n_samples = {X.shape[0]}"
             )
-        w = self._weights(X, sample_weight)
+        if not on_dask:
+            w = self._weights(X, sample_weight)
         self._check_parameters(X, w)
-        X, w, expand = self._compress(X, w)
+        if on_dask:
+            # initialisation on a strided sample (the whole data up to _INIT_ROWS rows),
+            # taken once; EM then runs on every row, one reduction per iteration
+            expand, self._init_sample = None, _dask_init_sample(X, w)
+        else:
+            X, w, expand = self._compress(X, w)
 
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
@@ -195,7 +206,8 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         self.init_n_iter_ = np.asarray(init_n_iter, dtype=int)
         self.init_seeds_ = init_seeds
         # final E-step: labels consistent with fit(X).predict(X); loglik_ of the final fit
-        log_prob = self._estimate_weighted_log_prob(X)
+        self.__dict__.pop("_init_sample", None)
+        log_prob = self._dask_log_prob(X) if on_dask else self._estimate_weighted_log_prob(X)
         self._finish_fit(X, w, log_prob, total_w)
         labels = log_prob.argmax(axis=1)
         return labels if expand is None else labels[expand]
@@ -257,6 +269,8 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
 
     # --------------------------------------------------------- initialisation
     def _initialize_parameters(self, X, w, random_state):
+        if "_init_sample" in self.__dict__:  # a Dask fit: the sample stands for X
+            X, w = self._init_sample
         if self._all_init_given():
             self._initialize_from_init(X, w)
             return
@@ -279,6 +293,9 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         log_prob : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        if is_dask(X):
+            return self._dask_rows(X, lambda xb: _logsumexp_rows(
+                self._estimate_weighted_log_prob(xb)), ())
         X = self._validate_X(X, reset=False)
         return _logsumexp_rows(self._estimate_weighted_log_prob(X))
 
@@ -298,6 +315,9 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        if is_dask(X):
+            return self._dask_rows(X, lambda xb: self._estimate_weighted_log_prob(
+                xb).argmax(axis=1), ())
         X = self._validate_X(X, reset=False)
         return self._estimate_weighted_log_prob(X).argmax(axis=1)
 
@@ -313,11 +333,58 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         resp : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        if is_dask(X):
+            return self._dask_rows(X, self._proba, (self.n_components,))
+        return self._proba(self._validate_X(X, reset=False))
+
+    def _proba(self, X):
         lp = self._estimate_weighted_log_prob(X)
         lse = _logsumexp_rows(lp)
         with np.errstate(under="ignore"):
             return np.exp(lp - lse[:, None])
+
+    # ------------------------------------------------------------------ Dask
+    def _dask_input(self, X, sample_weight):
+        """Validated Dask rows and weights (None, or checked in one small reduction)."""
+        from .._engine.dask_input import check_dask_weights, check_dask_X
+
+        X = check_dask_X(self, X, reset=True, min_samples=2)
+        if sample_weight is None:
+            return X, None
+        w = check_dask_weights(sample_weight, X, owner=type(self).__name__)
+        if not is_dask(w):
+            return X, self._weights(np.empty((X.shape[0], 0)), w).astype(X.dtype)
+        import dask
+
+        finite, low, total = dask.compute(da_all_finite(w), w.min(), w.sum())
+        if not finite:
+            raise ValueError("sample_weight must be finite")
+        if low < 0:
+            raise ValueError("Negative values in data passed to sample_weight")
+        if not total > 0:
+            raise ValueError("sample_weight: the weights sum to zero")
+        return X, w.astype(X.dtype)
+
+    def _dask_rows(self, X, fn, trailing):
+        """A lazy Dask array of ``fn`` on each validated chunk (scoring never gathers)."""
+        from sklearn.utils import check_array
+
+        from .._engine.dask import dask_map_blocks
+        from .._engine.dask_input import check_dask_X
+
+        X = check_dask_X(self, X, reset=False)
+        dtype = np.asarray(fn(np.zeros((1, X.shape[1]), X.dtype))).dtype
+        return dask_map_blocks(
+            lambda xb: fn(check_array(xb, dtype=[np.float64, np.float32])), X,
+            trailing=trailing, dtype=dtype)
+
+    def _dask_log_prob(self, X):
+        """``_estimate_weighted_log_prob`` per chunk, lazily (the final E-step)."""
+        fn = self._estimate_weighted_log_prob
+        dtype = np.asarray(fn(np.zeros((1, X.shape[1]), X.dtype))).dtype
+        from .._engine.dask import dask_map_blocks
+
+        return dask_map_blocks(fn, X, trailing=(self.n_components,), dtype=dtype)
 
     def _total_loglik(self, X, y=None):
         return float(np.sum(self.score_samples(X), dtype=np.float64))
@@ -386,6 +453,29 @@ def initial_responsibilities(X, w, n_components: int, init_params: str,
                                      sample_weight=w)
         resp[indices, np.arange(n_components)] = 1
     return resp
+
+
+_INIT_ROWS = 100_000  # rows of the sample a Dask fit is initialised on
+
+
+def _dask_init_sample(X, w):
+    """Every step-th row of a Dask array (and weights) as NumPy: at most
+    ``_INIT_ROWS`` rows, all of them when X has no more."""
+    import dask
+
+    from .._engine.dask_input import dask_sample
+
+    ones = np.ones(X.shape[0]) if w is None else w
+    Xs, ws = dask_sample(X, ones, _INIT_ROWS)
+    Xs, ws = dask.compute(Xs, ws)
+    return np.asarray(Xs), (None if w is None else np.asarray(ws))
+
+
+def da_all_finite(a):
+    """Whether every value of a Dask array is finite (lazy)."""
+    import dask.array as da
+
+    return da.isfinite(a).all()
 
 
 def _logsumexp_rows(lp):

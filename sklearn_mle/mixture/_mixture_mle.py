@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods
 
+from .._engine.dask import is_dask
 from ..families.categorical import Categorical
 from ..families.gaussian import Gaussian
 from ..families.multinomial import Multinomial
@@ -158,6 +159,12 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             proto.fit(X, sample_weight=w)
         self._proto = proto
         self._emission = Emission.from_estimator(proto, k)
+        if is_dask(X) and not self._emission.family.finite_stats:
+            raise ValueError(
+                f"MixtureMLE: {type(base).__name__} components have no finite statistics "
+                "(their E-step keeps the responsibilities of every row), so they cannot "
+                "be fitted on a Dask array yet; compute the data (X.compute()) or use a "
+                "family with finite statistics")
 
     def _compress(self, X, w):
         """Discrete data with few distinct rows (counts, labels, 0/1 answers): EM runs
@@ -302,6 +309,15 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         return self._bounds_flat
 
     def _build_components(self, X, w, log_prob):
+        if is_dask(X):
+            # from the statistics alone: a component's novelty threshold would score
+            # the rows on the client (its offset_ is not set on Dask data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.components_ = [
+                    self._proto.from_stats(s) if float(np.max(s.weight)) > 0 else self._proto
+                    for s in self._comp_stats]
+            return
         lse = _logsumexp_rows(log_prob)
         with np.errstate(under="ignore"):
             resp = np.exp(log_prob - lse[:, None])
