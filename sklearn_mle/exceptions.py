@@ -15,6 +15,7 @@ __all__ = [
     "ComponentCollapseWarning",
     "ConvergenceWarning",
     "InferenceWarning",
+    "NumericalRangeWarning",
     "SeparationWarning",
 ]
 
@@ -33,3 +34,11 @@ class SeparationWarning(UserWarning):
 
 class ComponentCollapseWarning(UserWarning):
     """A mixture component collapsed: its likelihood has no finite maximum."""
+
+
+class NumericalRangeWarning(UserWarning, RuntimeWarning):
+    """A result lies beyond the float64 range (returned as ``inf``), e.g. draws of a
+    fitted distribution whose values exceed about 1.8e308: rescale the data.
+
+    Also a ``RuntimeWarning``, the category NumPy gives the same overflow.
+    """

@@ -24,7 +24,7 @@ from scipy import stats as sps
 from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError, check_rule, raise_first
-from ..exceptions import BoundaryWarning
+from ..exceptions import BoundaryWarning, NumericalRangeWarning
 from ._count_sums import (
     binary_sums,
     check_sum_in_range,
@@ -496,7 +496,7 @@ class Geometric(SuccessFailure):
             warnings.warn(
                 f"Geometric: p = {float(np.min(p)):.3g} is so small that some draws exceed "
                 "the float64 range (about 1.8e308); they are returned as inf",
-                RuntimeWarning,
+                NumericalRangeWarning,
                 stacklevel=3,
             )
         return out

@@ -9,7 +9,7 @@ from scipy import stats as sps
 
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
-from ..exceptions import BoundaryWarning
+from ..exceptions import BoundaryWarning, NumericalRangeWarning
 from ._count_sums import scratch
 from ._protocol import Family, ModeResult
 from ._stats import unit_weights
@@ -182,7 +182,7 @@ class LogNormal(Family):
                 "LogNormalMLE.sample: some draws exceed the float64 range and are inf "
                 f"(sigma up to {float(np.max(params['sigma'])):.4g} on the log scale); "
                 "rescale the data or sample log x from a Gaussian instead",
-                RuntimeWarning,
+                NumericalRangeWarning,
                 stacklevel=3,
             )
         return draws

@@ -127,7 +127,8 @@ class Poisson(Family):
     def information(self, stats, params):
         r = params["rate"]
         with np.errstate(divide="ignore", invalid="ignore"):
-            info = np.where(r > 0, stats.sum_x / r**2, 0.0)
+            # (sum_x / r) / r: r**2 overflows for rates beyond 1e154
+            info = np.where(r > 0, stats.sum_x / r / r, 0.0)
         return info[:, None, None]
 
     def logpdf(self, X, params):

@@ -109,6 +109,12 @@ def test_any_input_gives_a_result_or_a_clean_error(est, data):
     scores = _row_scores(est, X, y)
     check_clean_error(scores, "score on the training data")
     check_no_silent_nonfinite(fit, est, {"row scores": scores.value}, f"fit ({how})")
+    if hasattr(est, "sample"):
+        draws = call(est.sample, 5, random_state=0)
+        check_clean_error(draws, "sample")
+        if draws.error is None and not (fit.warned or draws.warned):
+            value = draws.value[0] if isinstance(draws.value, tuple) else draws.value
+            assert np.all(np.isfinite(value)), f"sample: NaN/inf without a package warning {value}"
 
 
 @pytest.mark.parametrize("est", INSTANCES, ids=IDS)
