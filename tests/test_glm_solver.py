@@ -86,3 +86,45 @@ def test_line_search_reuses_the_direction(monkeypatch):
     assert 0 < cut_short
     assert events.count("X pass") <= 2 + res.n_iter + hess + cut_short
     np.testing.assert_allclose(prob.eta, lp(res.theta), rtol=1e-10, atol=1e-12)
+
+
+def test_bfgs_corrected_chord_step_keeps_the_secant_and_stays_pd():
+    from sklearn_mle.linear_model._newton import _bfgs_update
+
+    rng = np.random.default_rng(5)
+    M = rng.normal(size=(6, 6))
+    B = M @ M.T + 6 * np.eye(6)
+    s, y = rng.normal(size=6), None
+    y = (B + 0.3 * np.eye(6)) @ s  # a step along which the curvature grew
+    B1 = _bfgs_update(B, s, y)
+    np.testing.assert_allclose(B1 @ s, y, rtol=1e-12)
+    np.testing.assert_allclose(B1, B1.T, rtol=1e-14, atol=1e-14)
+    assert np.all(np.linalg.eigvalsh(B1) > 0)
+    assert _bfgs_update(B, s, -y) is B  # negative curvature: the matrix is kept
+
+
+def test_chord_steps_reach_the_newton_solution():
+    """Many parameters (chord steps on): the same optimum and state as fresh Newton
+    matrices at every step (checked against a direct solve of the score equations)."""
+    from scipy import optimize
+
+    rng = np.random.default_rng(6)
+    n, d = 3000, 40
+    X = rng.normal(size=(n, d))
+    beta = rng.normal(scale=0.3, size=d)
+    y = (rng.random(n) < special.expit(X @ beta - 0.3)).astype(float)[:, None]
+    prob = GLMProblem(X, y, np.ones(n), None, Binomial(), True)
+    res = newton_solve(prob, np.zeros((1, d + 1)), 1e-10, 50, lambda H: None)
+    assert res.converged
+    A = np.column_stack([np.ones(n), X])
+
+    def nll(b):
+        eta = A @ b
+        return np.sum(np.logaddexp(0, eta) - y[:, 0] * eta), A.T @ (special.expit(eta) - y[:, 0])
+
+    ref = optimize.minimize(nll, np.zeros(d + 1), jac=True, method="BFGS",
+                            options={"gtol": 1e-10, "maxiter": 2000})
+    np.testing.assert_allclose(res.theta.ravel(), ref.x, rtol=1e-6, atol=1e-7)
+    mu = special.expit(A @ res.theta.ravel())
+    np.testing.assert_allclose(res.info(True), A.T @ (A * (mu * (1 - mu))[:, None]),
+                               rtol=1e-10)
