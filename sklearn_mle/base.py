@@ -26,8 +26,11 @@ import numpy as np
 from scipy import optimize, stats
 from sklearn.utils.validation import check_is_fitted
 
+from .inference import _bootstrap as boot
+from .inference._delta import DeltaMethodResult, delta
 from .inference._summary import Summary
 from .inference._utils import cov_from_information
+from .inference._wald import ContrastResult, WaldTestResult, contrasts, restrictions, wald
 
 __all__ = ["LikelihoodMixin"]
 
@@ -70,7 +73,32 @@ class LikelihoodMixin:
         with np.errstate(divide="ignore", invalid="ignore"):
             z = estimates / self.bse_
         # a parameter without a standard error (inf) has no evidence against zero: p = 1
-        self.pvalues_ = np.where(np.isnan(z), 1.0, 2.0 * stats.norm.sf(np.abs(z)))
+        self.pvalues_ = np.where(np.isnan(z), 1.0, self._two_sided_p(z))
+
+    def _t_df(self):
+        """Degrees of freedom of the t reference distribution; None: the normal.
+
+        Estimators with ``use_t=True`` (small-sample inference for the linear model)
+        refer Wald statistics to t with ``df_resid_`` degrees of freedom, or ``G - 1``
+        for ``G`` clusters under ``cov_type="cluster"`` (as statsmodels).
+        """
+        if not getattr(self, "use_t", False):
+            return None
+        if getattr(self, "cov_type", "nonrobust") == "cluster":
+            return float(self.n_groups_ - 1)
+        return float(self.df_resid_)
+
+    def _two_sided_p(self, z):
+        df = self._t_df()
+        if df is None:
+            return 2.0 * stats.norm.sf(np.abs(z))
+        return 2.0 * stats.t.sf(np.abs(z), df)
+
+    def _critical_value(self, alpha):
+        df = self._t_df()
+        if df is None:
+            return float(stats.norm.ppf(1.0 - alpha / 2.0))
+        return float(stats.t.ppf(1.0 - alpha / 2.0, df))
 
     def _total_loglik(self, X, y=None):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -94,20 +122,41 @@ class LikelihoodMixin:
         return float(-2.0 * self._total_loglik(X, y) + np.log(n) * self.n_params_)
 
     # ----------------------------------------------------------- intervals
-    def conf_int(self, alpha: float = 0.05, method: str = "wald") -> np.ndarray:
+    def conf_int(self, alpha: float = 0.05, method: str = "wald", *, X=None, y=None,
+                 n_boot: int = 999, kind: str = "percentile", parametric: bool = False,
+                 random_state=None, n_jobs=None, **fit_params) -> np.ndarray:
         """Confidence intervals for the free parameters, in ``param_names_`` order.
 
         Parameters
         ----------
         alpha : float, default=0.05
             One minus the coverage: 0.05 gives 95% intervals.
-        method : {"wald", "profile"}, default="wald"
-            ``"wald"``: estimate ± z·SE from the observed information
-            (asymptotic normality of the MLE), cut at the bounds of the parameter's
-            domain. ``"profile"``: the set of values
+        method : {"wald", "profile", "bootstrap"}, default="wald"
+            ``"wald"``: estimate ± z·SE (t·SE with ``use_t=True``) from the
+            estimator's covariance (``cov_params_``), cut at the bounds of the
+            parameter's domain. ``"profile"``: the set of values
             whose profile log-likelihood is within ``chi2(1).ppf(1 - alpha) / 2``
             of the maximum; invariant to reparametrisation and respects the
-            parameter's domain.
+            parameter's domain. ``"bootstrap"``: ``n_boot`` refits of a clone on
+            resampled rows (``parametric=False``) or on data simulated from the fit
+            (``parametric=True``); mixture components are matched to the fit's
+            before the intervals are taken (label switching).
+        X, y : array-like, optional
+            The training data, for ``method="bootstrap"`` on estimators that do not
+            keep it (density estimators and mixtures); regression models reuse their
+            own training data (with its weights, offset and exposure).
+        n_boot : int, default=999
+            Bootstrap replicates.
+        kind : {"percentile", "bca"}, default="percentile"
+            Percentile interval, or bias-corrected and accelerated (Efron), whose
+            acceleration comes from a (grouped) jackknife.
+        parametric : bool, default=False
+            Simulate replicates from the fitted model instead of resampling rows.
+        random_state : int, Generator or None, default=None
+        n_jobs : int or None, default=None
+            Threads over replicates.
+        **fit_params
+            Per-row fit arguments resampled with the rows (``sample_weight``).
 
         Returns
         -------
@@ -123,8 +172,11 @@ class LikelihoodMixin:
             )
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        if method == "bootstrap":
+            return self._bootstrap_interval(alpha, X, y, n_boot, kind, parametric,
+                                            random_state, n_jobs, fit_params)
         if method == "wald":
-            z = stats.norm.ppf(1.0 - alpha / 2.0)
+            z = self._critical_value(alpha)
             est = self.estimates_
             ci = np.column_stack([est - z * self.bse_, est + z * self.bse_])
             try:
@@ -143,7 +195,177 @@ class LikelihoodMixin:
             return np.array(
                 [self._profile_interval(i, alpha) for i in range(len(self.param_names_))]
             ).reshape(-1, 2)
-        raise ValueError(f"method must be 'wald' or 'profile', got {method!r}")
+        raise ValueError(f"method must be 'wald', 'profile' or 'bootstrap', got {method!r}")
+
+    # ------------------------------------------------------------ bootstrap
+    def _bootstrap_setup(self, X, y, fit_params):
+        """``(rows, kwargs_rows, simulate)`` for the bootstrap (see ``_bootstrap``).
+
+        The default works on the data given: rows of ``X`` (and ``y``), per-row fit
+        arguments, and ``sample(n, random_state)`` for the parametric bootstrap.
+        """
+        if X is None:
+            raise ValueError(
+                f"{type(self).__name__} does not keep its training data: pass it, "
+                "conf_int(method='bootstrap', X=X)"
+            )
+        rows = [X] if y is None else [X, y]
+        n = _num_rows(X)
+        simulate = None
+        if hasattr(self, "sample"):
+            def simulate(rng):
+                draw = self.sample(n, random_state=int(rng.integers(2**31 - 1)))
+                return [draw[0] if isinstance(draw, tuple) else draw], {}
+        return rows, dict(fit_params), simulate
+
+    def bootstrap_replicates(self, n_boot: int = 999, *, X=None, y=None,
+                             parametric: bool = False, random_state=None, n_jobs=None,
+                             **fit_params) -> np.ndarray:
+        """Bootstrap replicates of ``estimates_``, shape ``(n_ok, n_free_params)``.
+
+        The arguments are as :meth:`conf_int` with ``method="bootstrap"``; mixture
+        components are aligned to this fit's. Refits that fail (no MLE on a resample)
+        are dropped, with a warning when more than 5% fail.
+        """
+        check_is_fitted(self)
+        rows, kw, simulate = self._bootstrap_setup(X, y, fit_params)
+        if parametric and simulate is None:
+            raise ValueError(f"{type(self).__name__} cannot simulate from its fit; use "
+                             "parametric=False")
+        reps = boot.bootstrap_replicates(self._bootstrap_template(), rows, kw,
+                                         n_boot=int(n_boot),
+                                         simulate=simulate if parametric else None,
+                                         random_state=random_state, n_jobs=n_jobs)
+        return self._align(reps)
+
+    def _bootstrap_template(self):
+        """The estimator each replicate clones (a hook)."""
+        return self
+
+    def _align(self, reps):
+        layout = boot.component_layout(self.param_names_)
+        if layout is None:
+            return reps
+        scale = np.where(np.isfinite(self.bse_) & (self.bse_ > 0), self.bse_, 1.0)
+        return np.array([boot.align_components(r, self.estimates_, layout, scale)
+                         for r in reps])
+
+    def _bootstrap_interval(self, alpha, X, y, n_boot, kind, parametric, random_state,
+                            n_jobs, fit_params):
+        if kind not in ("percentile", "bca"):
+            raise ValueError(f"kind must be 'percentile' or 'bca', got {kind!r}")
+        if int(n_boot) < 2:
+            raise ValueError(f"n_boot must be at least 2, got {n_boot!r}")
+        reps = self.bootstrap_replicates(n_boot, X=X, y=y, parametric=parametric,
+                                         random_state=random_state, n_jobs=n_jobs,
+                                         **fit_params)
+        if kind == "percentile":
+            return boot.percentile_interval(reps, alpha)
+        rows, kw, _ = self._bootstrap_setup(X, y, fit_params)
+        jack = self._align(boot.jackknife(self._bootstrap_template(), rows, kw))
+        return boot.bca_interval(reps, self.estimates_, jack, alpha)
+
+    # ------------------------------------------------ tests and functions
+    def wald_test(self, hypothesis, q=None, use_f: bool | None = None) -> WaldTestResult:
+        """Wald test of the linear hypothesis ``R theta = q``.
+
+        Parameters
+        ----------
+        hypothesis : str, array-like of shape (r, k) or tuple (R, q)
+            Equations in the parameter names, comma-separated, e.g.
+            ``"x1 = x2, x3 = 0"`` or ``"2*x1 + x2 = 1"``; or the matrix ``R``
+            (columns in ``param_names_`` order).
+        q : array-like of shape (r,), optional
+            Right-hand side for a matrix ``R`` (zeros by default).
+        use_f : bool or None, default=None
+            Refer ``W / r`` to F(r, df) instead of ``W`` to chi2(r); None: F exactly
+            when the estimator uses t (``use_t=True``), as statsmodels.
+
+        Returns
+        -------
+        WaldTestResult
+            ``(statistic, pvalue, df_num, df_denom, distribution)``; equal to
+            statsmodels' ``wald_test(..., scalar=True)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle import MLEPoissonRegression
+        >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [4.0, 1.0],
+        ...               [5.0, 0.0]])
+        >>> reg = MLEPoissonRegression().fit(X, [1, 2, 2, 5, 8, 13])
+        >>> res = reg.wald_test("x0 = 0, x1 = 0")
+        >>> res.df_num, res.distribution
+        (2, 'chi2')
+        """
+        check_is_fitted(self)
+        R, qv, _ = restrictions(hypothesis, self.param_names_, q)
+        df = self._t_df()
+        if use_f is None:
+            use_f = df is not None
+        if use_f and df is None:
+            df = float(getattr(self, "df_resid_", np.inf))
+        return wald(self.estimates_, self.cov_params_, R, qv, df if use_f else None)
+
+    def t_test(self, hypothesis, q=None, alpha: float = 0.05) -> ContrastResult:
+        """Estimate, standard error, t (or z) statistic, p-value and interval of each
+        row of ``R theta - q``, as statsmodels' ``t_test`` (t exactly when the
+        estimator uses t). ``hypothesis`` as in :meth:`wald_test`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle import MLELinearRegression
+        >>> X = np.array([[1.0], [2.0], [3.0], [4.0], [5.0]])
+        >>> reg = MLELinearRegression(use_t=True).fit(X, [2.1, 3.9, 6.2, 7.8, 10.1])
+        >>> res = reg.t_test("x0 = 2")
+        >>> res.distribution, round(float(res.effect[0]), 4)
+        ('t', -0.01)
+        """
+        check_is_fitted(self)
+        R, qv, labels = restrictions(hypothesis, self.param_names_, q)
+        return contrasts(self.estimates_, self.cov_params_, R, qv, labels, alpha,
+                         self._t_df())
+
+    def delta_method(self, func, alpha: float = 0.05, names=None) -> DeltaMethodResult:
+        """Estimate, standard error and Wald interval of a function of the parameters.
+
+        By the invariance of the MLE, ``func(estimates_)`` is the MLE of
+        ``func(theta)``; its covariance is ``J cov_params_ J^T`` with the Jacobian
+        ``J`` by Richardson-extrapolated central differences.
+
+        Parameters
+        ----------
+        func : callable
+            Maps a vector aligned with ``param_names_`` to a scalar or a vector.
+        alpha : float, default=0.05
+        names : list of str, optional
+            Labels of ``func``'s outputs.
+
+        Returns
+        -------
+        DeltaMethodResult
+            ``estimate``, ``std_err``, ``cov``, ``conf_int``, ``pvalue``,
+            ``jacobian``, ``names``; ``summary_frame()`` gives a DataFrame.
+
+        Examples
+        --------
+        The mean ``shape / rate`` of a fitted Gamma:
+
+        >>> import numpy as np
+        >>> from sklearn_mle import GammaMLE
+        >>> x = np.random.default_rng(0).gamma(3.0, 2.0, size=(500, 1))
+        >>> est = GammaMLE().fit(x)
+        >>> est.param_names_
+        ['shape', 'rate']
+        >>> res = est.delta_method(lambda p: p[0] / p[1], names=["mean"])
+        >>> bool(np.isclose(res.estimate[0], x.mean()))
+        True
+        """
+        check_is_fitted(self)
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        return delta(func, self.estimates_, self.cov_params_, alpha, names, self._t_df())
 
     def _param_bounds(self):
         k = len(self.param_names_)
@@ -222,6 +444,7 @@ class LikelihoodMixin:
             header["Covariance"] = "Laplace approximation (inverse negative Hessian)"
         if hasattr(self, "converged_"):
             header["Converged"] = str(bool(self.converged_))
+        header.update(self._summary_facts())
         return Summary(
             header=header,
             names=self.param_names_,
@@ -231,7 +454,12 @@ class LikelihoodMixin:
             pvalue=p,
             ci=ci,
             alpha=alpha,
+            stat_name="z" if self._t_df() is None else "t",
         )
+
+    def _summary_facts(self):
+        """Model-specific header lines of the summary (a hook; none by default)."""
+        return {}
 
 
 def _num_rows(X):

@@ -25,7 +25,9 @@ class Summary:
         Wald confidence intervals at level ``1 - alpha``.
     """
 
-    def __init__(self, header, names, estimate, std_err, z, pvalue, ci, alpha=0.05):
+    def __init__(self, header, names, estimate, std_err, z, pvalue, ci, alpha=0.05,
+                 stat_name="z"):
+        self.stat_name = stat_name
         self.header = dict(header)
         self.names = list(names)
         self.estimate = np.asarray(estimate, dtype=float)
@@ -38,7 +40,7 @@ class Summary:
     def _columns(self):
         lo = f"[{self.alpha / 2:.3g}"
         hi = f"{1 - self.alpha / 2:.3g}]"
-        return ["coef", "std err", "z", "P>|z|", lo, hi]
+        return ["coef", "std err", self.stat_name, f"P>|{self.stat_name}|", lo, hi]
 
     def _rows(self):
         for i, name in enumerate(self.names):
@@ -51,24 +53,29 @@ class Summary:
                 self.ci[i, 1],
             ]
 
-    @staticmethod
-    def _fmt(v, col):
-        if col == "P>|z|":
-            return f"{v:.3f}" if np.isfinite(v) else "nan"
-        return f"{v:.4g}"
+    def _formatters(self):
+        """One format per column, so each column's numbers align on the decimal point:
+        coefficients, standard errors and the interval bounds in fixed point with
+        enough decimals for 4 significant digits of the column's smallest entry, or the
+        whole column in scientific notation when fixed point would be too wide; the test
+        statistic with 3 decimals, the p-value with 3."""
+        est = column_format(self.estimate)
+        ci = column_format(self.ci.ravel())
+        stat = column_format(self.z, fixed=3)
+        return [est, column_format(self.std_err), stat, column_format(self.pvalue, fixed=3),
+                ci, ci]
 
     def as_text(self) -> str:
         """The summary as a plain-text table."""
         cols = self._columns()
         names = [str(n) for n in self.names]
         width = max([len(n) for n in names] + [8])
-        cells = [[self._fmt(v, c) for v, c in zip(vals, cols)] for _, vals in self._rows()]
+        fmts = self._formatters()
+        cells = [[f(v) for v, f in zip(vals, fmts)] for _, vals in self._rows()]
         colw = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(cols)]
         total = width + sum(w + 2 for w in colw)
         lines = ["=" * total]
-        key_width = max([22] + [len(str(k)) + 2 for k in self.header])
-        for key, val in self.header.items():
-            lines.append(f"{str(key) + ':':<{key_width}}{val}")
+        lines += _header_lines(self.header, total)
         lines.append("-" * total)
         lines.append(" " * width + "".join(f"  {c:>{w}}" for c, w in zip(cols, colw)))
         for name, row in zip(names, cells):
@@ -90,9 +97,10 @@ class Summary:
             for k, v in self.header.items()
         )
         th = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+        fmts = self._formatters()
         body = "".join(
             f"<tr><th>{html.escape(str(name))}</th>"
-            + "".join(f"<td>{self._fmt(v, c)}</td>" for v, c in zip(vals, cols))
+            + "".join(f"<td>{f(v)}</td>" for v, f in zip(vals, fmts))
             + "</tr>"
             for name, vals in self._rows()
         )
@@ -109,3 +117,53 @@ class Summary:
             raise ImportError("Summary.to_frame() requires pandas: pip install pandas") from exc
         data = {c: [row[j] for _, row in self._rows()] for j, c in enumerate(self._columns())}
         return pd.DataFrame(data, index=[str(n) for n in self.names])
+
+
+def column_format(values, fixed=None, digits=4):
+    """A formatter shared by a whole column (numbers aligned on the decimal point).
+
+    ``fixed``: that many decimals. Otherwise fixed point with ``digits`` significant
+    digits for the smallest non-zero entry, unless that needs more than 8 decimals or
+    the largest entry reaches 1e10: then the whole column is in scientific notation
+    (never a switch in the middle of a column).
+    """
+    def fmt_nonfinite(v):
+        return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+
+    if fixed is not None:
+        return lambda v: f"{v:.{fixed}f}" if np.isfinite(v) else fmt_nonfinite(v)
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        dec = digits
+    else:
+        dec = max(0, digits - 1 - int(np.floor(np.log10(v.min()))))
+        if dec > 8 or v.max() >= 1e10:
+            return lambda x: f"{x:.{digits - 1}e}" if np.isfinite(x) else fmt_nonfinite(x)
+    return lambda x: f"{x:.{dec}f}" if np.isfinite(x) else fmt_nonfinite(x)
+
+
+def _header_lines(header, total):
+    """Header facts in two columns (as statsmodels) when they fit the table width."""
+    items = [(f"{k}:", str(v)) for k, v in header.items()]
+    if not items:
+        return []
+    kw = max(len(k) for k, _ in items) + 1
+    vw = max(len(v) for _, v in items)
+    if len(items) < 6 or 2 * (kw + vw) + 4 > max(total, 78):
+        kw = max(22, kw + 1)
+        return [f"{k:<{kw}}{v}" for k, v in items]
+    half = (len(items) + 1) // 2
+    left, right = items[:half], items[half:]
+    lw = max(len(k) for k, _ in left) + 1
+    lv = max(len(v) for _, v in left)
+    rw = max(len(k) for k, _ in right) + 1 if right else 0
+    rv = max(len(v) for _, v in right) if right else 0
+    out = []
+    for i, (k, v) in enumerate(left):
+        line = f"{k:<{lw}}{v:>{lv}}"
+        if i < len(right):
+            k2, v2 = right[i]
+            line += "    " + f"{k2:<{rw}}{v2:>{rv}}"
+        out.append(line)
+    return out

@@ -15,7 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy import stats
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._engine import check_sample_weight
 from ..base import LikelihoodMixin
 from ..exceptions import InferenceWarning
+from ..inference._robust import COV_TYPES, check_cov_type, group_codes, sandwich_cov
 from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
 from ._diagnostics import aliased_columns, aliased_message
@@ -39,6 +40,7 @@ GLM_PARAMETER_CONSTRAINTS: dict = {
     "tol": [Interval(Real, 0.0, None, closed="neither")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "n_jobs": [None, Integral],
+    "cov_type": [StrOptions(set(COV_TYPES))],
 }
 
 # sklearn's checks that cannot pass by design (shared by the three estimators)
@@ -49,6 +51,11 @@ GLM_XFAIL_CHECKS = {
     ),
     "check_sample_weight_equivalence_on_sparse_data": (
         "more columns than rows: the MLE is not identified (ValueError by design)"
+    ),
+    "check_estimators_empty_data_messages": (
+        "with fit_intercept=True a design with zero feature columns is the intercept-only "
+        "(null) model, which the LL-Null of the summary and nested model comparisons need; "
+        "it fits, by design (with fit_intercept=False it raises as the check expects)"
     ),
 }
 
@@ -96,7 +103,7 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
     _parameter_constraints: dict = GLM_PARAMETER_CONSTRAINTS
 
     def __init__(self, *, fit_intercept=True, prior=None, intercept_prior=None,
-                 solver="auto", tol=1e-8, max_iter=100, n_jobs=None):
+                 solver="auto", tol=1e-8, max_iter=100, n_jobs=None, cov_type="nonrobust"):
         self.fit_intercept = fit_intercept
         self.prior = prior
         self.intercept_prior = intercept_prior
@@ -104,11 +111,18 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
         self.n_jobs = n_jobs
+        self.cov_type = cov_type
 
     # ----------------------------------------------------------- validation
+    def _min_features(self):
+        """Zero feature columns are the intercept-only (null) model when there is an
+        intercept; without one a design needs a column."""
+        return 0 if getattr(self, "fit_intercept", True) else 1
+
     def _validate_X(self, X, reset):
         return validate_data(self, X, reset=reset, accept_sparse="csr",
-                             dtype=[np.float64, np.float32])
+                             dtype=[np.float64, np.float32],
+                             ensure_min_features=self._min_features())
 
     def _sample_weight(self, sample_weight, X):
         """Validated weights (the package's one validator), unit weights for None."""
@@ -152,8 +166,24 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
         check_prior_values(self)
 
     # ---------------------------------------------------------------- fit
-    def _fit_glm(self, X, Y, w, offset, family):
+    def _check_cov_request(self, groups, n):
+        """Validate ``cov_type`` with ``groups``; the cluster codes (None when unused)."""
+        who = type(self).__name__
+        check_cov_type(self.cov_type, groups, who)
+        if self.cov_type != "nonrobust" and (self.prior is not None
+                                             or self.intercept_prior is not None):
+            raise ValueError(
+                f"{who}: cov_type={self.cov_type!r} is a sandwich around the likelihood's "
+                "information; under a prior the covariance is the Laplace approximation of "
+                "the posterior: use cov_type='nonrobust' with a prior"
+            )
+        if self.cov_type != "cluster":
+            return None
+        return group_codes(groups, n, who)
+
+    def _fit_glm(self, X, Y, w, offset, family, groups=None):
         self._check_prior()
+        codes = self._check_cov_request(groups, X.shape[0])
         check_n_samples(self, X)
         problem = GLMProblem(X, Y, w, offset, family, self.fit_intercept, self.prior,
                              self.intercept_prior, n_jobs=self.n_jobs)
@@ -205,7 +235,47 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
         self.n_params_ = int(problem.k)
         self._set_glm_inference(H, res.theta, problem)
         self._train = (X, Y, w, offset, family)
+        if self.cov_type != "nonrobust":
+            self._set_robust_inference(X, Y, w, offset, family, codes)
         return res
+
+    def _design_matrix(self, X):
+        """The dense design ``[1, X]`` (``X`` when there is no intercept), float64."""
+        X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+        if self.fit_intercept:
+            return np.column_stack([np.ones(X.shape[0]), X])
+        return X
+
+    def _glm_score_rows(self, X, Y, offset, family):
+        """Per-row scores ``r_i (x) a_i`` (k columns) and leverages of the working design.
+
+        ``r_i`` and the Hessian weight ``v_i`` are the family's per-row derivatives of the
+        log-likelihood in the linear predictor; the leverage (binary/count families) is
+        ``h_i = v_i a_i' cov a_i`` with ``cov`` the inverse information.
+        """
+        A = self._design_matrix(X)
+        eta = A @ self._theta.T
+        if offset is not None:
+            eta = eta + offset[:, None]
+        _, r, v = family.derivs(Y, eta)
+        n, m = r.shape
+        S = (r[:, :, None] * A[:, None, :]).reshape(n, m * A.shape[1])
+        lev = None
+        if m == 1:
+            lev = v[:, 0] * np.einsum("ij,ij->i", A @ self.cov_params_, A)
+        return S, lev
+
+    def _set_robust_inference(self, X, Y, w, offset, family, codes):
+        """Replace the model-based covariance by the sandwich of type ``cov_type``."""
+        S, lev = self._glm_score_rows(X, Y, offset, family)
+        if self.cov_type in ("HC2", "HC3") and lev is None:
+            raise ValueError(f"{type(self).__name__}: cov_type={self.cov_type!r} needs the "
+                             "leverages of a single linear predictor; use 'HC0', 'HC1' or "
+                             "'cluster' for the multinomial model")
+        cov = sandwich_cov(self.cov_params_, S, w, self.cov_type, leverage=lev, groups=codes)
+        self._set_inference(self.param_names_, self.estimates_, cov=cov)
+        if codes is not None:
+            self.n_groups_ = int(np.count_nonzero(np.bincount(codes, weights=w) > 0))
 
     def _post_fit(self, problem, res):
         """Hook run while the solver state is alive (e.g. separation checks)."""
@@ -320,3 +390,60 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
     def _total_loglik(self, X, y=None):
         # the LikelihoodMixin hook (aic, bic): the public surface, unit weights
         return self.log_likelihood(X, y)
+
+    # ------------------------------------------------------ summary facts
+    def _remember_fit(self, X, y, w, offset, y_raw):
+        """Keep what the summary and the bootstrap need: the data as given to fit."""
+        name = getattr(y_raw, "name", None)
+        self._y_name = str(name) if name is not None else "y"
+        self._fit_data = (X, y, w, offset)
+        m = self._theta.shape[0]
+        self.df_model_ = int(self.n_params_ - m * int(self.fit_intercept)
+                             - int(type(self).__name__ == "MLELinearRegression"))
+        self.df_resid_ = float(self.nobs_ - (self._theta.size))
+
+    def _null_loglik(self):
+        """Log-likelihood of the intercept-only model (with the fit's offset), by Newton:
+        statsmodels' ``llnull``."""
+        X, Y, w, offset, family = self._train
+        problem = GLMProblem(X[:, :0], Y, w, offset, family, True, n_jobs=self.n_jobs)
+        theta0 = np.zeros((problem.m, 1))
+        theta0[:, 0] = family.init_eta(Y if problem.m > 1 else Y[:, 0], w, offset)
+        res = newton_solve(problem, theta0, 1e-10, 100, lambda H: None)
+        return float(-res.f)
+
+    def _summary_facts(self):
+        facts = {"Dep. variable": getattr(self, "_y_name", "y"),
+                 "Df residuals": f"{getattr(self, 'df_resid_', np.nan):g}",
+                 "Df model": str(getattr(self, "df_model_", ""))}
+        facts["Covariance type"] = getattr(self, "cov_type", "nonrobust")
+        if getattr(self, "cov_type", None) == "cluster":
+            facts["No. clusters"] = str(self.n_groups_)
+        if hasattr(self, "n_iter_"):
+            facts["Iterations"] = str(self.n_iter_)
+        if self.prior is None and self.intercept_prior is None and hasattr(self, "_train"):
+            llnull = self._null_loglik()
+            llr = 2.0 * (self.loglik_ - llnull)
+            facts["LL-Null"] = f"{llnull:.6g}"
+            facts["Pseudo R-squ. (McFadden)"] = f"{1.0 - self.loglik_ / llnull:.5f}"
+            facts["LLR p-value"] = f"{stats.chi2.sf(max(llr, 0.0), self.df_model_):.4g}"
+        return facts
+
+    # ------------------------------------------------------------ bootstrap
+    def _bootstrap_setup(self, X, y, fit_params):
+        if X is not None:
+            return super()._bootstrap_setup(X, y, fit_params)
+        Xt, yt, w, offset = self._fit_data
+        kw = {"sample_weight": w}
+        if offset is not None:
+            kw["offset"] = offset
+
+        def simulate(rng):
+            return [Xt, self._simulate_response(rng, Xt, offset)], kw
+
+        return [Xt, yt], kw, simulate
+
+    def _bootstrap_template(self):
+        # replicates need the estimates only: no sandwich, so no cluster labels
+        return self if self.cov_type == "nonrobust" else clone(self).set_params(
+            cov_type="nonrobust")

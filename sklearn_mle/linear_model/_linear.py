@@ -10,14 +10,17 @@ import scipy.sparse as sp
 from scipy import linalg, stats
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import InferenceWarning
+from ..inference._robust import COV_TYPES, sandwich_cov
 from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
 from ._base import GLM_XFAIL_CHECKS, GLMBase, check_n_samples, check_prior_values
 from ._diagnostics import aliased_columns, aliased_message
 from ._linear_map import JointProblem, UnitGaussian, rescaled
+from ._linear_summary import null_loglik, ols_facts
 from ._newton import GLMProblem, newton_solve
 
 _RANK_TOL = 1e-10  # |R_jj| / |R_00| below which a (unit-norm) column counts as aliased
@@ -55,6 +58,17 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         Prior on the intercept (flat by default).
     n_jobs : int or None, default=None
         Unused (kept for a uniform signature with the other models).
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}, default="nonrobust"
+        Covariance of the coefficients: ``sigma2 (X'X)^{-1}``, or a sandwich
+        ``(X'X)^{-1} X' diag(e_i^2 / (1 - h_i)^a) X (X'X)^{-1}`` (HC0-HC3), or
+        cluster-robust with ``fit(..., groups=)``; equal to statsmodels OLS's
+        ``fit(cov_type=...)``. Only without a prior.
+    use_t : bool, default=False
+        Small-sample inference as statsmodels OLS: the non-robust covariance uses the
+        unbiased ``RSS / (n - p)`` instead of the MLE ``RSS / n`` (``sigma2_`` stays the
+        MLE, which is biased downwards by the factor ``(n - p) / n``), and p-values and
+        intervals use Student's t with ``n - p`` degrees of freedom (``G - 1`` for
+        ``cov_type="cluster"`` with ``G`` clusters). The summary's F-test uses F.
 
     Attributes
     ----------
@@ -86,13 +100,18 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         "prior": [None, Prior],
         "intercept_prior": [None, Prior],
         "n_jobs": [None, Integral],
+        "cov_type": [StrOptions(set(COV_TYPES))],
+        "use_t": ["boolean"],
     }
 
-    def __init__(self, *, fit_intercept=True, prior=None, intercept_prior=None, n_jobs=None):
+    def __init__(self, *, fit_intercept=True, prior=None, intercept_prior=None, n_jobs=None,
+                 cov_type="nonrobust", use_t=False):
         self.fit_intercept = fit_intercept
         self.prior = prior
         self.intercept_prior = intercept_prior
         self.n_jobs = n_jobs
+        self.cov_type = cov_type
+        self.use_t = use_t
 
     def _design(self, X):
         if sp.issparse(X):
@@ -133,7 +152,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         return coef, R, piv, norms, rss
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit by least squares (the Gaussian MLE).
 
         Parameters
@@ -142,24 +161,36 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
             Frequency weights (integer weights equal repeated rows).
+        groups : array-like of shape (n_samples,), default=None
+            Cluster labels for ``cov_type="cluster"`` (ignored otherwise).
 
         Returns
         -------
         self
         """
+        y_raw = y
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
-                             y_numeric=True)
+                             y_numeric=True, ensure_min_features=self._min_features())
         y = np.asarray(y, dtype=np.float64)
         w = self._sample_weight(sample_weight, X)
         check_n_samples(self, X)
         A = self._design(X)
         names = self._design_names()
         W = float(np.sum(w))
+        codes = self._check_cov_request(groups, X.shape[0])
+        self.df_model_ = A.shape[1] - int(self.fit_intercept)
+        self.df_resid_ = W - A.shape[1]
+        if self.use_t and (self.prior is not None or self.intercept_prior is not None):
+            raise ValueError(f"{type(self).__name__}: use_t=True is small-sample inference for "
+                             "the least-squares fit; it does not apply under a prior")
         if self.prior is not None or self.intercept_prior is not None:
             self._check_prior()
             if all(p is None or isinstance(p, Normal) for p in (self.prior, self.intercept_prior)):
-                return self._fit_map(A, y, w, names, W)
+                self._fit_map(A, y, w, names, W)
+                self._remember_fit(X, y, w, None, y_raw)
+                return self
             if self._fit_newton(X, A, y, w, W, names):
+                self._remember_fit(X, y, w, None, y_raw)
                 return self
         coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__)
         sigma2 = rss / W
@@ -177,10 +208,20 @@ class MLELinearRegression(RegressorMixin, GLMBase):
             sigma2 = 0.0
         # cov = sigma2 (A'WA)^{-1} = sigma2 D^{-1} P (R'R)^{-1} P' D^{-1}
         Rinv = linalg.solve_triangular(R, np.eye(R.shape[0]))
-        covp = sigma2 * (Rinv @ Rinv.T)
-        cov = np.empty_like(covp)
-        cov[np.ix_(piv, piv)] = covp
-        cov /= np.outer(norms, norms)
+        covp = Rinv @ Rinv.T
+        unit = np.empty_like(covp)  # (A'WA)^{-1}
+        unit[np.ix_(piv, piv)] = covp
+        unit /= np.outer(norms, norms)
+        if self.cov_type != "nonrobust":
+            resid = y - A @ coef
+            lev = np.einsum("ij,ij->i", A @ unit, A)
+            cov = sandwich_cov(unit, A * resid[:, None], w, self.cov_type, leverage=lev,
+                               groups=codes)
+            if codes is not None:
+                self.n_groups_ = int(np.count_nonzero(np.bincount(codes, weights=w) > 0))
+        else:
+            # the MLE RSS / n, or the unbiased RSS / (n - p) for small-sample inference
+            cov = unit * (rss / self.df_resid_ if self.use_t and self.df_resid_ > 0 else sigma2)
         self.sigma2_ = float(sigma2)
         self._theta = coef[None, :]
         self.coef_ = coef[1:].copy() if self.fit_intercept else coef.copy()
@@ -193,8 +234,9 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         self.converged_ = True
         self._set_inference(names, coef, cov=cov)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.pvalues_ = 2.0 * stats.norm.sf(np.abs(coef / self.bse_))
+            self.pvalues_ = self._two_sided_p(coef / self.bse_)
         self._train = (A, y, w)
+        self._remember_fit(X, y, w, None, y_raw)
         return self
 
     def _prior_arrays(self, p):
@@ -415,7 +457,14 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         key = ("sigma2 (MLE, RSS/n)" if self.prior is None and self.intercept_prior is None
                else "sigma2 (joint MAP, RSS/n)")
         out.header[key] = f"{self.sigma2_:.6g}"
+        if self.prior is None and self.intercept_prior is None:
+            A, y, w = self._train
+            out.header.update(ols_facts(self, A, y, w, self._theta.ravel()))
         return out
+
+    def _null_loglik(self):
+        _, y, w = self._train
+        return null_loglik(y, w, self.fit_intercept)
 
     _sklearn_xfail_checks = GLM_XFAIL_CHECKS
 

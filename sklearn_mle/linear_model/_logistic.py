@@ -52,6 +52,10 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     max_iter : int, default=100
     n_jobs : int or None, default=None
         Threads over row blocks for the Hessian (None: all cores).
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}, default="nonrobust"
+        Covariance of the estimates: the inverse observed information, or a sandwich
+        (heteroscedasticity-robust HC0-HC3, cluster-robust with ``fit(..., groups=)``);
+        see :mod:`sklearn_mle.inference`. Only without a prior.
 
     Attributes
     ----------
@@ -88,10 +92,11 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     }
 
     def __init__(self, *, fit_intercept=True, prior=None, intercept_prior=None,
-                 on_separation="warn", solver="auto", tol=1e-8, max_iter=100, n_jobs=None):
+                 on_separation="warn", solver="auto", tol=1e-8, max_iter=100, n_jobs=None,
+                 cov_type="nonrobust"):
         super().__init__(fit_intercept=fit_intercept, prior=prior,
                          intercept_prior=intercept_prior, solver=solver, tol=tol,
-                         max_iter=max_iter, n_jobs=n_jobs)
+                         max_iter=max_iter, n_jobs=n_jobs, cov_type=cov_type)
         self.on_separation = on_separation
 
     def _encode(self, y):
@@ -111,7 +116,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         return classes, codes
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit the model by maximum likelihood (MAP under a prior).
 
         Parameters
@@ -121,11 +126,15 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             Class labels (any hashable labels, e.g. strings).
         sample_weight : array-like of shape (n_samples,), default=None
             Frequency weights: integer weights equal repeated rows.
+        groups : array-like of shape (n_samples,), default=None
+            Cluster labels for ``cov_type="cluster"`` (ignored otherwise); routed by
+            ``set_fit_request(groups=True)`` in pipelines and cross-validation.
 
         Returns
         -------
         self
         """
+        y_raw = y
         X, y = self._validate_X_y(X, y)
         classes, codes = self._encode(y)
         if len(classes) < 2:
@@ -152,7 +161,8 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             Y = np.zeros((len(codes), K))
             Y[np.arange(len(codes)), codes] = 1.0
         self._codes = codes
-        self._fit_glm(X, Y, w, None, family)
+        self._fit_glm(X, Y, w, None, family, groups)
+        self._remember_fit(X, y, w, None, y_raw)
         del self._codes
         theta = self._theta
         self.coef_ = theta[:, 1:].copy() if self.fit_intercept else theta.copy()
@@ -163,7 +173,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         from sklearn.utils.validation import validate_data
 
         return validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
-                             y_numeric=False)
+                             y_numeric=False, ensure_min_features=self._min_features())
 
     def _param_names_full(self):
         base = self._design_names()

@@ -47,6 +47,10 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
     max_iter : int, default=100
     n_jobs : int or None, default=None
         Threads over row blocks for the Hessian (None: all cores).
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}, default="nonrobust"
+        Covariance of the estimates: the inverse observed information, or a sandwich
+        (heteroscedasticity-robust HC0-HC3, cluster-robust with ``fit(..., groups=)``);
+        see :mod:`sklearn_mle.inference`. Only without a prior.
 
     Attributes
     ----------
@@ -71,7 +75,7 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, offset=None, exposure=None):
+    def fit(self, X, y, sample_weight=None, offset=None, exposure=None, groups=None):
         """Fit by maximum likelihood (MAP under a prior).
 
         Parameters
@@ -84,18 +88,22 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
             Added to the linear predictor with coefficient 1.
         exposure : array-like of shape (n_samples,), default=None
             Positive exposure (time at risk, population): ``offset += log(exposure)``.
+        groups : array-like of shape (n_samples,), default=None
+            Cluster labels for ``cov_type="cluster"`` (ignored otherwise).
 
         Returns
         -------
         self
         """
+        y_raw = y
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
-                             y_numeric=True)
+                             y_numeric=True, ensure_min_features=self._min_features())
         y = np.asarray(y, dtype=float)
         Poisson.check_y(y, type(self).__name__)
         w = self._sample_weight(sample_weight, X)
         off = self._offset(offset, exposure, X.shape[0])
-        self._fit_glm(X, y[:, None], w, off, Poisson())
+        self._fit_glm(X, y[:, None], w, off, Poisson(), groups)
+        self._remember_fit(X, y, w, off, y_raw)
         theta = self._theta[0]
         self.coef_ = theta[1:].copy() if self.fit_intercept else theta.copy()
         self.intercept_ = float(theta[0]) if self.fit_intercept else 0.0
