@@ -308,9 +308,9 @@ class LikelihoodMixin:
         return wald(self.estimates_, self.cov_params_, R, qv, df if use_f else None)
 
     def t_test(self, hypothesis, q=None, alpha: float = 0.05) -> ContrastResult:
-        """Estimate, standard error, t (or z) statistic, p-value and interval of each
-        row of ``R theta - q``, as statsmodels' ``t_test`` (t exactly when the
-        estimator uses t). ``hypothesis`` as in :meth:`wald_test`.
+        """Estimate, standard error, t (or z) statistic of ``R theta = q``, p-value
+        and interval of each row of ``R theta``, as statsmodels' ``t_test`` (t exactly
+        when the estimator uses t). ``hypothesis`` as in :meth:`wald_test`.
 
         Examples
         --------
@@ -320,7 +320,7 @@ class LikelihoodMixin:
         >>> reg = MLELinearRegression(use_t=True).fit(X, [2.1, 3.9, 6.2, 7.8, 10.1])
         >>> res = reg.t_test("x0 = 2")
         >>> res.distribution, round(float(res.effect[0]), 4)
-        ('t', -0.01)
+        ('t', 1.99)
         """
         check_is_fitted(self)
         R, qv, labels = restrictions(hypothesis, self.param_names_, q)

@@ -34,7 +34,11 @@ class WaldTestResult(NamedTuple):
 
 
 class ContrastResult(NamedTuple):
-    """Result of ``t_test``: one row per restriction ``R_i theta - q_i``."""
+    """Result of ``t_test``: one row per restriction ``R_i theta = q_i``.
+
+    ``effect`` is the estimate of ``R_i theta`` with its standard error and interval;
+    ``statistic`` is ``(R_i theta - q_i) / std_err`` (as statsmodels' ``t_test``).
+    """
 
     effect: np.ndarray
     std_err: np.ndarray
@@ -222,10 +226,10 @@ def wald(estimates, cov, R, q, df_denom=None):
 
 def contrasts(estimates, cov, R, q, labels, alpha, df=None):
     """Per-row estimates, standard errors, t/z statistics, p-values and intervals."""
-    effect = R @ estimates - q
+    effect = R @ estimates
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", R, cov, R), 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = effect / se
+        t = (effect - q) / se
     if df is None:
         p, crit, dist = 2 * stats.norm.sf(np.abs(t)), stats.norm.ppf(1 - alpha / 2), "z"
     else:
