@@ -125,6 +125,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
         """
         on_dask = is_dask(X)
+        self.__dict__.pop("_init_sample", None)  # never a previous failed fit's
         if on_dask:
             X, w = self._dask_input(X, sample_weight)
         else:
@@ -138,9 +139,9 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
             w = self._weights(X, sample_weight)
         self._check_parameters(X, w)
         if on_dask:
-            # initialisation on a strided sample (the whole data up to _INIT_ROWS rows),
-            # taken once; EM then runs on every row, one reduction per iteration
-            expand, self._init_sample = None, _dask_init_sample(X, w)
+            # initialisation on a strided sample (the whole data up to _INIT_ROWS rows,
+            # taken in _dask_input); EM then runs on every row, one reduction an iteration
+            expand = None
         else:
             X, w, expand = self._compress(X, w)
 
@@ -345,25 +346,36 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ Dask
     def _dask_input(self, X, sample_weight):
-        """Validated Dask rows and weights (None, or checked in one small reduction)."""
-        from .._engine.dask_input import check_dask_weights, check_dask_X
+        """Validated Dask rows and weights, in one pass that also takes the strided
+        sample EM is initialised on (``_init_sample``: every row up to _INIT_ROWS)."""
+        import dask
+        import dask.array as da
+
+        from .._engine.dask_input import check_dask_weights, check_dask_X, dask_sample
 
         X = check_dask_X(self, X, reset=True, min_samples=2)
-        if sample_weight is None:
-            return X, None
-        w = check_dask_weights(sample_weight, X, owner=type(self).__name__)
-        if not is_dask(w):
-            return X, self._weights(np.empty((X.shape[0], 0)), w).astype(X.dtype)
-        import dask
-
-        finite, low, total = dask.compute(da_all_finite(w), w.min(), w.sum())
-        if not finite:
-            raise ValueError("sample_weight must be finite")
-        if low < 0:
-            raise ValueError("Negative values in data passed to sample_weight")
-        if not total > 0:
-            raise ValueError("sample_weight: the weights sum to zero")
-        return X, w.astype(X.dtype)
+        w = None
+        if sample_weight is not None:
+            w = check_dask_weights(sample_weight, X, owner=type(self).__name__)
+            if not is_dask(w):
+                w = self._weights(np.empty((X.shape[0], 0)), w)
+            w = w.astype(X.dtype)
+        Xs, ws = dask_sample(X, np.ones(X.shape[0]) if w is None else w, _INIT_ROWS)
+        wlazy = [da.isfinite(w).all(), w.min(), w.sum()] if is_dask(w) else []
+        finite, Xs, ws, *wchecks = dask.compute(da.isfinite(X).all(), Xs, ws, *wlazy)
+        if not finite:  # sklearn's message, from the first row with NaN/inf
+            i = int(da.argmin(da.isfinite(X).all(axis=1)).compute())
+            self._validate_X(X[i:i + 1].compute(), reset=False)
+        if wchecks:
+            finite, low, total = wchecks
+            if not finite:
+                raise ValueError("sample_weight must be finite")
+            if low < 0:
+                raise ValueError("Negative values in data passed to sample_weight")
+            if not total > 0:
+                raise ValueError("sample_weight: the weights sum to zero")
+        self._init_sample = np.asarray(Xs), (None if w is None else np.asarray(ws))
+        return X, w
 
     def _dask_rows(self, X, fn, trailing):
         """A lazy Dask array of ``fn`` on each validated chunk (scoring never gathers)."""
@@ -456,26 +468,6 @@ def initial_responsibilities(X, w, n_components: int, init_params: str,
 
 
 _INIT_ROWS = 100_000  # rows of the sample a Dask fit is initialised on
-
-
-def _dask_init_sample(X, w):
-    """Every step-th row of a Dask array (and weights) as NumPy: at most
-    ``_INIT_ROWS`` rows, all of them when X has no more."""
-    import dask
-
-    from .._engine.dask_input import dask_sample
-
-    ones = np.ones(X.shape[0]) if w is None else w
-    Xs, ws = dask_sample(X, ones, _INIT_ROWS)
-    Xs, ws = dask.compute(Xs, ws)
-    return np.asarray(Xs), (None if w is None else np.asarray(ws))
-
-
-def da_all_finite(a):
-    """Whether every value of a Dask array is finite (lazy)."""
-    import dask.array as da
-
-    return da.isfinite(a).all()
 
 
 def _logsumexp_rows(lp):

@@ -1,0 +1,133 @@
+"""EM on Dask: the same trace, estimates, standard errors and labels as in memory.
+
+Reference: the in-memory fit of the same mixture from the same initial parameters
+(itself tested against scikit-learn and by numerical Hessians elsewhere).
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+da = pytest.importorskip("dask.array")
+pytest.importorskip("distributed")
+
+from sklearn_mle import GaussianMixture, GaussianMLE, MixtureMLE, PoissonMLE, WeibullMLE  # noqa: E402
+from sklearn_mle.mixture import _base as em_base  # noqa: E402
+
+RTOL = 1e-10
+
+
+def _blobs(n=400, d=2, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(size=(n // 2, d)), rng.normal(size=(n - n // 2, d)) + 3.5])
+    return rng.permutation(X).astype(dtype)
+
+
+def _assert_same(a, b, rtol=RTOL, inference=True):
+    assert_allclose(b.lower_bounds_, a.lower_bounds_, rtol=rtol)
+    assert b.n_iter_ == a.n_iter_ and b.converged_ == a.converged_
+    assert_allclose(b.loglik_, a.loglik_, rtol=rtol)
+    if inference:
+        assert b.param_names_ == a.param_names_
+        assert_allclose(b.estimates_, a.estimates_, rtol=rtol)
+        assert_allclose(b.bse_, a.bse_, rtol=1e3 * rtol)
+
+
+@pytest.mark.parametrize("ct", ["full", "diag", "tied", "spherical"])
+def test_gaussian_mixture_same_trace(client, ct):
+    X = _blobs()
+    ref = GaussianMixture(2, covariance_type=ct, random_state=0).fit(X)
+    dX = da.from_array(X, chunks=((5, 100, 1, 200, 94), -1))
+    got = GaussianMixture(2, covariance_type=ct, random_state=0).fit(dX)
+    _assert_same(ref, got)
+    assert_allclose(got.means_, ref.means_, rtol=RTOL)
+
+
+def test_gaussian_mixture_one_chunk_one_row_chunks_float32(client):
+    X = _blobs(60)
+    ref = GaussianMixture(2, random_state=1).fit(X)
+    _assert_same(ref, GaussianMixture(2, random_state=1).fit(da.from_array(X, chunks=(60, -1))))
+    _assert_same(ref, GaussianMixture(2, random_state=1).fit(da.from_array(X, chunks=(1, -1))),
+                 inference=False)
+    X32 = _blobs(300, dtype=np.float32)
+    ref32 = GaussianMixture(2, random_state=1).fit(X32)
+    got32 = GaussianMixture(2, random_state=1).fit(da.from_array(X32, chunks=(70, -1)))
+    assert got32.means_.dtype == np.float32
+    assert_allclose(got32.means_, ref32.means_, rtol=1e-5)
+
+
+def test_sampled_initialisation_then_the_same_em(client, monkeypatch):
+    """More rows than the initialisation sample: EM from the given initial parameters
+    follows the in-memory trace exactly."""
+    monkeypatch.setattr(em_base, "_INIT_ROWS", 50)
+    X = _blobs(500)
+    init = dict(weights_init=[0.4, 0.6], means_init=[[0.5, 0.0], [3.0, 3.0]],
+                precisions_init=[np.eye(2), np.eye(2)])
+    ref = GaussianMixture(2, **init).fit(X)
+    got = GaussianMixture(2, **init).fit(da.from_array(X, chunks=(64, -1)))
+    _assert_same(ref, got)
+    # the sample's k-means start reaches the same optimum on well separated data
+    tight = dict(tol=1e-13, max_iter=1000, random_state=0)
+    sampled = GaussianMixture(2, **tight).fit(da.from_array(X, chunks=(64, -1)))
+    full = GaussianMixture(2, **tight).fit(X)
+    order, ref_order = np.argsort(sampled.means_[:, 0]), np.argsort(full.means_[:, 0])
+    assert_allclose(sampled.means_[order], full.means_[ref_order], rtol=1e-6)
+
+
+def test_lazy_scoring_and_labels(client):
+    X = _blobs(300)
+    ref = GaussianMixture(2, random_state=0).fit(X)
+    dX = da.from_array(X, chunks=(64, -1))
+    for method in ("predict", "predict_proba", "score_samples"):
+        out = getattr(ref, method)(dX)
+        assert isinstance(out, da.Array)
+        assert_allclose(out.compute(), getattr(ref, method)(X), rtol=1e-12, atol=1e-300)
+    labels = GaussianMixture(2, random_state=0).fit_predict(dX)
+    assert isinstance(labels, da.Array)
+    assert_allclose(labels.compute(), GaussianMixture(2, random_state=0).fit_predict(X))
+    assert_allclose(ref.score(dX), ref.score(X), rtol=1e-12)
+
+
+def test_weights_and_dataframe_names(client):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X = _blobs(300)
+    w = np.random.default_rng(2).integers(1, 4, 300).astype(float)
+    ref = GaussianMixture(2, random_state=0).fit(X, sample_weight=w)
+    got = GaussianMixture(2, random_state=0).fit(da.from_array(X, chunks=(70, -1)),
+                                                 sample_weight=da.from_array(w, chunks=40))
+    _assert_same(ref, got)
+    df = pd.DataFrame(X, columns=["height", "weight"])
+    got = GaussianMixture(2, random_state=0).fit(dd.from_pandas(df, npartitions=4))
+    assert list(got.feature_names_in_) == ["height", "weight"]
+    assert "height" in str(got.summary())
+
+
+def test_nan_in_chunk_37_same_error(client):
+    X = _blobs(500)
+    X[37 * 10 + 4, 1] = np.nan
+    with pytest.raises(ValueError) as ref:
+        GaussianMixture(2).fit(X)
+    with pytest.raises(ValueError) as got:
+        GaussianMixture(2).fit(da.from_array(X, chunks=(10, -1)))
+    assert str(got.value) == str(ref.value)
+
+
+@pytest.mark.parametrize("component", [PoissonMLE(), GaussianMLE()], ids=["poisson", "gauss"])
+def test_mixture_mle_same_trace(client, component):
+    rng = np.random.default_rng(3)
+    if isinstance(component, PoissonMLE):
+        X = rng.permutation(np.r_[rng.poisson(2.0, 250), rng.poisson(9.0, 250)])[:, None]
+        X = X.astype(float)
+    else:
+        X = _blobs(400)
+    ref = MixtureMLE(component, 2, random_state=0).fit(X)
+    got = MixtureMLE(component, 2, random_state=0).fit(da.from_array(X, chunks=(90, -1)))
+    _assert_same(ref, got, rtol=1e-9)
+    assert isinstance(got.predict(da.from_array(X, chunks=(90, -1))), da.Array)
+
+
+def test_mixture_mle_without_finite_statistics_says_so(client):
+    X = np.random.default_rng(4).weibull(2.0, (100, 1))
+    with pytest.raises(ValueError, match="no finite statistics"):
+        MixtureMLE(WeibullMLE(), 2).fit(da.from_array(X, chunks=30))
