@@ -150,10 +150,23 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
         "check_sample_weight_equivalence_on_dense_data":
             "sample_weight is one weight per sequence (a row's weight cannot repeat it "
             "inside a sequence)",
+        "check_sample_weights_not_overwritten":
+            "sample_weight is one weight per sequence; the check draws one per row",
         "check_sample_weights_invariance":
             "sample_weight is one weight per sequence; zero weights on some rows of a "
             "sequence are refused",
     }
+
+    @classmethod
+    def _check_instances(cls):
+        """Instances for scikit-learn's checks: Gaussian emissions without a prior
+        collapse onto the checks' few distinct rows."""
+        from ..distributions import GaussianMLE
+        from ..priors import NormalInverseGamma
+
+        return [cls(GaussianMLE(covariance_type="diag", prior=NormalInverseGamma()),
+                    max_iter=5),
+                cls(GaussianMLE(covariance_type="diag"), n_components=1, max_iter=5)]
 
     def __init__(self, emission=None, n_components=2, *, prior=None, n_init=1,
                  init_params="kmeans", startprob_init=None, transmat_init=None,
@@ -218,7 +231,7 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
 
     def _validate_X(self, X, reset):
         return validate_data(self, X, reset=reset, dtype=np.float64,
-                             ensure_min_samples=1)
+                             ensure_min_samples=2 if reset else 1)
 
     def _sequences(self, X, lengths, sequence_ids):
         check_is_fitted(self)
@@ -337,11 +350,11 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
             return startprob, transmat, params, None
         resp = initial_responsibilities(X, wrow, k, self.init_params, rng).astype(np.float64)
         rw = resp if wrow is None else resp * wrow[:, None]
-        if np.any(rw.sum(axis=0) < 2.0):
-            # a state started from one row would put zero density on other values: it
-            # also sees the whole data with the weight of one row
-            base = np.ones(X.shape[0]) if wrow is None else wrow
-            rw = rw + (base / base.sum())[:, None]
+        # every state also sees the whole data with the weight of one row: a state
+        # started from one row, or from identical rows, would otherwise put zero
+        # density on every other value (a zero variance, a category never seen)
+        base = np.ones(X.shape[0]) if wrow is None else wrow
+        rw = rw + (base / base.sum())[:, None]
         stats = self._emission.stats(X, rw)
         params = self._emission.modes(stats, fallback=dict(self._proto.params_))
         return startprob, transmat, params, list(stats)
@@ -354,8 +367,12 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
         if outside.any():
             i = int(np.flatnonzero(outside)[0])
             raise ValueError(
-                f"HiddenMarkovModel: row {i} has zero density under every state's emission "
-                "(outside the support of the fitted states); check the data's domain")
+                f"HiddenMarkovModel: row {i} has zero density under every state's emission. "
+                "The data passed the family's domain check, so a state collapsed: e.g. a "
+                "singular covariance from a state fitted to fewer than n_features + 1 "
+                "distinct rows, or a probability of 0 for a value. Use a prior on the "
+                "emission (e.g. GaussianMLE(covariance_type='diag', "
+                "prior=NormalInverseGamma())), fewer states, or other starting values")
         loglik, gamma, xi, dead = _estep.run_forward_backward(
             frame, shift, bounds, startprob, transmat, wseq, n_jobs=self.n_jobs)
         if dead:

@@ -1,0 +1,173 @@
+"""HiddenMarkovModel: scikit-learn's estimator checks, metadata routing of the
+sequences through cross-validation, and standard errors against a numerical Hessian
+of hmmlearn's log-likelihood."""
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from hmmlearn import hmm
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_mle.distributions import CategoricalMLE, GaussianMLE, PoissonMLE
+from sklearn_mle.hmm import HiddenMarkovModel
+from sklearn_mle.priors import Dirichlet
+
+from ._numerics import central_hessian
+
+
+def _xfail(estimator):
+    return dict(type(estimator)._sklearn_xfail_checks)
+
+
+@parametrize_with_checks(HiddenMarkovModel._check_instances(),
+                         expected_failed_checks=_xfail)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def _sequences(n_seq=10, seed=0):
+    rng = np.random.default_rng(seed)
+    parts, ids = [], []
+    for s in range(n_seq):
+        n = int(rng.integers(40, 80))
+        z = (np.arange(n) // 10) % 2
+        parts.append(rng.poisson(np.where(z == 0, 2.0, 10.0))[:, None].astype(float))
+        ids.append(np.full(n, s))
+    return np.concatenate(parts), np.concatenate(ids)
+
+
+def test_cross_validation_with_sequence_ids():
+    X, ids = _sequences()
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = HiddenMarkovModel(PoissonMLE(), 2, random_state=0, max_iter=20)
+        model.set_fit_request(sequence_ids=True).set_score_request(sequence_ids=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = cross_val_score(model, X, cv=GroupKFold(3),
+                                     params={"sequence_ids": ids, "groups": ids})
+    # the reference: the same folds fitted and scored by hand, sequences by lengths
+    expected = []
+    for train, test in GroupKFold(3).split(X, groups=ids):
+        lens_tr = np.unique(ids[train], return_counts=True)[1]
+        lens_te = np.unique(ids[test], return_counts=True)[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = HiddenMarkovModel(PoissonMLE(), 2, random_state=0, max_iter=20).fit(
+                X[train], lengths=lens_tr)
+        expected.append(m.score(X[test], lengths=lens_te))
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
+
+
+def test_grid_search_number_of_states():
+    X, ids = _sequences(n_seq=6)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = HiddenMarkovModel(PoissonMLE(), random_state=0, max_iter=20)
+        model.set_fit_request(sequence_ids=True).set_score_request(sequence_ids=True)
+        search = GridSearchCV(model, {"n_components": [1, 2]}, cv=GroupKFold(3))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search.fit(X, groups=ids, sequence_ids=ids)
+    assert search.best_params_["n_components"] == 2
+
+
+def _hmmlearn_loglik(X, lengths, k, d):
+    """The log-likelihood as hmmlearn computes it, at the flat free parameters of a
+    Gaussian (diagonal) HMM in our ``param_names_`` order."""
+    def f(theta):
+        ref = hmm.GaussianHMM(k, "diag", init_params="", implementation="log")
+        sp = np.r_[theta[:k - 1], 1 - theta[:k - 1].sum()]
+        tm = theta[k - 1:k - 1 + k * (k - 1)].reshape(k, k - 1)
+        tm = np.column_stack([tm, 1 - tm.sum(axis=1)])
+        rest = theta[k - 1 + k * (k - 1):].reshape(k, 2, d)
+        ref.startprob_, ref.transmat_ = sp, tm
+        ref.means_, ref.covars_ = rest[:, 0], rest[:, 1]
+        return ref.score(X, lengths)
+    return f
+
+
+def test_standard_errors_match_numerical_hessian():
+    rng = np.random.default_rng(2)
+    lengths = [120, 80, 100]
+    # sequences start in both states, so the start probabilities are inside (0, 1)
+    z = np.concatenate([((np.arange(n) + off) // 15) % 2
+                        for n, off in zip(lengths, [0, 15, 0])])
+    X = rng.normal(np.where(z[:, None] == 0, [0.0, 1.0], [2.0, -1.0]), [1.0, 0.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = HiddenMarkovModel(GaussianMLE(covariance_type="diag"), 2, random_state=0,
+                              max_iter=500, tol=1e-10,
+                              startprob_init=[0.5, 0.5]).fit(X, lengths=lengths)
+    assert m.param_names_[:3] == ["startprob[0]", "transmat[0,0]", "transmat[1,0]"]
+    assert m.param_names_[3:7] == ["state0.mean[x0]", "state0.mean[x1]",
+                                   "state0.covariance[x0]", "state0.covariance[x1]"]
+    est = m.estimates_
+    H = central_hessian(_hmmlearn_loglik(X, lengths, 2, 2), est, 1e-4 * np.maximum(
+        np.abs(est), 0.1))
+    cov = np.linalg.inv(-H)
+    np.testing.assert_allclose(m.bse_, np.sqrt(np.diag(cov)), rtol=1e-3)
+    ci = m.conf_int()
+    assert np.all(ci[:3, 0] >= 0) and np.all(ci[:3, 1] <= 1)
+    text = str(m.summary())
+    assert "state1.covariance[x1]" in text
+
+
+def test_standard_errors_categorical_and_prior():
+    rng = np.random.default_rng(3)
+    z = (np.arange(400) // 20) % 2
+    X = np.where(z == 0, rng.choice(3, 400, p=[0.7, 0.2, 0.1]),
+                 rng.choice(3, 400, p=[0.1, 0.3, 0.6]))[:, None].astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        init = [{"probabilities": [np.array([0.5, 0.3, 0.2])]},
+                {"probabilities": [np.array([0.2, 0.3, 0.5])]}]
+        m = HiddenMarkovModel(CategoricalMLE(prior=Dirichlet(1.5)), 2, max_iter=300,
+                              tol=1e-10, emissions_init=init,
+                              prior=Dirichlet(2.0)).fit(X, lengths=[200, 200])
+    assert m.param_names_[3:5] == ["state0.p[0]", "state0.p[1]"]
+
+    def f(theta):
+        sp = np.r_[theta[0], 1 - theta[0]]
+        tm = np.array([[theta[1], 1 - theta[1]], [theta[2], 1 - theta[2]]])
+        e = theta[3:].reshape(2, 2)
+        e = np.column_stack([e, 1 - e.sum(axis=1)])
+        ref = hmm.CategoricalHMM(2, init_params="")
+        ref.startprob_, ref.transmat_, ref.emissionprob_ = sp, tm, e
+        prior = Dirichlet(2.0)
+        return (ref.score(X.astype(int), [200, 200]) + prior.logpdf(sp)
+                + sum(prior.logpdf(r) for r in tm)
+                + sum(Dirichlet(1.5).logpdf(r) for r in e))
+
+    est = m.estimates_
+    H = central_hessian(f, est, 1e-5)
+    np.testing.assert_allclose(m.bse_, np.sqrt(np.diag(np.linalg.inv(-H))), rtol=1e-3)
+
+
+def test_standard_errors_full_covariance_finite():
+    rng = np.random.default_rng(4)
+    z = (np.arange(300) // 25) % 2
+    X = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], 300) + 3 * z[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = HiddenMarkovModel(GaussianMLE(covariance_type="full"), 2, random_state=0,
+                              max_iter=200, startprob_init=[0.5, 0.5],
+                              prior=Dirichlet(1.5)).fit(X)
+    names = m.param_names_
+    assert "state0.covariance[x1,x0]" in names
+    assert np.all(np.isfinite(m.bse_)) and np.all(m.bse_ > 0)
+
+
+def test_pickle_without_training_data():
+    import pickle
+
+    X, ids = _sequences(n_seq=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = HiddenMarkovModel(PoissonMLE(), 2, random_state=0, max_iter=10).fit(
+            X, sequence_ids=ids)
+    m2 = pickle.loads(pickle.dumps(m))
+    np.testing.assert_allclose(m2.score(X, sequence_ids=ids), m.score(X, sequence_ids=ids))
+    with pytest.raises(AttributeError, match="pickled"):
+        m2.bse_
