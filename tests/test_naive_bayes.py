@@ -303,3 +303,67 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BoundaryWarning)
         check(estimator)
+
+
+# ------------------------------------------------- the one-pass paths (n > head)
+def test_fast_paths_equal_the_family_protocol():
+    from sklearn_mle.families import Categorical, Multinomial
+    from sklearn_mle.naive_bayes._fast import class_stats_fast, logpdf_rows_fast
+
+    rng = np.random.default_rng(20)
+    X = rng.integers(0, 4, (500, 3)).astype(float)
+    X[:, 2] = X[:, 2] * 2.5  # categories 0, 2.5, 5, 7.5: the search path
+    y = rng.integers(0, 3, 500)
+    Y = np.zeros((500, 3))
+    Y[np.arange(500), y] = rng.uniform(0.5, 2.0, 500)
+    cat = Categorical().resolve(Categorical().stats(X))
+    multi = Multinomial()
+    for fam, Xf in ((cat, X), (multi, np.floor(X))):
+        fast = class_stats_fast(fam, Xf, Y)
+        slow = fam.stats(Xf, Y)
+        for a, b in zip(fast, slow):
+            for name, value in b.fields().items():
+                np.testing.assert_allclose(np.asarray(a.fields()[name], float),
+                                           np.asarray(value, float), rtol=1e-12)
+        params = [fam.mode(s) for s in slow]
+        Xt = Xf.copy()
+        Xt[0, 0] = 9.5  # not a category: -inf under every class
+        np.testing.assert_allclose(logpdf_rows_fast(fam, Xt, params),
+                                   fam.logpdf_rows(Xt, params), rtol=1e-12)
+    zero = [{"probabilities": [np.array([0.5, 0.5, 0.0, 0.0])] + p["probabilities"][1:]}
+            for p in [cat.mode(s) for s in cat.stats(X, Y)]]
+    np.testing.assert_allclose(logpdf_rows_fast(cat, X, zero), cat.logpdf_rows(X, zero))
+
+
+@pytest.mark.parametrize("nb, density, make", [
+    (GaussianNB(var_smoothing=0), _diag(), lambda r, n: r.normal(size=(n, 5))),
+    (MultinomialNB(alpha=1.0), MultinomialMLE(prior=Dirichlet(2.0)),
+     lambda r, n: r.poisson(2.0, (n, 5)).astype(float)),
+    (CategoricalNB(alpha=1.0), CategoricalMLE(prior=Dirichlet(2.0)),
+     lambda r, n: r.integers(0, 4, (n, 5)).astype(float)),
+], ids=["gaussian", "multinomial", "categorical"])
+def test_one_pass_fit_equals_sklearn_and_partial_fit(nb, density, make):
+    rng = np.random.default_rng(21)
+    n = 5000
+    y = rng.integers(0, 4, n)
+    X = make(rng, n) + (y[:, None] if isinstance(nb, GaussianNB) else 0)
+    ours = GenerativeClassifier(density).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), nb.fit(X, y).predict_proba(X),
+                               atol=1e-10)
+    part = GenerativeClassifier(density)
+    for sl in (slice(0, 1500), slice(1500, 5000)):
+        part.partial_fit(X[sl], y[sl], classes=[0, 1, 2, 3])
+    np.testing.assert_allclose(part.predict_proba(X), ours.predict_proba(X), atol=1e-12)
+    np.testing.assert_allclose(part.loglik_, ours.loglik_, rtol=1e-12)
+
+
+def test_category_first_seen_after_the_head():
+    """The settings of the first rows do not hold for all: the fit falls back to all rows."""
+    rng = np.random.default_rng(22)
+    X = rng.integers(0, 3, (3000, 2)).astype(float)
+    X[2500:, 1] = 3.0  # a category the first rows never show
+    y = rng.integers(0, 2, 3000)
+    ours = GenerativeClassifier(CategoricalMLE(prior=Dirichlet(2.0))).fit(X, y)
+    ref = CategoricalNB(alpha=1.0).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-10)
+    assert ours.densities_[0].categories_[1].tolist() == [0.0, 1.0, 2.0, 3.0]

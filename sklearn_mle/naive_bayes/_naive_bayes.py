@@ -63,7 +63,7 @@ class NaiveBayes(GenerativeClassifier):
     _parameter_constraints: dict = {
         "families": [dict, None],
         "alpha": [Interval(Real, 0.0, None, closed="left"), None],
-        "class_prior": GenerativeClassifier._parameter_constraints["class_prior"],
+        "class_prior": ["array-like", Dirichlet, None],
         "priors_fit": [StrOptions({"mle", "uniform"})],
         "n_jobs": [None, int],
     }

@@ -26,6 +26,7 @@ from sklearn.base import clone
 from .._engine.blocks import map_blocks
 from ..distributions import DistributionMLE
 from ..exceptions import BoundaryWarning
+from ._fast import class_stats_fast, logpdf_rows_fast
 
 __all__ = ["ClassFitError", "class_log_densities", "fit_per_class", "take_rows",
            "update_per_class"]
@@ -107,19 +108,66 @@ def fit_per_class(density, X, Y, w, rows_per_class, classes, owner="GenerativeCl
     state : (prototype, statistics per class) or None
     """
     if stats_path(density):
-        try:
-            with warnings.catch_warnings():
-                # the fit to all rows only fixes settings; its warnings are not the classes'
-                warnings.simplefilter("ignore")
-                proto = clone(density).fit(X, sample_weight=w)
-        except ValueError as err:
-            # the per-class fits name the class the error comes from
-            _raise_named(density, X, Y, rows_per_class, classes, owner, err)
-        if _finite(proto):
-            stats = class_stats(proto, X, Y)
+        found = _head_prototype(density, X, Y, w)
+        if found is None:
+            try:
+                with warnings.catch_warnings():
+                    # the fit to all rows only fixes settings; its warnings are not the
+                    # classes'
+                    warnings.simplefilter("ignore")
+                    proto = clone(density).fit(X, sample_weight=w)
+            except ValueError as err:
+                # the per-class fits name the class the error comes from
+                _raise_named(density, X, Y, rows_per_class, classes, owner, err)
+            found = (proto, class_stats(proto, X, Y)) if _finite(proto) else None
+        if found is not None:
+            proto, stats = found
             return _from_stats(proto, stats, rows_per_class, classes, owner), (proto, stats)
     return [_fit_one(density, X, Y[:, k], rows_per_class[k], _label(classes, k), owner)
             for k in range(Y.shape[1])], None
+
+
+#: rows the prototype's settings are learnt from before the one statistics pass
+HEAD_ROWS = 1024
+
+
+def _head_prototype(density, X, Y, w):
+    """``(prototype, class statistics)`` with the prototype fitted on the first rows
+    only, or None.
+
+    The family's settings (a categorical column's categories, a binomial's trials)
+    learnt from the first rows are those of all rows when every row lies in their
+    domain, which the statistics pass checks (unchecked): then one pass over the data
+    suffices. A prior whose defaults are resolved from the data needs them all, and
+    a row outside the settings (a category first seen later) falls back to the fit
+    on all rows.
+    """
+    n = _n_rows(X)
+    if n <= HEAD_ROWS or _resolves(density):
+        return None
+    head = slice(0, HEAD_ROWS)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            proto = clone(density).fit(take_rows(X, head),
+                                       sample_weight=None if w is None else w[head])
+        if not _finite(proto):
+            return None
+        return proto, class_stats(proto, X, Y, checked=False)
+    except ValueError:  # DomainError included: the settings of the head do not hold
+        return None
+
+
+def _resolves(density):
+    """Whether a prior of the density (or of a part) takes defaults from the data."""
+    from ._independent import IndependentMLE
+
+    if isinstance(density, IndependentMLE):
+        parts = [e for _, e, _ in density.estimators]
+        if density.remainder != "drop":
+            parts.append(density.remainder)
+        return any(_resolves(e) for e in parts)
+    return hasattr(getattr(density, "prior", None), "resolve")
 
 
 def update_per_class(density, state, densities, X, Y, w, rows_total, classes,
@@ -198,16 +246,19 @@ def _finite(proto):
     return bool(getattr(proto.family_, "finite_stats", False))
 
 
-def class_stats(proto, X, Y):
+def class_stats(proto, X, Y, checked=True):
     """The k classes' statistics of a fitted prototype's family in one pass (for an
-    IndependentMLE: a tuple per class of its parts' statistics)."""
+    IndependentMLE: a tuple per class of its parts' statistics). ``checked``: the
+    prototype was fitted on all of X (its domain checks hold)."""
     from ._independent import IndependentMLE
 
     if isinstance(proto, IndependentMLE):
-        parts = [class_stats(est, proto.part_data(X, i), Y)
+        parts = [class_stats(est, proto.part_data(X, i), Y, checked)
                  for i, est in enumerate(proto.estimators_)]
         return [tuple(p[k] for p in parts) for k in range(Y.shape[1])]
-    return proto.family_.stats(as_matrix(X), Y, checked=True)
+    Xm = as_matrix(X)
+    fast = class_stats_fast(proto.family_, Xm, Y)
+    return fast if fast is not None else proto.family_.stats(Xm, Y, checked=checked)
 
 
 def _fit_one(density, X, weights, n_rows, label, owner):
@@ -258,7 +309,7 @@ def class_log_densities(densities, X, n_jobs=None):
 
         def block(xb):
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                lp = family.logpdf_rows(xb, params)
+                lp = logpdf_rows_fast(family, xb, params)
             return np.where(np.isnan(lp), -np.inf, lp)
 
         out[:, idx] = map_blocks(block, as_matrix(X), n_jobs=n_jobs, limit_blas=True)
