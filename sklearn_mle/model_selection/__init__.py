@@ -1,6 +1,7 @@
 """Model selection: information criteria, likelihood-ratio comparisons, distribution ranking."""
 
 from ._compare import VuongResult, compare_models, vuong_test
+from ._gof import GoodnessOfFit, goodness_of_fit
 from ._ranking import FAMILIES, DistributionFit, Family, column_domain, rank_distributions
 from ._search import GridSearchIC
 
@@ -8,10 +9,12 @@ __all__ = [
     "FAMILIES",
     "DistributionFit",
     "Family",
+    "GoodnessOfFit",
     "GridSearchIC",
     "VuongResult",
     "column_domain",
     "compare_models",
+    "goodness_of_fit",
     "rank_distributions",
     "vuong_test",
 ]
