@@ -23,6 +23,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._engine import check_sample_weight
 from ..base import LikelihoodMixin
 from ..exceptions import InferenceWarning
+from ..inference._delta import DeltaMethodResult, delta
+from ..inference._prediction import PredictionResult, mean_prediction
 from ..inference._robust import COV_TYPES, check_cov_type, group_codes, sandwich_cov
 from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
@@ -428,6 +430,103 @@ class GLMBase(LikelihoodMixin, BaseEstimator):
             facts["Pseudo R-squ. (McFadden)"] = f"{1.0 - self.loglik_ / llnull:.5f}"
             facts["LLR p-value"] = f"{stats.chi2.sf(max(llr, 0.0), self.df_model_):.4g}"
         return facts
+
+    # ----------------------------------------------------------- prediction
+    def _single_predictor(self, what):
+        if self._theta.shape[0] != 1:
+            raise ValueError(f"{type(self).__name__}: {what} is implemented for a single "
+                             "linear predictor (binary logistic, Poisson, linear), not for "
+                             "the multinomial model")
+
+    def _prediction_rows(self, X, offset=None, exposure=None):
+        check_is_fitted(self)
+        self._single_predictor("predict_interval")
+        X = self._validate_X(X, reset=False)
+        return self._design_matrix(X), self._offset(offset, exposure, X.shape[0])
+
+    def predict_interval(self, X, alpha: float = 0.05, offset=None,
+                         exposure=None) -> PredictionResult:
+        """The predicted mean with its standard error and confidence interval.
+
+        The interval of the linear predictor (estimate ± z·SE, t·SE under
+        ``use_t=True``) is mapped through the inverse link, so it stays in the range
+        of the mean; the linear model adds the interval of a new observation
+        (``obs_ci``). ``summary_frame()`` has the columns of statsmodels'
+        ``get_prediction(...).summary_frame()``, which it equals.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        alpha : float, default=0.05
+        offset, exposure : array-like of shape (n_samples,), optional
+            For :class:`MLEPoissonRegression`.
+
+        Returns
+        -------
+        PredictionResult
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle import MLEPoissonRegression
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+        >>> reg = MLEPoissonRegression().fit(X, [1, 2, 2, 5, 8, 13])
+        >>> res = reg.predict_interval([[2.5]])
+        >>> bool(res.mean_ci[0, 0] < res.mean[0] < res.mean_ci[0, 1])
+        True
+        """
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        A, off = self._prediction_rows(X, offset, exposure)
+        return mean_prediction(A, self._theta[0], self.cov_params_, off, self._inverse_link,
+                               self._critical_value(alpha), alpha, self._residual_variance())
+
+    def _residual_variance(self):
+        """Variance of a new observation around its mean (linear model only)."""
+        return None
+
+    def marginal_effects(self, at: str = "overall", X=None, alpha: float = 0.05,
+                         offset=None, exposure=None) -> DeltaMethodResult:
+        """Marginal effects ``d E[y|x] / d x_j`` of the features, with delta-method
+        standard errors, as statsmodels' ``get_margeff(method="dydx")``.
+
+        Parameters
+        ----------
+        at : {"overall", "mean"}, default="overall"
+            ``"overall"``: the average of the per-row effects (AME); ``"mean"``: the
+            effect at the mean of the features (MEM).
+        X : array-like, optional
+            Rows to average over (default: the training rows, with their offset).
+        alpha : float, default=0.05
+        offset, exposure : array-like, optional
+            With ``X``, for :class:`MLEPoissonRegression`.
+
+        Returns
+        -------
+        DeltaMethodResult
+            One row per feature.
+        """
+        if at not in ("overall", "mean"):
+            raise ValueError(f"at must be 'overall' or 'mean', got {at!r}")
+        if X is None:
+            check_is_fitted(self)
+            self._single_predictor("marginal_effects")
+            Xt, _, _, off = self._fit_data
+            A = self._design_matrix(Xt)
+        else:
+            A, off = self._prediction_rows(X, offset, exposure)
+        icpt = int(self.fit_intercept)
+        if at == "mean":
+            A = A.mean(axis=0, keepdims=True)
+            off = None if off is None else np.array([np.mean(off)])
+        link = self._inverse_link
+
+        def effects(theta):
+            eta = A @ theta if off is None else A @ theta + off
+            return np.mean(link(eta)[1]) * theta[icpt:]
+
+        return delta(effects, self.estimates_, self.cov_params_, alpha,
+                     self._feature_names(), self._t_df())
 
     # ------------------------------------------------------------ bootstrap
     def _bootstrap_setup(self, X, y, fit_params):

@@ -466,6 +466,19 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         _, y, w = self._train
         return null_loglik(y, w, self.fit_intercept)
 
+    @staticmethod
+    def _inverse_link(eta):
+        return eta, np.ones_like(eta)
+
+    def _residual_variance(self):
+        if self.use_t:
+            return self.sigma2_ * self.nobs_ / self.df_resid_
+        return self.sigma2_
+
+    def _simulate_response(self, rng, X, offset):
+        mean = self.predict(X)
+        return mean + np.sqrt(self.sigma2_) * rng.standard_normal(mean.shape[0])
+
     _sklearn_xfail_checks = GLM_XFAIL_CHECKS
 
     @classmethod

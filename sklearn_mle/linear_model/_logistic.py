@@ -242,6 +242,16 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
                              f"{list(self.classes_)}")
         return logp[np.arange(len(y)), idx]
 
+    @staticmethod
+    def _inverse_link(eta):
+        mu = special.expit(eta)
+        return mu, mu * (1.0 - mu)
+
+    def _simulate_response(self, rng, X, offset):
+        self._single_predictor("the parametric bootstrap")
+        p = special.expit(self._linear_predictor(X)[:, 0])
+        return self.classes_[(rng.random(p.shape[0]) < p).astype(int)]
+
     _sklearn_xfail_checks = GLM_XFAIL_CHECKS
 
     def __sklearn_tags__(self):

@@ -156,6 +156,14 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
             return 1.0 if dev <= 1e-12 * max(float(w @ y), np.finfo(float).tiny) else 0.0
         return float(d2_tweedie_score(y, mu, sample_weight=sample_weight, power=1))
 
+    @staticmethod
+    def _inverse_link(eta):
+        mu = np.exp(eta)
+        return mu, mu
+
+    def _simulate_response(self, rng, X, offset):
+        return rng.poisson(self.predict(X, offset=offset)).astype(float)
+
     _sklearn_xfail_checks = GLM_XFAIL_CHECKS
 
     def __sklearn_tags__(self):
