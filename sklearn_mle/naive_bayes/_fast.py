@@ -20,31 +20,41 @@ The same operations belong in the families (``Categorical.stats``/``logpdf_rows`
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse, special
 
+from .._engine.blocks import map_reduce
 from ..families import CategoryStats, MultinomialStats
 from ..families.categorical import category_index
 
 __all__ = ["class_stats_fast", "logpdf_rows_fast"]
 
 
-def _codes(family, X):
-    """Each value's position among all columns' categories, (n, d) with column offsets;
-    -1 where a value is not a category of its column."""
+def _layout(family):
+    """The categories of each column, their counts and offsets in one code space, and
+    whether every column's categories are 0..K-1 (codes are then the values)."""
     cats = family.category_arrays()
     sizes = np.array([c.size for c in cats], dtype=np.intp)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-    idx = np.empty(X.shape, dtype=np.intp)
-    for j, c in enumerate(cats):
-        col = X[:, j]
-        # integer categories 0..K-1 (the common encoding): the value is its position
-        if (c.dtype != object and col.dtype.kind == "f"
-                and np.array_equal(c, np.arange(c.size))):
-            ok = (col >= 0) & (col <= c.size - 1) & (col == np.floor(col))
-            idx[:, j] = np.where(ok, col, -1).astype(np.intp)
-        else:
-            idx[:, j] = category_index(c, col)
-    return cats, sizes, offsets, idx
+    direct = all(c.dtype != object and np.array_equal(c, np.arange(c.size)) for c in cats)
+    return cats, sizes, offsets, direct
+
+
+def _codes(layout, xb):
+    """Each value's code in the block (column offset plus its category's position), and
+    a mask of the values that are not a category of their column."""
+    cats, sizes, offsets, direct = layout
+    if direct and xb.dtype.kind == "f":
+        # integer categories 0..K-1 (the usual encoding): the value is its position
+        bad = ~((xb >= 0) & (xb < sizes) & (xb == np.floor(xb)))
+        idx = np.where(bad, 0.0, xb).astype(np.intp)
+    else:
+        idx = np.empty(xb.shape, dtype=np.intp)
+        for j, c in enumerate(cats):
+            idx[:, j] = category_index(c, xb[:, j])
+        bad = idx < 0
+        idx[bad] = 0
+    idx += offsets
+    return idx, bad
 
 
 def class_stats_fast(family, X, Y):
@@ -72,15 +82,24 @@ def _categorical_stats(family, X, Y):
         return None
     cls, w = one
     k = Y.shape[1]
-    cats, sizes, offsets, idx = _codes(family, X)
-    if np.any(idx < 0):
+    layout = _layout(family)
+    cats, sizes, _, _ = layout
+    total = int(sizes.sum())
+    unit = bool(np.all(w == 1.0))
+
+    def block(xb, cb, wb):
+        idx, bad = _codes(layout, xb)
+        if bad.any():
+            return None  # the family's own check says where
+        idx += (cb * total)[:, None]
+        return np.bincount(idx.ravel(), weights=None if unit else np.repeat(wb, xb.shape[1]),
+                           minlength=k * total).astype(np.float64)
+
+    counts = map_reduce(block, X, cls, w)
+    if counts is None:
         family.check(X)  # raises the family's DomainError at the first stranger
         return None
-    total = int(sizes.sum())
-    codes = (idx + offsets) + (cls * total)[:, None]
-    unit = bool(np.all(w == 1.0))
-    counts = np.bincount(codes.ravel(), weights=None if unit else np.repeat(w, X.shape[1]),
-                         minlength=k * total).reshape(k, total).astype(np.float64)
+    counts = counts.reshape(k, total)
     n_k = Y.sum(axis=0)
     d = len(cats)
     text = any(c.dtype == object for c in cats)
@@ -90,31 +109,52 @@ def _categorical_stats(family, X, Y):
                                    value=value, count=counts[j]) for j in range(k))
 
 
+def _log_coefficients(xb):
+    """``log n_i! - sum_j log x_ij!`` of each row of counts: a table lookup for small
+    counts (no transcendental function per element), else ``gammaln``."""
+    top = xb.max() if xb.size else 0.0
+    if top < 4096:
+        table = special.gammaln(np.arange(int(top) + 1, dtype=np.float64) + 1.0)
+        per_element = table[xb.astype(np.intp)].sum(axis=1)
+    else:
+        per_element = special.gammaln(xb + 1.0).sum(axis=1)
+    return special.gammaln(xb.sum(axis=1) + 1.0) - per_element
+
+
+def _valid_counts(xb):
+    return bool(np.all((xb >= 0) & (xb == np.floor(xb))))
+
+
 def _multinomial_stats(family, X, Y):
     Xf = np.asarray(X, dtype=np.float64)
-    family.check(Xf)
-    if not np.all(np.isfinite(Xf)):
-        return None
     d = Xf.shape[1]
-    totals = Xf.sum(axis=1)
-    uniform = {"probabilities": np.full(d, 1.0 / d)}
-    # log n! - sum log x_j! = logpdf at uniform p + n log d (the family's own coefficient)
-    lc = family.logpdf(Xf, uniform)[:, 0] + totals * np.log(d)
-    counts = Y.T @ Xf
+
+    def block(xb, yb):
+        if not _valid_counts(xb):
+            return None  # the family's own check says where
+        totals = xb.sum(axis=1)
+        return yb.T @ xb, yb.T @ _log_coefficients(xb), totals.max(initial=0.0)
+
+    out = map_reduce(block, Xf, Y, limit_blas=True,
+                     combine=lambda a, b: (a[0] + b[0], a[1] + b[1], max(a[2], b[2])))
+    if out is None:
+        family.check(Xf)
+        return None
+    counts, coef, _ = out
     n_k = Y.sum(axis=0)
-    coef = Y.T @ lc
+    totals = Xf.sum(axis=1)
     uniq, inv = np.unique(totals, return_inverse=True)
     hist = np.asarray(sparse.csr_matrix(
         (np.ones(totals.size), (np.arange(totals.size), inv.ravel())),
         shape=(totals.size, uniq.size)).T @ Y)
-    out = []
+    result = []
     for j in range(Y.shape[1]):
         keep = hist[:, j] > 0
-        out.append(family.make_stats(MultinomialStats, weight=np.full(d, float(n_k[j])),
-                                     counts=counts[j], log_coef=np.asarray(float(coef[j])),
-                                     total_value=uniq[keep].astype(np.float64),
-                                     total_weight=hist[keep, j]))
-    return tuple(out)
+        result.append(family.make_stats(
+            MultinomialStats, weight=np.full(d, float(n_k[j])), counts=counts[j],
+            log_coef=np.asarray(float(coef[j])), total_value=uniq[keep].astype(np.float64),
+            total_weight=hist[keep, j]))
+    return tuple(result)
 
 
 def logpdf_rows_fast(family, X, params_list):
@@ -127,17 +167,15 @@ def logpdf_rows_fast(family, X, params_list):
 
 
 def _categorical_rows(family, X, params_list):
-    cats, sizes, offsets, idx = _codes(family, X)
-    total = int(sizes.sum())
+    layout = _layout(family)
+    total = int(layout[1].sum())
+    idx, bad = _codes(layout, X)
     n, d = idx.shape
     with np.errstate(divide="ignore"):
         table = np.stack([np.concatenate([np.log(p) for p in params["probabilities"]])
                           for params in params_list], axis=1)  # (categories, k)
-    bad = idx < 0
-    if bad.any():  # not a category: probability 0 under every class
-        idx = np.where(bad, 0, idx)
-    onehot = sparse.csr_matrix((np.ones(n * d), (idx + offsets).ravel(),
-                                np.arange(0, n * d + 1, d)), shape=(n, total))
+    onehot = sparse.csr_matrix((np.ones(n * d), idx.ravel(), np.arange(0, n * d + 1, d)),
+                               shape=(n, total))
     finite = np.isfinite(table)
     if finite.all():
         out = np.asarray(onehot @ table)
@@ -145,15 +183,14 @@ def _categorical_rows(family, X, params_list):
         out = np.asarray(onehot @ np.where(finite, table, 0.0))
         hits = np.asarray(onehot @ (~finite).astype(np.float64)) > 0
         out[hits] = -np.inf
-    if bad.any():
+    if bad.any():  # not a category: probability 0 under every class
         out[bad.any(axis=1)] = -np.inf
     return out
 
 
 def _multinomial_rows(family, X, params_list):
     P = np.array([np.asarray(p["probabilities"], dtype=float) for p in params_list])
-    if np.any(P <= 0):  # log 0 needs xlogy's care: the family's own path
-        return family.logpdf_rows(X, params_list)
     Xf = np.asarray(X, dtype=np.float64)
-    base = family.logpdf(Xf, params_list[0])[:, 0]  # coefficient + x . log p_0, once
-    return base[:, None] + Xf @ (np.log(P) - np.log(P[0])).T
+    if np.any(P <= 0) or not _valid_counts(Xf):  # xlogy's care, -inf rows: the family's
+        return family.logpdf_rows(Xf, params_list)
+    return _log_coefficients(Xf)[:, None] + Xf @ np.log(P).T
