@@ -27,7 +27,12 @@ from ..base import LikelihoodMixin
 from ..distributions import GaussianMLE
 from ..mixture._emission import logsumexp_rows
 from ..priors import Dirichlet
-from ._perclass import class_log_densities, fit_per_class, update_per_class
+from ._perclass import (
+    class_log_densities,
+    fit_per_class,
+    one_blas_thread,
+    update_per_class,
+)
 from ._summaries import ClassSummaries
 
 __all__ = ["GenerativeClassifier"]
@@ -199,7 +204,8 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         self.densities_, self._state = fit_per_class(
             self._density(), X, Y, w, rows, self.classes_, type(self).__name__)
         self._rows = rows
-        self._finish(Y.sum(axis=0))
+        with one_blas_thread():
+            self._finish(Y.sum(axis=0))
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -258,7 +264,8 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
             self.densities_, self._state = update_per_class(
                 density, self._state, self.densities_, X, Y, w, self._rows, classes_, name)
             counts = self.class_count_ + Y.sum(axis=0)
-        self._finish(counts)
+        with one_blas_thread():
+            self._finish(counts)
         return self
 
     # ---------------------------------------------------------- class prior
