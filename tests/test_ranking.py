@@ -41,7 +41,11 @@ def test_poisson_and_gaussian_criteria_match_scipy(counts):
     assert_allclose(row.params, [rate], rtol=1e-12)
     se = np.sqrt(rate / counts.size)  # inverse Fisher information of the Poisson rate
     z = stats.norm.ppf(0.975)
-    assert_allclose(row.conf_int, [[rate - z * se, rate + z * se]], rtol=1e-10)
+    # Wald on the log scale (delta method: se(log rate) = se / rate), mapped back
+    assert_allclose(row.conf_int, [rate * np.exp([-z * se / rate, z * se / rate])],
+                    rtol=1e-10)
+    (lin,) = rank_distributions(counts, families=["Poisson"], ci_method="wald-linear")
+    assert_allclose(lin.conf_int, [[rate - z * se, rate + z * se]], rtol=1e-10)
 
     x = np.random.default_rng(1).normal(-3.0, 2.0, size=150)
     (g,) = rank_distributions(x, families=["Gaussian"], criterion="bic")
@@ -163,13 +167,22 @@ def test_failing_and_non_converging_families_are_reported(monkeypatch, counts):
     assert [r.family for r in rows] == ["Poisson", "Geometric", "NegativeBinomial"]
 
 
-def test_boundary_fit_is_ranked_with_its_warning():
+def test_boundary_fit_is_flagged_and_left_out_of_the_weights():
     x = np.zeros(20)
     rows = rank_distributions(x, families=["Poisson"])
     (row,) = rows
     # all-zero counts: MLE rate 0 on the boundary; log L = 0 exactly
-    assert row.status == "warning" and "prior" in row.message
-    assert row.loglik == 0.0 and row.rank == 1
+    assert row.status == "boundary" and "prior" in row.message
+    assert "left out of the ranking" in row.message
+    assert row.loglik == 0.0 and row.rank is None and np.isnan(row.weight)
+    assert np.all(np.isnan(row.conf_int))  # no interval for a rate at 0
+    # negative binomial on under-dispersed counts: r capped, flagged, no weight
+    under = np.random.default_rng(3).binomial(10, 0.5, size=300).astype(float)
+    by = {r.family: r for r in rank_distributions(under)}
+    nb = by["NegativeBinomial"]
+    assert nb.status == "boundary" and "not over-dispersed" in nb.message
+    assert np.isnan(nb.weight) and np.all(np.isnan(nb.conf_int))
+    assert by["Poisson"].weight == 1.0 and by["Poisson"].rank == 1
 
 
 def test_unavailable_family_is_listed_when_named(monkeypatch):
@@ -189,7 +202,7 @@ def test_unavailable_family_is_listed_when_named(monkeypatch):
         ({"x": np.ones((3, 2))}, "1-D"),
         ({"x": [1.0, 2.0], "families": ["Gumbel"]}, "unknown family 'Gumbel'; known families"),
         ({"x": [1.0, 2.0], "families": []}, "families is empty"),
-        ({"x": [1.0, 2.0], "criterion": "hqic"}, "criterion must be 'aic' or 'bic'"),
+        ({"x": [1.0, 2.0], "criterion": "hqic"}, "criterion must be 'aic', 'aicc' or 'bic'"),
         ({"x": [1.0, 2.0], "alpha": 1.5}, "alpha must be in"),
         ({"x": [1.0, 2.0], "ci_method": "bootstrap"}, "ci_method"),
     ],
@@ -230,8 +243,9 @@ def test_profile_failure_keeps_the_fit_with_wald_intervals(monkeypatch, counts):
     (row,) = rank_distributions(counts, families=["Poisson"], ci_method="profile")
     assert row.status == "ok" and row.rank == 1
     assert "profile intervals unavailable" in row.message and "Wald" in row.message
-    se = np.sqrt(counts.mean() / counts.size)
-    assert_allclose(row.conf_int[0], counts.mean() + np.array([-1, 1]) * 1.959963984540054 * se)
+    rate = counts.mean()
+    half = 1.959963984540054 * np.sqrt(rate / counts.size) / rate
+    assert_allclose(row.conf_int[0], rate * np.exp([-half, half]))
 
 
 def test_constant_continuous_column_has_no_mle_but_counts_do():
@@ -270,3 +284,57 @@ def test_exponential_is_fitted_on_constant_data():
     assert rows["Exponential"].status == "ok" and rows["Exponential"].rank == 1
     np.testing.assert_allclose(rows["Exponential"].estimator.rate_, 1 / 5.5)
     assert rows["Gaussian"].status == "failed"
+
+
+def test_no_interval_leaves_the_parameter_space_on_any_bundled_column():
+    from sklearn_mle.datasets import default_data_path, read_csv_columns
+
+    real = {"mean", "loc", "mu"}
+    for name in ("anes96", "engel"):
+        for column, values in read_csv_columns(default_data_path(name)).items():
+            x = values[~np.isnan(values)]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rows = rank_distributions(x)
+            for r in rows:
+                if r.estimator is None:
+                    continue
+                for pname, est, (lo, hi) in zip(r.param_names, r.params, r.conf_int):
+                    if np.isnan(lo):  # no interval (a capped parameter)
+                        assert np.isnan(hi) and r.status == "boundary", (column, r.family)
+                        continue
+                    assert lo <= est <= hi, (column, r.family, pname)
+                    if pname.split("[")[0] not in real:
+                        assert lo > 0, (column, r.family, pname, lo)
+                    if pname == "p":
+                        assert hi < 1, (column, r.family, lo, hi)
+
+
+def test_logit_scale_wald_interval_of_a_probability():
+    x = np.array([1.0] * 18 + [0.0] * 2)
+    (row,) = rank_distributions(x, families=["Bernoulli"])
+    p, n = 0.9, 20
+    half = stats.norm.ppf(0.975) * np.sqrt(p * (1 - p) / n) / (p * (1 - p))
+    assert_allclose(row.conf_int[0], 1 / (1 + np.exp(-(np.log(p / (1 - p)) + [-half, half]))),
+                    rtol=1e-10)
+
+
+def test_tidy_frame_aicc_and_goodness_of_fit():
+    x = np.random.default_rng(9).gamma(3.0, 2.0, size=120)
+    frame = rank_distributions(x, families=["Gamma", "Exponential"], gof=True, n_boot=19,
+                               random_state=0, as_frame=True)
+    assert list(frame.family) == ["Gamma", "Exponential"]
+    n = x.size
+    for _, r in frame.iterrows():
+        k = r.n_params
+        assert_allclose(r.aicc, r.aic + 2 * k * (k + 1) / (n - k - 1), rtol=1e-12)
+    assert frame.ad_pvalue[1] == pytest.approx(1 / 20)  # exponential: shape 3 is far off
+    assert frame.ad_pvalue[0] > 0.05 and not frame.boundary.any()
+    rows = rank_distributions(x, families=["Gamma", "Exponential"], criterion="aicc")
+    assert_allclose(rows[0].delta, 0.0) and rows[1].delta == pytest.approx(
+        rows[1].aicc - rows[0].aicc)
+    from sklearn_mle.model_selection import parameter_frame
+
+    long = parameter_frame(rows, column="x")
+    assert list(long.parameter) == ["shape", "rate", "rate"]
+    assert list(long.column) == ["x"] * 3

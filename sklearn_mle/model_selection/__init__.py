@@ -4,6 +4,7 @@ from ._compare import VuongResult, compare_models, vuong_test
 from ._gof import GoodnessOfFit, goodness_of_fit
 from ._ranking import FAMILIES, DistributionFit, Family, column_domain, rank_distributions
 from ._search import GridSearchIC
+from ._tables import parameter_frame, ranking_frame
 
 __all__ = [
     "FAMILIES",
@@ -15,6 +16,8 @@ __all__ = [
     "column_domain",
     "compare_models",
     "goodness_of_fit",
+    "parameter_frame",
     "rank_distributions",
+    "ranking_frame",
     "vuong_test",
 ]

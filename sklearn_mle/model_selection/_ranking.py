@@ -21,6 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ..exceptions import BoundaryWarning
+from ..families._domains import candidate_families
+from ..families._domains import column_domain as _domain_of
+from ._gof import GoodnessOfFit, goodness_of_fit
+from ._intervals import capped_parameters, wald_interval
+
 __all__ = ["FAMILIES", "DistributionFit", "Family", "column_domain", "rank_distributions"]
 
 
@@ -113,7 +119,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("Bernoulli", "BernoulliMLE", "discrete", "values 0 or 1", _binary),
 )
 
-_CRITERIA = ("aic", "bic")
+_CRITERIA = ("aic", "aicc", "bic")
+_CI_METHODS = ("wald", "wald-linear", "profile")
 
 
 @dataclass
@@ -126,9 +133,14 @@ class DistributionFit:
         Family name, e.g. ``"Gamma"``.
     kind : {"continuous", "discrete"}
         Density or probability mass function.
-    status : {"ok", "warning", "not converged", "failed", "not applicable", "unavailable"}
-        ``"ok"`` and ``"warning"`` (a fit that warned, e.g. an estimate on the boundary)
-        are ranked; the others are listed after the ranked rows with a message.
+    status : {"ok", "warning", "boundary", "not converged", "failed", "not applicable", \
+"unavailable"}
+        ``"ok"`` and ``"warning"`` (a fit that warned) are ranked. ``"boundary"``: the
+        MLE is on the boundary of the parameter space or capped (a negative binomial
+        on under-dispersed data, a Student-t with df at infinity, a Bernoulli with
+        p = 1): its likelihood is that of a limiting model, so it is left out of the
+        ranking and the weights, with the reason in ``message``, and its capped
+        parameters get no interval. The others are listed after the ranked rows.
     message : str
         Warning or error text (first line), empty for a clean fit.
     estimator : estimator or None
@@ -138,13 +150,15 @@ class DistributionFit:
     params : ndarray of shape (n_params,)
         Their estimates.
     conf_int : ndarray of shape (n_params, 2)
-        Confidence intervals at level ``1 - alpha``.
+        Confidence intervals at level ``1 - alpha``, always inside the parameter space
+        (NaN where none exists: a capped parameter).
     loglik : float
         Total log-likelihood of the data at the estimates.
     n_params : int
         Number of free parameters.
-    aic, bic : float
-        ``-2 loglik + 2 n_params`` and ``-2 loglik + log(n) n_params``.
+    aic, aicc, bic : float
+        ``-2 loglik + 2 k``, ``aic + 2 k (k + 1) / (n - k - 1)`` and
+        ``-2 loglik + log(n) k`` with ``k = n_params``.
     delta : float
         Criterion minus the smallest criterion among ranked fits of the same kind.
     weight : float
@@ -152,6 +166,8 @@ class DistributionFit:
         over the ranked fits of the same kind; NaN for unranked rows.
     rank : int or None
         1 for the best fit (of its kind); None for unranked rows.
+    gof : GoodnessOfFit or None
+        Goodness-of-fit statistics and bootstrap p-values (``gof=True``).
     """
 
     family: str
@@ -169,6 +185,8 @@ class DistributionFit:
     delta: float = np.nan
     weight: float = np.nan
     rank: int | None = None
+    aicc: float = np.nan
+    gof: GoodnessOfFit | None = None
 
     @property
     def ranked(self) -> bool:
@@ -195,20 +213,7 @@ def column_domain(x) -> str:
     >>> column_domain([0, 3, 1]), column_domain([0.5, 2.0]), column_domain([-1.5, 2])
     ('non-negative integers', 'values > 0', 'real values')
     """
-    x = np.asarray(x, dtype=float).ravel()
-    if _binary(x):
-        return "values 0 or 1"
-    if _counts_from_one(x):
-        return "integers >= 1"
-    if _counts(x):
-        return "non-negative integers"
-    if _is_int(x):
-        return "integers"
-    if _unit(x):
-        return "values in (0, 1)"
-    if _positive(x):
-        return "values > 0"
-    return "real values"
+    return _domain_of(np.asarray(x, dtype=float).ravel())
 
 
 def _lookup(names):
@@ -234,8 +239,9 @@ def _lookup(names):
 
 
 def _default_candidates(x):
-    kind = "discrete" if _counts(x) else "continuous"
-    return [f for f in FAMILIES if f.default and f.kind == kind and f.applies(x)]
+    """Every default family of the data's domain (the package's one domain rule)."""
+    names = candidate_families(x)
+    return [f for f in FAMILIES if f.default and f.name in names]
 
 
 def _first_line(text):
@@ -267,33 +273,45 @@ def _fit_family(fam, x, alpha, ci_method):
         warnings.simplefilter("always")
         try:
             est = cls(**fam.params).fit(X)
-            summary = est.summary(alpha=alpha)
-            row.params = np.asarray(summary.estimate, dtype=float)
-            row.conf_int = np.asarray(summary.ci, dtype=float).reshape(-1, 2)
-            if ci_method != "wald":
-                try:
-                    row.conf_int = np.asarray(est.conf_int(alpha=alpha, method=ci_method))
-                except Exception as exc:  # keep the fit, show Wald intervals instead
-                    ci_note = (f"{ci_method} intervals unavailable ({_first_line(exc)}): "
-                               "Wald intervals shown")
             row.estimator = est
             row.param_names = list(est.param_names_)
+            row.params = np.asarray(est.estimates_, dtype=float)
+            bse = np.asarray(est.bse_, dtype=float)
+            if ci_method == "wald":
+                row.conf_int = wald_interval(row.param_names, row.params, bse, alpha)
+            else:
+                row.conf_int = np.asarray(est.conf_int(alpha=alpha), dtype=float)
+            if ci_method == "profile":
+                try:
+                    row.conf_int = np.asarray(est.conf_int(alpha=alpha, method="profile"))
+                except Exception as exc:  # keep the fit, show Wald intervals instead
+                    row.conf_int = wald_interval(row.param_names, row.params, bse, alpha)
+                    ci_note = (f"profile intervals unavailable ({_first_line(exc)}): "
+                               "Wald intervals shown")
+            # the fit has no prior: loglik_ is the log-likelihood (no extra data pass)
+            k, n = int(est.n_params_), x.size
             row.loglik = float(est.loglik_)
-            row.n_params = int(est.n_params_)
-            row.aic = float(est.aic(X))
-            row.bic = float(est.bic(X))
+            row.n_params = k
+            row.aic = -2.0 * row.loglik + 2.0 * k
+            row.aicc = row.aic + (2.0 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf)
+            row.bic = -2.0 * row.loglik + np.log(n) * k
         except Exception as exc:  # a family that cannot fit is reported, not raised
             row.status = "failed"
             row.message = f"{type(exc).__name__}: {_first_line(exc)}"
             return row
     msgs = [w for w in caught if issubclass(w.category, Warning)]
     conv = [w for w in msgs if issubclass(w.category, ConvergenceWarning)]
+    boundary = [w for w in msgs if issubclass(w.category, BoundaryWarning)]
     if conv or getattr(row.estimator, "converged_", True) is False:
         row.status = "not converged"
         row.message = _first_line(conv[0].message) if conv else "the fit did not converge"
     elif not all(np.isfinite([row.loglik, row.aic, row.bic])):
         row.status = "failed"
         row.message = "the log-likelihood is not finite at the estimates"
+    elif boundary:
+        row.status = "boundary"
+        row.message = "left out of the ranking: " + _first_line(boundary[0].message)
+        row.conf_int[capped_parameters(row.param_names, row.params, row.conf_int)] = np.nan
     elif msgs:
         row.status = "warning"
         row.message = _first_line(msgs[0].message)
@@ -309,7 +327,12 @@ def rank_distributions(
     *,
     alpha: float = 0.05,
     ci_method: str = "wald",
-) -> list[DistributionFit]:
+    gof: bool = False,
+    n_boot: int = 200,
+    random_state=None,
+    n_jobs=None,
+    as_frame: bool = False,
+):
     """Fit candidate distribution families to ``x`` and rank them by AIC or BIC.
 
     Parameters
@@ -318,24 +341,41 @@ def rank_distributions(
         One variable; finite values only (drop missing values first).
     families : iterable of str or None, default=None
         Family names (``"Gamma"`` or ``"GammaMLE"``, case-insensitive). None picks
-        every family whose domain holds the data: for integer-valued ``x >= 0`` the
-        discrete ones (Poisson, NegativeBinomial, Geometric when ``x >= 1``,
-        Bernoulli when ``x`` is 0/1); otherwise Gaussian and StudentT, plus
-        Exponential, Gamma, LogNormal and Weibull when ``x > 0`` and Beta when
+        every family whose domain holds the data
+        (:func:`sklearn_mle.families._domains.candidate_families`): for integer-valued
+        ``x >= 0`` the discrete ones (Poisson, NegativeBinomial, Geometric when
+        ``x >= 1``, Bernoulli when ``x`` is 0/1); otherwise Gaussian and StudentT,
+        plus Exponential, Gamma, LogNormal and Weibull when ``x > 0`` and Beta when
         ``0 < x < 1``. Families not present in this version of the package are
         skipped. Named families the data do not fit are listed as "not applicable".
-    criterion : {"aic", "bic"}, default="aic"
+    criterion : {"aic", "aicc", "bic"}, default="aic"
         The ranking criterion; lower is better.
     alpha : float, default=0.05
         Confidence intervals at level ``1 - alpha``.
-    ci_method : {"wald", "profile"}, default="wald"
-        Method of the intervals, as in ``conf_int``.
+    ci_method : {"wald", "wald-linear", "profile"}, default="wald"
+        ``"wald"``: Wald intervals on each parameter's natural scale (log for positive
+        parameters, logit for probabilities) mapped back, so never outside the
+        parameter space; ``"wald-linear"``: ``estimate +- z se`` cut at the domain's
+        bounds; ``"profile"``: profile-likelihood intervals.
+    gof : bool, default=False
+        Add goodness-of-fit statistics with parametric-bootstrap p-values
+        (:func:`~sklearn_mle.model_selection.goodness_of_fit`) to every ranked or
+        boundary fit.
+    n_boot : int, default=200
+        Bootstrap replicates of the goodness-of-fit p-values.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the bootstrap.
+    n_jobs : int or None, default=None
+        Bootstrap replicates run in parallel.
+    as_frame : bool, default=False
+        Return the tidy table of :func:`ranking_frame` (a pandas DataFrame, one row per
+        family) instead of the list of rows.
 
     Returns
     -------
-    list of DistributionFit
-        Ranked fits first (best first), then the fits that failed, did not converge
-        or do not apply, each with its message.
+    list of DistributionFit or pandas.DataFrame
+        Ranked fits first (best first), then boundary fits, fits that failed, did not
+        converge or do not apply, each with its message.
 
     Raises
     ------
@@ -352,14 +392,18 @@ def rank_distributions(
     [('Poisson', 'ok'), ('Bernoulli', 'not applicable')]
     >>> round(rows[0].aic, 4), float(rows[0].weight)
     (36.9432, 1.0)
+    >>> rank_distributions(x, families=["Poisson"], as_frame=True)[["family", "aic"]]
+        family        aic
+    0  Poisson  36.943...
     """
     criterion = str(criterion).lower()
     if criterion not in _CRITERIA:
-        raise ValueError(f"criterion must be 'aic' or 'bic', got {criterion!r}")
+        raise ValueError(f"criterion must be 'aic', 'aicc' or 'bic', got {criterion!r}")
     if not 0.0 < float(alpha) < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    if ci_method not in ("wald", "profile"):
-        raise ValueError(f"ci_method must be 'wald' or 'profile', got {ci_method!r}")
+    if ci_method not in _CI_METHODS:
+        raise ValueError(f"ci_method must be one of {', '.join(map(repr, _CI_METHODS))}, "
+                         f"got {ci_method!r}")
     x = np.asarray(x, dtype=float)
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
@@ -376,7 +420,17 @@ def rank_distributions(
         rows = [r for r in rows if r.status != "unavailable"]
     else:
         rows = [_fit_family(f, x, alpha, ci_method) for f in chosen]
-    return _rank(rows, criterion)
+    if gof:
+        for r in rows:
+            if r.ranked or r.status == "boundary":
+                r.gof = goodness_of_fit(r.estimator, x, kind=r.kind, n_boot=n_boot,
+                                        random_state=random_state, n_jobs=n_jobs)
+    rows = _rank(rows, criterion)
+    if as_frame:
+        from ._tables import ranking_frame
+
+        return ranking_frame(rows)
+    return rows
 
 
 def _rank(rows, criterion):
@@ -397,6 +451,7 @@ def _rank(rows, criterion):
     for kind in kinds:
         for i, r in enumerate((r for r in ranked if r.kind == kind), start=1):
             r.rank = i
-    order = {"not converged": 0, "failed": 1, "not applicable": 2, "unavailable": 3}
+    order = {"boundary": 0, "not converged": 1, "failed": 2, "not applicable": 3,
+             "unavailable": 4}
     rest = sorted((r for r in rows if not r.ranked), key=lambda r: order[r.status])
     return ranked + rest
