@@ -205,3 +205,14 @@ def test_no_warning_on_a_clean_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         NaiveBayes(alpha=1.0).fit(df, y).predict_proba(df)
+
+
+def test_user_guide_page_runs():
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "topics" / "naive_bayes.rst"
+    result = doctest.testfile(str(page), module_relative=False,
+                              optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert result.attempted > 10
+    assert result.failed == 0
