@@ -253,8 +253,9 @@ def test_unseen_category_at_predict():
     clf = GenerativeClassifier(CategoricalMLE()).fit(X, y)
     # category 2 is seen in class 1 only: an MLE gives class 0 probability zero
     np.testing.assert_allclose(clf.predict_proba([[2.0]]), [[0.0, 1.0]])
-    with pytest.raises(ValueError, match=r"row 0 has zero probability.*every class.*prior"):
-        clf.predict([[5.0]])
+    with pytest.raises(ValueError, match=r"row 1 \(column 0: value 5.0\) has zero "
+                       r"probability.*every class.*prior"):
+        clf.predict([[1.0], [5.0]])
     smoothed = GenerativeClassifier(CategoricalMLE(prior=Dirichlet(2.0))).fit(X, y)
     proba = smoothed.predict_proba([[2.0]])
     # Laplace smoothing over the 3 categories: class 0 (2/3, 1/3, 0 + 1) -> 1/6

@@ -207,6 +207,15 @@ def test_no_warning_on_a_clean_fit():
         NaiveBayes(alpha=1.0).fit(df, y).predict_proba(df)
 
 
+def test_unseen_category_names_the_column():
+    df, y = _frame(seed=7)
+    nb = NaiveBayes(alpha=1.0).fit(df, y)
+    new = df.iloc[:3].copy()
+    new.loc[new.index[2], "colour"] = "purple"
+    with pytest.raises(ValueError, match=r"row 2 \(column 'colour': value 'purple'\)"):
+        nb.predict(new)
+
+
 def test_user_guide_page_runs():
     import doctest
     from pathlib import Path

@@ -31,6 +31,7 @@ from ._perclass import (
     class_log_densities,
     fit_per_class,
     one_blas_thread,
+    outside_column,
     update_per_class,
 )
 from ._summaries import ClassSummaries
@@ -351,12 +352,20 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         none = ~np.isfinite(jll).any(axis=1) if jll.size else np.zeros(0, bool)
         if none.any():
             i = int(np.flatnonzero(none)[0])
+            where = ""
+            found = outside_column(self.densities_, X, i)
+            if found is not None:
+                j, value = found
+                names = getattr(self, "feature_names_in_", None)
+                label = repr(names[j]) if names is not None else j
+                where = f" (column {label}: value {value!r})"
             raise ValueError(
-                f"{type(self).__name__}: row {i} has zero probability under the density of "
-                "every class: a value outside the support every class was fitted on (a "
-                "category never seen in training, a count where a class saw only zeros, "
-                "...). Give the density a prior (e.g. CategoricalMLE(prior=Dirichlet(2)), "
-                "so unseen-in-class categories keep a probability) or drop the value"
+                f"{type(self).__name__}: row {i}{where} has zero probability under the "
+                "density of every class: a value outside the support every class was "
+                "fitted on (a category never seen in training, a count where a class saw "
+                "only zeros, ...). Give the density a prior (e.g. "
+                "CategoricalMLE(prior=Dirichlet(2)), so a category seen in any class keeps "
+                "a probability in every class) or drop the value"
             )
         return jll
 

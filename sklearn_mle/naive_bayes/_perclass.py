@@ -336,3 +336,34 @@ def class_log_densities(densities, X, n_jobs=None):
 
 def _n_rows(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def outside_column(densities, X, row):
+    """``(column position, value)`` of a value of ``row`` that every class's density
+    gives probability 0 (a category never seen in training), or None when no single
+    column says it (a joint density such as the multinomial)."""
+    from ._independent import IndependentMLE
+
+    fitted = [d for d in densities if d is not None]
+    if not fitted:
+        return None
+    first = fitted[0]
+    if all(isinstance(d, IndependentMLE) for d in fitted):
+        for i, cols in enumerate(first.columns_):
+            found = outside_column([d.estimators_[i] for d in fitted], first.part_data(X, i),
+                                   row)
+            if found is not None:
+                return int(cols[found[0]]), found[1]
+        return None
+    if not all(isinstance(d, DistributionMLE) for d in fitted):
+        return None
+    xr = as_matrix(take_rows(X, slice(row, row + 1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lp = np.vstack([d.family_.logpdf(xr, _params(d)) for d in fitted])
+    if lp.shape[1] != xr.shape[1]:
+        return None
+    dead = np.flatnonzero(np.all(~(lp > -np.inf), axis=0))
+    if dead.size == 0:
+        return None
+    value = xr[0, dead[0]]
+    return int(dead[0]), value.item() if hasattr(value, "item") else value
