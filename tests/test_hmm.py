@@ -166,17 +166,15 @@ def test_native_equals_numpy():
     bounds = np.array([0, 1, 700, 1500, 1501, 3000], dtype=np.int64)
     lp = rng.normal(scale=30, size=(n, k))
     lp[5, 1] = -np.inf
-    shift = lp.max(axis=1)
-    frame = np.exp(lp - shift[:, None])
     pi = rng.dirichlet(np.ones(k))
     A = rng.dirichlet(np.ones(k), size=k)
     w = rng.random(5)
-    a = _estep.run_forward_backward(frame, shift, bounds, pi, A, w, n_jobs=2)
-    b = _estep.run_forward_backward(frame, shift, bounds, pi, A, w, use_native=False)
-    for x, y in zip(a[:3], b[:3]):
+    a = _estep.run_forward_backward(lp, bounds, pi, A, w, n_jobs=2)
+    b = _estep.run_forward_backward(lp, bounds, pi, A, w, use_native=False)
+    for x, y in zip(a[:3] + a[4:], b[:3] + b[4:]):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)
-    f1 = _estep.run_forward(frame, shift, bounds, pi, A)
-    f2 = _estep.run_forward(frame, shift, bounds, pi, A, use_native=False)
+    f1 = _estep.run_forward(lp, bounds, pi, A)
+    f2 = _estep.run_forward(lp, bounds, pi, A, use_native=False)
     np.testing.assert_allclose(f1[0], f2[0], rtol=1e-13)
     np.testing.assert_allclose(f1[1], f2[1], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(f1[0], a[0], rtol=1e-13)
@@ -184,6 +182,14 @@ def test_native_equals_numpy():
     v2 = _estep.run_viterbi(lp, bounds, pi, A, use_native=False)
     np.testing.assert_array_equal(v1[1], v2[1])
     np.testing.assert_allclose(v1[0], v2[0], rtol=1e-13)
+    # a dead sequence (a row no state reachable can emit): -inf, zero posteriors
+    lp2 = lp.copy()
+    lp2[800, :] = -np.inf
+    for native in (True, False):
+        ll, gamma, xi, dead, _ = _estep.run_forward_backward(lp2, bounds, pi, A,
+                                                             use_native=native)
+        assert dead and ll[2] == -np.inf and np.all(np.isfinite(ll[[0, 1, 3, 4]]))
+        assert np.all(gamma[700:1500] == 0) and np.all(np.isfinite(xi))
     # the forward log-likelihood against a direct log-space recursion
     from scipy.special import logsumexp
     la = np.log(pi) + lp[1]
@@ -352,7 +358,8 @@ def test_map_prior_objective_and_pseudo_counts():
     lp = np.column_stack([np.sum(np.log(_poisson_pmf(X, p["rate"])), axis=1) for p in init])
     shift = lp.max(axis=1)
     bounds = np.r_[0, np.cumsum(LENGTHS)]
-    _, gamma, xi, _ = fb.forward_backward(np.exp(lp - shift[:, None]), shift, bounds, SP0, A0)
+    _, gamma, xi, _ = fb.forward_backward(np.exp(lp - shift[:, None]), shift, bounds, SP0,
+                                          A0)
     start = gamma[bounds[:-1]].sum(axis=0) + 2.0
     np.testing.assert_allclose(m.startprob_, start / start.sum(), rtol=1e-10)
     counts = xi + np.array([1.0, 2.0, 3.0])

@@ -9,76 +9,124 @@ twins of ``sklearn_mle/hmm/_forward_backward.py`` (same scaling, same order of
 operations where it matters), tested equal to it.
 
 - :func:`forward_backward`: scaled forward and backward passes with log normalisers
-  (``frame`` is ``exp(log_prob - row max)``), state posteriors written over ``beta``
-  and the weighted expected transition counts added to ``xi``.
+  from the (n, k) log-emissions (each row shifted by its maximum, ``frame =
+  exp(log_prob - shift)``, computed once in the forward pass and kept for the
+  backward one), state posteriors written over ``beta`` and the weighted expected
+  transition counts added to ``xi``.
 - :func:`forward`: the normalisers alone (log-likelihood of new data).
 - :func:`viterbi`: the most probable path in log space.
 - :func:`sample_states`: a Markov chain by inverse CDF from given uniforms.
 """
 
-from libc.math cimport INFINITY, log
+from libc.math cimport INFINITY, exp
 from libc.stdlib cimport free, malloc
 
 
-cdef inline bint _forward_one(const double[:, ::1] frame, Py_ssize_t a, Py_ssize_t b,
-                              const double[::1] pi, const double[:, ::1] A,
-                              double[:, ::1] alpha, double[::1] c) noexcept nogil:
-    """Scaled forward pass over rows a..b-1; False when the sequence is dead (c_t = 0),
-    whose remaining normalisers are set to 0."""
-    cdef Py_ssize_t k = frame.shape[1], t, i, j
-    cdef double s, acc
+cdef inline void _frame_row(const double[:, ::1] logp, Py_ssize_t t, double[:, ::1] frame,
+                            double[::1] shift) noexcept nogil:
+    """``shift[t] = max_j logp[t, j]``, ``frame[t, j] = exp(logp[t, j] - shift[t])``
+    (a row of -inf everywhere gives a zero frame row)."""
+    cdef Py_ssize_t k = logp.shape[1], j
+    cdef double m = logp[t, 0]
+    for j in range(1, k):
+        if logp[t, j] > m:
+            m = logp[t, j]
+    shift[t] = m
+    if m == -INFINITY or m != m:
+        for j in range(k):
+            frame[t, j] = 0.0
+        return
     for j in range(k):
-        alpha[a, j] = pi[j] * frame[a, j]
+        frame[t, j] = exp(logp[t, j] - m)
+
+
+cdef inline bint _forward_one(const double[:, ::1] logp, Py_ssize_t a, Py_ssize_t b,
+                              const double[::1] pi, const double[:, ::1] A,
+                              double[:, ::1] frame, double[::1] shift,
+                              double[:, ::1] alpha, double[::1] c) noexcept nogil:
+    """Scaled forward pass over rows a..b-1, writing the shifted emissions ``frame``
+    and ``shift`` as it goes; False when the sequence is dead (c_t = 0), whose
+    remaining normalisers are set to 0."""
+    cdef Py_ssize_t k = logp.shape[1], t, i, j
+    cdef double s, v
+    cdef double* cur
+    cdef const double* prev
+    cdef const double* Ai
+    cdef const double* fr
     for t in range(a, b):
-        if t > a:
+        _frame_row(logp, t, frame, shift)
+        cur = &alpha[t, 0]
+        fr = &frame[t, 0]
+        if t == a:
             for j in range(k):
-                acc = 0.0
-                for i in range(k):
-                    acc = acc + alpha[t - 1, i] * A[i, j]
-                alpha[t, j] = acc * frame[t, j]
+                cur[j] = pi[j] * fr[j]
+        else:
+            # alpha_t = (alpha_{t-1} A) * frame_t, row by row of A: the inner loop runs
+            # over contiguous memory (the compiler vectorises it)
+            prev = &alpha[t - 1, 0]
+            for j in range(k):
+                cur[j] = 0.0
+            for i in range(k):
+                v = prev[i]
+                Ai = &A[i, 0]
+                for j in range(k):
+                    cur[j] += v * Ai[j]
+            for j in range(k):
+                cur[j] *= fr[j]
         s = 0.0
         for j in range(k):
-            s = s + alpha[t, j]
+            s = s + cur[j]
         if not s > 0:
             for i in range(t, b):
+                if i > t:
+                    _frame_row(logp, i, frame, shift)
                 c[i] = 0.0
                 for j in range(k):
                     alpha[i, j] = 0.0
             return False
         c[t] = s
+        v = 1.0 / s
         for j in range(k):
-            alpha[t, j] = alpha[t, j] / s
+            cur[j] *= v
     return True
 
 
-def forward(const double[:, ::1] frame, const long long[::1] bounds, Py_ssize_t s0,
+def forward(const double[:, ::1] logp, const long long[::1] bounds, Py_ssize_t s0,
             Py_ssize_t s1, const double[::1] pi, const double[:, ::1] A,
-            double[:, ::1] alpha, double[::1] c):
+            double[:, ::1] frame, double[::1] shift, double[:, ::1] alpha, double[::1] c):
     """Scaled forward pass of sequences s0..s1-1; returns the number of dead ones."""
     cdef Py_ssize_t s
     cdef int dead = 0
     with nogil:
         for s in range(s0, s1):
-            if not _forward_one(frame, bounds[s], bounds[s + 1], pi, A, alpha, c):
+            if not _forward_one(logp, bounds[s], bounds[s + 1], pi, A, frame, shift,
+                                alpha, c):
                 dead += 1
     return dead
 
 
-def forward_backward(const double[:, ::1] frame, const long long[::1] bounds,
+def forward_backward(const double[:, ::1] logp, const long long[::1] bounds,
                      Py_ssize_t s0, Py_ssize_t s1, const double[::1] pi,
-                     const double[:, ::1] A, double[:, ::1] alpha, double[:, ::1] beta,
+                     const double[:, ::1] A, const double[:, ::1] AT, double[:, ::1] frame, double[::1] shift,
+                     double[:, ::1] alpha, double[:, ::1] beta,
                      double[::1] c, double[:, ::1] xi, const double[::1] seq_w,
                      bint weighted):
-    """Forward-backward of sequences s0..s1-1.
+    """Forward-backward of sequences s0..s1-1 from the (n, k) log-emissions.
 
-    On return ``beta`` holds the state posteriors ``alpha * beta`` (zero rows for a dead
-    sequence), ``c`` the normalisers (0 on a dead sequence's rows from the first dead
-    one), and ``xi`` has each live sequence's expected transition counts added, times
-    its weight. Returns the number of dead sequences.
+    On return ``frame``/``shift`` hold the row-max shifted emissions, ``beta`` the
+    state posteriors ``alpha * beta`` (zero rows for a dead sequence), ``c`` the
+    normalisers (0 on a dead sequence's rows from the first dead one), and ``xi`` has
+    each live sequence's expected transition counts added, times its weight. Returns
+    the number of dead sequences. ``AT`` is ``A.T`` in C order.
     """
-    cdef Py_ssize_t k = frame.shape[1], s, t, i, j, a, b
+    cdef Py_ssize_t k = logp.shape[1], s, t, i, j, a, b
     cdef int dead = 0
-    cdef double w, acc, v
+    cdef double w, v
+    cdef const double* fr
+    cdef const double* Ai
+    cdef const double* bt
+    cdef const double* ap
+    cdef double* bp
     cdef double* nxt = <double*>malloc(k * sizeof(double))
     cdef double* loc = <double*>malloc(k * k * sizeof(double))
     if nxt == NULL or loc == NULL:
@@ -89,7 +137,7 @@ def forward_backward(const double[:, ::1] frame, const long long[::1] bounds,
         for s in range(s0, s1):
             a = bounds[s]
             b = bounds[s + 1]
-            if not _forward_one(frame, a, b, pi, A, alpha, c):
+            if not _forward_one(logp, a, b, pi, A, frame, shift, alpha, c):
                 dead += 1
                 for t in range(a, b):
                     for j in range(k):
@@ -100,17 +148,27 @@ def forward_backward(const double[:, ::1] frame, const long long[::1] bounds,
             for j in range(k):
                 beta[b - 1, j] = 1.0
             for t in range(b - 1, a, -1):
-                # nxt_j = frame_t(j) beta_t(j) / c_t; beta_{t-1} = A nxt;
-                # xi += alpha_{t-1} nxt' (times A at the end)
+                # nxt_j = frame_t(j) beta_t(j) / c_t; beta_{t-1} = A nxt (as the rows of
+                # A' times nxt_j, contiguous inner loops); xi += alpha_{t-1} nxt'
+                # (times A at the end)
+                v = 1.0 / c[t]
+                fr = &frame[t, 0]
+                bt = &beta[t, 0]
+                bp = &beta[t - 1, 0]
+                ap = &alpha[t - 1, 0]
                 for j in range(k):
-                    nxt[j] = frame[t, j] * beta[t, j] / c[t]
+                    nxt[j] = fr[j] * bt[j] * v
                 for i in range(k):
-                    acc = 0.0
-                    v = alpha[t - 1, i]
+                    bp[i] = 0.0
+                for j in range(k):
+                    v = nxt[j]
+                    Ai = &AT[j, 0]
+                    for i in range(k):
+                        bp[i] += Ai[i] * v
+                for i in range(k):
+                    v = ap[i]
                     for j in range(k):
-                        acc = acc + A[i, j] * nxt[j]
-                        loc[i * k + j] = loc[i * k + j] + v * nxt[j]
-                    beta[t - 1, i] = acc
+                        loc[i * k + j] += v * nxt[j]
             w = seq_w[s] if weighted else 1.0
             for i in range(k):
                 for j in range(k):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._engine.blocks import effective_threads, map_blocks, map_reduce
+from .._engine.blocks import effective_threads, map_reduce, map_reduce_ranges
 from . import _forward_backward as fb
 
 try:  # pragma: no cover - which branch runs depends on the build
@@ -21,28 +21,53 @@ except ImportError:  # pragma: no cover
 
 NATIVE = _native is not None
 
-__all__ = ["NATIVE", "log_frame", "run_forward", "run_forward_backward",
-           "run_viterbi", "sample_states"]
+__all__ = ["NATIVE", "log_prob_rows", "run_forward", "run_forward_backward", "run_viterbi",
+           "sample_states", "shifted_frame", "Workspace"]
 
 # a block of sequences should hold at least this many rows before threads pay off
 _MIN_ROWS_PER_BLOCK = 8192
 
 
-def log_frame(emission, X, params, n_jobs=None):
-    """``(log_prob, shift, frame)``: the (n, k) log-densities, their row maxima and
-    ``exp(log_prob - shift)``; rows outside every state's support have shift -inf."""
-    def block(xb):
-        lp = emission.log_prob(xb, params)
-        shift = lp.max(axis=1)
-        safe = np.where(np.isfinite(shift), shift, 0.0)
-        with np.errstate(under="ignore", invalid="ignore"):
-            frame = np.exp(lp - safe[:, None])
-        return np.column_stack([shift, frame, lp])
+def log_prob_rows(emission, X, params, n_jobs=None, work=None):
+    """The (n, k) log-densities of every row under every state, C-contiguous, filled
+    block by block in place (threads through the engine; no concatenation)."""
+    n, k = X.shape[0], len(params)
+    out = np.empty((n, k)) if work is None else work.get("log_prob", (n, k))
 
-    k = len(params)
-    out = map_blocks(block, X, n_jobs=n_jobs)
-    return (np.ascontiguousarray(out[:, 1 + k:]), np.ascontiguousarray(out[:, 0]),
-            np.ascontiguousarray(out[:, 1:1 + k]))
+    def block(a, b):
+        out[a:b] = emission.log_prob(X[a:b], params)
+        return 0
+
+    map_reduce_ranges(block, n, max(X.shape[1], k), n_jobs=n_jobs)
+    return out
+
+
+def shifted_frame(lp):
+    """``(shift, frame)``: row maxima of the log-densities and ``exp(lp - shift)``
+    (NumPy twin of the kernels' row shift; rows of -inf give zero rows)."""
+    shift = lp[:, 0].copy()
+    for j in range(1, lp.shape[1]):  # a short axis 1: columns beat a reduction
+        np.maximum(shift, lp[:, j], out=shift)
+    safe = np.where(np.isfinite(shift), shift, 0.0)
+    with np.errstate(under="ignore", invalid="ignore"):
+        frame = np.exp(lp - safe[:, None])
+    frame[~np.isfinite(shift)] = 0.0
+    return shift, frame
+
+
+class Workspace:
+    """Arrays reused across the EM iterations of one fit: the (n, k) buffers of the
+    recursions would otherwise be fresh memory at every E-step, whose first touch
+    costs about as much as the forward pass itself."""
+
+    def __init__(self):
+        self._arrays = {}
+
+    def get(self, name, shape):
+        arr = self._arrays.get(name)
+        if arr is None or arr.shape != tuple(shape):
+            arr = self._arrays[name] = np.empty(shape)
+        return arr
 
 
 def _sequence_blocks(bounds, n_jobs):
@@ -66,46 +91,60 @@ def _over_blocks(fn, blocks, n_jobs):
                       block_rows=1)
 
 
-def run_forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None,
-                         n_jobs=None, use_native=True):
-    """``(loglik (S,), gamma (n, k), xi (k, k), dead)``; see
-    :func:`._forward_backward.forward_backward`."""
+def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_jobs=None,
+                         use_native=True, work=None):
+    """``(loglik (S,), gamma (n, k), xi (k, k), dead, shift (n,))`` from the (n, k)
+    log-emissions; see :func:`._forward_backward.forward_backward`. With a
+    :class:`Workspace`, ``gamma`` is one of its buffers (valid until the next call)."""
     if not (use_native and NATIVE):
-        return fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight)
-    n, k = frame.shape
-    alpha = np.empty((n, k))
-    gamma = np.empty((n, k))
+        shift, frame = shifted_frame(lp)
+        return (*fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight),
+                shift)
+    n, k = lp.shape
+    lp = np.ascontiguousarray(lp, dtype=np.float64)
+    work = Workspace() if work is None else work
+    frame = work.get("frame", (n, k))
+    alpha = work.get("alpha", (n, k))
+    gamma = work.get("gamma", (n, k))
+    shift = np.empty(n)
     c = np.empty(n)
     pi = np.ascontiguousarray(startprob, dtype=np.float64)
     A = np.ascontiguousarray(transmat, dtype=np.float64)
+    AT = np.ascontiguousarray(A.T)
     weighted = seq_weight is not None
     sw = np.ascontiguousarray(seq_weight, dtype=np.float64) if weighted else np.empty(0)
 
     def block(s0, s1):
         xi = np.zeros((k, k))
-        dead = _native.forward_backward(frame, bounds, s0, s1, pi, A, alpha, gamma, c, xi,
-                                        sw, weighted)
+        dead = _native.forward_backward(lp, bounds, s0, s1, pi, A, AT, frame, shift, alpha,
+                                        gamma, c, xi, sw, weighted)
         return xi, dead
 
     xi, dead = _over_blocks(block, _sequence_blocks(bounds, n_jobs), n_jobs)
-    return fb.seq_loglik(c, shift, bounds), gamma, xi, bool(dead)
+    return fb.seq_loglik(c, shift, bounds), gamma, xi, bool(dead), shift
 
 
-def run_forward(frame, shift, bounds, startprob, transmat, n_jobs=None, use_native=True):
+def run_forward(lp, bounds, startprob, transmat, n_jobs=None, use_native=True):
     """``(loglik (S,), log_c (n,))``: each sequence's log-likelihood and each row's
     one-step-ahead predictive log-density ``log p(x_t | x_1..x_{t-1})``."""
-    n, k = frame.shape
+    n, k = lp.shape
     if use_native and NATIVE:
+        lp = np.ascontiguousarray(lp, dtype=np.float64)
+        frame = np.empty((n, k))
+        shift = np.empty(n)
         alpha = np.empty((n, k))
         c = np.empty(n)
         pi = np.ascontiguousarray(startprob, dtype=np.float64)
         A = np.ascontiguousarray(transmat, dtype=np.float64)
-        _over_blocks(lambda s0, s1: _native.forward(frame, bounds, s0, s1, pi, A, alpha, c),
+        _over_blocks(lambda s0, s1: _native.forward(lp, bounds, s0, s1, pi, A, frame, shift,
+                                                    alpha, c),
                      _sequence_blocks(bounds, n_jobs), n_jobs)
     else:
+        shift, frame = shifted_frame(lp)
         _, c = fb.forward_pass(frame, bounds, startprob, transmat)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         log_c = np.log(c) + shift
+    log_c[c == 0] = -np.inf
     return fb.seq_loglik(c, shift, bounds), log_c
 
 

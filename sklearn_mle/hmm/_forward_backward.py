@@ -70,8 +70,10 @@ def forward_loglik(frame, shift, bounds, startprob, transmat):
 
 
 def seq_loglik(c, shift, bounds):
-    with np.errstate(divide="ignore"):
+    """Each sequence's ``sum_t (log c_t + shift_t)`` (-inf for a dead sequence)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
         logc = np.log(c) + shift
+    logc[c == 0] = -np.inf
     return np.add.reduceat(logc, bounds[:-1]) if logc.size else np.zeros(0)
 
 

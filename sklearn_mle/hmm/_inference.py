@@ -207,9 +207,8 @@ class HMMInferenceMixin:
 
     def _objective_at(self, X, bounds, wseq, startprob, transmat, params):
         """Log-likelihood (plus log-priors) of the training data at given parameters."""
-        _, shift, frame = _estep.log_frame(self._emission, X, params, self.n_jobs)
-        ll, _ = _estep.run_forward(frame, shift, bounds, startprob, transmat,
-                                   n_jobs=self.n_jobs)
+        lp = _estep.log_prob_rows(self._emission, X, params, self.n_jobs)
+        ll, _ = _estep.run_forward(lp, bounds, startprob, transmat, n_jobs=self.n_jobs)
         total = float(ll.sum() if wseq is None else ll @ wseq)
         return total + self._log_prior(startprob, transmat, params)
 

@@ -295,10 +295,16 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
         master = check_random_state(self.random_state)
         best = None
         init_lbs = []
-        for init in range(self.n_init):
-            rng = master if init == 0 else np.random.RandomState(
-                master.randint(np.iinfo(np.int32).max))
-            run = self._run_em(X, bounds, wseq, wrow, total_w, rng, init)
+        self._work = _estep.Workspace()  # the E-steps' buffers, for this fit only
+        try:
+            runs = []
+            for init in range(self.n_init):
+                rng = master if init == 0 else np.random.RandomState(
+                    master.randint(np.iinfo(np.int32).max))
+                runs.append(self._run_em(X, bounds, wseq, wrow, total_w, rng, init))
+        finally:
+            del self._work
+        for run in runs:
             init_lbs.append(run["lower_bound"])
             if best is None or run["lower_bound"] > best["lower_bound"]:
                 best = run
@@ -362,8 +368,11 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
     def _e_step(self, X, bounds, wseq, startprob, transmat, params):
         """``(total, seq_loglik, gamma, xi)``: the weighted log-likelihood and the
         posteriors at the given parameters."""
-        lp, shift, frame = _estep.log_frame(self._emission, X, params, self.n_jobs)
-        outside = ~np.isfinite(shift)
+        work = getattr(self, "_work", None)
+        lp = _estep.log_prob_rows(self._emission, X, params, self.n_jobs, work)
+        loglik, gamma, xi, dead, shift = _estep.run_forward_backward(
+            lp, bounds, startprob, transmat, wseq, n_jobs=self.n_jobs, work=work)
+        outside = ~(shift > -np.inf)
         if outside.any():
             i = int(np.flatnonzero(outside)[0])
             raise ValueError(
@@ -373,8 +382,6 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
                 "distinct rows, or a probability of 0 for a value. Use a prior on the "
                 "emission (e.g. GaussianMLE(covariance_type='diag', "
                 "prior=NormalInverseGamma())), fewer states, or other starting values")
-        loglik, gamma, xi, dead = _estep.run_forward_backward(
-            frame, shift, bounds, startprob, transmat, wseq, n_jobs=self.n_jobs)
         if dead:
             s = int(np.flatnonzero(~np.isfinite(loglik))[0])
             raise ValueError(
@@ -468,13 +475,12 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
                 ComponentCollapseWarning, stacklevel=3)
 
     # --------------------------------------------------------------- scoring
-    def _frame(self, X):
-        return _estep.log_frame(self._emission, X, self._params, self.n_jobs)
+    def _log_prob(self, X):
+        return _estep.log_prob_rows(self._emission, X, self._params, self.n_jobs)
 
     def _forward(self, X, bounds):
-        _, shift, frame = self._frame(X)
-        return _estep.run_forward(frame, shift, bounds, self.startprob_, self.transmat_,
-                                  n_jobs=self.n_jobs)
+        return _estep.run_forward(self._log_prob(X), bounds, self.startprob_,
+                                  self.transmat_, n_jobs=self.n_jobs)
 
     def log_likelihood(self, X, lengths=None, sequence_ids=None) -> np.ndarray:
         """Log-likelihood of each sequence (``-inf`` for an impossible sequence).
@@ -584,7 +590,7 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
             total, _, gamma, _, _ = self._e_step(X, bounds, None, self.startprob_,
                                                  self.transmat_, self._params)
             return total, gamma.argmax(axis=1)
-        lp = self._frame(X)[0]
+        lp = self._log_prob(X)
         best, states = _estep.run_viterbi(lp, bounds, self.startprob_, self.transmat_,
                                           n_jobs=self.n_jobs)
         return float(best.sum()), states
