@@ -1,21 +1,39 @@
 """Sphinx configuration of the sklearn_mle documentation.
 
-Build with ``python -m sphinx -W --keep-going -b html docs /tmp/out``.
+Build with ``python -m sphinx -W --keep-going -b html docs /tmp/out`` (as ``.ci/run``).
 
-The API reference lists every public name: ``generated/public_api.rst`` is written
-here at each build from the ``__all__`` of the package and its public subpackages, so
-a new export appears without editing the docs.
+Generated at every build (all under ignored paths):
+
+- ``generated/public_api.rst``: the API reference, one section per public module, one
+  page per name of its ``__all__`` (warnings in their own section), so a new export
+  appears without editing the docs;
+- ``generated/cli_*.txt``: the ``--help`` text of every ``sklearn-mle`` command, from the
+  argparse parser itself (``sklearn_mle.cli.main``), included by ``cli.rst``;
+- ``auto_examples/``: the sphinx-gallery pages of ``examples/plot_*.py``, each executed
+  (the other scripts of ``examples/`` are run by ``tests/test_examples.py`` only); set
+  ``SKLEARN_MLE_DOCS_PLOT=0`` to render the code without running it (a quick build).
+  A failing example fails the build with its file name in the message.
+
+After the build, :func:`_check_site` verifies that every gallery page of a ``plot_``
+example shows an image and that every public name has a page; a miss is a warning,
+so ``-W`` fails on it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import io
 import os
+import re
 import sys
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 import sklearn_mle  # noqa: E402
 
@@ -30,14 +48,30 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
-html_theme = "alabaster"
-html_static_path: list[str] = []
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
 
+# ----------------------------------------------------------------- theme
+html_theme = "pydata_sphinx_theme"
+html_title = f"sklearn_mle {release}"
+html_static_path: list[str] = []
+html_theme_options = {
+    "navbar_align": "left",
+    "header_links_before_dropdown": 7,
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version", "theme-version"],
+}
+html_sidebars = {"index": [], "install": [], "changelog": [], "cli": []}
+
+# ------------------------------------------------------------- autodoc
 autosummary_generate = True
 autosummary_imported_members = False
 autodoc_default_options = {"members": True, "inherited-members": True}
@@ -47,48 +81,153 @@ numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
 
-# Public subpackages whose names are listed after the top-level ones.
+# -------------------------------------------------------------- gallery
+_RUN_EXAMPLES = os.environ.get("SKLEARN_MLE_DOCS_PLOT", "1") != "0"
+sphinx_gallery_conf = {
+    "examples_dirs": [os.path.join(ROOT, "examples")],
+    "gallery_dirs": ["auto_examples"],
+    # The gallery is examples/plot_*.py, each executed. The other scripts of examples/
+    # (worked_examples.py, ...) are plain checks run by tests/test_examples.py; they
+    # carry no reST title, which sphinx-gallery needs, so they are not rendered (and
+    # not run a second time). A script joins the gallery by being named plot_*.py
+    # with a titled docstring.
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"^(?!plot_).*\.py$",  # matched against the bare file name
+    "plot_gallery": _RUN_EXAMPLES,
+    "within_subsection_order": "FileNameSortKey",
+    "doc_module": ("sklearn_mle",),
+    "backreferences_dir": os.path.join("generated", "backreferences"),
+    "image_scrapers": ("matplotlib",),
+    "remove_config_comments": True,
+    "min_reported_time": 1,
+    "write_computation_times": False,  # no sg_execution_times.rst in the sources
+    "show_memory": False,
+    "download_all_examples": False,
+    "abort_on_example_error": False,
+    "reset_modules": ("matplotlib",),
+}
+# an Agg canvas has no window: plt.show() in an example is a no-op, not a warning
+warnings.filterwarnings("ignore", message="FigureCanvasAgg is non-interactive")
+warnings.filterwarnings("ignore", message="Matplotlib is currently using agg")
+
+# ---------------------------------------------------------- API reference
+# One section per public module, in reading order. A name is listed once, in the
+# section of the module that defines it (warnings: sklearn_mle.exceptions), under the
+# shortest import path a user has: ``sklearn_mle.GaussianMLE`` when the top level
+# exports it.
 _SECTIONS = [
-    ("sklearn_mle", "Estimators, inference and model selection"),
-    ("sklearn_mle.families", "Families: the public protocol"),
-    ("sklearn_mle.mixture", "Mixtures"),
-    ("sklearn_mle.priors", "Priors for MAP estimation"),
+    ("sklearn_mle.distributions", "Distributions (density estimators)"),
+    ("sklearn_mle.linear_model", "Regression models (GLMs)"),
+    ("sklearn_mle.mixture", "Mixtures (EM)"),
+    ("sklearn_mle.hmm", "Hidden Markov models"),
+    ("sklearn_mle.naive_bayes", "Classifiers by Bayes' rule"),
     ("sklearn_mle.model_selection", "Model selection"),
-    ("sklearn_mle.inference", "Inference tools"),
+    ("sklearn_mle.inference", "Inference"),
+    ("sklearn_mle.priors", "Priors for MAP estimation"),
+    ("sklearn_mle.families", "Families: the public protocol"),
+    ("sklearn_mle.plotting", "Plotting"),
     ("sklearn_mle.datasets", "Data sets"),
+    ("sklearn_mle.base", "Base classes"),
+    ("sklearn_mle", "Other top-level names"),
     ("sklearn_mle.exceptions", "Warnings"),
+    ("sklearn_mle.cli", "Command line"),
 ]
 
 
+def _public_objects():
+    """``{section module: [(documented path, name), ...]}`` for every public name."""
+    modules = {}
+    for modname, _ in _SECTIONS:
+        try:
+            modules[modname] = importlib.import_module(modname)
+        except ImportError:  # a module not written yet
+            continue
+    top = modules["sklearn_mle"]
+    top_names = {id(getattr(top, n)): n for n in getattr(top, "__all__", [])}
+    homes = {}  # id -> (section, path, name)
+    for modname, mod in modules.items():
+        for name in getattr(mod, "__all__", []):
+            obj = getattr(mod, name)
+            if id(obj) in homes or not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue  # data (e.g. FAMILIES) is described in the user guide
+            section = _home_section(obj, modules) or modname
+            if top_names.get(id(obj)) == name:
+                path = "sklearn_mle"
+            elif name in getattr(modules.get(section), "__all__", ()):
+                path = section  # where it is defined, not where it is re-exported
+            else:
+                path = modname
+            homes[id(obj)] = (section, path, name)
+    out = {m: [] for m in modules}
+    for section, path, name in homes.values():
+        out[section].append((path, name))
+    return {m: sorted(v, key=lambda pn: pn[1].lower()) for m, v in out.items()}
+
+
+def _home_section(obj, modules):
+    """The listed module whose package defines ``obj`` (the longest matching prefix)."""
+    if inspect.isclass(obj) and issubclass(obj, Warning) and obj.__module__.startswith(
+            "sklearn_mle"):
+        return "sklearn_mle.exceptions"
+    defined = getattr(obj, "__module__", "") or ""
+    best = None
+    for modname in modules:
+        if modname == "sklearn_mle":
+            continue
+        if defined == modname or defined.startswith(modname + "."):
+            if best is None or len(modname) > len(best):
+                best = modname
+    return best
+
+
 def _public_api_rst() -> str:
-    seen = set()
+    objects = _public_objects()
     lines = [
         ".. This file is generated by docs/conf.py at every build; do not edit.",
         "",
         "Public names",
         "============",
         "",
+        "Names exported at the top level are documented as ``sklearn_mle.Name``: "
+        "``from sklearn_mle import GaussianMLE``.",
+        "",
     ]
     for modname, title in _SECTIONS:
-        mod = importlib.import_module(modname)
-        names = []
-        for name in getattr(mod, "__all__", []):
-            obj = getattr(mod, name)
-            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
-                continue  # data (e.g. FAMILIES) is described in the user guide
-            if id(obj) in seen:
-                continue  # documented once, under its first (shortest) path
-            seen.add(id(obj))
-            names.append(name)
-        if not names:
+        entries = objects.get(modname)
+        if not entries:
             continue
-        lines += [title, "-" * len(title), "", f".. currentmodule:: {modname}", "",
-                  ".. autosummary::", "   :toctree: .", "   :nosignatures:", ""]
-        lines += [f"   {name}" for name in names]
+        where = (f"Defined in ``{modname}``." if modname != "sklearn_mle"
+                 else "Exported by ``sklearn_mle``.")
+        lines += [title, "-" * len(title), "", where, "", ".. autosummary::",
+                  "   :toctree: .", "   :nosignatures:", ""]
+        lines += [f"   ~{path}.{name}" for path, name in entries]
         lines.append("")
-    lines += ["Command line", "------------", "", ".. currentmodule:: sklearn_mle.cli", "",
-              ".. autosummary::", "   :toctree: .", "   :nosignatures:", "", "   main", ""]
     return "\n".join(lines)
+
+
+def _cli_help(argv) -> str:
+    """What ``sklearn-mle ARGV --help`` prints, from the package's own parser."""
+    from sklearn_mle.cli import main
+
+    buf = io.StringIO()
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "88"  # argparse wraps at the terminal's width: fix it
+    try:
+        with contextlib.redirect_stdout(buf):
+            main([*argv, "--help"])
+    finally:
+        if old is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = old
+    return buf.getvalue()
+
+
+def _cli_commands():
+    """The sub-commands named in the top-level help's ``{a,b}`` choice list."""
+    text = _cli_help([])
+    match = re.search(r"\{([\w,-]+)\}", text)
+    return text, (match.group(1).split(",") if match else [])
 
 
 def _write_if_changed(path, text):
@@ -101,9 +240,32 @@ def _write_if_changed(path, text):
         fh.write(text)
 
 
-_write_if_changed(os.path.join(HERE, "generated", "public_api.rst"), _public_api_rst())
+def _write_generated():
+    gen = os.path.join(HERE, "generated")
+    # pages of names no longer public would be orphans (a warning): remove them
+    current = {f"{path}.{name}.rst" for entries in _public_objects().values()
+               for path, name in entries}
+    if os.path.isdir(gen):
+        for fname in os.listdir(gen):
+            if fname.startswith("sklearn_mle.") and fname.endswith(".rst") \
+                    and fname not in current:
+                os.remove(os.path.join(gen, fname))
+    _write_if_changed(os.path.join(gen, "public_api.rst"), _public_api_rst())
+    top, commands = _cli_commands()
+    _write_if_changed(os.path.join(gen, "cli_main.txt"), top)
+    parts = [".. This file is generated by docs/conf.py at every build; do not edit.", ""]
+    for cmd in commands:
+        _write_if_changed(os.path.join(gen, f"cli_{cmd}.txt"), _cli_help([cmd]))
+        title = f"sklearn-mle {cmd}"
+        parts += [title, "~" * len(title), "", f".. literalinclude:: /generated/cli_{cmd}.txt",
+                  "   :language: text", ""]
+    _write_if_changed(os.path.join(gen, "cli_commands.rst"), "\n".join(parts))
 
 
+_write_generated()
+
+
+# ------------------------------------------------------------ build hooks
 def _skip_foreign_members(app, what, name, obj, skip, options):
     """Document the package's own methods, not those inherited from scikit-learn."""
     if skip:
@@ -115,5 +277,29 @@ def _skip_foreign_members(app, what, name, obj, skip, options):
     return None
 
 
+def _check_site(app, exception):
+    """Every gallery page of a ``plot_`` example has an image; every public name a page."""
+    if exception is not None or app.builder.name != "html":
+        return
+    from sphinx.util import logging
+
+    logger = logging.getLogger("sklearn_mle.docs")
+    out = app.outdir
+    gallery = os.path.join(out, "auto_examples")
+    if _RUN_EXAMPLES and os.path.isdir(gallery):
+        for fname in sorted(os.listdir(gallery)):
+            if fname.startswith("plot_") and fname.endswith(".html"):
+                with open(os.path.join(gallery, fname), encoding="utf-8") as fh:
+                    html = fh.read()
+                if "<img" not in html:
+                    logger.warning("gallery page %s shows no image", fname)
+    for entries in _public_objects().values():
+        for path, name in entries:
+            page = os.path.join(out, "generated", f"{path}.{name}.html")
+            if not os.path.exists(page):
+                logger.warning("public name %s.%s has no API page", path, name)
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_foreign_members)
+    app.connect("build-finished", _check_site)
