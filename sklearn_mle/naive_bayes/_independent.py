@@ -79,6 +79,13 @@ class IndependentMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
         self.estimators = estimators
         self.remainder = remainder
 
+    @classmethod
+    def _check_instances(cls):
+        """Instances for the registry's contract checks (``estimators`` is required)."""
+        from ..distributions import GaussianMLE
+
+        return [cls([("gaussian", GaussianMLE(covariance_type="diag"), slice(None))])]
+
     # sklearn's meta-estimator conventions: get_params(deep) / set_params("name__param")
     def get_params(self, deep=True):
         out = super().get_params(deep=False)
