@@ -3,33 +3,43 @@
 ::
 
     sklearn-mle fit [FILE.csv] [--column C ...] [--families F ...]
-                    [--criterion aic|bic] [--alpha 0.05] [--ci wald|profile]
-                    [--format text|csv]
+                    [--criterion aic|aicc|bic] [--alpha 0.05] [--ci wald|profile]
+                    [--gof [--n-boot 200] [--seed S]] [--plot FILE.png]
+                    [--format table|csv|json]
     sklearn-mle families
 
 With no file, ``fit`` runs on the bundled data set (ANES 1996, see
-:func:`sklearn_mle.datasets.load_default_data`). All the statistics come from
+:func:`sklearn_mle.datasets.load_default_data`: counts, 0/1 and continuous columns).
+The file is read with pandas. All the statistics come from
 :func:`sklearn_mle.model_selection.rank_distributions`; this module only reads the
-file and formats the tables. Bad input gives one line on stderr and exit status 2.
+file and formats the tables: text tables that fit a 100-column terminal, or tidy
+CSV/JSON with one row per column, family and parameter. Work over a second shows a
+progress line on stderr (on a terminal). Bad input gives one line on stderr and exit
+status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import sys
+import textwrap
+import time
 from collections.abc import Sequence
 
 import numpy as np
 
-from .datasets import BUNDLED_DATASETS, default_data_path, read_csv_columns
-from .model_selection import FAMILIES, column_domain, rank_distributions
+from .datasets import BUNDLED_DATASETS, default_data_path
+from .model_selection import FAMILIES, column_domain, parameter_frame, rank_distributions
 from .model_selection._ranking import _lookup
 
 __all__ = ["main"]
 
 _PROG = "sklearn-mle"
+_WIDTH = 100
+_MISSING = ["", "na", "NA", "nan", "NaN", "n/a", "N/A", "null", "NULL", "none", "None", "."]
 
 
 class _UsageError(Exception):
@@ -63,7 +73,8 @@ def _build_parser():
         description=(
             "Fit every distribution family valid for each numeric column's domain, rank "
             "the fits by AIC or BIC and print a table per column: parameters with "
-            "confidence intervals, log-likelihood, AIC, BIC and Akaike weight. With no "
+            "confidence intervals, log-likelihood, AIC, BIC and Akaike weight. Fits on "
+            "the boundary of the parameter space are listed without weight. With no "
             "FILE the bundled data set (ANES 1996, 944 rows) is used."
         ),
     )
@@ -76,14 +87,25 @@ def _build_parser():
                      help="column(s) to fit (default: every numeric column)")
     fit.add_argument("--families", "-f", action="append", nargs="+", metavar="F",
                      help="families to fit, e.g. Gamma Weibull (default: by domain)")
-    fit.add_argument("--criterion", default="aic", type=str.lower, choices=("aic", "bic"),
-                     help="ranking criterion (default: aic)")
+    fit.add_argument("--criterion", default="aic", type=str.lower,
+                     choices=("aic", "aicc", "bic"), help="ranking criterion (default: aic)")
     fit.add_argument("--alpha", default=0.05, type=float,
                      help="1 - confidence level of the intervals (default: 0.05)")
-    fit.add_argument("--ci", default="wald", choices=("wald", "profile"),
-                     help="interval method (default: wald)")
-    fit.add_argument("--format", default="text", choices=("text", "csv"),
-                     help="text tables, or one CSV row per column and family")
+    fit.add_argument("--ci", default="wald", choices=("wald", "wald-linear", "profile"),
+                     help="intervals: wald (on the log/logit scale, default), "
+                     "wald-linear or profile")
+    fit.add_argument("--gof", action="store_true",
+                     help="goodness of fit: KS, Cramer-von Mises, Anderson-Darling "
+                     "(chi-square for counts) with parametric-bootstrap p-values")
+    fit.add_argument("--n-boot", default=200, type=int,
+                     help="bootstrap replicates of --gof (default: 200)")
+    fit.add_argument("--seed", default=None, type=int, help="random seed of --gof")
+    fit.add_argument("--plot", metavar="FILE.png", default=None,
+                     help="4-panel diagnostic plot (density, CDF, Q-Q, P-P) of the best "
+                     "fits; one file per column when several are fitted")
+    fit.add_argument("--format", default="table", choices=("table", "text", "csv", "json"),
+                     help="text tables (table), or tidy csv/json: one row per column, "
+                     "family and parameter")
     sub.add_parser("families", help="list the distribution families and their domains")
     return parser
 
@@ -138,13 +160,138 @@ def _print_families():
         print(f"{f.name:<18}{f.kind:<12}{f.domain:<24}{'yes' if f.default else 'no':<9}{avail}")
 
 
+# ---------------------------------------------------------------- reading
+def _read_text(name):
+    try:
+        with open(name, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise ValueError(f"file not found: {name}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{name} is a directory, not a CSV file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {name}: {exc.strerror or exc}") from None
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not a UTF-8 text (CSV) file") from None
+    return raw
+
+
+def _check_fields(name, raw, header_at, sep, n_fields):
+    """Every data line has as many fields as the header (pandas pads short rows with
+    NaN silently). Counted on the bytes with NumPy; quoted files go through csv."""
+    body = raw[header_at:]
+    if b'"' in body:
+        rows = csv.reader(body.decode("utf-8").splitlines(), delimiter=sep)
+        lengths = [len(r) for r in rows if r]
+    else:
+        b = np.frombuffer(body, dtype=np.uint8)
+        ends = np.flatnonzero(b == 10)
+        if ends.size == 0 or ends[-1] != b.size - 1:
+            ends = np.append(ends, b.size)
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        seps = np.bincount(np.searchsorted(ends, np.flatnonzero(b == ord(sep))),
+                           minlength=ends.size)[:ends.size]
+        length = ends - starts
+        first = np.where(length > 0, b[np.minimum(starts, b.size - 1)], 0)
+        cr_only = (length == 1) & (first == 13)
+        keep = (length > 0) & ~cr_only
+        lengths = (seps[keep] + 1).tolist()
+    bad = next((i for i, k in enumerate(lengths[1:], start=1) if k != n_fields), None)
+    if bad is not None:
+        raise ValueError(f"{name}: data row {bad} has {lengths[bad]} fields, the header "
+                         f"has {n_fields}")
+
+
+def read_columns(path) -> tuple[dict[str, np.ndarray], int]:
+    """Read a CSV file with pandas into ``{column: array}`` and its number of rows.
+
+    Leading ``#`` lines (before the header) are comments; the delimiter (``,``, ``;``
+    or tab) is sniffed from the header. A column whose non-missing cells are all
+    finite numbers becomes a float array with NaN for missing cells; any other column
+    an array of strings.
+    """
+    import pandas as pd
+
+    name = os.fspath(path)
+    raw = _read_text(name)
+    text_start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    lines = raw[text_start:].decode("utf-8").splitlines()
+    skip = 0
+    while skip < len(lines) and (not lines[skip].strip()
+                                 or lines[skip].lstrip().startswith("#")):
+        skip += 1
+    if skip == len(lines):
+        raise ValueError(f"{name} is empty: a CSV file needs a header row and data rows")
+    try:
+        sep = csv.Sniffer().sniff(lines[skip], delimiters=",;\t").delimiter
+    except csv.Error:
+        sep = ","
+    header = [h.strip() for h in next(csv.reader([lines[skip]], delimiter=sep))]
+    if any(h == "" for h in header):
+        raise ValueError(f"{name}: the header row has an empty column name")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise ValueError(f"{name}: duplicate column name(s) in the header: {', '.join(dupes)}")
+    header_at = text_start  # byte offset of the header line
+    for _ in range(skip):
+        header_at = raw.index(b"\n", header_at) + 1
+    _check_fields(name, raw, header_at, sep, len(header))
+    try:
+        frame = pd.read_csv(name, sep=sep, skiprows=skip, skip_blank_lines=True,
+                            na_values=_MISSING, keep_default_na=False, comment=None,
+                            encoding="utf-8-sig", skipinitialspace=True, dtype=None)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{name} has a header but no data rows") from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{name} is not a valid CSV file: {str(exc).strip()}") from None
+    if frame.shape[0] == 0:
+        raise ValueError(f"{name} has a header but no data rows")
+    frame.columns = header
+    out = {}
+    for col in header:
+        s = frame[col]
+        if s.dtype.kind in "iuf":
+            values = s.to_numpy(dtype=float)
+            if np.all(np.isfinite(values) | np.isnan(values)):
+                out[col] = values
+                continue
+        out[col] = s.astype(str).str.strip().to_numpy(dtype=object)
+    return out, int(frame.shape[0])
+
+
+# ---------------------------------------------------------------- fitting
+class _Progress:
+    """A progress line on stderr, shown on a terminal once the work passes a second."""
+
+    def __init__(self, total):
+        self.total, self.start, self.shown = total, time.perf_counter(), False
+        self.tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+    def update(self, i, name):
+        elapsed = time.perf_counter() - self.start
+        if self.tty and elapsed > 1.0:
+            print(f"\r{_PROG}: fitting column {i}/{self.total} {name!r} "
+                  f"({elapsed:.1f} s)", end="", file=sys.stderr, flush=True)
+            self.shown = True
+
+    def close(self):
+        if self.shown:
+            print("\r" + " " * 70 + "\r", end="", file=sys.stderr, flush=True)
+
+
 def _fit(args):
     if not 0.0 < args.alpha < 1.0:
         raise _UsageError(f"--alpha must be in (0, 1), got {args.alpha}")
+    if args.n_boot < 1:
+        raise _UsageError(f"--n-boot must be >= 1, got {args.n_boot}")
     if args.file is not None and args.dataset is not None:
         raise _UsageError("give either FILE or --dataset, not both")
+    if args.plot is not None:
+        _check_plotting()
     path = args.file if args.file is not None else default_data_path(args.dataset or "anes96")
-    columns = read_csv_columns(path)
+    columns, n_rows = read_columns(path)
     requested = _split([v for group in args.column for v in group]) if args.column else None
     families = _split([v for group in args.families for v in group]) if args.families else None
     if families is not None:
@@ -165,27 +312,35 @@ def _fit(args):
         names = [c for c, v in columns.items() if v.dtype != object]
         if not names:
             raise _UsageError(f"{path} has no numeric column to fit")
-    n_rows = len(next(iter(columns.values())))
     notes = []
     if requested is None:
         skipped = [c for c, v in columns.items() if v.dtype == object]
         if skipped:
             notes.append(f"skipped non-numeric column(s): {', '.join(skipped)}")
     results = []
-    for name in names:
+    progress = _Progress(len(names))
+    for i, name in enumerate(names, start=1):
+        progress.update(i, name)
         raw = columns[name]
         x = raw[~np.isnan(raw)]
         dropped = raw.size - x.size
         if x.size < 2:
             raise _UsageError(f"column {name!r} has {x.size} non-missing value(s); need >= 2")
         rows = rank_distributions(
-            x, families=families, criterion=args.criterion, alpha=args.alpha, ci_method=args.ci
+            x, families=families, criterion=args.criterion, alpha=args.alpha,
+            ci_method=args.ci, gof=args.gof, n_boot=args.n_boot, random_state=args.seed,
         )
         results.append((name, x, dropped, rows))
+    progress.close()
     if args.format == "csv":
-        _write_csv(results, args)
+        _tidy(results).to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif args.format == "json":
+        text = _tidy(results).to_json(orient="records", double_precision=15)
+        print(json.dumps(json.loads(text), indent=1))
     else:
         _write_text(path, n_rows, notes, results, args)
+    if args.plot is not None:
+        _plot(results, args.plot)
     return 0
 
 
@@ -193,14 +348,58 @@ def _first_non_numeric(values):
     for v in values:
         try:
             float(v)
-        except ValueError:
+        except (TypeError, ValueError):
             return v
     return values[0]
 
 
-# ---------------------------------------------------------------- formatting
+def _tidy(results):
+    import pandas as pd
+
+    frames = []
+    for name, x, dropped, rows in results:
+        frame = parameter_frame(rows, column=name)
+        frame.insert(1, "n", x.size)
+        frame.insert(2, "missing", dropped)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _check_plotting():
+    try:
+        import matplotlib  # noqa: F401
+
+        from .plotting import plot_fit_diagnostics  # noqa: F401
+    except ImportError as exc:
+        raise _UsageError(f"--plot needs matplotlib ({exc})") from None
+
+
+def _plot(results, target):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_fit_diagnostics
+
+    stem, ext = os.path.splitext(target)
+    for name, x, _, rows in results:
+        best = [r for r in rows if r.ranked][:3]
+        if not best:
+            continue
+        out = target if len(results) == 1 else f"{stem}_{name}{ext or '.png'}"
+        displays = plot_fit_diagnostics([r.estimator for r in best], x.reshape(-1, 1),
+                                        labels=[r.family for r in best])
+        fig = displays[0, 0].figure_
+        fig.suptitle(f"{name}: best fits by the criterion")
+        fig.savefig(out, dpi=100)
+        plt.close(fig)
+        print(f"Plot: {out}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- text tables
 def _fmt_num(v, spec=".6g"):
-    if np.isnan(v):
+    if v is None or np.isnan(v):
         return "nan"
     return ("inf" if v > 0 else "-inf") if np.isinf(v) else format(float(v), spec)
 
@@ -211,12 +410,43 @@ def _fmt_weight(w):
     return f"{w:.3f}" if w >= 0.0005 or w == 0 else f"{w:.1e}"
 
 
+def _fmt_p(p):
+    if p is None or not np.isfinite(p):
+        return "-"
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.0e}"
+
+
 def _params_text(row):
     parts = []
     for name, est, (lo, hi) in zip(row.param_names, row.params, row.conf_int):
-        parts.append(f"{name}={_fmt_num(est, '.4g')} [{_fmt_num(lo, '.4g')}, "
-                     f"{_fmt_num(hi, '.4g')}]")
+        ci = "[no interval]" if np.isnan(lo) else f"[{_fmt_num(lo, '.4g')}, {_fmt_num(hi, '.4g')}]"
+        parts.append(f"{name}={_fmt_num(est, '.4g')} {ci}")
     return "  ".join(parts)
+
+
+def _gof_cells(row):
+    g = row.gof
+    if g is None:
+        return ["-", "-"]
+    if g.kind == "discrete":
+        return [_fmt_p(g.chi2_boot_pvalue), "-"]
+    return [_fmt_p(g.ks_pvalue), _fmt_p(g.ad_pvalue)]
+
+
+def _wrap(text, indent):
+    """Wrap ``text`` to the terminal width, continuation lines under ``indent``."""
+    width = max(_WIDTH - indent, 30)
+    chunks = text.split("  ")  # parameters are separated by two spaces
+    lines, current = [], ""
+    for chunk in chunks:
+        candidate = f"{current}  {chunk}" if current else chunk
+        if len(candidate) <= width or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = chunk
+    lines.append(current)
+    return lines
 
 
 def _write_text(path, n_rows, notes, results, args):
@@ -228,56 +458,68 @@ def _write_text(path, n_rows, notes, results, args):
     for name, x, dropped, rows in results:
         print()
         extra = f", {dropped} missing dropped" if dropped else ""
-        print(f"Column {name!r}: n={x.size}{extra}, {column_domain(x)}; ranked by {crit}")
-        header = ["rank", "family", "log-lik", "AIC", "BIC", f"d{crit}", "weight",
-                  f"parameters [{level} {args.ci} CI]"]
+        print(f"Column {name!r}: n={x.size}{extra}, {column_domain(x)}; ranked by {crit}; "
+              f"parameters [{level} {args.ci} CI]")
+        header = ["rank", "family", "log-lik", "AIC", "BIC", f"d{crit}", "weight"]
+        if args.gof:
+            header += ["p(KS|X2)", "p(AD)"]
+        header.append("parameters")
         table = []
         mixed = len({r.kind for r in rows if r.ranked}) > 1
         for r in rows:
+            family = f"{r.family} ({r.kind})" if mixed and r.ranked else r.family
+            gof = _gof_cells(r) if args.gof else []
             if r.ranked:
-                family = f"{r.family} ({r.kind})" if mixed else r.family
                 table.append([str(r.rank), family, _fmt_num(r.loglik, ".2f"),
                               _fmt_num(r.aic, ".2f"), _fmt_num(r.bic, ".2f"),
-                              _fmt_num(r.delta, ".2f"), _fmt_weight(r.weight),
+                              _fmt_num(r.delta, ".2f"), _fmt_weight(r.weight), *gof,
                               _params_text(r)])
+            elif r.status == "boundary":
+                table.append(["-", family, _fmt_num(r.loglik, ".2f"), _fmt_num(r.aic, ".2f"),
+                              _fmt_num(r.bic, ".2f"), "", "-", *gof,
+                              f"boundary: {_params_text(r)}"])
             else:
-                table.append(["-", r.family, "", "", "", "", "", f"{r.status}: {r.message}"])
+                table.append(["-", family, "", "", "", "", "", *(["", ""] if args.gof else []),
+                              f"{r.status}: {r.message}"])
         widths = [max(len(header[j]), *(len(t[j]) for t in table)) if table else len(header[j])
                   for j in range(len(header) - 1)]
-        print(_fmt_row(header, widths))
+        indent = sum(widths) + 2 * len(widths)
+        print(_fmt_row(header, widths, [header[-1]]))
         for t in table:
-            print(_fmt_row(t, widths))
-        warned = [r for r in rows if r.ranked and r.message]
-        for r in warned:
-            print(f"  note {r.family}: {r.message}")
+            lines = _wrap(t[-1], indent)
+            if any(len(ln) > _WIDTH - indent for ln in lines):
+                # too narrow beside the numbers: the parameters go on their own lines
+                lines = [""] + _wrap(t[-1], 6)
+                print(_fmt_row(t, widths, [""]))
+                for ln in lines[1:]:
+                    print(f"{'':6}{ln}")
+                continue
+            print(_fmt_row(t, widths, lines))
+        for r in rows:
+            if (r.ranked or r.status == "boundary") and r.message:
+                _print_note(f"  note {r.family}: ", r.message)
         if mixed:
-            print("  note: densities and probability mass functions are not comparable; "
-                  f"ranks, d{crit} and weights are computed within each kind")
+            _print_note("  note: ", "densities and probability mass functions are not "
+                        f"comparable; ranks, d{crit} and weights are computed within each kind")
+        if args.gof:
+            _print_note("  note: ", "p(KS|X2): Kolmogorov-Smirnov p-value (chi-square for "
+                        "counts), p(AD): Anderson-Darling; parametric bootstrap with "
+                        f"{args.n_boot} replicates, parameters re-estimated on each")
         if not any(r.ranked for r in rows):
             print("  no family could be fitted to this column")
 
 
-def _fmt_row(cells, widths):
-    align = ["<", "<", ">", ">", ">", ">", ">"]
+def _print_note(prefix, text):
+    print(textwrap.fill(text, _WIDTH, initial_indent=prefix,
+                        subsequent_indent="    ", break_on_hyphens=False))
+
+
+def _fmt_row(cells, widths, last_lines):
+    align = ["<", "<"] + [">"] * (len(widths) - 2)
     head = "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths))
-    return f"{head}  {cells[-1]}".rstrip()
-
-
-def _write_csv(results, args):
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["column", "rank", "family", "kind", "status", "n", "loglik", "n_params",
-                     "aic", "bic", "delta", "weight", "parameters", "estimates", "ci_lower",
-                     "ci_upper", "message"])
-    for name, x, _, rows in results:
-        for r in rows:
-            writer.writerow([
-                name, "" if r.rank is None else r.rank, r.family, r.kind, r.status, x.size,
-                repr(r.loglik), r.n_params, repr(r.aic), repr(r.bic), repr(r.delta),
-                repr(r.weight), ";".join(r.param_names),
-                ";".join(repr(float(v)) for v in r.params),
-                ";".join(repr(float(v)) for v in r.conf_int[:, 0]),
-                ";".join(repr(float(v)) for v in r.conf_int[:, 1]), r.message,
-            ])
+    pad = " " * (len(head) + 2)
+    first = f"{head}  {last_lines[0]}".rstrip()
+    return "\n".join([first] + [f"{pad}{line}" for line in last_lines[1:]])
 
 
 if __name__ == "__main__":  # pragma: no cover

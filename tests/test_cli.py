@@ -65,27 +65,30 @@ def test_fit_bundled_data_csv_matches_scipy(capsys, reference_data):
     for col in reference_data:
         for kind in ("continuous", "discrete"):
             ranked = [r for r in rows if r["column"] == col and r["kind"] == kind and r["rank"]]
+            ranked = list({r["family"]: r for r in ranked}.values())  # one per family
             if ranked:
                 assert_allclose(sum(float(r["weight"]) for r in ranked), 1.0, rtol=1e-12)
                 aics = [float(r["aic"]) for r in ranked]
                 assert aics == sorted(aics)
-    by = {(r["column"], r["family"]): r for r in rows}
+    by = {(r["column"], r["family"], r["parameter"]): r for r in rows}
+    assert by[("logpopul", "Gaussian", "mean")]["n"] == "944"
     # Gaussian on the real-valued column, independently with scipy
     x = reference_data["logpopul"]
     ll = stats.norm.logpdf(x, x.mean(), x.std()).sum()
-    g = by[("logpopul", "Gaussian")]
+    g = by[("logpopul", "Gaussian", "mean")]
     assert_allclose(float(g["loglik"]), ll, rtol=1e-12)
     assert_allclose(float(g["aic"]), -2 * ll + 4, rtol=1e-12)
     assert_allclose(float(g["bic"]), -2 * ll + 2 * np.log(944), rtol=1e-12)
     # Poisson on the counts of TV-news days
     x = reference_data["TVnews"]
     ll = stats.poisson.logpmf(x, x.mean()).sum()
-    p = by[("TVnews", "Poisson")]
+    p = by[("TVnews", "Poisson", "rate")]
     assert_allclose(float(p["loglik"]), ll, rtol=1e-12)
     assert_allclose(float(p["aic"]), -2 * ll + 2, rtol=1e-12)
-    assert_allclose(float(p["estimates"]), x.mean(), rtol=1e-12)
-    se = np.sqrt(x.mean() / x.size)
-    assert_allclose(float(p["ci_lower"]), x.mean() - stats.norm.ppf(0.975) * se, rtol=1e-10)
+    assert_allclose(float(p["estimate"]), x.mean(), rtol=1e-12)
+    se = np.sqrt(x.mean() / x.size)  # Wald on the log scale, mapped back
+    assert_allclose(float(p["ci_lower"]),
+                    x.mean() * np.exp(-stats.norm.ppf(0.975) * se / x.mean()), rtol=1e-10)
 
 
 def test_fit_user_csv_with_options(tmp_path, capsys):
@@ -107,13 +110,14 @@ def test_fit_user_csv_with_options(tmp_path, capsys):
     code, out, _ = _run(capsys, "fit", str(path), "-c", "size", "--families", "gaussian",
                         "--criterion", "bic", "--alpha", "0.1", "--format", "csv")
     assert code == 0
-    (row,) = _csv_rows(out)
+    row, var_row = _csv_rows(out)
+    assert (row["parameter"], var_row["parameter"]) == ("mean", "covariance")
     x = np.delete(size, 5)
     ll = stats.norm.logpdf(x, x.mean(), x.std()).sum()
     assert_allclose(float(row["bic"]), -2 * ll + 2 * np.log(x.size), rtol=1e-12)
     assert row["rank"] == "1" and float(row["weight"]) == 1.0
     se_mean = x.std() / np.sqrt(x.size)
-    lo = float(row["ci_lower"].split(";")[0])
+    lo = float(row["ci_lower"])
     assert_allclose(lo, x.mean() - stats.norm.ppf(0.95) * se_mean, rtol=1e-10)
 
 
@@ -211,6 +215,7 @@ def test_engel_dataset_ranks_continuous_families_like_scipy(capsys):
     for col in ("income", "foodexp"):
         x = np.asarray(arr[col], dtype=float)
         ranked = {r["family"]: r for r in rows if r["column"] == col and r["rank"]}
+        assert all(r["boundary"] == "False" for r in ranked.values())
         assert {"Gamma", "LogNormal", "Weibull", "Exponential", "Gaussian"} <= set(ranked)
         # independent maximum-likelihood fits with scipy (location fixed at 0)
         s, _, scale = stats.lognorm.fit(x, floc=0)
@@ -239,3 +244,79 @@ def test_output_cut_short_by_the_reader_is_not_an_error(tmp_path):
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 3
+
+
+def test_json_format_is_tidy_and_agrees_with_csv(capsys):
+    import json
+
+    code, out, _ = _run(capsys, "fit", "-c", "TVnews", "--format", "json")
+    assert code == 0
+    records = json.loads(out)
+    code, out, _ = _run(capsys, "fit", "-c", "TVnews", "--format", "csv")
+    rows = _csv_rows(out)
+    assert len(records) == len(rows) == 3  # Poisson (rate), NegativeBinomial (r, p)
+    for rec, row in zip(records, rows):
+        assert rec["family"] == row["family"] and rec["parameter"] == row["parameter"]
+        assert_allclose(rec["estimate"], float(row["estimate"]), rtol=1e-12)
+
+
+def test_boundary_fits_are_shown_without_weight_or_interval(capsys):
+    code, out, _ = _run(capsys, "fit", "-c", "vote")
+    block = out.split("Column 'vote'")[1]
+    line = next(ln for ln in block.splitlines() if "NegativeBinomial" in ln)
+    assert line.split()[0] == "-" and "boundary:" in line and "[no interval]" in line
+    assert "note NegativeBinomial: left out of the ranking" in block
+    assert all(len(ln) <= 100 for ln in out.splitlines()), max(map(len, out.splitlines()))
+
+
+def test_tables_fit_a_100_column_terminal(capsys):
+    code, out, _ = _run(capsys, "fit", "--dataset", "engel")
+    assert code == 0
+    assert all(len(ln) <= 100 for ln in out.splitlines()), max(map(len, out.splitlines()))
+
+
+def test_gof_columns_and_seeded_bootstrap(capsys):
+    argv = ["fit", "--dataset", "engel", "-c", "income", "-f", "Gamma", "LogNormal",
+            "--gof", "--n-boot", "19", "--seed", "0"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0 and "p(KS|X2)" in out and "parametric bootstrap with 19" in out
+    code, csv_out, _ = _run(capsys, *argv, "--format", "csv")
+    rows = _csv_rows(csv_out)
+    assert {"ks", "ks_pvalue", "ad", "ad_pvalue", "cvm_pvalue"} <= set(rows[0])
+    for r in rows:
+        p = float(r["ad_pvalue"])
+        assert 1 / 20 <= p <= 1 and (p * 20) == pytest.approx(round(p * 20))
+    assert _run(capsys, *argv, "--format", "csv")[1] == csv_out  # the seed fixes it
+
+
+def test_plot_writes_a_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "fit.png"
+    code, _, err = _run(capsys, "fit", "--dataset", "engel", "-c", "foodexp", "--plot",
+                        str(target))
+    assert code == 0 and target.stat().st_size > 1000 and "Plot:" in err
+
+
+def test_progress_line_on_a_terminal(monkeypatch, capsys):
+    import sklearn_mle.cli as cli
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    clock = iter(np.arange(0.0, 100.0, 0.7))
+    monkeypatch.setattr(cli.time, "perf_counter", lambda: float(next(clock)))
+    code, _, err = _run(capsys, "fit", "-c", "vote", "TVnews", "age")
+    assert code == 0 and "fitting column" in err
+
+
+def test_pandas_reader_matches_numpy_on_quoted_and_crlf_files(tmp_path):
+    from sklearn_mle.cli import read_columns
+
+    path = tmp_path / "q.csv"
+    path.write_bytes(b'# comment\r\n"a","b"\r\n1,"x, y"\r\n2.5,z\r\n,w\r\n')
+    cols, n = read_columns(path)
+    assert n == 3 and list(cols) == ["a", "b"]
+    assert_allclose(cols["a"], [1.0, 2.5, np.nan])
+    assert list(cols["b"]) == ["x, y", "z", "w"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n3,4,5\n")
+    with pytest.raises(ValueError, match="data row 2 has 3 fields"):
+        read_columns(bad)
