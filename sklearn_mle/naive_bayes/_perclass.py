@@ -3,12 +3,14 @@
 Two ways, chosen from the density:
 
 - a distribution estimator of the package with finite statistics
-  (:class:`~sklearn_mle.distributions.DistributionMLE`): one fit on all rows fixes the
+  (:class:`~sklearn_mle.distributions.DistributionMLE`): a prototype fit fixes the
   family's settings (a categorical column's category set, a binomial's trials) and
   resolves the prior's data-dependent defaults once, as a mixture does; then ONE
   statistics pass with the (n, k) one-hot class weights gives the k classes'
   statistics (the family's batched ``stats``: a matrix product, a histogram), and
-  each class's density is ``from_stats`` of its own. Scoring is the family's
+  each class's density is ``from_stats`` of its own. The prototype is fitted on the
+  first rows when the statistics pass confirms their settings hold for every row
+  (and no prior takes defaults from the data), else on all rows. Scoring is the family's
   ``logpdf_rows``: the k classes' log-densities at once (matrix products for the
   Gaussian, Bernoulli, ...).
 - an :class:`IndependentMLE` (a product over column groups): the same, part by part.
