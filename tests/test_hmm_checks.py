@@ -171,3 +171,14 @@ def test_pickle_without_training_data():
     np.testing.assert_allclose(m2.score(X, sequence_ids=ids), m.score(X, sequence_ids=ids))
     with pytest.raises(AttributeError, match="pickled"):
         m2.bse_
+
+
+def test_user_guide_page_runs():
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "topics" / "hmm.rst"
+    result = doctest.testfile(str(page), module_relative=False,
+                              optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert result.attempted > 20
+    assert result.failed == 0
