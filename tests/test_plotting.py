@@ -31,6 +31,7 @@ from sklearn_mle.plotting import (  # noqa: E402
     InformationCriterionDisplay,
     MixtureDisplay,
     ProfileLikelihoodDisplay,
+    StatesDisplay,
     plot_fit_diagnostics,
 )
 
@@ -337,6 +338,35 @@ def test_information_criterion_from_grid_search():
                                   random_state=0).fit(X)
             assert val == pytest.approx(ref.bic(X), rel=1e-8)
     assert disp.best_point[2] == pytest.approx(search.best_score_)
+
+
+# -------------------------------------------------------------------- HMM
+def test_states_display_matches_decode_and_posteriors():
+    hmm_mod = pytest.importorskip("sklearn_mle.hmm")
+    rng = np.random.default_rng(0)
+    z = np.repeat([0, 1, 0, 2, 1], 30)
+    X = rng.normal(np.array([0.0, 3.0, 6.0])[z], 1.0)[:, None]
+    lengths = [90, 60]
+    hmm = hmm_mod.HiddenMarkovModel(GaussianMLE(), n_components=3, random_state=0).fit(
+        X, lengths=lengths)
+    disp = StatesDisplay.from_estimator(hmm, X, lengths=lengths)
+    np.testing.assert_array_equal(disp.states, hmm.predict(X, lengths=lengths))
+    post = hmm.predict_proba(X, lengths=lengths)
+    np.testing.assert_allclose(disp.posteriors, post)
+    np.testing.assert_allclose(disp.series_line_.get_ydata(), X[:, 0])
+    # the stacked posteriors fill [0, 1] at every row: the top edge of the last band is 1
+    top_edge = disp.posterior_fills_[-1].get_paths()[0].vertices[:, 1]
+    assert top_edge.max() == pytest.approx(1.0)
+    # the shaded runs of each state cover exactly its decoded rows
+    for s, coll in enumerate(disp.state_fills_):
+        covered = sum(p.get_extents().width for p in coll.get_paths())
+        assert covered == pytest.approx(np.sum(disp.states == s))
+    assert len(disp.ax_) == 2 and disp.figure_ is disp.ax_[0].figure
+    assert disp.boundaries.tolist() == [90]
+    viterbi_free = StatesDisplay.from_estimator(hmm, X, lengths=lengths, algorithm="map")
+    np.testing.assert_array_equal(viterbi_free.states, post.argmax(axis=1))
+    with pytest.raises(TypeError, match="not a hidden Markov model"):
+        StatesDisplay.from_estimator(GaussianMLE().fit(X), X)
 
 
 # -------------------------------------------------------------- no matplotlib

@@ -12,6 +12,7 @@ from ._criteria import InformationCriterionDisplay
 from ._distribution import DistributionFitDisplay, plot_fit_diagnostics
 from ._mixture import MixtureDisplay
 from ._profile import ProfileLikelihoodDisplay
+from ._states import StatesDisplay
 
 __all__ = [
     "CoefficientDisplay",
@@ -19,5 +20,6 @@ __all__ = [
     "InformationCriterionDisplay",
     "MixtureDisplay",
     "ProfileLikelihoodDisplay",
+    "StatesDisplay",
     "plot_fit_diagnostics",
 ]
