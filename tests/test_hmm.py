@@ -12,7 +12,11 @@ from sklearn_mle.distributions import (
     ExponentialMLE,
     GammaMLE,
     GaussianMLE,
+    LogNormalMLE,
+    MultinomialMLE,
+    NegativeBinomialMLE,
     PoissonMLE,
+    WeibullMLE,
 )
 from sklearn_mle.exceptions import ComponentCollapseWarning
 from sklearn_mle.hmm import HiddenMarkovModel, _estep
@@ -219,6 +223,16 @@ FAMILIES = [
         np.arange(300) // 30 % 2, 0.2, 0.8)[:, None]).astype(float)),
     (ExponentialMLE(), lambda r: r.exponential(np.where(np.arange(300) // 30 % 2, 1, 6))[:, None]),
     (GammaMLE(), lambda r: r.gamma(3.0, np.where(np.arange(300) // 30 % 2, 1, 5))[:, None]),
+    (LogNormalMLE(), lambda r: r.lognormal(np.where(np.arange(300) // 30 % 2, 0, 2),
+                                           0.5)[:, None]),
+    (MultinomialMLE(), lambda r: np.array([r.multinomial(
+        10, [0.7, 0.2, 0.1] if s else [0.1, 0.3, 0.6]) for s in np.arange(300) // 30 % 2])
+     .astype(float)),
+    # families without finite statistics: their M-step is a Newton solve on the data
+    (WeibullMLE(), lambda r: r.weibull(2.0, (300, 1)) * np.where(
+        np.arange(300) // 30 % 2, 1, 5)[:, None]),
+    (NegativeBinomialMLE(), lambda r: r.negative_binomial(
+        5, np.where(np.arange(300) // 30 % 2, 0.5, 0.1))[:, None].astype(float)),
 ]
 
 
