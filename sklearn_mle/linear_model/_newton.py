@@ -12,7 +12,7 @@ matrix, Cholesky-solve for the step, and in one pass over ``X`` compute ``X @ st
 with the objective and gradient at the full step (``trial``). If the Armijo condition
 fails there, step-halve on ``eta + t * (X @ step)`` (each trial evaluates the
 objective from the linear predictor alone: no pass over ``X``), then one pass for the
-gradient at the accepted point. While the gradient falls fast (by 10x or more per full
+gradient at the accepted point. While the gradient falls fast (by 3x or more per full
 step) the last Newton matrix, BFGS-corrected by the step just taken, is used for the
 next step (a chord step), which saves the most expensive pass; one that falls slowly
 gets a fresh matrix. A point whose gradient already meets the tolerance never gets a
@@ -31,7 +31,7 @@ from ._problem import GLMProblem
 
 __all__ = ["GLMProblem", "SolveResult", "lbfgs_solve", "newton_solve"]
 
-_CHORD_RATIO = 0.1  # keep the Newton matrix while the gradient falls at least this fast
+_CHORD_RATIO = 0.3  # keep the Newton matrix while the gradient falls at least this fast
 # chord steps only from this many parameters: below it a Hessian pass costs about what
 # the extra passes of a linearly converging chord step cost (X is read either way)
 _CHORD_MIN_PARAMS = 32
@@ -226,7 +226,7 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
         g = problem.gradient() if g_new is None else g_new
         s_last, y_last = (t * step)[free], (g - g_old)[free]
         c_new = crit(g, theta)
-        # chord step next time only after a full step that cut the gradient 10x
+        # chord step next time only after a full step that cut the gradient 3x or more
         reuse = t == 1.0 and c_new <= _CHORD_RATIO * c and k >= _CHORD_MIN_PARAMS
         c = c_new
     else:

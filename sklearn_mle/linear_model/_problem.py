@@ -38,6 +38,9 @@ from scipy import linalg
 from .._engine import BLOCK_ELEMENTS, map_reduce
 
 _scratch = threading.local()
+# rows per block at most (divided by the number of linear predictors): 64 KiB per
+# (rows, m) float64 temporary; larger ones cost 2-5x per element (allocator, cache)
+_MAX_BLOCK_ROWS = 8192
 
 
 def _buffer(name, rows, cols):
@@ -85,9 +88,11 @@ class GLMProblem:
         self.p = self.d + int(fit_intercept)
         self.k = self.m * self.p
         self.n_jobs = n_jobs
-        # one row-block size for every pass (X, eta, weights): sums agree across passes
+        # one row-block size for every pass (X, eta, weights): sums agree across passes;
+        # at most _MAX_BLOCK_ROWS rows, so the per-row temporaries of the family's
+        # derivatives (a few (rows, m) arrays) stay small and in cache
         self.block_rows = int(block_rows) if block_rows is not None else max(
-            1, BLOCK_ELEMENTS // max(self.p, 1))
+            1, min(BLOCK_ELEMENTS // max(self.p, 1), _MAX_BLOCK_ROWS // self.m))
         self.jeffreys = prior is not None and type(prior).__name__ == "Jeffreys"
         self.l1 = prior is not None and not getattr(prior, "smooth", True)
         self._eta = None  # linear predictor of the point last given to value()
