@@ -250,3 +250,47 @@ def test_package_imports_and_fits_without_dask():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "2.0"
+
+
+def _candidate_data(rng, n=300):
+    """Data sets of the package's domains, most specific first: the first one an
+    estimator fits in memory is its test data."""
+    return [rng.integers(0, 2, (n, 2)).astype(float),       # 0/1
+            rng.beta(2.0, 3.0, (n, 2)),                       # (0, 1)
+            rng.poisson(3.0, (n, 2)).astype(float),           # counts
+            rng.geometric(0.3, (n, 2)).astype(float),         # counts from 1
+            rng.gamma(2.0, 1.5, (n, 2)) + 0.01,               # positive
+            rng.normal(size=(n, 2))]                          # real
+
+
+def _registry_distributions():
+    from sklearn_mle.distributions import DistributionMLE
+
+    from .._registry import public_estimator_classes
+
+    return [c for c in public_estimator_classes() if issubclass(c, DistributionMLE)]
+
+
+@pytest.mark.parametrize("cls", _registry_distributions(), ids=lambda c: c.__name__)
+def test_every_distribution_estimator_fits_dask_as_numpy(client, cls):
+    """The registry's contract: Dask fit == NumPy fit (estimates, SEs, loglik, offset)."""
+    import warnings
+
+    rng = np.random.default_rng(9)
+    for X in _candidate_data(rng):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ref = cls().fit(X)
+                ref_state = (ref.estimates_.copy(), ref.bse_.copy(), ref.loglik_, ref.offset_)
+        except ValueError:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = cls().fit(da.from_array(X, chunks=((31, 1, 168, 100), -1)))
+        assert_allclose(got.estimates_, ref_state[0], rtol=RTOL)
+        assert_allclose(got.bse_, ref_state[1], rtol=RTOL)
+        assert_allclose(got.loglik_, ref_state[2], rtol=RTOL)
+        assert_allclose(got.offset_, ref_state[3], rtol=RTOL)
+        return
+    pytest.fail(f"{cls.__name__} fits none of the candidate data sets")
