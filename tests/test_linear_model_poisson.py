@@ -153,3 +153,35 @@ def test_bad_y_message():
         MLEPoissonRegression().fit(X, [0, 1, -1, 2, 3, 4])
     with pytest.raises(ValueError, match="exposure must be a finite positive"):
         MLEPoissonRegression().fit(X, [0, 1, 1, 2, 3, 4], exposure=np.zeros(6))
+
+
+def test_exposure_routed_to_score_and_predict_in_cross_validation():
+    # held-out D² with the exposure routed to fit and score equals a hand-written loop
+    import sklearn
+    from sklearn.model_selection import KFold, cross_val_score
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(300, 2))
+    expo = rng.uniform(0.2, 5.0, size=300)
+    y = rng.poisson(expo * np.exp(0.2 + X @ [0.5, -0.3]))
+    cv = KFold(3, shuffle=True, random_state=0)
+    hand = []
+    for train, test in cv.split(X):
+        reg = MLEPoissonRegression().fit(X[train], y[train], exposure=expo[train])
+        hand.append(reg.score(X[test], y[test], exposure=expo[test]))
+        mu = reg.predict(X[test], exposure=expo[test])
+        ref = 1 - np.sum(poisson_dev(y[test], mu)) / np.sum(
+            poisson_dev(y[test], np.full(len(test), y[test].mean())))
+        assert hand[-1] == pytest.approx(ref, rel=1e-10)
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = MLEPoissonRegression().set_fit_request(exposure=True).set_score_request(
+            exposure=True)
+        routed = cross_val_score(est, X, y, cv=cv, params={"exposure": expo})
+    np.testing.assert_allclose(routed, hand, rtol=1e-12)
+    assert np.all(routed > 0.3)
+
+
+def poisson_dev(y, mu):
+    from scipy import special
+
+    return 2 * (special.xlogy(y, y / mu) - y + mu)

@@ -139,14 +139,17 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
         y = self._response(y, mu.shape[0]).astype(float)
         return special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X, y, sample_weight=None, offset=None, exposure=None):
         """D²: fraction of Poisson deviance explained (1 is perfect), as PoissonRegressor.
 
-        When ``y`` is constant the null model already has deviance 0 and D² is 0/0;
-        as scikit-learn's ``r2_score`` (``force_finite=True``), the score is then 1.0
-        for a perfect fit and 0.0 otherwise.
+        ``offset``/``exposure`` enter the predicted means as in :meth:`fit`; in
+        ``cross_val_score`` route them with ``set_score_request(exposure=True)`` (and
+        ``set_fit_request``), or the held-out means miss the exposure. When ``y`` is
+        constant the null model already has deviance 0 and D² is 0/0; as
+        scikit-learn's ``r2_score`` (``force_finite=True``), the score is then 1.0 for
+        a perfect fit and 0.0 otherwise.
         """
-        mu = self.predict(X)
+        mu = self.predict(X, offset=offset, exposure=exposure)
         y = self._response(y, mu.shape[0]).astype(float)
         w = check_sample_weight(sample_weight, mu, owner=type(self).__name__)
         w = np.ones(len(y)) if w is None else w
