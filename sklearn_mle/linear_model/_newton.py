@@ -163,7 +163,11 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
     scale = _gradient_scale(problem)
     shape = (problem.m, problem.p)
 
+    smooth, every = not lam.any(), bool(free.all())
+
     def crit(g, theta):
+        if smooth and every:  # the plain gradient: no subgradient or mask to build
+            return float(np.max(np.abs(g), initial=0.0))
         return float(np.max(np.abs(_min_norm_subgrad(g, theta, lam)[free]), initial=0.0))
 
     if getattr(problem, "at", None) is not None and problem.at(theta):
@@ -186,7 +190,7 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
             if inspect is not None:
                 inspect(H)
                 inspect = None
-            Hf = H[np.ix_(free, free)]
+            Hf = H if every else H[np.ix_(free, free)]
         else:  # chord step: the last Newton matrix, BFGS-corrected by the last step
             Hf = _bfgs_update(Hf, s_last, y_last)
         step = np.zeros(k)

@@ -378,6 +378,8 @@ class GLMProblem:
         """
         theta = np.asarray(theta, dtype=float).reshape(self.m, self.p)
         lp, g, nh = 0.0, np.zeros_like(theta), np.zeros_like(theta)
+        if not self.has_prior:
+            return lp, g, nh
         coef_mask = self._prior_masks()
         pairs = [(self.prior, coef_mask)]
         if self.fit_intercept:
