@@ -225,11 +225,28 @@ def test_without_a_client_dasks_own_scheduler_runs():
     _assert_same_fit(PoissonMLE().fit(X), got)
 
 
-def test_worker_processes_pickle_blocks_and_stats():
-    """Block functions (closures) and statistics travel to worker processes."""
+def test_worker_processes_pickle_blocks_and_stats(tmp_path):
+    """Block functions (closures) and statistics travel to worker processes; a worker
+    killed while it reads a chunk is replaced and the task retried: the fit is right."""
+    import dask
+
     rng = np.random.default_rng(8)
     Xp = rng.poisson(3.0, (300, 2)).astype(float)
     Xw = rng.weibull(2.0, (300, 1))
+    flag = str(tmp_path / "killed")
+
+    def load(start, stop):
+        import os
+
+        if start == 90 and not os.path.exists(flag):
+            open(flag, "w").close()
+            os._exit(1)  # the worker process dies mid-fit
+        return Xp[start:stop]
+
+    dying = da.concatenate([
+        da.from_delayed(dask.delayed(load, pure=False)(s, s + 45 if s < 270 else 300),
+                        shape=((45 if s < 270 else 30), 2), dtype=float)
+        for s in range(0, 300, 45)])
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, \
             distributed.Client(cluster):
@@ -239,8 +256,11 @@ def test_worker_processes_pickle_blocks_and_stats():
         Xb[200, 1] = -1
         with pytest.raises(ValueError, match="at row 200"):
             PoissonMLE().fit(da.from_array(Xb, chunks=45))
+        got_killed = PoissonMLE().fit(dying)
     _assert_same_fit(PoissonMLE().fit(Xp), got_p)
     _assert_same_fit(WeibullMLE().fit(Xw), got_w)
+    assert (tmp_path / "killed").exists()
+    _assert_same_fit(PoissonMLE().fit(Xp), got_killed)
 
 
 def test_package_imports_and_fits_without_dask():
