@@ -213,6 +213,19 @@ def test_profile_of_gaussian_mean_is_the_closed_form():
     np.testing.assert_allclose(at.profile, at.cutoff, atol=1e-6)
 
 
+def test_profile_interval_read_off_the_curve_when_conf_int_has_none():
+    # a full-covariance Gaussian has no profile conf_int; the display finds the
+    # crossings itself. Heights: s2(mu) = 50 + (mu - 170)^2, so the 95% interval is
+    # 170 -+ sqrt(50 (exp(2 * 1.92 / 5) - 1)) in closed form.
+    heights = np.array([[160.0], [165.0], [170.0], [175.0], [180.0]])
+    est = GaussianMLE(covariance_type="full").fit(heights)
+    disp = ProfileLikelihoodDisplay.from_estimator(est, "mean", heights, n_points=21)
+    half = np.sqrt(50 * (np.exp(2 * stats.chi2.ppf(0.95, 1) / 2 / 5) - 1))
+    np.testing.assert_allclose(disp.interval, [170 - half, 170 + half], rtol=1e-8)
+    closed = [-2.5 * (np.log(2 * np.pi * (50 + (m - 170) ** 2)) + 1) for m in disp.values]
+    np.testing.assert_allclose(disp.profile, closed, rtol=1e-9)
+
+
 def test_profile_bad_input(gamma_data):
     est = GammaMLE().fit(gamma_data)
     with pytest.raises(ValueError, match="unknown parameter"):

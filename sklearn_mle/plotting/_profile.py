@@ -6,7 +6,7 @@ import re
 import warnings
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -122,14 +122,25 @@ class ProfileLikelihoodDisplay:
         index = _param_index(estimator, param)
         name = estimator.param_names_[index]
         estimate = float(estimator.estimates_[index])
-        lo, hi = (float(v) for v in estimator.conf_int(alpha, method="profile")[index])
+        maximum = float(estimator.loglik_)
+        cutoff = maximum - stats.chi2.ppf(1.0 - alpha, 1) / 2.0
         profile_at = _profile_function(estimator, index, X, y)
+        try:
+            lo, hi = (float(v) for v in estimator.conf_int(alpha, method="profile")[index])
+            from_curve = False
+        except (ValueError, NotImplementedError):
+            # no profile interval for this layout: start from the Wald interval and
+            # find where the profile crosses the cut-off on the curve itself
+            lo, hi = (float(v) for v in estimator.conf_int(alpha)[index])
+            from_curve = True
         if values is None:
             values = _default_values(estimate, lo, hi, estimator, index, n_points)
         values = np.sort(np.asarray(values, dtype=float).ravel())
         profile = np.array([profile_at(v) for v in values])
+        if from_curve:
+            lo, hi = _crossings(profile_at, values, profile, estimate, cutoff)
         disp = cls(values=values, profile=profile, estimate=estimate,
-                   maximum=float(estimator.loglik_), interval=(lo, hi), alpha=alpha,
+                   maximum=maximum, interval=(lo, hi), alpha=alpha,
                    param_name=name)
         return disp.plot(ax=ax, line_kwargs=line_kwargs)
 
@@ -164,6 +175,30 @@ class ProfileLikelihoodDisplay:
         ax.legend()
         self.ax_, self.figure_ = ax, fig
         return self
+
+
+def _crossings(profile_at, values, profile, estimate, cutoff):
+    """The profile interval read off the curve: walking out from the estimate (where
+    the profile is above ``cutoff``), the first value below it brackets the crossing,
+    refined by root finding. An end not reached within ``values`` is -inf or inf."""
+    gap = profile - cutoff
+
+    def root(a, b):
+        return optimize.brentq(lambda v: profile_at(v) - cutoff, a, b, xtol=1e-10)
+
+    ends = []
+    for mask, order, unreached in ((values < estimate, -1, -np.inf),
+                                   (values > estimate, 1, np.inf)):
+        prev, end = estimate, unreached
+        for v, g in zip(values[mask][::order], gap[mask][::order]):
+            if not np.isfinite(g):
+                break
+            if g < 0:
+                end = root(min(prev, v), max(prev, v))
+                break
+            prev = v
+        ends.append(float(end))
+    return ends[0], ends[1]
 
 
 def _param_index(estimator, param) -> int:
