@@ -273,3 +273,54 @@ def test_multinomial_sparse_float32_and_weights(anes):
     b = MLELogisticRegression().fit(np.repeat(Xv, w, axis=0), np.repeat(yv, w))
     np.testing.assert_allclose(a.estimates_, b.estimates_, rtol=1e-8)
     np.testing.assert_allclose(a.bse_, b.bse_, rtol=1e-8)
+
+
+def test_probit_equals_statsmodels_probit(spector):
+    X, y = spector
+    ours = MLELogisticRegression(link="probit", tol=1e-12).fit(X, y)
+    ref = sm.Probit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    np.testing.assert_allclose(ours.estimates_, ref.params.values, rtol=1e-8)
+    np.testing.assert_allclose(ours.bse_, ref.bse.values, rtol=1e-8)
+    assert ours.loglik_ == pytest.approx(ref.llf, rel=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X)[:, 1], ref.predict(), rtol=1e-8)
+    assert ours.log_likelihood(X, y) == pytest.approx(ref.llf, rel=1e-12)
+    me = ours.marginal_effects()
+    np.testing.assert_allclose(me.estimate, ref.get_margeff().margeff, rtol=1e-6)
+    np.testing.assert_allclose(me.std_err, ref.get_margeff().margeff_se, rtol=1e-5)
+    h = ours.summary().header
+    assert float(h["LL-Null"]) == pytest.approx(ref.llnull, rel=1e-5)
+    robust = MLELogisticRegression(link="probit", cov_type="HC0", tol=1e-12).fit(X, y)
+    ref_hc0 = sm.Probit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12,
+                                                   cov_type="HC0")
+    np.testing.assert_allclose(robust.bse_, ref_hc0.bse.values, rtol=1e-7)
+
+
+def test_cloglog_equals_statsmodels_glm(spector):
+    X, y = spector
+    ours = MLELogisticRegression(link="cloglog", tol=1e-12).fit(X, y)
+    fam = sm.families.Binomial(link=sm.families.links.CLogLog())
+    ref = sm.GLM(y, sm.add_constant(X), family=fam).fit(method="newton", tol=1e-12)
+    np.testing.assert_allclose(ours.estimates_, ref.params.values, rtol=1e-8)
+    # Newton's covariance is the inverse observed information, as ours
+    np.testing.assert_allclose(ours.bse_, ref.bse.values, rtol=1e-7)
+    assert ours.loglik_ == pytest.approx(ref.llf, rel=1e-12)
+    got = ours.predict_interval(X).summary_frame()
+    want = ref.get_prediction(sm.add_constant(X)).summary_frame()
+    np.testing.assert_allclose(got.to_numpy(), want[list(got.columns)].to_numpy(), rtol=1e-6)
+    assert set(ours.predict(X)) <= {0, 1}
+    assert np.array_equal(ours.predict(X), (ours.predict_proba(X)[:, 1] > 0.5).astype(int))
+
+
+def test_links_are_finite_in_the_tails_and_checked():
+    X = np.linspace(-40, 40, 30)[:, None]
+    y = (np.arange(30) % 3 == 0).astype(int)
+    for link in ("probit", "cloglog"):
+        clf = MLELogisticRegression(link=link).fit(X / 40, y)
+        lp = clf.predict_log_proba(X * 10)
+        assert np.all(np.isfinite(lp)) and np.all(lp <= 0)
+    with pytest.raises(ValueError, match="binary"):
+        MLELogisticRegression(link="probit").fit(X, np.arange(30) % 3)
+    from sklearn_mle.priors import Jeffreys
+
+    with pytest.raises(ValueError, match="Jeffreys"):
+        MLELogisticRegression(link="probit", prior=Jeffreys()).fit(X, y)

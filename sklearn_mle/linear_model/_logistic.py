@@ -14,6 +14,7 @@ from ..exceptions import SeparationWarning
 from ._base import GLM_PARAMETER_CONSTRAINTS, GLM_XFAIL_CHECKS, GLMBase
 from ._diagnostics import find_separation, separation_message
 from ._family import Binomial, Multinomial
+from ._links import LINKS
 
 _SUSPICIOUS_ETA = 8.0  # |eta| beyond which a fitted probability may be heading to 0/1
 _ALWAYS_LP_SIZE = 200_000  # below n * n_params, always run the separation LP (cheap)
@@ -56,6 +57,10 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         Covariance of the estimates: the inverse observed information, or a sandwich
         (heteroscedasticity-robust HC0-HC3, cluster-robust with ``fit(..., groups=)``);
         see :mod:`sklearn_mle.inference`. Only without a prior.
+    link : {"logit", "probit", "cloglog"}, default="logit"
+        Link of a binary model: ``P(y = 1) = expit(eta)``, ``Phi(eta)`` (statsmodels'
+        ``Probit``) or ``1 - exp(-exp(eta))``. The multinomial model and Firth's
+        ``Jeffreys()`` prior use the logit. ``decision_function`` returns ``eta``.
 
     Attributes
     ----------
@@ -89,15 +94,17 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     _parameter_constraints: dict = {
         **GLM_PARAMETER_CONSTRAINTS,
         "on_separation": [StrOptions({"warn", "raise"})],
+        "link": [StrOptions({"logit", "probit", "cloglog"})],
     }
 
     def __init__(self, *, fit_intercept=True, prior=None, intercept_prior=None,
                  on_separation="warn", solver="auto", tol=1e-8, max_iter=100, n_jobs=None,
-                 cov_type="nonrobust"):
+                 cov_type="nonrobust", link="logit"):
         super().__init__(fit_intercept=fit_intercept, prior=prior,
                          intercept_prior=intercept_prior, solver=solver, tol=tol,
                          max_iter=max_iter, n_jobs=n_jobs, cov_type=cov_type)
         self.on_separation = on_separation
+        self.link = link
 
     def _encode(self, y):
         y = np.asarray(y)
@@ -151,8 +158,15 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             )
         K = len(classes)
         self.classes_ = classes
+        if self.link != "logit" and (K > 2 or type(self.prior).__name__ == "Jeffreys"):
+            raise ValueError(
+                f"{type(self).__name__}: link={self.link!r} is implemented for binary "
+                "outcomes without the Jeffreys prior; use link='logit'"
+                + (f" (y has {K} classes)" if K > 2 else "")
+            )
         if K == 2:
-            family, Y = Binomial(), codes.astype(float)[:, None]
+            family = Binomial() if self.link == "logit" else LINKS[self.link]()
+            Y = codes.astype(float)[:, None]
         else:
             if self.prior is not None and type(self.prior).__name__ == "Jeffreys":
                 raise ValueError("prior=Jeffreys() (Firth) is implemented for binary outcomes "
@@ -208,7 +222,8 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     def decision_function(self, X):
         """Log-odds against the reference class: shape (n,) for binary, (n, K) otherwise.
 
-        For K > 2 column 0 (the reference class) is 0.
+        For K > 2 column 0 (the reference class) is 0; under another ``link`` the
+        linear predictor ``eta``.
         """
         eta = self._linear_predictor(X)
         if len(self.classes_) == 2:
@@ -218,6 +233,9 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     def predict_log_proba(self, X):
         """Log class probabilities, shape (n, K), columns in ``classes_`` order."""
         eta = self._linear_predictor(X)
+        if getattr(self, "link", "logit") != "logit":
+            lp1, lp0 = LINKS[self.link].log_probs(eta[:, 0])
+            return np.column_stack([lp0, lp1])
         full = np.column_stack([np.zeros(len(eta)), eta])
         return full - special.logsumexp(full, axis=1, keepdims=True)
 
@@ -227,6 +245,8 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
 
     def predict(self, X):
         """Most probable class label of each row."""
+        if getattr(self, "link", "logit") != "logit":
+            return self.classes_[np.argmax(self.predict_log_proba(X), axis=1)]
         eta = self._linear_predictor(X)
         full = np.column_stack([np.zeros(len(eta)), eta])
         return self.classes_[np.argmax(full, axis=1)]
@@ -242,17 +262,23 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
                              f"{list(self.classes_)}")
         return logp[np.arange(len(y)), idx]
 
-    @staticmethod
-    def _inverse_link(eta):
+    def _inverse_link(self, eta):
+        if self.link != "logit":
+            return LINKS[self.link].mean(eta)
         mu = special.expit(eta)
         return mu, mu * (1.0 - mu)
 
     def _simulate_response(self, rng, X, offset):
         self._single_predictor("the parametric bootstrap")
-        p = special.expit(self._linear_predictor(X)[:, 0])
+        p = self._inverse_link(self._linear_predictor(X)[:, 0])[0]
         return self.classes_[(rng.random(p.shape[0]) < p).astype(int)]
 
     _sklearn_xfail_checks = GLM_XFAIL_CHECKS
+
+    @classmethod
+    def _check_instances(cls):
+        # the canonical logit and a non-canonical link (observed information)
+        return [cls(), cls(link="probit")]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
