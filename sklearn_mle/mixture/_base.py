@@ -345,7 +345,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
             return np.exp(lp - lse[:, None])
 
     # ------------------------------------------------------------------ Dask
-    def _dask_input(self, X, sample_weight):
+    def _dask_input(self, X, sample_weight, reset=True):
         """Validated Dask rows and weights, in one pass that also takes the strided
         sample EM is initialised on (``_init_sample``: every row up to _INIT_ROWS)."""
         import dask
@@ -353,7 +353,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
 
         from .._engine.dask_input import check_dask_weights, check_dask_X, dask_sample
 
-        X = check_dask_X(self, X, reset=True, min_samples=2)
+        X = check_dask_X(self, X, reset=reset, min_samples=2 if reset else 1)
         w = None
         if sample_weight is not None:
             w = check_dask_weights(sample_weight, X, owner=type(self).__name__)

@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._engine.dask import is_dask
 from ..exceptions import ComponentCollapseWarning
 from ..priors import Dirichlet
 from ..priors._wishart import NormalInverseWishart, niw_logpdf
@@ -409,8 +410,12 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         first = not hasattr(self, "n_batches_")
         if first:
             self._validate_params()
-        X = self._validate_X(X, reset=first)
-        w = self._weights(X, sample_weight)
+        self.__dict__.pop("_init_sample", None)
+        if is_dask(X):  # one E-step reduction on the cluster; initialised on a sample
+            X, w = self._dask_input(X, sample_weight, reset=first)
+        else:
+            X = self._validate_X(X, reset=first)
+            w = self._weights(X, sample_weight)
         batch_w = self._total_weight(X, w)
         if first:
             if X.shape[0] < self.n_components:
@@ -441,6 +446,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
         self.lower_bounds_.append(self.lower_bound_)
         self.loglik_ = total + log_prior
         self.n_params_ = self._n_parameters()
+        self.__dict__.pop("_init_sample", None)
         return self
 
     # ------------------------------------------------------------- sampling

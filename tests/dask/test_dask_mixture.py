@@ -137,3 +137,13 @@ def test_mixture_mle_without_finite_statistics_says_so(client):
     X = np.random.default_rng(4).weibull(2.0, (100, 1))
     with pytest.raises(ValueError, match="no finite statistics"):
         MixtureMLE(WeibullMLE(), 2).fit(da.from_array(X, chunks=30))
+
+
+def test_gaussian_mixture_partial_fit_on_dask_batches(client):
+    X = _blobs(600)
+    ref, got = GaussianMixture(2, random_state=0), GaussianMixture(2, random_state=0)
+    for part in np.array_split(X, 3):
+        ref.partial_fit(part)
+        got.partial_fit(da.from_array(part, chunks=(45, -1)))
+    assert_allclose(got.means_, ref.means_, rtol=RTOL)
+    assert_allclose(got.lower_bounds_, ref.lower_bounds_, rtol=RTOL)
