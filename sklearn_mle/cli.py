@@ -184,7 +184,7 @@ def _check_fields(name, raw, header_at, sep, n_fields):
     body = raw[header_at:]
     if b'"' in body:
         rows = csv.reader(body.decode("utf-8").splitlines(), delimiter=sep)
-        lengths = [len(r) for r in rows if r]
+        lengths = np.array([len(r) for r in rows if r])
     else:
         b = np.frombuffer(body, dtype=np.uint8)
         ends = np.flatnonzero(b == 10)
@@ -197,10 +197,11 @@ def _check_fields(name, raw, header_at, sep, n_fields):
         first = np.where(length > 0, b[np.minimum(starts, b.size - 1)], 0)
         cr_only = (length == 1) & (first == 13)
         keep = (length > 0) & ~cr_only
-        lengths = (seps[keep] + 1).tolist()
-    bad = next((i for i, k in enumerate(lengths[1:], start=1) if k != n_fields), None)
-    if bad is not None:
-        raise ValueError(f"{name}: data row {bad} has {lengths[bad]} fields, the header "
+        lengths = seps[keep] + 1
+    bad = np.flatnonzero(lengths[1:] != n_fields)
+    if bad.size:
+        row = int(bad[0]) + 1
+        raise ValueError(f"{name}: data row {row} has {int(lengths[row])} fields, the header "
                          f"has {n_fields}")
 
 
@@ -217,12 +218,17 @@ def read_columns(path) -> tuple[dict[str, np.ndarray], int]:
     name = os.fspath(path)
     raw = _read_text(name)
     text_start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    lines = raw[text_start:].decode("utf-8").splitlines()
-    skip = 0
-    while skip < len(lines) and (not lines[skip].strip()
-                                 or lines[skip].lstrip().startswith("#")):
-        skip += 1
-    if skip == len(lines):
+    lines = []  # the leading lines, up to the header (not the whole file)
+    pos = text_start
+    while pos < len(raw):
+        end = raw.find(b"\n", pos)
+        end = len(raw) if end < 0 else end
+        lines.append(raw[pos:end].decode("utf-8").rstrip("\r"))
+        pos = end + 1
+        if lines[-1].strip() and not lines[-1].lstrip().startswith("#"):
+            break
+    skip = len(lines) - 1
+    if not lines or not lines[-1].strip() or lines[-1].lstrip().startswith("#"):
         raise ValueError(f"{name} is empty: a CSV file needs a header row and data rows")
     try:
         sep = csv.Sniffer().sniff(lines[skip], delimiters=",;\t").delimiter

@@ -51,10 +51,18 @@ _POINTER = ("for non-nested models use sklearn_mle.model_selection.vuong_test, o
             "compare their AIC")
 
 
+def _conditional(est):
+    """Whether ``est`` models ``y`` given ``X`` (a classifier or regressor)."""
+    try:
+        return bool(est.__sklearn_tags__().target_tags.required)
+    except AttributeError:
+        return hasattr(est, "log_likelihood")
+
+
 def _total_loglik(est, X, y):
     """Total log-likelihood of ``(X, y)`` through the public surface: ``log_likelihood``
     for conditional models, the sum of ``score_samples`` for density estimators."""
-    if hasattr(est, "log_likelihood"):
+    if _conditional(est):
         return float(est.log_likelihood(X, y))
     return float(np.sum(est.score_samples(X), dtype=np.float64))
 
@@ -207,7 +215,7 @@ def _check_nested(restricted, full):
 # ------------------------------------------------------------------ bootstrap
 def _draw(est, n, seed):
     """``n`` rows from a fitted density estimator, reproducibly from ``seed``."""
-    if not hasattr(est, "sample") or hasattr(est, "log_likelihood"):
+    if not hasattr(est, "sample") or _conditional(est):
         raise ValueError(
             f"method='bootstrap' simulates from the restricted model: "
             f"{type(est).__name__} has no sample() of its data")

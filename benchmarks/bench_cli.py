@@ -1,0 +1,134 @@
+"""Wall time of ``sklearn-mle fit`` on a 10^6-row column, and of bootstrap goodness of fit.
+
+Run from the repository root (the machine is shared and noisy: pairs of runs, medians)::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_cli.py [--rows 1000000]
+
+Prints the interpreter start with the imports alone, then, for a positive continuous
+column (every default family: Gaussian, StudentT, Exponential, Gamma, LogNormal,
+Weibull) and a count column (Poisson, NegativeBinomial): the whole command in a fresh
+interpreter (imports, pandas read, fits, table), the command after the imports
+(in-process ``main``), the pandas read alone, and the old pure-Python reader; then
+``goodness_of_fit`` with ``n_boot=200`` on 10^4 rows for each continuous family.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+
+def _write(path, values, name):
+    with open(path, "w") as fh:
+        fh.write(f"{name}\n")
+        np.savetxt(fh, values, fmt="%.10g")
+
+
+def _cli_seconds(path, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "sklearn_mle.cli", "fit", path],
+                              capture_output=True, text=True)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise SystemExit(proc.stderr)
+    return times
+
+
+def _import_seconds(repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sklearn_mle.cli"], check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _in_process_seconds(path, repeats):
+    import contextlib
+    import io
+
+    from sklearn_mle.cli import main
+
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["fit", path])
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10**6)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--gof-rows", type=int, default=10**4)
+    parser.add_argument("--n-boot", type=int, default=200)
+    parser.add_argument("--skip-gof", action="store_true")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    from sklearn_mle.cli import read_columns
+    from sklearn_mle.datasets import read_csv_columns
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = {
+            "positive continuous": rng.gamma(2.0, 3.0, size=args.rows),
+            "counts": rng.negative_binomial(3, 0.4, size=args.rows).astype(float),
+        }
+        print(f"sklearn-mle fit on a {args.rows}-row column (wall s, median of "
+              f"{args.repeats}); interpreter start + imports alone: "
+              f"{_import_seconds(args.repeats):.2f} s")
+        for label, values in cases.items():
+            path = os.path.join(tmp, "col.csv")
+            _write(path, values, "x")
+            t = _cli_seconds(path, args.repeats)
+            t_in = _in_process_seconds(path, args.repeats)
+            t0 = time.perf_counter()
+            read_columns(path)
+            t_read = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            read_csv_columns(path)
+            t_old = time.perf_counter() - t0
+            print(f"  {label:<20} command {statistics.median(t):6.2f} s (runs "
+                  f"{', '.join(f'{v:.2f}' for v in t)}); after imports {t_in:.2f} s; "
+                  f"pandas read {t_read:.2f} s, old pure-Python reader {t_old:.2f} s")
+    if args.skip_gof:
+        return
+    from sklearn_mle import (
+        ExponentialMLE,
+        GammaMLE,
+        GaussianMLE,
+        LogNormalMLE,
+        StudentTMLE,
+        WeibullMLE,
+    )
+    from sklearn_mle.model_selection import goodness_of_fit
+
+    x = rng.gamma(2.0, 3.0, size=(args.gof_rows, 1))
+    print(f"goodness_of_fit, n_boot={args.n_boot}, {args.gof_rows} rows (wall s)")
+    total = 0.0
+    for est in (GaussianMLE(covariance_type="diag"), StudentTMLE(), ExponentialMLE(),
+                GammaMLE(), LogNormalMLE(), WeibullMLE()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(x)
+            t0 = time.perf_counter()
+            goodness_of_fit(est, x, n_boot=args.n_boot, random_state=0)
+            dt = time.perf_counter() - t0
+        total += dt
+        print(f"  {type(est).__name__:<16} {dt:6.2f} s")
+    print(f"  all six families   {total:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
