@@ -158,12 +158,15 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             )
         K = len(classes)
         self.classes_ = classes
-        if self.link != "logit" and (K > 2 or type(self.prior).__name__ == "Jeffreys"):
+        if self.link != "logit" and K > 2:
             raise ValueError(
-                f"{type(self).__name__}: link={self.link!r} is implemented for binary "
-                "outcomes without the Jeffreys prior; use link='logit'"
-                + (f" (y has {K} classes)" if K > 2 else "")
+                f"{type(self).__name__}(link={self.link!r}): Only binary classification is "
+                f"supported. The type of the target is multiclass ({K} classes); use "
+                "link='logit' for the multinomial model"
             )
+        if self.link != "logit" and type(self.prior).__name__ == "Jeffreys":
+            raise ValueError(f"{type(self).__name__}: prior=Jeffreys() (Firth) is implemented "
+                             f"for the logit link, not link={self.link!r}")
         if K == 2:
             family = Binomial() if self.link == "logit" else LINKS[self.link]()
             Y = codes.astype(float)[:, None]
@@ -283,4 +286,6 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # probit and cloglog links are binary models
+        tags.classifier_tags.multi_class = self.link == "logit"
         return tags
