@@ -90,5 +90,6 @@ def probability_covariance(counts, p, fixed=None):
     if not (np.all(np.isfinite(d_info)) and np.all(d_info > 0) and np.isfinite(t) and t > 0):
         return None
     u = 1.0 / d_info
-    return np.diag(u) - np.outer(u, u) * (t / (1.0 + t * u.sum()))
+    # u (u c), not (u u) c: with weights near 1e-200, u ~ 1e200 and u u overflows
+    return np.diag(u) - np.outer(u, u * (t / (1.0 + t * u.sum())))
 

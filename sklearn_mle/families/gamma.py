@@ -36,6 +36,7 @@ def inverse_digamma(y, tol=1e-14, max_iter=50):
 
 _LARGE_SHAPE = 1e3  # above it, the log-density is computed without cancellation
 _HALF_LOG_2PI = 0.5 * np.log(2.0 * np.pi)
+_EPS = np.finfo(float).eps
 
 
 def _stirling_tail(k):
@@ -161,6 +162,11 @@ class Gamma(Family):
                 stacklevel=5,
             )
             s = np.maximum(s, 1e-13)
+        # mean(log x) as the solve sees it: for a flat column, the one that makes
+        # log(mean) - mean(log) the floor above, so Newton stops at the cap (from the
+        # raw sums it would run off to 1e141 or beyond)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mlog = np.where(flat, np.log(sx / n) - s, slx / n)
         n_iter, conv = 0, np.ones(d, dtype=bool)
         if free_k.any():
             # Start: Minka's approximation (joint fit) or inverse digamma (rate fixed).
@@ -174,7 +180,7 @@ class Gamma(Family):
                 kk = np.exp(t)
                 nk = n * kk + e
                 lr = np.where(free_r, np.log(nk) - np.log(sx), log_rate_part)
-                h = slx / n - special.digamma(kk) + lr
+                h = mlog - special.digamma(kk) + lr
                 dh = kk * (-special.polygamma(1, kk) + np.where(free_r, n / nk, 0.0))
                 return h, dh
 
@@ -216,6 +222,9 @@ class Gamma(Family):
             # ~k and cancel to O(1); the same sum without cancellation, from
             # s = log(mean x) - mean(log x) and q = rate * mean / shape - 1 (see logpdf)
             s = np.log(sx / n) - slx / n
+            # s of constant data is 0 up to the rounding of sum log x (~eps |log x|),
+            # which k ~ 1e12 would amplify to 1e-3: the rows' densities see exactly 0
+            s = np.where(np.abs(s) <= 8.0 * _EPS * (1.0 + np.abs(slx / n)), 0.0, s)
             q = r * (sx / n) / k - 1.0
             large = (n * (0.5 * np.log(k) + k * (np.log1p(q) - q - s) - _HALF_LOG_2PI
                           - _stirling_tail(k)) - slx + stats.events * np.log(r))

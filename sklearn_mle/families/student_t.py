@@ -17,7 +17,7 @@ from scipy import stats as sps
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
-from ._data import data_stats, total_weight_or_raise
+from ._data import data_stats, total_weight_or_raise, unit_broadcast
 from ._protocol import Family, ModeResult
 
 __all__ = ["StudentT"]
@@ -52,32 +52,51 @@ def _standardise(xb, mu, sigma):
 
 
 def _block_sums(xb, wb, nu, mu, sigma, order):
-    """The weighted sums of one block, shape (_N_SUMS, d) (only the first for order 0).
+    """The weighted sums of one block, shape (_N_SUMS, d) (only 0 and 9 for order 0).
 
     0: log1p(z2/nu), 1: z2/D, 2: z/D, 3: (z2 - nu)/D2, 4: z2 (2 z2 - 3 D)/D2,
     5: z (z2 - 1)/D2, 6: z2 (z2 - 1)/D2, 7: z/D2, 8: z2 (1/(2 nu D) + dh/2), 9: 1
-    with z = (x - loc)/scale, z2 = z**2, D = nu + z2, D2 = D**2.
+    with z = (x - loc)/scale, z2 = z**2, D = nu + z2, D2 = D**2 and dh the derivative
+    in nu of (nu + 1)/(nu D) (the df-df Hessian term).
+
+    Eight elementwise products of ``u = 1/D``, ``a = z2 u`` and ``zu = z u`` give all
+    of them: 1 = sum a, 2 = sum zu, 3 = sum a u - nu sum u**2, 4 = 2 sum a**2 -
+    3 sum a, 5 = sum zu a - sum zu u, 6 = sum a**2 - sum a u, 7 = sum zu u and
+    8 = 6 / (2 nu) - 1 / (2 nu**2) (the two terms of dh cancel to those), instead of
+    some forty operations on block-sized arrays; the sums reuse two scratch arrays.
     """
     z = _standardise(xb, mu, sigma)
-    z2 = z * z
     out = np.zeros((_N_SUMS, xb.shape[1]))
-    out[0] = _wsum(wb, np.log1p(z2 / nu))
     out[9] = xb.shape[0] if wb is None else wb.sum()
+    z2 = np.multiply(z, z)
+    t = np.multiply(z2, 1.0 / nu)
+    np.log1p(t, out=t)
+    out[0] = _wsum(wb, t)
     if order == 0:
         return out
-    inv_d = 1.0 / (nu + z2)
-    out[1] = _wsum(wb, z2 * inv_d)
-    out[2] = _wsum(wb, z * inv_d)
-    inv_d2 = inv_d * inv_d
-    out[3] = _wsum(wb, (z2 - nu) * inv_d2)
-    out[4] = _wsum(wb, z2 * (2.0 * z2 - 3.0 * (nu + z2)) * inv_d2)
-    zz1 = (z2 - 1.0) * inv_d2
-    out[5] = _wsum(wb, z * zz1)
-    out[6] = _wsum(wb, z2 * zz1)
-    out[7] = _wsum(wb, z * inv_d2)
-    d = nu + z2
-    dh = (nu * d - (nu + 1.0) * (2.0 * nu + z2)) / (nu * d) ** 2
-    out[8] = _wsum(wb, z2 * (0.5 * inv_d / nu + 0.5 * dh))
+    u = np.add(z2, nu)
+    np.reciprocal(u, out=u)
+    a = np.multiply(z2, u, out=z2)  # z2 is not needed any more
+    zu = np.multiply(z, u, out=z)
+    s_a = _wsum(wb, a)
+    np.multiply(a, a, out=t)
+    s_aa = _wsum(wb, t)
+    np.multiply(a, u, out=t)
+    s_au = _wsum(wb, t)
+    np.multiply(u, u, out=t)
+    s_uu = _wsum(wb, t)
+    np.multiply(zu, a, out=t)
+    s_za = _wsum(wb, t)
+    np.multiply(zu, u, out=t)
+    s_zu = _wsum(wb, t)
+    out[1] = s_a
+    out[2] = _wsum(wb, zu)
+    out[3] = s_au - nu * s_uu
+    out[4] = 2.0 * s_aa - 3.0 * s_a
+    out[5] = s_za - s_zu
+    out[6] = s_aa - s_au
+    out[7] = s_zu
+    out[8] = out[6] / (2.0 * nu) - s_a / (2.0 * nu * nu)
     return out
 
 
@@ -184,6 +203,11 @@ class StudentT(Family):
         d = stats.x.shape[1]
         free = np.stack([np.isnan(fixed.get(k, np.full(d, np.nan))) for k in self.param_names],
                         axis=1)
+        if free[:, 1:].any() and not unit_broadcast(stats.w) and np.count_nonzero(
+                np.asarray(stats.w) > 0) < 2:
+            # as the estimator refuses one row: weights of zero leave one sample
+            raise DomainError("Student-t needs at least 2 samples of positive weight to "
+                              "estimate a location and a scale")
         phi = self._start(stats, fixed, free, n)
         const = ~(phi[:, 2] > 0)
         if const.any():

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 
 from .._registry import check_instances
@@ -74,14 +74,31 @@ def _fit(est, X, y, w):
 
 
 def _row_scores(est, X, y):
-    """Each training row's log-likelihood (density) or the predictions (supervised)."""
+    """Each training row's log-likelihood (density), the class probabilities
+    (classifier) or the predictions (regressor): numbers that must be finite."""
+    if is_classifier(est):
+        return call(est.predict_proba, X)
     if supervised(est):
         return call(est.predict, X)
     return call(est.score_samples, X)
 
 
+def _sample(est):
+    """Draws from a fitted density, seeded where ``sample`` takes a seed (sklearn's
+    GaussianMixture.sample uses the estimator's ``random_state``)."""
+    if "random_state" in inspect.signature(est.sample).parameters:
+        return call(est.sample, 5, random_state=0)
+    return call(est.sample, 5)
+
+
 def _no_mle(out) -> bool:
     return any(w.category.__name__ in NO_MLE for w in out.caught)
+
+
+def _degenerate(out) -> bool:
+    """The fit said its density is degenerate (a singular covariance, a zero scale):
+    the likelihood is unbounded there, and any finite value is rounding."""
+    return any("degenerate" in str(w.message) for w in out.caught)
 
 
 def _close(a, b, what, rtol=1e-6):
@@ -108,9 +125,12 @@ def test_any_input_gives_a_result_or_a_clean_error(est, data):
         return
     scores = _row_scores(est, X, y)
     check_clean_error(scores, "score on the training data")
-    check_no_silent_nonfinite(fit, est, {"row scores": scores.value}, f"fit ({how})")
+    # a row of weight zero is not training data: its category may have probability 0
+    seen = slice(None) if w is None or np.ndim(w) != 1 else np.asarray(w) > 0
+    check_no_silent_nonfinite(fit, est, {"row scores": np.asarray(scores.value)[seen]},
+                              f"fit ({how})")
     if hasattr(est, "sample"):
-        draws = call(est.sample, 5, random_state=0)
+        draws = _sample(est)
         check_clean_error(draws, "sample")
         if draws.error is None and not (fit.warned or draws.warned):
             value = draws.value[0] if isinstance(draws.value, tuple) else draws.value
@@ -129,9 +149,10 @@ def test_loglik_is_the_sum_of_row_log_likelihoods(est, data):
     est = _with_seed(est)
     fit = _fit(est, X, y, w)
     check_clean_error(fit, "fit")
-    if fit.error is not None or not np.isfinite(est.loglik_):
+    if fit.error is not None or not np.isfinite(est.loglik_) or _degenerate(fit):
         return
     weights = np.ones(X.shape[0]) if w is None else w
+    seen = weights > 0  # a row of weight 0 may have density 0: 0 * -inf is not a term
     if supervised(est):
         rows = call(est.log_likelihood, X, y, sample_weight=w)
         check_clean_error(rows, "log_likelihood")
@@ -139,9 +160,15 @@ def test_loglik_is_the_sum_of_row_log_likelihoods(est, data):
     else:
         rows = call(est.score_samples, X)
         check_clean_error(rows, "score_samples")
-        total = float(np.sum(weights * rows.value))
-    assert_allclose(total, est.loglik_, rtol=1e-7,
-                    atol=1e-9 * max(1.0, float(np.sum(np.abs(weights)))),
+        total = float(np.sum(weights[seen] * rows.value[seen]))
+    # rounding: terms as large as the data cancel in a log-likelihood (counts near
+    # 1e10 keep ~6 digits of it), so the tolerance grows with the data's magnitude
+    big = float(np.max(np.abs(X), initial=0.0))
+    atol = float(np.sum(np.abs(weights))) * (1e-9 + 1e-13 * big)
+    # a capped estimate (no MLE, BoundaryWarning: shapes of 1e12) multiplies the
+    # rounding of the statistics: agreement to ~1e-5 is what float64 gives there
+    rtol = 1e-4 if _no_mle(fit) else 1e-7
+    assert_allclose(total, est.loglik_, rtol=rtol, atol=atol,
                     err_msg=f"loglik_ != sum of the rows' log-likelihoods ({fit.describe()})")
 
 
@@ -150,6 +177,8 @@ def test_loglik_is_the_sum_of_row_log_likelihoods(est, data):
 @given(data=st.data())
 def test_estimates_do_not_depend_on_the_scale_of_the_weights(est, data):
     _domains_or_skip(est)
+    if getattr(est, "prior", None) is not None:
+        pytest.skip("a prior's weight relative to the data changes with the weights' scale")
     spec = data.draw(specs(est, extreme=False, weights=("none", "random", "integer")),
                      label="spec")
     c = data.draw(st.sampled_from([1e-8, 1e-4, 1e4, 1e8]), label="scale")
