@@ -249,7 +249,8 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     def predict(self, X):
         """Most probable class label of each row."""
         if getattr(self, "link", "logit") != "logit":
-            return self.classes_[np.argmax(self.predict_log_proba(X), axis=1)]
+            logp = self.predict_log_proba(X)  # checks the fit first
+            return self.classes_[np.argmax(logp, axis=1)]
         eta = self._linear_predictor(X)
         full = np.column_stack([np.zeros(len(eta)), eta])
         return self.classes_[np.argmax(full, axis=1)]
