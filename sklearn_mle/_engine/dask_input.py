@@ -18,7 +18,7 @@ from ..families._stats import DataStats
 from .dask import RowError, as_dask_rows, is_dask
 
 __all__ = ["DaskDataStats", "check_dask_X", "check_dask_weights", "check_weight_block",
-           "dask_family", "dask_family_stats", "dask_sample"]
+           "dask_family", "dask_family_stats", "dask_sample", "lazy_rows"]
 
 
 def check_dask_X(estimator, X, *, reset: bool, dtypes=(np.float64, np.float32),
@@ -203,3 +203,17 @@ def dask_family(make_family, X, w):
         return fams[0]
     d = X.shape[1]
     return type(fams[0])(np.max([f.trials(d) for f in fams], axis=0))
+
+
+def lazy_rows(fn, X, check=None, trailing=()):
+    """``fn`` of each chunk of a validated Dask array, as a lazy Dask array (one output
+    row per input row, of shape ``trailing``); ``check(chunk)`` first where given."""
+    from .dask import dask_map_blocks
+
+    def block(xb):
+        if check is not None:
+            check(xb)
+        return fn(xb)
+
+    dtype = np.asarray(fn(np.ones((1, X.shape[1]), dtype=X.dtype))).dtype
+    return dask_map_blocks(block, X, trailing=trailing, dtype=dtype)

@@ -434,23 +434,13 @@ class DistributionMLE(NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator
         """
         check_is_fitted(self)
         if is_dask(X):
-            return self._dask_score_samples(X)
+            from .._engine.dask_input import check_dask_X, lazy_rows
+
+            # a lazy Dask array: each chunk validated and scored where it lives
+            return lazy_rows(self._score_rows, check_dask_X(self, X, reset=False),
+                             check=self._raise_non_finite)
         X = self._validate_X(X, reset=False)
         return self._score_rows(X)
-
-    def _dask_score_samples(self, X):
-        """A lazy Dask array: each chunk validated and scored where it lives."""
-        from .._engine.dask import dask_map_blocks
-        from .._engine.dask_input import check_dask_X
-
-        X = check_dask_X(self, X, reset=False)
-
-        def block(xb):
-            self._raise_non_finite(xb)
-            return self._score_rows(xb)
-
-        dtype = self._score_rows(np.ones((1, X.shape[1]), dtype=X.dtype)).dtype
-        return dask_map_blocks(block, X, trailing=(), dtype=dtype)
 
     def _score_rows(self, X):
         with np.errstate(divide="ignore", invalid="ignore"):

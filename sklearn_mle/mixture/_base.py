@@ -381,22 +381,16 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         """A lazy Dask array of ``fn`` on each validated chunk (scoring never gathers)."""
         from sklearn.utils import check_array
 
-        from .._engine.dask import dask_map_blocks
-        from .._engine.dask_input import check_dask_X
+        from .._engine.dask_input import check_dask_X, lazy_rows
 
-        X = check_dask_X(self, X, reset=False)
-        dtype = np.asarray(fn(np.zeros((1, X.shape[1]), X.dtype))).dtype
-        return dask_map_blocks(
-            lambda xb: fn(check_array(xb, dtype=[np.float64, np.float32])), X,
-            trailing=trailing, dtype=dtype)
+        return lazy_rows(lambda xb: fn(check_array(xb, dtype=[np.float64, np.float32])),
+                         check_dask_X(self, X, reset=False), trailing=trailing)
 
     def _dask_log_prob(self, X):
         """``_estimate_weighted_log_prob`` per chunk, lazily (the final E-step)."""
-        fn = self._estimate_weighted_log_prob
-        dtype = np.asarray(fn(np.zeros((1, X.shape[1]), X.dtype))).dtype
-        from .._engine.dask import dask_map_blocks
+        from .._engine.dask_input import lazy_rows
 
-        return dask_map_blocks(fn, X, trailing=(self.n_components,), dtype=dtype)
+        return lazy_rows(self._estimate_weighted_log_prob, X, trailing=(self.n_components,))
 
     def _total_loglik(self, X, y=None):
         return float(np.sum(self.score_samples(X), dtype=np.float64))
