@@ -160,7 +160,7 @@ def _row_blocks(a, X):
             raise ValueError(f"a row array has {a.shape[0]} rows, X has {X.shape[0]}")
         if a.chunks[0] != chunks:
             a = a.rechunk({0: chunks})
-        return list(a.to_delayed().ravel())
+        return list(a.to_delayed(optimize_graph=False).ravel())
     a = np.asarray(a)
     if a.shape[0] != X.shape[0]:
         raise ValueError(f"a row array has {a.shape[0]} rows, X has {X.shape[0]}")
@@ -207,7 +207,7 @@ def dask_map_reduce(fn, X, row_arrays=(), combine=None, *, rule_order=(),
     X = as_dask_rows(X)
     combine = combine or _add
     offsets = row_offsets(X)
-    xblocks = list(X.to_delayed().ravel())
+    xblocks = list(X.to_delayed(optimize_graph=False).ravel())
     rblocks = [_row_blocks(a, X) for a in row_arrays]
     rule_order = tuple(rule_order)
     run = delayed(_run_chunk, pure=False)
