@@ -327,7 +327,8 @@ class LikelihoodMixin:
         return contrasts(self.estimates_, self.cov_params_, R, qv, labels, alpha,
                          self._t_df())
 
-    def delta_method(self, func, alpha: float = 0.05, names=None) -> DeltaMethodResult:
+    def delta_method(self, func, alpha: float = 0.05, names=None,
+                     positive: bool = False) -> DeltaMethodResult:
         """Estimate, standard error and Wald interval of a function of the parameters.
 
         By the invariance of the MLE, ``func(estimates_)`` is the MLE of
@@ -341,6 +342,10 @@ class LikelihoodMixin:
         alpha : float, default=0.05
         names : list of str, optional
             Labels of ``func``'s outputs.
+        positive : bool, default=False
+            For a positive quantity (an odds ratio, a mean, a quantile of a positive
+            variable): the interval is computed for ``log func`` and mapped back, so
+            it stays positive (the plain Wald interval ``g ± z·se`` may not).
 
         Returns
         -------
@@ -365,7 +370,8 @@ class LikelihoodMixin:
         check_is_fitted(self)
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-        return delta(func, self.estimates_, self.cov_params_, alpha, names, self._t_df())
+        return delta(func, self.estimates_, self.cov_params_, alpha, names, self._t_df(),
+                     positive)
 
     def _param_bounds(self):
         k = len(self.param_names_)

@@ -134,3 +134,13 @@ def test_delta_method_rejects_non_finite(spector):
     ours, _ = spector
     with pytest.raises(ValueError, match="smooth"):
         ours.delta_method(lambda p: np.log(p[0]))  # intercept < 0
+
+
+def test_delta_method_positive_interval_is_exp_of_the_log_interval(spector):
+    ours, _ = spector
+    j = ours.param_names_.index("PSI")
+    res = ours.delta_method(lambda p: np.exp(p[j]), positive=True)
+    assert_allclose(res.conf_int[0], np.exp(ours.conf_int()[j]), rtol=1e-8)
+    assert res.conf_int[0, 0] > 0
+    with pytest.raises(ValueError, match="positive"):
+        ours.delta_method(lambda p: p[0], positive=True)  # the intercept is < 0

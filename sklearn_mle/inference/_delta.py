@@ -61,8 +61,13 @@ def numerical_jacobian(func, theta, rel_step=None):
     return f0, J
 
 
-def delta(func, estimates, cov, alpha=0.05, names=None, df=None):
-    """Delta-method estimate, covariance and Wald interval of ``func(estimates)``."""
+def delta(func, estimates, cov, alpha=0.05, names=None, df=None, positive=False):
+    """Delta-method estimate, covariance and Wald interval of ``func(estimates)``.
+
+    ``positive=True``: the interval is the Wald interval of ``log func`` (standard
+    error ``se / g``) mapped back by ``exp``, so it stays positive (odds ratios,
+    means, quantiles of positive variables).
+    """
     est, J = numerical_jacobian(func, estimates)
     if not np.all(np.isfinite(est)) or not np.all(np.isfinite(J)):
         raise ValueError("func is not finite (or not differentiable) at and around the "
@@ -78,7 +83,12 @@ def delta(func, estimates, cov, alpha=0.05, names=None, df=None):
         crit = stats.t.ppf(1 - alpha / 2, df)
         with np.errstate(divide="ignore", invalid="ignore"):
             p = 2 * stats.t.sf(np.abs(est / se), df)
-    ci = np.column_stack([est - crit * se, est + crit * se])
+    if positive:
+        if np.any(est <= 0):
+            raise ValueError("positive=True needs func > 0 at the estimate")
+        ci = np.column_stack([est * np.exp(-crit * se / est), est * np.exp(crit * se / est)])
+    else:
+        ci = np.column_stack([est - crit * se, est + crit * se])
     names = [f"g{i}" for i in range(est.size)] if names is None else list(names)
     if len(names) != est.size:
         raise ValueError(f"names has {len(names)} entries for {est.size} function values")
