@@ -141,6 +141,17 @@ def test_discrete_density_is_pmf_against_relative_frequencies(count_data):
     assert disp.ax_.get_ylabel() == "probability"
 
 
+def test_ranking_rows_are_accepted(gamma_data):
+    from sklearn_mle import rank_distributions
+
+    rows = [r for r in rank_distributions(gamma_data[:, 0]) if r.ranked][:2]
+    disp = DistributionFitDisplay.from_estimator(rows, gamma_data[:, :1])
+    assert [ln.get_label() for ln in disp.lines_] == [r.family for r in rows]
+    x = disp.lines_[0].get_xdata()
+    np.testing.assert_allclose(disp.lines_[0].get_ydata(),
+                               np.exp(rows[0].estimator.score_samples(x[:, None])), rtol=1e-10)
+
+
 def test_fit_diagnostics_four_panels(count_data):
     est = PoissonMLE().fit(count_data)
     displays = plot_fit_diagnostics(est, count_data)

@@ -92,6 +92,8 @@ class DistributionFitDisplay:
         ----------
         estimator : fitted distribution estimator or list of them
             E.g. ``GammaMLE().fit(X)``; a list overlays several fits on one axes.
+            Rows of :func:`~sklearn_mle.rank_distributions` are accepted too (their
+            fitted ``estimator``, labelled by ``family``).
         X : array-like of shape (n_samples, n_features)
             The data (usually the training data).
         kind : {"density", "cdf", "qq", "pp"}, default="density"
@@ -111,11 +113,15 @@ class DistributionFitDisplay:
         display : DistributionFitDisplay
         """
         check_matplotlib()
-        estimators = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
-        if not estimators:
+        items = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
+        if not items:
             raise ValueError("no estimator to plot")
+        # rows of rank_distributions (DistributionFit) carry their fitted estimator
+        estimators = [getattr(e, "estimator", None) or e for e in items]
         dists = [marginal(est, column) for est in estimators]
-        labels = [estimator_label(e) for e in estimators] if labels is None else list(labels)
+        default = [getattr(e, "family", None) or estimator_label(est)
+                   for e, est in zip(items, estimators)]
+        labels = default if labels is None else list(labels)
         if len(labels) != len(estimators):
             raise ValueError(f"{len(labels)} labels for {len(estimators)} estimators")
         j = column_index(estimators[0], column)
@@ -272,11 +278,14 @@ def plot_fit_diagnostics(estimator, X, *, column=0, labels=None, figsize=(9.0, 7
     Parameters
     ----------
     estimator : fitted distribution estimator or list of them
+        A list overlays several fits; rows of :func:`~sklearn_mle.rank_distributions`
+        are accepted too.
     X : array-like of shape (n_samples, n_features)
     column : int or str, default=0
         The column drawn.
     labels : list of str, default=None
-        Legend labels; default: the estimators' class names.
+        Legend labels; default: the estimators' class names (the family names
+        for ranking rows).
     figsize : tuple of float, default=(9.0, 7.0)
 
     Returns
