@@ -325,6 +325,8 @@ def test_mixture_display_from_mixture_mle():
         MixtureDisplay.from_estimator(PoissonMLE().fit(np.ones((3, 2))), X)
     with pytest.raises(ValueError, match="two different columns"):
         MixtureDisplay.from_estimator(mm, X, features=(0, 0))
+    with pytest.raises(ValueError, match="are not columns of X"):
+        MixtureDisplay.from_estimator(mm, X, features=(0, 2))
 
 
 # ------------------------------------------------------------------ criteria

@@ -98,6 +98,11 @@ class MixtureDisplay:
         f = [int(i) for i in features]
         if len(f) != 2 or len(set(f)) != 2:
             raise ValueError(f"features must name two different columns, got {features}")
+        if arr.ndim != 2 or not all(0 <= i < arr.shape[1] for i in f):
+            raise ValueError(
+                f"features {tuple(f)} are not columns of X with shape {arr.shape}: "
+                "MixtureDisplay draws two columns of 2-D data"
+            )
         means, covs = _component_moments(estimator)
         proba = estimator.predict_proba(X)
         names = getattr(estimator, "feature_names_in_", None)
