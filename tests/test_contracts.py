@@ -25,6 +25,7 @@ from numpy.testing import assert_allclose
 from sklearn.base import clone
 
 import sklearn_mle
+import sklearn_mle.priors
 from sklearn_mle import MixtureMLE
 from sklearn_mle.distributions import DistributionMLE
 from sklearn_mle.priors import Beta, Dirichlet, Gamma, NormalInverseGamma
@@ -249,3 +250,44 @@ def test_k_component_row_densities_equal_one_at_a_time(cls):
     assert np.array_equal(np.isfinite(fast), np.isfinite(slow))
     finite = np.isfinite(slow)
     assert_allclose(fast[finite], slow[finite], rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------- priors validate when built
+PRIORS = [getattr(sklearn_mle.priors, n) for n in sklearn_mle.priors.__all__
+          if getattr(getattr(sklearn_mle.priors, n), "_constraints", None)]
+
+
+def _bad_values(rule):
+    """Values that break ``rule`` (a priors._base.Hyper)."""
+    out = [np.nan, np.inf, "a", [], True] + ([] if rule.optional else [None])
+    if rule.sign == "positive":
+        out += [0.0, -1.0]
+    if rule.sign == "nonnegative":
+        out += [-1e-300]
+    if rule.shape == "scalar":
+        out += [[1.0, 2.0]]
+    if rule.shape in ("scalar", "vector"):
+        out += [np.ones((2, 2))]
+    return out
+
+
+@pytest.mark.parametrize("cls", PRIORS, ids=[c.__name__ for c in PRIORS])
+def test_priors_check_their_hyper_parameters_when_built(cls):
+    for name, rule in cls._constraints.items():
+        for bad in _bad_values(rule):
+            with pytest.raises(ValueError, match=f"{cls.__name__}: hyper-parameter {name} "
+                                                 f"must be"):
+                cls(**{name: bad})
+    cls()  # the defaults are valid
+
+
+def test_check_prior_names_the_estimator_parameter():
+    from sklearn_mle.priors import Beta
+    from sklearn_mle.priors._base import check_prior
+
+    prior = Beta(2.0, 2.0)
+    prior.a = np.nan  # set after construction
+    with pytest.raises(ValueError, match=r"BernoulliMLE: prior=Beta\(a=nan, b=2.0\): Beta: "
+                                         "hyper-parameter a must be finite and > 0"):
+        check_prior(prior, "prior", "BernoulliMLE")
+    check_prior(Beta(2.0, 2.0), "prior", "BernoulliMLE")

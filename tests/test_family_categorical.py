@@ -234,7 +234,8 @@ def test_dirichlet_of_the_wrong_length_is_a_clear_error():
         Dirichlet([1.0, 2.0]).concentrations(3)
     with pytest.raises(ValueError, match="alpha has 2 concentrations"):
         Dirichlet([1.0, 2.0]).logpdf([0.2, 0.3, 0.5])
-    with pytest.raises(ValueError, match="scalar or 1-D"):
+    with pytest.raises(ValueError, match="alpha must be finite and > 0 .a number or a "
+                                         "non-empty 1-D array"):
         Dirichlet(np.ones((2, 2)))
     assert_allclose(Dirichlet(2.0).pseudo_counts(3), [1.0, 1.0, 1.0])
 

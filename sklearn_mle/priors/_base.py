@@ -17,6 +17,8 @@ class Prior:
     """
 
     _hyper: tuple[str, ...] = ()
+    # name -> Hyper: the rules the constructor checks (validate_hyper)
+    _constraints: dict = {}
 
     def get_params(self, deep: bool = True) -> dict:
         """Hyper-parameters by name (so ``sklearn.base.clone`` can copy the prior)."""
@@ -62,8 +64,81 @@ def _short(v):
     return repr(v)
 
 
+class Hyper:
+    """The rule of one hyper-parameter, checked when a prior is constructed.
+
+    Parameters
+    ----------
+    sign : {"positive", "nonnegative", "real"}
+        What the values must be (all finite).
+    shape : {"scalar", "vector", "matrix"}
+        One number; a number or a non-empty 1-D array (one value per column or
+        category); a square 2-D array.
+    optional : bool
+        None is allowed (a default resolved from the data).
+    """
+
+    _SIGN = {"positive": "finite and > 0", "nonnegative": "finite and >= 0",
+             "real": "finite real"}
+    _SHAPE = {"scalar": "one number", "vector": "a number or a non-empty 1-D array",
+              "matrix": "a square matrix"}
+
+    def __init__(self, sign="positive", shape="scalar", optional=False):
+        self.sign, self.shape, self.optional = sign, shape, optional
+
+    def describe(self) -> str:
+        none = "None or " if self.optional else ""
+        return f"{none}{self._SIGN[self.sign]} ({self._SHAPE[self.shape]})"
+
+    def check(self, prior: str, name: str, value):
+        """``value`` if it follows the rule; else a ValueError naming the prior, the
+        hyper-parameter, the rule and the value."""
+        if value is None and self.optional:
+            return None
+        arr = None
+        if value is not None and not isinstance(value, (str, bytes, bool, np.bool_)):
+            try:
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                arr = None
+        ok = arr is not None and arr.size > 0 and bool(np.all(np.isfinite(arr)))
+        if ok and self.shape == "scalar":
+            ok = arr.ndim == 0
+        elif ok and self.shape == "vector":
+            ok = arr.ndim <= 1
+        elif ok:
+            ok = arr.ndim == 2 and arr.shape[0] == arr.shape[1]
+        if ok and self.sign == "positive":
+            ok = bool(np.all(arr > 0))
+        elif ok and self.sign == "nonnegative":
+            ok = bool(np.all(arr >= 0))
+        if not ok:
+            raise ValueError(f"{prior}: hyper-parameter {name} must be {self.describe()}, "
+                             f"got {value!r}")
+        return value
+
+
+def validate_hyper(prior) -> None:
+    """Check every hyper-parameter of ``prior`` against its class's ``_constraints``
+    (``name -> Hyper``): what the constructors call, so a bad value fails where it is
+    written, not later inside ``fit``."""
+    for name, rule in type(prior)._constraints.items():
+        rule.check(type(prior).__name__, name, getattr(prior, name))
+
+
+def check_prior(prior, param: str, owner: str) -> None:
+    """Re-check ``prior``'s hyper-parameters (set after construction, e.g. by
+    ``set_params`` on the prior) for the estimator ``owner``'s parameter ``param``:
+    the ValueError names both, e.g. ``"GaussianMLE: prior=Beta(a=nan, b=1.0): ..."``."""
+    if prior is None or not isinstance(prior, Prior):
+        return
+    try:
+        validate_hyper(prior)
+    except ValueError as err:
+        raise ValueError(f"{owner}: {param}={prior!r}: {err}") from None
+
+
 def check_positive(name, value, prior):
-    arr = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{prior}: hyper-parameter {name} must be finite and > 0, got {value!r}")
-    return value
+    """One positive finite number or an array of them (``Hyper("positive", "vector")``
+    for callers outside the constructors)."""
+    return Hyper("positive", "vector").check(prior, name, value)

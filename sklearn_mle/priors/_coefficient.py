@@ -11,18 +11,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ._base import Prior, check_positive
+from ._base import Hyper, Prior, validate_hyper
 
 __all__ = ["Cauchy", "Jeffreys", "Laplace", "StudentT"]
-
-
-def _positive_scalar(name, value, prior):
-    """One finite positive number (these priors apply the same value to every
-    coefficient): a ValueError naming the rule otherwise (None, NaN, inf, a list)."""
-    if np.ndim(value) != 0 or isinstance(value, (str, bytes)) or value is None:
-        raise ValueError(f"{prior}: hyper-parameter {name} must be one finite number > 0 "
-                         f"(the same for every coefficient), got {value!r}")
-    return check_positive(name, value, prior)
 
 
 class Laplace(Prior):
@@ -47,10 +38,12 @@ class Laplace(Prior):
     """
 
     _hyper = ("scale",)
+    _constraints = {"scale": Hyper("positive")}  # one value for every coefficient
     smooth = False
 
     def __init__(self, scale: float = 1.0):
-        self.scale = _positive_scalar("scale", scale, "Laplace")
+        self.scale = scale
+        validate_hyper(self)
 
     @property
     def l1_strength(self) -> float:
@@ -95,11 +88,13 @@ class StudentT(Prior):
     """
 
     _hyper = ("df", "scale")
+    _constraints = {"df": Hyper("positive"), "scale": Hyper("positive")}
     smooth = True
 
     def __init__(self, df: float = 7.0, scale: float = 2.5):
-        self.df = _positive_scalar("df", df, type(self).__name__)
-        self.scale = _positive_scalar("scale", scale, type(self).__name__)
+        self.df = df
+        self.scale = scale
+        validate_hyper(self)
 
     # written in z = b / scale so that a huge scale (Cauchy(1e300)) neither overflows
     # scale**2 nor loses the gradient: the prior is then flat, as it should be
@@ -148,10 +143,12 @@ class Cauchy(StudentT):
     """
 
     _hyper = ("scale",)
+    _constraints = {"scale": Hyper("positive")}
 
     def __init__(self, scale: float = 2.5):
-        self.scale = _positive_scalar("scale", scale, "Cauchy")
+        self.scale = scale
         self.df = 1.0
+        validate_hyper(self)
 
 
 class Jeffreys(Prior):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg, special
 
-from ._base import Prior, check_positive
+from ._base import Hyper, Prior, validate_hyper
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -55,22 +55,26 @@ class NormalInverseWishart(Prior):
     """
 
     _hyper = ("shrinkage", "mean", "dof", "scale")
+    _constraints = {"shrinkage": Hyper("positive"), "dof": Hyper("positive", optional=True),
+                    "mean": Hyper("real", "vector", optional=True)}
 
     def __init__(self, shrinkage: float = 0.01, mean=None, dof=None, scale=None):
-        self.shrinkage = check_positive("shrinkage", shrinkage, "NormalInverseWishart")
-        self.mean = None if mean is None else np.asarray(mean, dtype=float)
-        if dof is not None:
-            check_positive("dof", dof, "NormalInverseWishart")
+        self.shrinkage = shrinkage
         self.dof = dof
+        self.mean = mean
+        Hyper("real", "vector", optional=True).check("NormalInverseWishart", "mean", mean)
+        self.mean = None if mean is None else np.asarray(mean, dtype=float)
         if scale is not None:
             scale = np.asarray(scale, dtype=float)
             if scale.ndim != 2 or scale.shape[0] != scale.shape[1]:
                 raise ValueError(
                     f"NormalInverseWishart: scale must be a square matrix, got shape {scale.shape}"
                 )
-            if not np.allclose(scale, scale.T) or np.any(linalg.eigvalsh(scale) <= 0):
+            if not np.all(np.isfinite(scale)) or not np.allclose(scale, scale.T) or np.any(
+                    linalg.eigvalsh(scale) <= 0):
                 raise ValueError("NormalInverseWishart: scale must be symmetric positive-definite")
         self.scale = scale
+        validate_hyper(self)
 
     def resolve(self, X, sample_weight, n_components: int) -> dict:
         """Hyper-parameters with the unset ones filled in from the data.
