@@ -76,6 +76,16 @@ def test_information_is_numerical_hessian_of_loglik():
     check_information(fam, X, {k: v * 0.9 for k, v in est.items()})
 
 
+@pytest.mark.parametrize("df", [0.3, 2.5, 40.0, 1e5])
+def test_information_at_small_and_large_df(df):
+    # the pass's ten sums come from products of 1/D, z2/D and z/D (no term-by-term
+    # formula): checked against the numerical Hessian of loglik (which needs only the
+    # sum of log1p(z2/df)) from heavy tails to the Gaussian limit
+    fam, X = StudentT(), _data(300)
+    check_information(fam, X, {"df": np.array([df, df]), "loc": np.array([0.9, -2.0]),
+                               "scale": np.array([1.7, 0.6])})
+
+
 def test_block_terms_sum_to_loglik_gradient_and_hessian():
     fam, X = StudentT(), _data(100)
     w = np.random.default_rng(1).random(100)

@@ -49,7 +49,36 @@ FUZZ = settings(
 )
 
 INSTANCES = check_instances()
-IDS = [repr(e).replace(" ", "").replace("\n", "") for e in INSTANCES]
+
+# Failures found by this suite in code outside the families (their owners' fixes are
+# pending): (property, estimator class) -> what fails. They run as non-strict xfail,
+# so a fix shows as XPASS; delete the entry with the fix.
+KNOWN = {
+    ("any_input", "MLELinearRegression"):
+        "ZeroDivisionError in linear_model/_linear.py _fit_newton when sigma2 underflows "
+        "(data near 1e-150)",
+    ("pickle", "MLELinearRegression"):
+        "ZeroDivisionError in linear_model/_linear.py _fit_newton when sigma2 underflows",
+    ("pickle", "MLELogisticRegression"):
+        "bare LinAlgError from linear_model/_newton.py _newton_step (multinomial, X near "
+        "1e40)",
+    ("any_input", "MLELogisticRegression"):
+        "bare LinAlgError from linear_model/_newton.py _newton_step (multinomial, X near "
+        "1e40)",
+    ("repeats", "MLELinearRegression"):
+        "an exact fit (n = p) reports loglik_ from rounding residuals, without a warning: "
+        "weighted and repeated rows differ",
+}
+
+
+def _params(prop):
+    out = []
+    for e in INSTANCES:
+        reason = KNOWN.get((prop, type(e).__name__))
+        marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+        out.append(pytest.param(e, marks=marks, id=repr(e).replace(" ", "").replace("\n", "")))
+    return out
+
 # warnings that say the MLE does not exist or the solve stopped early: estimates
 # are then not expected to keep the invariances below
 NO_MLE = ("BoundaryWarning", "ConvergenceWarning", "SeparationWarning",
@@ -108,7 +137,7 @@ def _close(a, b, what, rtol=1e-6):
 
 
 # ------------------------------------------------------------------ properties
-@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@pytest.mark.parametrize("est", _params("any_input"))
 @FUZZ
 @given(data=st.data())
 def test_any_input_gives_a_result_or_a_clean_error(est, data):
@@ -137,7 +166,7 @@ def test_any_input_gives_a_result_or_a_clean_error(est, data):
             assert np.all(np.isfinite(value)), f"sample: NaN/inf without a package warning {value}"
 
 
-@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@pytest.mark.parametrize("est", _params("loglik"))
 @FUZZ
 @given(data=st.data())
 def test_loglik_is_the_sum_of_row_log_likelihoods(est, data):
@@ -172,7 +201,7 @@ def test_loglik_is_the_sum_of_row_log_likelihoods(est, data):
                     err_msg=f"loglik_ != sum of the rows' log-likelihoods ({fit.describe()})")
 
 
-@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@pytest.mark.parametrize("est", _params("weight_scale"))
 @FUZZ
 @given(data=st.data())
 def test_estimates_do_not_depend_on_the_scale_of_the_weights(est, data):
@@ -194,7 +223,7 @@ def test_estimates_do_not_depend_on_the_scale_of_the_weights(est, data):
     _close(estimates(b), estimates(a), f"estimates change when the weights are scaled by {c}")
 
 
-@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@pytest.mark.parametrize("est", _params("repeats"))
 @FUZZ
 @given(data=st.data())
 def test_integer_weights_equal_repeated_rows(est, data):
@@ -219,7 +248,7 @@ def test_integer_weights_equal_repeated_rows(est, data):
     _close(a.loglik_, b.loglik_, "loglik_: integer weights != repeated rows")
 
 
-@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@pytest.mark.parametrize("est", _params("pickle"))
 @FUZZ
 @given(data=st.data())
 def test_pickle_round_trip_and_determinism(est, data):
@@ -243,7 +272,7 @@ def test_pickle_round_trip_and_determinism(est, data):
                            err_msg="pickle changed the scores")
 
 
-@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@pytest.mark.parametrize("est", _params("partial_fit"))
 @FUZZ
 @given(data=st.data())
 def test_partial_fit_over_batches_equals_fit(est, data):
@@ -273,7 +302,7 @@ def test_partial_fit_over_batches_equals_fit(est, data):
     _close(part.loglik_, full.loglik_, "loglik_: partial_fit != fit")
 
 
-@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@pytest.mark.parametrize("est", _params("not_fitted"))
 def test_calls_before_fit_raise_not_fitted(est):
     X = np.ones((3, 2))
     for name in ("score_samples", "predict", "sample", "conf_int", "summary", "predict_proba"):

@@ -1,0 +1,110 @@
+"""Failures the fuzz suite found, replayed from their minimal examples (``Spec``), each
+checked against an independent reference (closed form, scipy, a limit)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+import sklearn_mle as m
+from sklearn_mle.exceptions import BoundaryWarning, NumericalRangeWarning
+
+from ._inputs import Spec, make_case
+
+
+def _quiet(fn, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BoundaryWarning)
+        warnings.simplefilter("ignore", m.InferenceWarning)
+        return fn(*args, **kw)
+
+
+def test_gamma_capped_shape_loglik_equals_row_sum_and_stirling():
+    # Spec(positive_int, n=2, constant_column): loglik_ 32.875 vs sum(score_samples)
+    # 32.036 (terms ~1e15 cancelling); at the cap the density at x (rate = shape / x)
+    # is, by Stirling, -log x + 0.5 log(shape) - 0.5 log(2 pi) - 1/(12 shape)
+    X, _, _ = make_case(Spec("positive_int", None, 2, 1, 0.0, "constant_column", "none",
+                             1.0, 0))
+    with pytest.warns(BoundaryWarning, match="shape is capped"):
+        est = m.GammaMLE().fit(X)
+    k, x = est.shape_[0], X[0, 0]
+    ref = -np.log(x) + 0.5 * np.log(k) - 0.5 * np.log(2 * np.pi) - 1.0 / (12.0 * k)
+    assert_allclose(est.score_samples(X), ref, rtol=1e-12)
+    assert_allclose(est.loglik_, X.shape[0] * ref, rtol=1e-12)
+    assert k <= 1e13  # the cap holds (Newton on the raw sums ran to 1e141)
+
+
+def test_gamma_flat_columns_under_tiny_weights_keep_the_cap():
+    # Spec(positive_int, n=2, d=2, mag=60, some_zero, weights * 1e-200): one row of
+    # positive weight makes both columns flat; the shape ran to 5.6e141 and the
+    # information underflowed to 0 (a bare "array must not contain infs or NaNs")
+    X, _, w = make_case(Spec("positive_int", None, 2, 2, 60.0, "plain", "some_zero",
+                             1e-200, 6820))
+    est = _quiet(m.GammaMLE().fit, X, sample_weight=w)
+    assert np.all(est.shape_ <= 1e13)
+    assert np.all(np.isfinite(est.bse_)) and np.all(est.bse_ > 0)
+
+
+def test_negative_binomial_capped_r_row_scores_are_the_poisson_limit():
+    # Spec(counts, n=2): r capped at 1e10 (Poisson-like data); gammaln(x + r) -
+    # gammaln(r) kept 5 digits. At r = 1e10 the NB pmf is the Poisson(mean) pmf to 1e-10
+    X = np.array([[1.0], [0.0]])
+    est = _quiet(m.NegativeBinomialMLE().fit, X)
+    mean = est.r_[0] * (1 - est.p_[0]) / est.p_[0]
+    assert_allclose(est.score_samples(X), stats.poisson.logpmf(X[:, 0], mean), atol=1e-9)
+    assert_allclose(est.score_samples(X).sum(), est.loglik_, rtol=1e-13)
+
+
+def test_weibull_capped_shape_loglik_equals_row_sum():
+    # Spec(positive_int, n=2, mag=20, constant_column): 44.365009 vs 44.364990
+    X = np.full((2, 1), 855.0)
+    est = _quiet(m.WeibullMLE().fit, X)
+    assert_allclose(est.score_samples(X).sum(), est.loglik_, rtol=1e-13)
+    rng = np.random.default_rng(0)
+    Y = rng.weibull(2.0, (40, 2)) * 3.0
+    est = m.WeibullMLE().fit(Y)
+    ref = stats.weibull_min.logpdf(Y, est.shape_, scale=est.scale_).sum(axis=1)
+    assert_allclose(est.score_samples(Y), ref, rtol=1e-12)
+
+
+def test_probability_covariance_under_tiny_weights():
+    # Spec(counts, n=2, d=2, ones * 1e-200): cov_params_ = -inf (u u overflowed); the
+    # covariance of frequency weights scales as 1 / weight
+    X = np.array([[0.0, 0.0], [7.0, 1.0]])
+    for cls in (m.MultinomialMLE, m.CategoricalMLE):
+        tiny = _quiet(cls().fit, X, sample_weight=np.full(2, 1e-200))
+        unit = _quiet(cls().fit, X)
+        assert_allclose(tiny.cov_params_ * 1e-200, unit.cov_params_, rtol=1e-12)
+
+
+def test_student_t_one_row_of_positive_weight_is_refused_like_one_row():
+    # Spec(real, n=2, some_zero): the weighted fit "succeeded" with a warning where
+    # the same data as repeated rows (one row) are refused
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        m.StudentTMLE().fit([[1.0]])
+    with pytest.raises(ValueError, match="at least 2 samples of positive weight"):
+        m.StudentTMLE().fit([[1.0], [2.0]], sample_weight=[1.0, 0.0])
+
+
+def test_poisson_information_at_huge_rates_has_no_overflow():
+    # known defect 07a: r**2 overflowed (NumPy's RuntimeWarning, SEs undefined); the
+    # Poisson SE is sqrt(rate / n)
+    X = np.array([[1e300], [2e300]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = m.PoissonMLE().fit(X)
+        draws = est.sample(2, random_state=0)
+    assert_allclose(est.bse_, np.sqrt(1.5e300 / 2), rtol=1e-12)
+    assert np.all(np.isfinite(draws))
+
+
+def test_draws_beyond_float64_warn_with_a_package_warning():
+    # known defect 25: NumPy's RuntimeWarning was the only sign of inf draws
+    est = _quiet(m.LogNormalMLE().fit, [[1e-150], [1e150], [2e-150], [3e150]])
+    with pytest.warns(NumericalRangeWarning, match="exceed the float64 range"):
+        draws = est.sample(50, random_state=0)
+    assert np.isinf(draws).any()
