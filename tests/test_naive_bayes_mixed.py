@@ -15,6 +15,7 @@ from sklearn_mle import (
     GaussianMLE,
     PoissonMLE,
     StudentTMLE,
+    rank_distributions,
 )
 from sklearn_mle.families._domains import candidate_families, column_domain, default_family
 from sklearn_mle.model_selection import column_domain as ranking_domain
@@ -174,7 +175,8 @@ def test_error_names_the_column_and_the_class():
 
 # ------------------------------------------------------------------ domain rule
 @pytest.mark.parametrize("x, domain, first", [
-    ([0, 1, 1], "values 0 or 1", "Bernoulli"),
+    ([0, 1, 1], "values 0 or 1", "Poisson"),
+    ([1, 1, 1], "values 0 or 1", "Poisson"),
     ([1, 2, 5], "integers >= 1", "Poisson"),
     ([0, 2, 5], "non-negative integers", "Poisson"),
     ([-1, 2, 5], "integers", "Gaussian"),
@@ -186,8 +188,12 @@ def test_error_names_the_column_and_the_class():
 def test_domain_rule(x, domain, first):
     assert column_domain(x) == domain
     assert candidate_families(x)[0] == first
-    if domain != "categories":  # the same words as rank_distributions' rule
+    if domain != "categories":  # the same words and families as rank_distributions'
         assert ranking_domain(x) == domain
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ranked = {r.family for r in rank_distributions(np.asarray(x, float))}
+        assert ranked == set(candidate_families(x))
 
 
 def test_default_family():

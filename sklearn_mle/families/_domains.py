@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DOMAIN_FAMILIES", "candidate_families", "column_domain", "default_family",
-           "is_text_column"]
+__all__ = ["DOMAIN_FAMILIES", "FAMILY_DOMAINS", "candidate_families", "column_domain",
+           "default_family", "is_text_column"]
 
 CATEGORIES = "categories"
 BINARY = "values 0 or 1"
@@ -34,11 +34,36 @@ UNIT = "values in (0, 1)"
 POSITIVE = "values > 0"
 REAL = "real values"
 
-#: Candidate families of each domain, in order of preference (the first is the
-#: default family of the domain). Discrete domains list discrete families only.
+def _integral(x):
+    return bool(np.all(x == np.floor(x)))
+
+
+def _counts(x):
+    return _integral(x) and bool(np.all(x >= 0))
+
+
+#: ``(family, kind, applies)``: every family a column may get, the kind of its
+#: likelihood ("continuous" densities, "discrete" probability mass functions), and
+#: ``applies(x)``, whether the family's domain holds the finite numbers ``x``.
+#: The order is the order of :func:`candidate_families`.
+FAMILY_DOMAINS: tuple[tuple[str, str, object], ...] = (
+    ("Gaussian", "continuous", lambda x: True),
+    ("StudentT", "continuous", lambda x: True),
+    ("Exponential", "continuous", lambda x: bool(np.all(x > 0))),
+    ("Gamma", "continuous", lambda x: bool(np.all(x > 0))),
+    ("LogNormal", "continuous", lambda x: bool(np.all(x > 0))),
+    ("Weibull", "continuous", lambda x: bool(np.all(x > 0))),
+    ("Beta", "continuous", lambda x: bool(np.all((x > 0) & (x < 1)))),
+    ("Poisson", "discrete", _counts),
+    ("NegativeBinomial", "discrete", _counts),
+    ("Geometric", "discrete", lambda x: _integral(x) and bool(np.all(x >= 1))),
+    ("Bernoulli", "discrete", lambda x: bool(np.all((x == 0) | (x == 1)))),
+)
+
+#: The candidates of every domain (for reading; :func:`candidate_families` decides).
 DOMAIN_FAMILIES: dict[str, tuple[str, ...]] = {
     CATEGORIES: ("Categorical",),
-    BINARY: ("Bernoulli", "Poisson", "NegativeBinomial"),
+    BINARY: ("Poisson", "NegativeBinomial", "Bernoulli"),
     FROM_ONE: ("Poisson", "NegativeBinomial", "Geometric"),
     COUNTS: ("Poisson", "NegativeBinomial"),
     INTEGERS: ("Gaussian", "StudentT"),
@@ -114,9 +139,17 @@ def column_domain(column) -> str:
 
 def candidate_families(column) -> list[str]:
     """The families whose domain holds every value of ``column`` (names, e.g.
-    ``"Gamma"``; the estimator class is the name plus ``"MLE"``), in order of
-    preference."""
-    return list(DOMAIN_FAMILIES[column_domain(column)])
+    ``"Gamma"``; the estimator class is the name plus ``"MLE"``).
+
+    Text labels: the categorical. Numbers: integer values >= 0 get the discrete
+    families that hold them, other numbers the continuous ones (a density and a
+    probability mass function are never compared).
+    """
+    if column_domain(column) == CATEGORIES:
+        return ["Categorical"]
+    x = np.asarray(column, dtype=float).ravel()
+    kind = "discrete" if _counts(x) else "continuous"
+    return [name for name, k, applies in FAMILY_DOMAINS if k == kind and applies(x)]
 
 
 def default_family(column):
