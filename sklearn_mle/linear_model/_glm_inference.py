@@ -146,7 +146,9 @@ class GLMInferenceMixin:
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
         A, off = self._prediction_rows(X, offset, exposure)
-        return mean_prediction(A, self._theta[0], self.cov_params_, off, self._inverse_link,
+        k = A.shape[1]  # the coefficients (a dispersion parameter may follow them)
+        return mean_prediction(A, self._theta[0], self.cov_params_[:k, :k], off,
+                               self._inverse_link,
                                self._critical_value(alpha), alpha, self._residual_variance())
 
     def _residual_variance(self):
@@ -189,9 +191,11 @@ class GLMInferenceMixin:
             off = None if off is None else np.array([np.mean(off)])
         link = self._inverse_link
 
+        k = A.shape[1]  # the coefficients (a dispersion parameter may follow them)
+
         def effects(theta):
-            eta = A @ theta if off is None else A @ theta + off
-            return np.mean(link(eta)[1]) * theta[icpt:]
+            eta = A @ theta[:k] if off is None else A @ theta[:k] + off
+            return np.mean(link(eta)[1]) * theta[icpt:k]
 
         return delta(effects, self.estimates_, self.cov_params_, alpha,
                      self._feature_names(), self._t_df())
