@@ -162,12 +162,15 @@ def test_matches_hmmlearn(case, native, monkeypatch):
                                   ref2.predict(Xi, LENGTHS))
 
 
-def test_native_equals_numpy():
+@pytest.mark.parametrize("bounds", [[0, 1, 700, 1500, 1501, 3000],
+                                    [0, 500, 1100, 1500, 2200, 3000]],
+                         ids=["ragged", "padded"])
+def test_native_equals_numpy(bounds):
     if not _estep.NATIVE:
         pytest.skip("compiled kernels not built")
     rng = np.random.default_rng(0)
     n, k = 3000, 4
-    bounds = np.array([0, 1, 700, 1500, 1501, 3000], dtype=np.int64)
+    bounds = np.array(bounds, dtype=np.int64)
     lp = rng.normal(scale=30, size=(n, k))
     lp[5, 1] = -np.inf
     pi = rng.dirichlet(np.ones(k))
@@ -188,16 +191,18 @@ def test_native_equals_numpy():
     np.testing.assert_allclose(v1[0], v2[0], rtol=1e-13)
     # a dead sequence (a row no state reachable can emit): -inf, zero posteriors
     lp2 = lp.copy()
-    lp2[800, :] = -np.inf
+    lp2[bounds[2] + 100, :] = -np.inf
     for native in (True, False):
         ll, gamma, xi, dead, _ = _estep.run_forward_backward(lp2, bounds, pi, A,
                                                              use_native=native)
         assert dead and ll[2] == -np.inf and np.all(np.isfinite(ll[[0, 1, 3, 4]]))
-        assert np.all(gamma[700:1500] == 0) and np.all(np.isfinite(xi))
+        assert np.all(gamma[bounds[2]:bounds[3]] == 0) and np.all(np.isfinite(xi))
+        ok = np.r_[0:bounds[2], bounds[3]:n]
+        np.testing.assert_allclose(gamma[ok], a[1][ok], rtol=1e-12, atol=1e-14)
     # the forward log-likelihood against a direct log-space recursion
     from scipy.special import logsumexp
-    la = np.log(pi) + lp[1]
-    for t in range(2, 700):
+    la = np.log(pi) + lp[bounds[1]]
+    for t in range(bounds[1] + 1, bounds[2]):
         la = logsumexp(la[:, None] + np.log(A), axis=0) + lp[t]
     np.testing.assert_allclose(a[0][1], logsumexp(la), rtol=1e-12)
 
@@ -415,3 +420,40 @@ def test_aic_bic_and_n_params():
     ll = m.log_likelihood(X, lengths=LENGTHS).sum()
     np.testing.assert_allclose(m.bic(X, lengths=LENGTHS), -2 * ll + np.log(600) * 14)
     np.testing.assert_allclose(m.aic(X, lengths=LENGTHS), -2 * ll + 28)
+
+
+@pytest.mark.parametrize("lengths", [[700, 650, 800, 720], [5, 3000, 7, 1], [1000]],
+                         ids=["padded", "ragged", "one"])
+def test_numpy_layouts_equal_direct_recursion(lengths):
+    """Both NumPy layouts (padded for similar lengths, ragged otherwise) against a
+    direct log-space recursion, per sequence."""
+    from scipy.special import logsumexp
+
+    rng = np.random.default_rng(1)
+    k = 3
+    bounds = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    lp = rng.normal(scale=5, size=(bounds[-1], k))
+    pi = rng.dirichlet(np.ones(k))
+    A = rng.dirichlet(np.ones(k), size=k)
+    w = rng.random(len(lengths)) + 0.5
+    ll, gamma, xi, dead, _ = _estep.run_forward_backward(lp, bounds, pi, A, w,
+                                                         use_native=False)
+    assert not dead
+    xi_ref = np.zeros((k, k))
+    for s, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        la = np.empty((b - a, k))
+        la[0] = np.log(pi) + lp[a]
+        for t in range(1, b - a):
+            la[t] = logsumexp(la[t - 1][:, None] + np.log(A), axis=0) + lp[a + t]
+        lb = np.zeros((b - a, k))
+        for t in range(b - a - 2, -1, -1):
+            lb[t] = logsumexp(np.log(A) + lp[a + t + 1] + lb[t + 1], axis=1)
+        total = logsumexp(la[-1])
+        np.testing.assert_allclose(ll[s], total, rtol=1e-12)
+        np.testing.assert_allclose(gamma[a:b], np.exp(la + lb - total), atol=1e-10)
+        for t in range(1, b - a):
+            xi_ref += w[s] * np.exp(la[t - 1][:, None] + np.log(A) + lp[a + t]
+                                    + lb[t] - total)
+    np.testing.assert_allclose(xi, xi_ref, rtol=1e-9)
+    fl = _estep.run_forward(lp, bounds, pi, A, use_native=False)[0]
+    np.testing.assert_allclose(fl, ll, rtol=1e-13)

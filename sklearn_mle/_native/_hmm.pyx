@@ -9,52 +9,30 @@ twins of ``sklearn_mle/hmm/_forward_backward.py`` (same scaling, same order of
 operations where it matters), tested equal to it.
 
 - :func:`forward_backward`: scaled forward and backward passes with log normalisers
-  from the (n, k) log-emissions (each row shifted by its maximum, ``frame =
-  exp(log_prob - shift)``, computed once in the forward pass and kept for the
-  backward one), state posteriors written over ``beta`` and the weighted expected
-  transition counts added to ``xi``.
+  on the row-max shifted emissions ``frame = exp(log_prob - shift)`` (computed by
+  NumPy's vectorised ``exp`` in the same thread, just before), state posteriors in
+  ``gamma`` and the weighted expected transition counts added to ``xi``.
 - :func:`forward`: the normalisers alone (log-likelihood of new data).
 - :func:`viterbi`: the most probable path in log space.
 - :func:`sample_states`: a Markov chain by inverse CDF from given uniforms.
 """
 
-from libc.math cimport INFINITY, exp
+from libc.math cimport INFINITY
 from libc.stdlib cimport free, malloc
 
 
-cdef inline void _frame_row(const double[:, ::1] logp, Py_ssize_t t, double[:, ::1] frame,
-                            double[::1] shift) noexcept nogil:
-    """``shift[t] = max_j logp[t, j]``, ``frame[t, j] = exp(logp[t, j] - shift[t])``
-    (a row of -inf everywhere gives a zero frame row)."""
-    cdef Py_ssize_t k = logp.shape[1], j
-    cdef double m = logp[t, 0]
-    for j in range(1, k):
-        if logp[t, j] > m:
-            m = logp[t, j]
-    shift[t] = m
-    if m == -INFINITY or m != m:
-        for j in range(k):
-            frame[t, j] = 0.0
-        return
-    for j in range(k):
-        frame[t, j] = exp(logp[t, j] - m)
-
-
-cdef inline bint _forward_one(const double[:, ::1] logp, Py_ssize_t a, Py_ssize_t b,
+cdef inline bint _forward_one(const double[:, ::1] frame, Py_ssize_t a, Py_ssize_t b,
                               const double[::1] pi, const double[:, ::1] A,
-                              double[:, ::1] frame, double[::1] shift,
                               double[:, ::1] alpha, double[::1] c) noexcept nogil:
-    """Scaled forward pass over rows a..b-1, writing the shifted emissions ``frame``
-    and ``shift`` as it goes; False when the sequence is dead (c_t = 0), whose
-    remaining normalisers are set to 0."""
-    cdef Py_ssize_t k = logp.shape[1], t, i, j
+    """Scaled forward pass over rows a..b-1; False when the sequence is dead (c_t = 0),
+    whose remaining normalisers are set to 0."""
+    cdef Py_ssize_t k = frame.shape[1], t, i, j
     cdef double s, v
     cdef double* cur
     cdef const double* prev
     cdef const double* Ai
     cdef const double* fr
     for t in range(a, b):
-        _frame_row(logp, t, frame, shift)
         cur = &alpha[t, 0]
         fr = &frame[t, 0]
         if t == a:
@@ -78,8 +56,6 @@ cdef inline bint _forward_one(const double[:, ::1] logp, Py_ssize_t a, Py_ssize_
             s = s + cur[j]
         if not s > 0:
             for i in range(t, b):
-                if i > t:
-                    _frame_row(logp, i, frame, shift)
                 c[i] = 0.0
                 for j in range(k):
                     alpha[i, j] = 0.0
@@ -91,41 +67,41 @@ cdef inline bint _forward_one(const double[:, ::1] logp, Py_ssize_t a, Py_ssize_
     return True
 
 
-def forward(const double[:, ::1] logp, const long long[::1] bounds, Py_ssize_t s0,
+def forward(const double[:, ::1] frame, const long long[::1] bounds, Py_ssize_t s0,
             Py_ssize_t s1, const double[::1] pi, const double[:, ::1] A,
-            double[:, ::1] frame, double[::1] shift, double[:, ::1] alpha, double[::1] c):
+            double[:, ::1] alpha, double[::1] c):
     """Scaled forward pass of sequences s0..s1-1; returns the number of dead ones."""
     cdef Py_ssize_t s
     cdef int dead = 0
     with nogil:
         for s in range(s0, s1):
-            if not _forward_one(logp, bounds[s], bounds[s + 1], pi, A, frame, shift,
-                                alpha, c):
+            if not _forward_one(frame, bounds[s], bounds[s + 1], pi, A, alpha, c):
                 dead += 1
     return dead
 
 
-def forward_backward(const double[:, ::1] logp, const long long[::1] bounds,
+def forward_backward(const double[:, ::1] frame, const long long[::1] bounds,
                      Py_ssize_t s0, Py_ssize_t s1, const double[::1] pi,
-                     const double[:, ::1] A, const double[:, ::1] AT, double[:, ::1] frame, double[::1] shift,
-                     double[:, ::1] alpha, double[:, ::1] beta,
-                     double[::1] c, double[:, ::1] xi, const double[::1] seq_w,
-                     bint weighted):
-    """Forward-backward of sequences s0..s1-1 from the (n, k) log-emissions.
+                     const double[:, ::1] A, const double[:, ::1] AT,
+                     double[:, ::1] alpha, double[:, ::1] gamma, double[::1] c,
+                     double[:, ::1] xi, const double[::1] seq_w, bint weighted):
+    """Forward-backward of sequences s0..s1-1 (``frame``: the row-max shifted
+    emissions ``exp(log_prob - shift)``; ``AT``: ``A.T`` in C order).
 
-    On return ``frame``/``shift`` hold the row-max shifted emissions, ``beta`` the
-    state posteriors ``alpha * beta`` (zero rows for a dead sequence), ``c`` the
-    normalisers (0 on a dead sequence's rows from the first dead one), and ``xi`` has
-    each live sequence's expected transition counts added, times its weight. Returns
-    the number of dead sequences. ``AT`` is ``A.T`` in C order.
+    On return ``gamma`` holds the state posteriors (zero rows for a dead sequence),
+    ``c`` the normalisers (0 on a dead sequence's rows from the first dead one), and
+    ``xi`` has each live sequence's expected transition counts added, times its
+    weight. ``gamma`` carries the backward variables while they are computed: row t
+    becomes ``alpha_t * beta_t`` as soon as ``beta_{t-1}`` no longer needs it.
+    Returns the number of dead sequences.
     """
-    cdef Py_ssize_t k = logp.shape[1], s, t, i, j, a, b
+    cdef Py_ssize_t k = frame.shape[1], s, t, i, j, a, b
     cdef int dead = 0
     cdef double w, v
     cdef const double* fr
     cdef const double* Ai
-    cdef const double* bt
     cdef const double* ap
+    cdef double* bt
     cdef double* bp
     cdef double* nxt = <double*>malloc(k * sizeof(double))
     cdef double* loc = <double*>malloc(k * k * sizeof(double))
@@ -137,24 +113,24 @@ def forward_backward(const double[:, ::1] logp, const long long[::1] bounds,
         for s in range(s0, s1):
             a = bounds[s]
             b = bounds[s + 1]
-            if not _forward_one(logp, a, b, pi, A, frame, shift, alpha, c):
+            if not _forward_one(frame, a, b, pi, A, alpha, c):
                 dead += 1
                 for t in range(a, b):
                     for j in range(k):
-                        beta[t, j] = 0.0
+                        gamma[t, j] = 0.0
                 continue
             for i in range(k * k):
                 loc[i] = 0.0
             for j in range(k):
-                beta[b - 1, j] = 1.0
+                gamma[b - 1, j] = 1.0
             for t in range(b - 1, a, -1):
                 # nxt_j = frame_t(j) beta_t(j) / c_t; beta_{t-1} = A nxt (as the rows of
                 # A' times nxt_j, contiguous inner loops); xi += alpha_{t-1} nxt'
-                # (times A at the end)
+                # (times A at the end); then gamma_t = alpha_t beta_t
                 v = 1.0 / c[t]
                 fr = &frame[t, 0]
-                bt = &beta[t, 0]
-                bp = &beta[t - 1, 0]
+                bt = &gamma[t, 0]
+                bp = &gamma[t - 1, 0]
                 ap = &alpha[t - 1, 0]
                 for j in range(k):
                     nxt[j] = fr[j] * bt[j] * v
@@ -169,13 +145,17 @@ def forward_backward(const double[:, ::1] logp, const long long[::1] bounds,
                     v = ap[i]
                     for j in range(k):
                         loc[i * k + j] += v * nxt[j]
+                ap = &alpha[t, 0]
+                for j in range(k):
+                    bt[j] *= ap[j]
+            ap = &alpha[a, 0]
+            bt = &gamma[a, 0]
+            for j in range(k):
+                bt[j] *= ap[j]
             w = seq_w[s] if weighted else 1.0
             for i in range(k):
                 for j in range(k):
                     xi[i, j] = xi[i, j] + w * loc[i * k + j] * A[i, j]
-            for t in range(a, b):
-                for j in range(k):
-                    beta[t, j] = alpha[t, j] * beta[t, j]
     free(nxt)
     free(loc)
     return dead

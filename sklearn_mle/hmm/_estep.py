@@ -22,17 +22,43 @@ except ImportError:  # pragma: no cover
 NATIVE = _native is not None
 
 __all__ = ["NATIVE", "log_prob_rows", "run_forward", "run_forward_backward", "run_viterbi",
-           "sample_states", "shifted_frame", "Workspace"]
+           "sample_states", "shifted_frame", "Workspace", "distinct_rows"]
 
 # a block of sequences should hold at least this many rows before threads pay off
 _MIN_ROWS_PER_BLOCK = 8192
 
 
-def log_prob_rows(emission, X, params, n_jobs=None, work=None):
+def distinct_rows(emission, X):
+    """``(X_distinct, inverse)`` when X is discrete with few distinct rows (symbols,
+    small counts, 0/1 answers): the densities are then computed once per distinct row
+    and gathered, the same numbers at a fraction of the cost. None otherwise."""
+    n, d = X.shape
+    if n < _MIN_ROWS_DISTINCT or (d > 1 and not emission.family.integer_domain):
+        return None
+    if d == 1:  # one sort per fit (symbols of any kind: a categorical column)
+        values, inverse = np.unique(X[:, 0], return_inverse=True)
+        Xu, inverse = values[:, None], inverse.ravel()
+    else:
+        Xu, inverse = np.unique(X, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+    if Xu.shape[0] > n // 8:
+        return None
+    return Xu, inverse
+
+
+_MIN_ROWS_DISTINCT = 4096
+
+
+def log_prob_rows(emission, X, params, n_jobs=None, work=None, distinct=None):
     """The (n, k) log-densities of every row under every state, C-contiguous, filled
-    block by block in place (threads through the engine; no concatenation)."""
+    block by block in place (threads through the engine; no concatenation).
+    ``distinct``: :func:`distinct_rows` of X, to compute each distinct row once."""
     n, k = X.shape[0], len(params)
     out = np.empty((n, k)) if work is None else work.get("log_prob", (n, k))
+    if distinct is not None:
+        Xu, inverse = distinct
+        np.take(emission.log_prob(Xu, params), inverse, axis=0, out=out)
+        return out
 
     def block(a, b):
         out[a:b] = emission.log_prob(X[a:b], params)
@@ -42,17 +68,29 @@ def log_prob_rows(emission, X, params, n_jobs=None, work=None):
     return out
 
 
-def shifted_frame(lp):
-    """``(shift, frame)``: row maxima of the log-densities and ``exp(lp - shift)``
-    (NumPy twin of the kernels' row shift; rows of -inf give zero rows)."""
-    shift = lp[:, 0].copy()
-    for j in range(1, lp.shape[1]):  # a short axis 1: columns beat a reduction
-        np.maximum(shift, lp[:, j], out=shift)
-    safe = np.where(np.isfinite(shift), shift, 0.0)
-    with np.errstate(under="ignore", invalid="ignore"):
-        frame = np.exp(lp - safe[:, None])
-    frame[~np.isfinite(shift)] = 0.0
+def shifted_frame(lp, frame=None, shift=None, start=0, stop=None):
+    """``(shift, frame)``: row maxima of the log-densities and ``exp(lp - shift)``,
+    written into ``frame``/``shift`` (rows start..stop) when given; rows of -inf give
+    zero rows. In chunks that stay in cache, with NumPy's vectorised ``exp``."""
+    n, k = lp.shape
+    stop = n if stop is None else stop
+    frame = np.empty((n, k)) if frame is None else frame
+    shift = np.empty(n) if shift is None else shift
+    for a in range(start, stop, _FRAME_CHUNK):
+        b = min(a + _FRAME_CHUNK, stop)
+        block, m = lp[a:b], shift[a:b]
+        m[:] = block[:, 0]
+        for j in range(1, k):  # a short axis 1: columns beat a reduction
+            np.maximum(m, block[:, j], out=m)
+        safe = m if np.all(np.isfinite(m)) else np.where(np.isfinite(m), m, 0.0)
+        out = frame[a:b]
+        np.subtract(block, safe[:, None], out=out)
+        with np.errstate(under="ignore"):
+            np.exp(out, out=out)
     return shift, frame
+
+
+_FRAME_CHUNK = 8192
 
 
 class Workspace:
@@ -96,17 +134,15 @@ def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_job
     """``(loglik (S,), gamma (n, k), xi (k, k), dead, shift (n,))`` from the (n, k)
     log-emissions; see :func:`._forward_backward.forward_backward`. With a
     :class:`Workspace`, ``gamma`` is one of its buffers (valid until the next call)."""
+    n, k = lp.shape
+    work = Workspace() if work is None else work
+    frame, shift = work.get("frame", (n, k)), np.empty(n)
     if not (use_native and NATIVE):
-        shift, frame = shifted_frame(lp)
+        shifted_frame(lp, frame, shift)
         return (*fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight),
                 shift)
-    n, k = lp.shape
-    lp = np.ascontiguousarray(lp, dtype=np.float64)
-    work = Workspace() if work is None else work
-    frame = work.get("frame", (n, k))
     alpha = work.get("alpha", (n, k))
     gamma = work.get("gamma", (n, k))
-    shift = np.empty(n)
     c = np.empty(n)
     pi = np.ascontiguousarray(startprob, dtype=np.float64)
     A = np.ascontiguousarray(transmat, dtype=np.float64)
@@ -115,9 +151,10 @@ def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_job
     sw = np.ascontiguousarray(seq_weight, dtype=np.float64) if weighted else np.empty(0)
 
     def block(s0, s1):
+        shifted_frame(lp, frame, shift, int(bounds[s0]), int(bounds[s1]))
         xi = np.zeros((k, k))
-        dead = _native.forward_backward(lp, bounds, s0, s1, pi, A, AT, frame, shift, alpha,
-                                        gamma, c, xi, sw, weighted)
+        dead = _native.forward_backward(frame, bounds, s0, s1, pi, A, AT, alpha, gamma, c,
+                                        xi, sw, weighted)
         return xi, dead
 
     xi, dead = _over_blocks(block, _sequence_blocks(bounds, n_jobs), n_jobs)
@@ -128,19 +165,20 @@ def run_forward(lp, bounds, startprob, transmat, n_jobs=None, use_native=True):
     """``(loglik (S,), log_c (n,))``: each sequence's log-likelihood and each row's
     one-step-ahead predictive log-density ``log p(x_t | x_1..x_{t-1})``."""
     n, k = lp.shape
+    frame, shift = np.empty((n, k)), np.empty(n)
     if use_native and NATIVE:
-        lp = np.ascontiguousarray(lp, dtype=np.float64)
-        frame = np.empty((n, k))
-        shift = np.empty(n)
         alpha = np.empty((n, k))
         c = np.empty(n)
         pi = np.ascontiguousarray(startprob, dtype=np.float64)
         A = np.ascontiguousarray(transmat, dtype=np.float64)
-        _over_blocks(lambda s0, s1: _native.forward(lp, bounds, s0, s1, pi, A, frame, shift,
-                                                    alpha, c),
-                     _sequence_blocks(bounds, n_jobs), n_jobs)
+
+        def block(s0, s1):
+            shifted_frame(lp, frame, shift, int(bounds[s0]), int(bounds[s1]))
+            return _native.forward(frame, bounds, s0, s1, pi, A, alpha, c)
+
+        _over_blocks(block, _sequence_blocks(bounds, n_jobs), n_jobs)
     else:
-        shift, frame = shifted_frame(lp)
+        shifted_frame(lp, frame, shift)
         _, c = fb.forward_pass(frame, bounds, startprob, transmat)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_c = np.log(c) + shift

@@ -41,6 +41,17 @@ def sequence_order(bounds):
 
 
 def forward_pass(frame, bounds, startprob, transmat):
+    """``(alpha, c)``: scaled forward variables and normalisers, in row order."""
+    padded = _padding(bounds)
+    if padded is not None:
+        alpha, c, _ = _forward_padded(frame, *padded, startprob, transmat)
+        idx, valid, _ = padded
+        n = frame.shape[0]
+        return _unpad(alpha, idx, valid, n), _unpad(c, idx, valid, n)
+    return _forward_ragged(frame, bounds, startprob, transmat)
+
+
+def _forward_ragged(frame, bounds, startprob, transmat):
     n, k = frame.shape
     alpha = np.empty((n, k))
     c = np.ones(n)
@@ -101,8 +112,16 @@ def forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None)
     dead : bool
         True when some sequence has probability zero (its rows' posteriors are 0).
     """
+    padded = _padding(bounds)
+    if padded is not None:
+        return _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat,
+                                        seq_weight)
+    return _forward_backward_ragged(frame, shift, bounds, startprob, transmat, seq_weight)
+
+
+def _forward_backward_ragged(frame, shift, bounds, startprob, transmat, seq_weight):
     n, k = frame.shape
-    alpha, c = forward_pass(frame, bounds, startprob, transmat)
+    alpha, c = _forward_ragged(frame, bounds, startprob, transmat)
     loglik = seq_loglik(c, shift, bounds)
     dead = bool(np.any(c == 0))
     cs = np.where(c == 0, 1.0, c)
@@ -128,6 +147,89 @@ def forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None)
         right[bad[cur]] = 0.0
     xi = (alpha[cur - 1].T @ right) * transmat if cur.size else np.zeros((k, k))
     return loglik, gamma, xi, dead
+
+
+# ----------------------------------------------------------------- padded layout
+# Sequences of similar lengths are laid out as a (T, S, k) array, sequences sorted by
+# decreasing length, so step t of the m sequences still running is the contiguous
+# slice [t, :m]: no gather per step, and each step is a few calls on (m, k) arrays.
+# Used when the padding costs at most as many rows as the data (otherwise, e.g. one
+# long sequence among short ones, the ragged versions above gather rows per step).
+
+def _padding(bounds):
+    """``(idx (T, S), valid (T, S), active (T,))`` or None when padding would waste
+    more than the data's size."""
+    starts, lens, active = sequence_order(bounds)
+    n = int(bounds[-1])
+    if lens.size < 2 or lens[0] * lens.size > 2 * n:
+        return None
+    t = np.arange(lens[0])[:, None]
+    valid = t < lens[None, :]
+    idx = np.where(valid, starts[None, :] + t, 0)
+    return idx, valid, active
+
+
+def _unpad(arr, idx, valid, n):
+    out = np.empty((n,) + arr.shape[2:])
+    out[idx[valid]] = arr[valid]
+    return out
+
+
+def _forward_padded(frame, idx, valid, active, startprob, transmat):
+    F = frame[idx]
+    T, S, k = F.shape
+    alpha = np.zeros((T, S, k))
+    c = np.ones((T, S))
+    ones = np.ones(k)
+    for t, m in enumerate(active):
+        a = alpha[t, :m]
+        if t == 0:
+            np.multiply(startprob, F[0, :m], out=a)
+        else:
+            np.matmul(alpha[t - 1, :m], transmat, out=a)
+            a *= F[t, :m]
+        s = a @ ones
+        if not s.min() > 0:  # dead sequences: c = 0, alpha = 0 from here on
+            dead = ~(s > 0)
+            a[dead] = 0.0
+            s = np.where(dead, 1.0, s)
+            c[t, :m] = np.where(dead, 0.0, s)
+        else:
+            c[t, :m] = s
+        a /= s[:, None]
+    return alpha, c, F
+
+
+def _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat, seq_weight):
+    idx, valid, active = padded
+    n, k = frame.shape
+    alpha, c, F = _forward_padded(frame, idx, valid, active, startprob, transmat)
+    c_rows = _unpad(c, idx, valid, n)
+    loglik = seq_loglik(c_rows, shift, bounds)
+    dead = bool(np.any(c_rows == 0))
+    cs = np.where(c == 0, 1.0, c)
+    T, S, _ = F.shape
+    beta = np.ones((T, S, k))
+    At = np.ascontiguousarray(transmat.T)
+    # right_t = frame_t * beta_t / c_t: what both beta_{t-1} and xi need
+    right = np.zeros((T, S, k))
+    for t in range(T - 1, 0, -1):
+        m = active[t]
+        r = right[t, :m]
+        np.multiply(F[t, :m], beta[t, :m], out=r)
+        r /= cs[t, :m, None]
+        np.matmul(r, At, out=beta[t - 1, :m])
+    gamma = alpha * beta
+    # column j of the layout is sequence seq_of_column[j] (see sequence_order)
+    seq_of_column = np.argsort(-np.diff(bounds), kind="stable")
+    if dead:
+        bad_cols = ~np.isfinite(loglik[seq_of_column])
+        gamma[:, bad_cols] = 0.0
+        right[:, bad_cols] = 0.0
+    if seq_weight is not None:
+        right *= seq_weight[seq_of_column][None, :, None]
+    xi = (alpha[:-1].reshape(-1, k).T @ right[1:].reshape(-1, k)) * transmat
+    return loglik, _unpad(gamma, idx, valid, n), xi, dead
 
 
 def viterbi(log_prob, bounds, log_startprob, log_transmat):

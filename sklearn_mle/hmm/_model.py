@@ -295,7 +295,9 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
         master = check_random_state(self.random_state)
         best = None
         init_lbs = []
-        self._work = _estep.Workspace()  # the E-steps' buffers, for this fit only
+        # for this fit only: the E-steps' buffers, and X's distinct rows when few
+        self._work = _estep.Workspace()
+        self._distinct = _estep.distinct_rows(self._emission, X)
         try:
             runs = []
             for init in range(self.n_init):
@@ -303,7 +305,7 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
                     master.randint(np.iinfo(np.int32).max))
                 runs.append(self._run_em(X, bounds, wseq, wrow, total_w, rng, init))
         finally:
-            del self._work
+            del self._work, self._distinct
         for run in runs:
             init_lbs.append(run["lower_bound"])
             if best is None or run["lower_bound"] > best["lower_bound"]:
@@ -369,7 +371,8 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
         """``(total, seq_loglik, gamma, xi)``: the weighted log-likelihood and the
         posteriors at the given parameters."""
         work = getattr(self, "_work", None)
-        lp = _estep.log_prob_rows(self._emission, X, params, self.n_jobs, work)
+        distinct = getattr(self, "_distinct", None)
+        lp = _estep.log_prob_rows(self._emission, X, params, self.n_jobs, work, distinct)
         loglik, gamma, xi, dead, shift = _estep.run_forward_backward(
             lp, bounds, startprob, transmat, wseq, n_jobs=self.n_jobs, work=work)
         outside = ~(shift > -np.inf)
