@@ -75,16 +75,17 @@ def test_line_search_reuses_the_direction(monkeypatch):
     theta0 = np.full((1, 5), 3.0)  # far away: the line search has to halve
     res = newton_solve(prob, theta0, 1e-10, 50, lambda H: None)
     assert res.converged
-    assert events.count("lp") == 1  # the start
-    assert events.count("trial") == res.n_iter  # one per Newton step
+    assert events.count("lp") == 1  # the start's offset-only predictor (no pass)
+    # the start (X @ theta0 with its value and gradient), then one per Newton step
+    assert events.count("trial") == res.n_iter + 1
     steps = "|".join(events).split("trial")[1:]  # the events of each Newton step
     cut_short = sum("value" in step for step in steps)
     assert events.count("value") > 1  # the start and rejected trials
-    # X passes: start (X @ theta0 and the gradient), one per step, one per Newton matrix,
-    # and one gradient pass per step whose full trial was rejected
+    # X passes: the start and one per step, one per Newton matrix, and one gradient
+    # pass per step whose full trial was rejected
     hess = events.count("hessian")
     assert 0 < cut_short
-    assert events.count("X pass") <= 2 + res.n_iter + hess + cut_short
+    assert events.count("X pass") == 1 + res.n_iter + hess + cut_short
     np.testing.assert_allclose(prob.eta, lp(res.theta), rtol=1e-10, atol=1e-12)
 
 
@@ -128,3 +129,50 @@ def test_chord_steps_reach_the_newton_solution():
     mu = special.expit(A @ res.theta.ravel())
     np.testing.assert_allclose(res.info(True), A.T @ (A * (mu * (1 - mu))[:, None]),
                                rtol=1e-10)
+
+
+@pytest.mark.parametrize("rare_separated", [False, True])
+def test_warm_start_from_a_subsample_reaches_the_same_fit(rare_separated):
+    """From 50 000 rows the fit starts at the optimum of a subsample; the estimates,
+    log-likelihood and Hessian are those of the plain start (tight tolerance). A rare
+    column that the subsample separates (all its drawn rows have y = 1) must not lead
+    the fit astray: that start is dropped when it is worse than the intercept-only one."""
+    import sklearn_mle.linear_model._newton as newton
+
+    rng = np.random.default_rng(7)
+    n, d = 64_000, 3
+    X = rng.normal(size=(n, d))
+    y = (rng.random(n) < special.expit(X @ [1.0, -0.5, 0.25] - 0.2)).astype(float)
+    if rare_separated:
+        X[:, 2] = 0.0
+        X[:40, 2] = 1.0
+        y[:40] = 1.0
+        # one y = 0 among them (the MLE exists), on a row the subsample does not draw
+        drawn = np.random.default_rng(0).random(n) < (n // 16) / n
+        y[np.flatnonzero(~drawn[:40])[0]] = 0.0
+    Y = y[:, None]
+    starts = []
+    real = newton._newton_loop
+
+    def spy(problem, theta0, *args, **kw):
+        starts.append(problem.n)
+        return real(problem, theta0, *args, **kw)
+
+    theta0 = np.zeros((1, d + 1))
+    plain_prob = GLMProblem(X, Y, np.ones(n), None, Binomial(), True)
+    plain = real(plain_prob, theta0, 1e-10, 100, lambda H: None)
+    newton._newton_loop = spy
+    try:
+        prob = GLMProblem(X, Y, np.ones(n), None, Binomial(), True)
+        res = newton_solve(prob, theta0, 1e-10, 100, lambda H: None)
+    finally:
+        newton._newton_loop = real
+    assert starts[0] < n // 10  # the subsample's fit ran first
+    assert res.converged and plain.converged
+    # equal within what the gradient tolerance determines: a tiny fraction of a
+    # standard error (the rare column's coefficient is known to about 1)
+    se = np.sqrt(np.diag(np.linalg.inv(plain.info(True))))
+    assert np.max(np.abs(res.theta - plain.theta).ravel() / se) < 1e-4
+    np.testing.assert_allclose(res.theta[0, :3], plain.theta[0, :3], rtol=1e-7)
+    assert res.f == pytest.approx(plain.f, rel=1e-12)
+    np.testing.assert_allclose(res.info(True), plain.info(True), rtol=1e-5)

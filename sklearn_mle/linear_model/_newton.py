@@ -32,9 +32,11 @@ from ._problem import GLMProblem
 __all__ = ["GLMProblem", "SolveResult", "lbfgs_solve", "newton_solve"]
 
 _CHORD_RATIO = 0.3  # keep the Newton matrix while the gradient falls at least this fast
-# chord steps only from this many parameters: below it a Hessian pass costs about what
-# the extra passes of a linearly converging chord step cost (X is read either way)
+# chord steps only from this many parameters (or _WARM_MIN_ROWS rows): below, a Newton
+# matrix costs about what the extra iterations of chord steps cost
 _CHORD_MIN_PARAMS = 32
+_WARM_MIN_ROWS = 50_000  # from this many rows, start from the fit on a subsample
+_WARM_FRACTION = 16  # ... of one row in this many (and at least 50 rows per parameter)
 
 
 class SolveResult:
@@ -144,6 +146,8 @@ def newton_solve(problem, theta0, tol, max_iter, on_singular, free=None, inspect
     SolveResult
         The problem's state is left at ``theta`` (``info`` builds the Newton matrix there).
     """
+    if free is None:
+        theta0 = _warm_start(problem, theta0)
     res = _newton_loop(problem, theta0, tol, max_iter, on_singular, free, inspect)
     if (fallback and not res.converged and res.message and free is None
             and not problem.l1_weights().any()):
@@ -155,6 +159,42 @@ def newton_solve(problem, theta0, tol, max_iter, on_singular, free=None, inspect
     return res
 
 
+def _warm_start(problem, theta0):
+    """The start for a large fit: the optimum on a random subsample of the rows.
+
+    Newton from the intercept-only start spends 5-8 passes over all rows (each with a
+    Hessian or a gradient) getting to where the answer is known to a few digits; the
+    same iterations on 1/16 of the rows cost a fraction of one full pass, and from
+    their optimum (``O(n_sub ** -0.5)`` away) the full fit converges in 2-3 steps.
+    Only the path changes: the fit still stops on the full gradient. The subsample's
+    own fit is kept only if it converged to finite values (a separated subsample or a
+    singular one falls back to ``theta0``), and only if its value on all rows is below
+    ``theta0``'s.
+    """
+    subsample = getattr(problem, "subsample", None)
+    n, k = getattr(problem, "n", 0), problem.m * problem.p
+    theta0 = np.asarray(theta0, dtype=float)
+    if (subsample is None or n < _WARM_MIN_ROWS or n < 50 * _WARM_FRACTION * k
+            or problem.l1_weights().any() or getattr(problem, "jeffreys", False)
+            or problem.at(theta0)):
+        return theta0
+    sub = subsample(n // _WARM_FRACTION, seed=0)
+    if sub is None:
+        return theta0
+    res = _newton_loop(sub, theta0, 1e-6, 25, lambda H: None)
+    theta = np.asarray(res.theta, dtype=float).reshape(np.shape(theta0))
+    if not res.converged or not np.all(np.isfinite(theta)):
+        return theta0
+    # keep it only if it is better on all rows (a rare category that the subsample
+    # separates would start the fit far out on a flat ridge); theta0's value needs no
+    # pass over X (intercepts only), theta's comes with its gradient in one pass, and
+    # the problem is left there for the loop to start from
+    f0 = problem.value(theta0, problem.linear_predictor(theta0))
+    zero = np.zeros_like(theta)
+    f = problem.trial(zero, problem.linear_predictor(zero), theta)[2]
+    return theta if f <= f0 else theta0
+
+
 def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect=None):
     theta = np.asarray(theta0, dtype=float).ravel().copy()
     k = theta.size
@@ -164,6 +204,8 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
     shape = (problem.m, problem.p)
 
     smooth, every = not lam.any(), bool(free.all())
+    # chord steps where a Newton matrix costs more than the passes they may add
+    chord = k >= _CHORD_MIN_PARAMS or getattr(problem, "n", 0) >= _WARM_MIN_ROWS
 
     def crit(g, theta):
         if smooth and every:  # the plain gradient: no subgradient or mask to build
@@ -174,6 +216,12 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
         # restarted where the problem stands (a check after a fit): no pass over X;
         # its gradient and Newton matrix are kept too
         eta, F = problem.eta, problem.value_here() + float(lam @ np.abs(theta))
+    elif getattr(problem, "subsample", None) is not None and problem.split(theta)[0].any():
+        # X @ theta with the value and gradient in one pass: a "step" from 0 (whose
+        # linear predictor, the offset, needs no pass)
+        zero = np.zeros_like(theta)
+        _, eta, F = problem.trial(zero, problem.linear_predictor(zero), theta)
+        F += float(lam @ np.abs(theta))
     else:
         eta = problem.linear_predictor(theta)
         F = problem.value(theta, eta) + float(lam @ np.abs(theta))
@@ -231,7 +279,7 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
         s_last, y_last = (t * step)[free], (g - g_old)[free]
         c_new = crit(g, theta)
         # chord step next time only after a full step that cut the gradient 3x or more
-        reuse = t == 1.0 and c_new <= _CHORD_RATIO * c and k >= _CHORD_MIN_PARAMS
+        reuse = t == 1.0 and c_new <= _CHORD_RATIO * c and chord
         c = c_new
     else:
         converged = c <= tol * scale

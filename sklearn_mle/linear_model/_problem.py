@@ -105,6 +105,19 @@ class GLMProblem:
         self._lgrad = None  # log-likelihood gradient there (computed once per point)
         self._hess = None  # A^T W A there (computed once per point)
 
+    def subsample(self, size, seed=0):
+        """The same problem on about ``size`` rows drawn at random (a copy; None when
+        fewer than 2 rows with positive weight are drawn). For warm starts."""
+        rng = np.random.default_rng(seed)
+        rows = np.flatnonzero(rng.random(self.n) < size / self.n)
+        rows = rows[self.w[rows] > 0]
+        if rows.size < 2:
+            return None
+        return GLMProblem(self.X[rows], self.y[rows], self.w[rows],
+                          None if self.offset is None else self.offset[rows], self.family,
+                          self.fit_intercept, self.prior, self.intercept_prior,
+                          n_jobs=self.n_jobs)
+
     def _map(self, fn, X, *rows, blas=False):
         return map_reduce(fn, X, *rows, n_jobs=self.n_jobs, block_rows=self.block_rows,
                           limit_blas=blas)
