@@ -324,3 +324,18 @@ def test_links_are_finite_in_the_tails_and_checked():
 
     with pytest.raises(ValueError, match="Jeffreys"):
         MLELogisticRegression(link="probit", prior=Jeffreys()).fit(X, y)
+
+
+def test_offset_equals_statsmodels_logit_offset(spector):
+    X, y = spector
+    off = np.linspace(-0.5, 0.5, len(y))
+    ours = MLELogisticRegression(tol=1e-12).fit(X, y, offset=off)
+    ref = sm.Logit(y, sm.add_constant(X), offset=off).fit(disp=0, method="newton", tol=1e-12)
+    np.testing.assert_allclose(ours.estimates_, ref.params.values, rtol=1e-8)
+    np.testing.assert_allclose(ours.bse_, ref.bse.values, rtol=1e-8)
+    assert ours.log_likelihood(X, y, offset=off) == pytest.approx(ref.llf, rel=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X, offset=off)[:, 1], ref.predict(),
+                               rtol=1e-8)
+    assert float(ours.summary().header["LL-Null"]) == pytest.approx(ref.llnull, rel=1e-5)
+    with pytest.raises(ValueError, match="offset"):
+        MLELogisticRegression().fit(X, y, offset=off[:3])

@@ -123,7 +123,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         return classes, codes
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, groups=None):
+    def fit(self, X, y, sample_weight=None, groups=None, offset=None):
         """Fit the model by maximum likelihood (MAP under a prior).
 
         Parameters
@@ -136,6 +136,9 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         groups : array-like of shape (n_samples,), default=None
             Cluster labels for ``cov_type="cluster"`` (ignored otherwise); routed by
             ``set_fit_request(groups=True)`` in pipelines and cross-validation.
+        offset : array-like of shape (n_samples,), default=None
+            Added to the linear predictor with coefficient 1 (binary models); pass it
+            to the prediction methods too.
 
         Returns
         -------
@@ -178,8 +181,12 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             Y = np.zeros((len(codes), K))
             Y[np.arange(len(codes)), codes] = 1.0
         self._codes = codes
-        self._fit_glm(X, Y, w, None, family, groups)
-        self._remember_fit(X, y, w, None, y_raw)
+        off = self._offset(offset, None, X.shape[0])
+        if off is not None and K > 2:
+            raise ValueError(f"{type(self).__name__}: offset is implemented for binary "
+                             "outcomes (one linear predictor)")
+        self._fit_glm(X, Y, w, off, family, groups)
+        self._remember_fit(X, y, w, off, y_raw)
         del self._codes
         theta = self._theta
         self.coef_ = theta[:, 1:].copy() if self.fit_intercept else theta.copy()
@@ -222,42 +229,47 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         warnings.warn(msg, SeparationWarning, stacklevel=5)
 
     # ------------------------------------------------------------ predict
-    def decision_function(self, X):
+    def _eta(self, X, offset):
+        eta = self._linear_predictor(X)
+        off = self._offset(offset, None, eta.shape[0])
+        return eta if off is None else eta + off[:, None]
+
+    def decision_function(self, X, offset=None):
         """Log-odds against the reference class: shape (n,) for binary, (n, K) otherwise.
 
         For K > 2 column 0 (the reference class) is 0; under another ``link`` the
         linear predictor ``eta``.
         """
-        eta = self._linear_predictor(X)
+        eta = self._eta(X, offset)
         if len(self.classes_) == 2:
             return eta[:, 0]
         return np.column_stack([np.zeros(len(eta)), eta])
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, offset=None):
         """Log class probabilities, shape (n, K), columns in ``classes_`` order."""
-        eta = self._linear_predictor(X)
+        eta = self._eta(X, offset)
         if getattr(self, "link", "logit") != "logit":
             lp1, lp0 = LINKS[self.link].log_probs(eta[:, 0])
             return np.column_stack([lp0, lp1])
         full = np.column_stack([np.zeros(len(eta)), eta])
         return full - special.logsumexp(full, axis=1, keepdims=True)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, offset=None):
         """Class probabilities, shape (n, K), columns in ``classes_`` order."""
-        return np.exp(self.predict_log_proba(X))
+        return np.exp(self.predict_log_proba(X, offset=offset))
 
-    def predict(self, X):
+    def predict(self, X, offset=None):
         """Most probable class label of each row."""
         if getattr(self, "link", "logit") != "logit":
-            logp = self.predict_log_proba(X)  # checks the fit first
+            logp = self.predict_log_proba(X, offset=offset)  # checks the fit first
             return self.classes_[np.argmax(logp, axis=1)]
-        eta = self._linear_predictor(X)
+        eta = self._eta(X, offset)
         full = np.column_stack([np.zeros(len(eta)), eta])
         return self.classes_[np.argmax(full, axis=1)]
 
-    def _loglik_rows(self, X, y):
+    def _loglik_rows(self, X, y, offset=None):
         """Per-row log-likelihood of the observed labels."""
-        logp = self.predict_log_proba(X)
+        logp = self.predict_log_proba(X, offset=offset)
         y = self._response(y, logp.shape[0])
         idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
         unseen = self.classes_[idx] != y
@@ -274,7 +286,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
 
     def _simulate_response(self, rng, X, offset):
         self._single_predictor("the parametric bootstrap")
-        p = self._inverse_link(self._linear_predictor(X)[:, 0])[0]
+        p = self._inverse_link(self._eta(X, offset)[:, 0])[0]
         return self.classes_[(rng.random(p.shape[0]) < p).astype(int)]
 
     _sklearn_xfail_checks = GLM_XFAIL_CHECKS
