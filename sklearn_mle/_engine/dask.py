@@ -220,7 +220,9 @@ def dask_map_reduce(fn, X, row_arrays=(), combine=None, *, rule_order=(),
     total = parts[0]
     if not compute:
         return total
-    out = dask.compute(total, *extra)
+    # unoptimised: the pass and the extra collections share the keys of the chunks, so
+    # each chunk is read once (optimising them apart would fuse the reads twice)
+    out = dask.compute(total, *extra, optimize_graph=False)
     result = out[0]
     if isinstance(result, _ChunkError):
         err = result.error

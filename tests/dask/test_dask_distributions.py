@@ -314,3 +314,25 @@ def test_every_distribution_estimator_fits_dask_as_numpy(client, cls):
         assert_allclose(got.offset_, ref_state[3], rtol=RTOL)
         return
     pytest.fail(f"{cls.__name__} fits none of the candidate data sets")
+
+
+def test_one_read_of_each_chunk_per_fit_of_a_closed_form_family():
+    """Data streamed from storage: the statistics and the novelty threshold's sample
+    share one read of each chunk (a fit is one pass)."""
+    import dask
+
+    rng = np.random.default_rng(10)
+    X = rng.poisson(3.0, (50_000, 1)).astype(float)
+    reads = []
+
+    def load(start):
+        reads.append(start)
+        return X[start:start + 5000]
+
+    stored = da.concatenate([
+        da.from_delayed(dask.delayed(load, pure=False)(s), shape=(5000, 1), dtype=float)
+        for s in range(0, 50_000, 5000)])
+    with dask.config.set(scheduler="sync"):
+        got = PoissonMLE().fit(stored)
+    assert sorted(reads) == list(range(0, 50_000, 5000))
+    _assert_same_fit(PoissonMLE().fit(X), got)
