@@ -457,3 +457,20 @@ def test_numpy_layouts_equal_direct_recursion(lengths):
     np.testing.assert_allclose(xi, xi_ref, rtol=1e-9)
     fl = _estep.run_forward(lp, bounds, pi, A, use_native=False)[0]
     np.testing.assert_allclose(fl, ll, rtol=1e-13)
+
+
+def test_threads_over_sequence_blocks_equal_one_thread():
+    rng = np.random.default_rng(7)
+    lengths = rng.integers(500, 1500, size=40)
+    bounds = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    assert len(_estep._sequence_blocks(bounds, 2)) > 1 or _estep.effective_threads(2) == 1
+    lp = rng.normal(scale=3, size=(bounds[-1], 5))
+    pi = rng.dirichlet(np.ones(5))
+    A = rng.dirichlet(np.ones(5), size=5)
+    one = _estep.run_forward_backward(lp, bounds, pi, A, n_jobs=1)
+    two = _estep.run_forward_backward(lp, bounds, pi, A, n_jobs=2)
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[1], two[1])
+    np.testing.assert_allclose(one[2], two[2], rtol=1e-13)
+    np.testing.assert_array_equal(_estep.run_viterbi(lp, bounds, pi, A, n_jobs=1)[1],
+                                  _estep.run_viterbi(lp, bounds, pi, A, n_jobs=2)[1])
