@@ -182,3 +182,18 @@ def test_user_guide_page_runs():
                               optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert result.attempted > 20
     assert result.failed == 0
+
+
+def test_gridsearch_ic_selects_states_by_bic_with_lengths():
+    from sklearn_mle.model_selection import GridSearchIC
+
+    X, ids = _sequences(n_seq=6)
+    lengths = np.unique(ids, return_counts=True)[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = GridSearchIC(HiddenMarkovModel(PoissonMLE(), random_state=0, max_iter=50),
+                              {"n_components": [1, 2, 3]}).fit(X, lengths=lengths)
+        manual = [HiddenMarkovModel(PoissonMLE(), k, random_state=0, max_iter=50).fit(
+            X, lengths=lengths).bic(X, lengths=lengths) for k in (1, 2, 3)]
+    np.testing.assert_allclose(search.results_["bic"], manual, rtol=1e-12)
+    assert search.best_params_["n_components"] == int(np.argmin(manual)) + 1 == 2
