@@ -37,7 +37,7 @@ assert np.isclose(map_.p_[0], (3 + a - 1) / (3 + a + b - 2))
 p = np.linspace(0.001, 0.999, 400)
 likelihood = p**3  # three heads; scaled to integrate to one below, to compare shapes
 posterior = stats.beta(a + 3, b + 0)
-fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
 ax.plot(p, likelihood / np.trapezoid(likelihood, p), label="likelihood (scaled)")
 ax.plot(p, stats.beta(a, b).pdf(p), label="prior Beta(2, 2)", linestyle="--")
 ax.plot(p, posterior.pdf(p), label="posterior Beta(5, 2)", linewidth=2)
@@ -67,6 +67,7 @@ with warnings.catch_warnings():
     for n in sizes:
         mles.append(BernoulliMLE().fit(draws[:n]).p_[0])
         maps.append(BernoulliMLE(prior=Beta(a, b)).fit(draws[:n]).p_[0])
+fig2, ax2 = plt.subplots(figsize=(7, 4.5), layout="constrained")
 ax2.plot(sizes, mles, "o-", label="MLE")
 ax2.plot(sizes, maps, "s-", label="MAP, Beta(2, 2) prior")
 ax2.axhline(0.7, color="0.5", linestyle="--", label="true P(heads)")

@@ -35,14 +35,14 @@ search = GridSearchIC(
 ).fit(X)
 print("best by BIC:", search.best_params_)
 
-fig, (ax_bic, ax_mix) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
-InformationCriterionDisplay.from_search(search, ax=ax_bic)
+InformationCriterionDisplay.from_search(search)
 
 # %%
 # The chosen mixture
 # ------------------
 best = search.best_estimator_
-disp = MixtureDisplay.from_estimator(best, X, ax=ax_mix)
+fig, ax = plt.subplots(figsize=(7, 5.5))
+disp = MixtureDisplay.from_estimator(best, X, ax=ax)
 print("mixing weights:", np.round(best.weights_, 3))
 print("share of points with uncertainty above 0.2:",
       round(float(np.mean(disp.uncertainty > 0.2)), 3))
