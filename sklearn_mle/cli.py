@@ -4,7 +4,7 @@
 
     sklearn-mle fit [FILE.csv] [--column C ...] [--families F ...]
                     [--criterion aic|aicc|bic] [--alpha 0.05] [--ci wald|profile]
-                    [--gof [--n-boot 200] [--seed S]] [--plot FILE.png]
+                    [--gof [--n-boot 200] [--seed S] [--n-jobs J]] [--plot FILE.png]
                     [--format table|csv|json]
     sklearn-mle families
 
@@ -100,6 +100,8 @@ def _build_parser():
     fit.add_argument("--n-boot", default=200, type=int,
                      help="bootstrap replicates of --gof (default: 200)")
     fit.add_argument("--seed", default=None, type=int, help="random seed of --gof")
+    fit.add_argument("--n-jobs", default=None, type=int,
+                     help="threads for the --gof bootstrap replicates (default: 1)")
     fit.add_argument("--plot", metavar="FILE.png", default=None,
                      help="4-panel diagnostic plot (density, CDF, Q-Q, P-P) of the best "
                      "fits; one file per column when several are fitted")
@@ -335,6 +337,7 @@ def _fit(args):
         rows = rank_distributions(
             x, families=families, criterion=args.criterion, alpha=args.alpha,
             ci_method=args.ci, gof=args.gof, n_boot=args.n_boot, random_state=args.seed,
+            n_jobs=args.n_jobs,
         )
         results.append((name, x, dropped, rows))
     progress.close()

@@ -287,6 +287,8 @@ def test_gof_columns_and_seeded_bootstrap(capsys):
         p = float(r["ad_pvalue"])
         assert 1 / 20 <= p <= 1 and (p * 20) == pytest.approx(round(p * 20))
     assert _run(capsys, *argv, "--format", "csv")[1] == csv_out  # the seed fixes it
+    # threads give the same replicates (one seed per replicate, drawn up front)
+    assert _run(capsys, *argv, "--n-jobs", "2", "--format", "csv")[1] == csv_out
 
 
 def test_plot_writes_a_png(tmp_path, capsys):

@@ -228,3 +228,24 @@ def test_bad_parameters_are_clear():
     [GridSearchIC(GaussianMixture(random_state=0), {"n_components": [1, 2]})])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_glm_feature_subsets_through_a_column_selector():
+    import statsmodels.api as sm
+    from sklearn.compose import ColumnTransformer
+
+    from sklearn_mle import MLELinearRegression
+
+    data = sm.datasets.spector.load_pandas().data
+    X, y = data[["GPA", "TUCE", "PSI"]], data.GRADE
+    subsets = [["GPA"], ["GPA", "PSI"], ["GPA", "TUCE", "PSI"], ["TUCE"]]
+    pipe = Pipeline([("select", ColumnTransformer([("keep", "passthrough", ["GPA"])])),
+                     ("ols", MLELinearRegression())])
+    grid = {"select__transformers": [[("keep", "passthrough", s)] for s in subsets]}
+    search = GridSearchIC(pipe, grid, criterion="aic").fit(X, y)
+    for i, cols in enumerate(subsets):
+        ref = sm.OLS(y, sm.add_constant(data[cols])).fit()
+        # statsmodels' AIC leaves the error variance out of k; ours counts it
+        assert_allclose(search.results_["aic"][i], ref.aic + 2, rtol=1e-10)
+        assert_allclose(search.results_["loglik"][i], ref.llf, rtol=1e-10)
+    assert search.best_index_ == 1  # GPA + PSI
