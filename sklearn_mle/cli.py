@@ -493,7 +493,9 @@ def _write_text(path, n_rows, notes, results, args):
         widths = [max(len(header[j]), *(len(t[j]) for t in table)) if table else len(header[j])
                   for j in range(len(header) - 1)]
         indent = sum(widths) + 2 * len(widths)
-        print(_fmt_row(header, widths, [header[-1]]))
+        head = _fmt_row(header, widths, [header[-1]])
+        # parameters then go on their own lines below each row: no column title needed
+        print(head if len(head) <= _WIDTH else _fmt_row(header, widths, [""]))
         for t in table:
             lines = _wrap(t[-1], indent)
             if any(len(ln) > _WIDTH - indent for ln in lines):

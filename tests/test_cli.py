@@ -269,8 +269,11 @@ def test_boundary_fits_are_shown_without_weight_or_interval(capsys):
     assert all(len(ln) <= 100 for ln in out.splitlines()), max(map(len, out.splitlines()))
 
 
-def test_tables_fit_a_100_column_terminal(capsys):
-    code, out, _ = _run(capsys, "fit", "--dataset", "engel")
+@pytest.mark.parametrize("argv", [["fit", "--dataset", "engel"], ["fit"],
+                                  ["fit", "-c", "popul", "--ci", "profile", "--gof",
+                                   "--n-boot", "9", "--seed", "1"]])
+def test_tables_fit_a_100_column_terminal(capsys, argv):
+    code, out, _ = _run(capsys, *argv)
     assert code == 0
     assert all(len(ln) <= 100 for ln in out.splitlines()), max(map(len, out.splitlines()))
 
