@@ -161,6 +161,9 @@ def test_fit_diagnostics_four_panels(count_data):
     assert all(d.figure_ is fig for d in displays.ravel())
     assert [d.ax_.get_title() for d in displays.ravel()] == [
         "Density", "Cumulative distribution", "Q-Q plot", "P-P plot"]
+    named = plot_fit_diagnostics(est, count_data, column_name="visits")
+    assert named[0, 0].ax_.get_xlabel() == "visits"
+    assert named[1, 0].ax_.get_ylabel() == "sample quantiles (visits)"
 
 
 def test_distribution_display_bad_input(gamma_data):

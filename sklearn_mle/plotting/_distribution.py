@@ -82,6 +82,7 @@ class DistributionFitDisplay:
         kind: str = "density",
         column=0,
         labels=None,
+        column_name: str | None = None,
         ax=None,
         line_kwargs: dict | None = None,
         empirical_kwargs: dict | None = None,
@@ -101,6 +102,9 @@ class DistributionFitDisplay:
             The column drawn: its position or its feature name.
         labels : list of str, default=None
             Legend labels; default: the estimators' class names.
+        column_name : str, default=None
+            The column's name in the axis labels; default: its feature name, else
+            ``x<column>``.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
         line_kwargs : dict, default=None
@@ -127,6 +131,7 @@ class DistributionFitDisplay:
         j = column_index(estimators[0], column)
         names = getattr(estimators[0], "feature_names_in_", None)
         name = str(names[j]) if names is not None else f"x{j}"
+        name = name if column_name is None else str(column_name)
         disp = cls(data=data_column(X, j), distributions=dists, labels=labels, kind=kind,
                    column_name=name)
         return disp.plot(ax=ax, line_kwargs=line_kwargs, empirical_kwargs=empirical_kwargs)
@@ -268,7 +273,8 @@ def _joint_range(arrays):
     return float(vals.min()), float(vals.max())
 
 
-def plot_fit_diagnostics(estimator, X, *, column=0, labels=None, figsize=(9.0, 7.0)):
+def plot_fit_diagnostics(estimator, X, *, column=0, labels=None, column_name=None,
+                         figsize=(9.0, 7.0)):
     """The four diagnostic panels of a distribution fit (fitdistrplus' ``plot.fitdist``).
 
     Density over the data's histogram (probability mass against relative frequencies
@@ -286,6 +292,9 @@ def plot_fit_diagnostics(estimator, X, *, column=0, labels=None, figsize=(9.0, 7
     labels : list of str, default=None
         Legend labels; default: the estimators' class names (the family names
         for ranking rows).
+    column_name : str, default=None
+        The column's name in the axis labels; default: its feature name, else
+        ``x<column>``.
     figsize : tuple of float, default=(9.0, 7.0)
 
     Returns
@@ -308,6 +317,7 @@ def plot_fit_diagnostics(estimator, X, *, column=0, labels=None, figsize=(9.0, 7
     out = np.empty((2, 2), dtype=object)
     for (i, k), kind in zip([(0, 0), (0, 1), (1, 0), (1, 1)], _KINDS):
         out[i, k] = DistributionFitDisplay.from_estimator(
-            estimator, X, kind=kind, column=column, labels=labels, ax=axes[i, k]
+            estimator, X, kind=kind, column=column, labels=labels,
+            column_name=column_name, ax=axes[i, k],
         )
     return out
