@@ -32,8 +32,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from .datasets import BUNDLED_DATASETS, default_data_path
-from .model_selection import FAMILIES, column_domain, parameter_frame, rank_distributions
-from .model_selection._ranking import _lookup
+from .model_selection import (
+    FAMILIES,
+    column_domain,
+    parameter_frame,
+    rank_distributions,
+    resolve_families,
+)
 
 __all__ = ["main"]
 
@@ -303,7 +308,7 @@ def _fit(args):
     requested = _split([v for group in args.column for v in group]) if args.column else None
     families = _split([v for group in args.families for v in group]) if args.families else None
     if families is not None:
-        _lookup(families)  # unknown names fail before any column is fitted
+        resolve_families(families)  # unknown names fail before any column is fitted
     if requested is not None:
         for name in requested:
             if name not in columns:

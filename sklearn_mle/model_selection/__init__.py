@@ -2,7 +2,14 @@
 
 from ._compare import VuongResult, compare_models, vuong_test
 from ._gof import GoodnessOfFit, goodness_of_fit
-from ._ranking import FAMILIES, DistributionFit, Family, column_domain, rank_distributions
+from ._ranking import (
+    FAMILIES,
+    DistributionFit,
+    Family,
+    column_domain,
+    rank_distributions,
+    resolve_families,
+)
 from ._search import GridSearchIC
 from ._tables import parameter_frame, ranking_frame
 
@@ -19,5 +26,6 @@ __all__ = [
     "parameter_frame",
     "rank_distributions",
     "ranking_frame",
+    "resolve_families",
     "vuong_test",
 ]

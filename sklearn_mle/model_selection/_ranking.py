@@ -27,7 +27,8 @@ from ..families._domains import column_domain as _domain_of
 from ._gof import GoodnessOfFit, goodness_of_fit
 from ._intervals import capped_parameters, wald_interval
 
-__all__ = ["FAMILIES", "DistributionFit", "Family", "column_domain", "rank_distributions"]
+__all__ = ["FAMILIES", "DistributionFit", "Family", "column_domain", "rank_distributions",
+           "resolve_families"]
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,20 @@ def column_domain(x) -> str:
     ('non-negative integers', 'values > 0', 'real values')
     """
     return _domain_of(np.asarray(x, dtype=float).ravel())
+
+
+def resolve_families(names) -> list[Family] | None:
+    """The :class:`Family` entries for family names (``"Gamma"`` or ``"GammaMLE"``,
+    case-insensitive); None for None. Raises ``ValueError`` naming the known families
+    for an unknown name.
+
+    Examples
+    --------
+    >>> from sklearn_mle.model_selection import resolve_families
+    >>> [f.class_name for f in resolve_families(["gamma", "PoissonMLE"])]
+    ['GammaMLE', 'PoissonMLE']
+    """
+    return _lookup(names)
 
 
 def _lookup(names):
