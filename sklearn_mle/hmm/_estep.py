@@ -26,6 +26,9 @@ __all__ = ["NATIVE", "log_prob_rows", "run_forward", "run_forward_backward", "ru
 
 # a block of sequences should hold at least this many rows before threads pay off
 _MIN_ROWS_PER_BLOCK = 8192
+# rows of sequences handled together inside a block: their (rows, k) buffers stay in
+# the core's cache between the exp and the recursions
+_CACHE_ROWS = 4096
 
 
 def distinct_rows(emission, X):
@@ -123,6 +126,15 @@ def _sequence_blocks(bounds, n_jobs):
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
+def _cache_groups(bounds, s0, s1, rows=_CACHE_ROWS):
+    """Consecutive groups of sequences s0..s1-1 of about ``rows`` rows each (a longer
+    sequence is a group of its own)."""
+    starts = bounds[s0:s1 + 1]
+    cuts = np.searchsorted(starts, np.arange(starts[0] + rows, starts[-1], rows))
+    edges = np.unique(np.concatenate([[0], cuts, [s1 - s0]])) + s0
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
 def _over_blocks(fn, blocks, n_jobs):
     idx = np.arange(len(blocks))[:, None]
     return map_reduce(lambda ib: fn(*blocks[int(ib[0, 0])]), idx, n_jobs=n_jobs,
@@ -151,10 +163,14 @@ def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_job
     sw = np.ascontiguousarray(seq_weight, dtype=np.float64) if weighted else np.empty(0)
 
     def block(s0, s1):
-        shifted_frame(lp, frame, shift, int(bounds[s0]), int(bounds[s1]))
         xi = np.zeros((k, k))
-        dead = _native.forward_backward(frame, bounds, s0, s1, pi, A, AT, alpha, gamma, c,
-                                        xi, sw, weighted)
+        dead = 0
+        # a few sequences at a time: their emissions are exp'd just before the kernel
+        # reads them, while they are still in cache
+        for g0, g1 in _cache_groups(bounds, s0, s1):
+            shifted_frame(lp, frame, shift, int(bounds[g0]), int(bounds[g1]))
+            dead += _native.forward_backward(frame, bounds, g0, g1, pi, A, AT, alpha, gamma,
+                                             c, xi, sw, weighted)
         return xi, dead
 
     xi, dead = _over_blocks(block, _sequence_blocks(bounds, n_jobs), n_jobs)
@@ -173,8 +189,11 @@ def run_forward(lp, bounds, startprob, transmat, n_jobs=None, use_native=True):
         A = np.ascontiguousarray(transmat, dtype=np.float64)
 
         def block(s0, s1):
-            shifted_frame(lp, frame, shift, int(bounds[s0]), int(bounds[s1]))
-            return _native.forward(frame, bounds, s0, s1, pi, A, alpha, c)
+            dead = 0
+            for g0, g1 in _cache_groups(bounds, s0, s1):
+                shifted_frame(lp, frame, shift, int(bounds[g0]), int(bounds[g1]))
+                dead += _native.forward(frame, bounds, g0, g1, pi, A, alpha, c)
+            return dead
 
         _over_blocks(block, _sequence_blocks(bounds, n_jobs), n_jobs)
     else:
