@@ -336,3 +336,29 @@ def test_one_read_of_each_chunk_per_fit_of_a_closed_form_family():
         got = PoissonMLE().fit(stored)
     assert sorted(reads) == list(range(0, 50_000, 5000))
     _assert_same_fit(PoissonMLE().fit(X), got)
+
+
+def test_a_closed_form_fit_is_one_computation(monkeypatch):
+    """The cost model: statistics, value checks and the threshold's sample in one
+    computation; a Newton family adds one per iteration."""
+    import dask
+    import dask.base
+
+    calls = []
+    real = dask.base.compute
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dask.base, "compute", counting)
+    monkeypatch.setattr(dask, "compute", counting)
+    rng = np.random.default_rng(11)
+    X = da.from_array(rng.poisson(3.0, (30_000, 2)).astype(float), chunks=(4000, -1))
+    with dask.config.set(scheduler="sync"):
+        est = GaussianMLE().fit(X)
+        est.bse_, est.offset_  # noqa: B018 - inference and threshold cost no pass
+        assert len(calls) == 1
+        calls.clear()
+        est = PoissonMLE().fit(X)
+        assert len(calls) == 1

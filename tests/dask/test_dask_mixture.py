@@ -147,3 +147,29 @@ def test_gaussian_mixture_partial_fit_on_dask_batches(client):
         got.partial_fit(da.from_array(part, chunks=(45, -1)))
     assert_allclose(got.means_, ref.means_, rtol=RTOL)
     assert_allclose(got.lower_bounds_, ref.lower_bounds_, rtol=RTOL)
+
+
+def test_one_reduction_per_em_iteration(monkeypatch):
+    """The cost model: an EM iteration on Dask is one computation (its E-step
+    reduction); the rest of a fit is a fixed number of passes."""
+    import dask
+    import dask.base
+
+    calls = []
+    real = dask.base.compute
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dask.base, "compute", counting)
+    monkeypatch.setattr(dask, "compute", counting)
+    X = da.from_array(_blobs(400), chunks=(50, -1))
+    counts = []
+    with dask.config.set(scheduler="sync"):
+        for iters in (2, 6):
+            calls.clear()
+            with pytest.warns(ConvergenceWarning):
+                GaussianMixture(2, random_state=0, max_iter=iters, tol=0.0).fit(X)
+            counts.append(len(calls))
+    assert counts[1] - counts[0] == 4
