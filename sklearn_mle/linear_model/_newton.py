@@ -146,9 +146,10 @@ def newton_solve(problem, theta0, tol, max_iter, on_singular, free=None, inspect
     SolveResult
         The problem's state is left at ``theta`` (``info`` builds the Newton matrix there).
     """
+    H0 = None
     if free is None:
-        theta0 = _warm_start(problem, theta0)
-    res = _newton_loop(problem, theta0, tol, max_iter, on_singular, free, inspect)
+        theta0, H0 = _warm_start(problem, theta0)
+    res = _newton_loop(problem, theta0, tol, max_iter, on_singular, free, inspect, H0)
     if (fallback and not res.converged and res.message and free is None
             and not problem.l1_weights().any()):
         alt = lbfgs_solve(problem, res.theta, tol, max_iter)
@@ -177,25 +178,37 @@ def _warm_start(problem, theta0):
     if (subsample is None or n < _WARM_MIN_ROWS or n < 50 * _WARM_FRACTION * k
             or problem.l1_weights().any() or getattr(problem, "jeffreys", False)
             or problem.at(theta0)):
-        return theta0
+        return theta0, None
     sub = subsample(n // _WARM_FRACTION, seed=0)
     if sub is None:
-        return theta0
+        return theta0, None
     res = _newton_loop(sub, theta0, 1e-6, 25, lambda H: None)
     theta = np.asarray(res.theta, dtype=float).reshape(np.shape(theta0))
     if not res.converged or not np.all(np.isfinite(theta)):
-        return theta0
+        return theta0, None
+    # the subsample's information at its optimum, scaled to all rows (plus the prior's
+    # curvature, which does not scale): the first Newton matrix of the full fit, good
+    # to O(n_sub ** -0.5), so the full fit may need no Hessian pass before the final one
+    H0 = sub.hessian() * (float(np.sum(problem.w)) / float(np.sum(sub.w)))
+    H0[np.diag_indices_from(H0)] += problem.log_prior(theta, exact_hess=False)[2].ravel()
+    try:
+        linalg.cholesky(H0, lower=True, check_finite=True)
+    except (linalg.LinAlgError, ValueError):
+        H0 = None  # a column the subsample barely saw: the full fit builds its own
     # keep it only if it is better on all rows (a rare category that the subsample
     # separates would start the fit far out on a flat ridge); theta0's value needs no
     # pass over X (intercepts only), theta's comes with its gradient in one pass, and
     # the problem is left there for the loop to start from
-    f0 = problem.value(theta0, problem.linear_predictor(theta0))
-    zero = np.zeros_like(theta)
-    f = problem.trial(zero, problem.linear_predictor(zero), theta)[2]
-    return theta if f <= f0 else theta0
+    eta0 = problem.linear_predictor(theta0)
+    f0 = problem.value(theta0, eta0)
+    step = theta - theta0
+    f = problem.trial(theta0, eta0, step)[2]
+    theta = theta0 + step  # the point trial() evaluated, bit for bit (the loop starts there)
+    return (theta, H0) if f <= f0 else (theta0, None)
 
 
-def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect=None):
+def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect=None,
+                 H0=None):
     theta = np.asarray(theta0, dtype=float).ravel().copy()
     k = theta.size
     free = np.ones(k, dtype=bool) if free is None else np.asarray(free, dtype=bool)
@@ -227,7 +240,8 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
         F = problem.value(theta, eta) + float(lam @ np.abs(theta))
     g = problem.gradient()
     c = crit(g, theta)
-    converged, n_iter, Hf, reuse = False, 0, None, False
+    # H0: a Newton matrix for the first step (the subsample's, scaled), used as a chord
+    converged, n_iter, Hf, reuse = False, 0, H0, H0 is not None
     s_last = y_last = None  # the last step and its gradient change (BFGS correction)
     for n_iter in range(1, max_iter + 1):  # noqa: B007
         if c <= tol * scale:
@@ -239,7 +253,7 @@ def _newton_loop(problem, theta0, tol, max_iter, on_singular, free=None, inspect
                 inspect(H)
                 inspect = None
             Hf = H if every else H[np.ix_(free, free)]
-        else:  # chord step: the last Newton matrix, BFGS-corrected by the last step
+        elif s_last is not None:  # chord step: the last matrix, BFGS-corrected by the last step
             Hf = _bfgs_update(Hf, s_last, y_last)
         step = np.zeros(k)
         if lam.any():
