@@ -157,21 +157,23 @@ def _forward_backward_ragged(frame, shift, bounds, startprob, transmat, seq_weig
 # long sequence among short ones, the ragged versions above gather rows per step).
 
 def _padding(bounds):
-    """``(idx (T, S), valid (T, S), active (T,))`` or None when padding would waste
-    more than the data's size."""
+    """``(idx (T, S), valid, active (T,))`` or None when padding would waste more than
+    the data's size; ``valid`` is ``(flat positions of real rows, their row numbers)``."""
     starts, lens, active = sequence_order(bounds)
     n = int(bounds[-1])
     if lens.size < 2 or lens[0] * lens.size > 2 * n:
         return None
     t = np.arange(lens[0])[:, None]
-    valid = t < lens[None, :]
-    idx = np.where(valid, starts[None, :] + t, 0)
-    return idx, valid, active
+    mask = t < lens[None, :]
+    idx = np.where(mask, starts[None, :] + t, 0)
+    flat = np.flatnonzero(mask.ravel())
+    return idx, (flat, idx.ravel()[flat]), active
 
 
 def _unpad(arr, idx, valid, n):
+    flat, rows = valid
     out = np.empty((n,) + arr.shape[2:])
-    out[idx[valid]] = arr[valid]
+    out[rows] = arr.reshape((-1,) + arr.shape[2:])[flat]
     return out
 
 
@@ -181,22 +183,25 @@ def _forward_padded(frame, idx, valid, active, startprob, transmat):
     alpha = np.zeros((T, S, k))
     c = np.ones((T, S))
     ones = np.ones(k)
-    for t, m in enumerate(active):
-        a = alpha[t, :m]
-        if t == 0:
-            np.multiply(startprob, F[0, :m], out=a)
-        else:
-            np.matmul(alpha[t - 1, :m], transmat, out=a)
-            a *= F[t, :m]
-        s = a @ ones
-        if not s.min() > 0:  # dead sequences: c = 0, alpha = 0 from here on
-            dead = ~(s > 0)
-            a[dead] = 0.0
-            s = np.where(dead, 1.0, s)
-            c[t, :m] = np.where(dead, 0.0, s)
-        else:
-            c[t, :m] = s
-        a /= s[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for t, m in enumerate(active):
+            a = alpha[t, :m]
+            if t == 0:
+                np.multiply(startprob, F[0, :m], out=a)
+            else:
+                np.matmul(alpha[t - 1, :m], transmat, out=a)
+                a *= F[t, :m]
+            ct = c[t, :m]
+            np.matmul(a, ones, out=ct)
+            a /= ct[:, None]
+    # a dead sequence (c_t = 0: no state can emit row t) turned NaN from that step on:
+    # it gets c = 0 and alpha = 0 from its first dead step
+    bad = ~(c > 0)
+    if bad.any():
+        first = np.where(bad.any(axis=0), bad.argmax(axis=0), T)
+        after = np.arange(T)[:, None] >= first[None, :]
+        c[after] = 0.0
+        alpha[after] = 0.0
     return alpha, c, F
 
 
