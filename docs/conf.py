@@ -99,6 +99,8 @@ sphinx_gallery_conf = {
     "backreferences_dir": os.path.join("generated", "backreferences"),
     "image_scrapers": ("matplotlib",),
     "remove_config_comments": True,
+    # a cell ending in a Display or an artist shows its figure, not its repr
+    "ignore_repr_types": r"matplotlib\.|Display'>",
     "min_reported_time": 1,
     "write_computation_times": False,  # no sg_execution_times.rst in the sources
     "show_memory": False,

@@ -35,7 +35,7 @@ search = GridSearchIC(
 ).fit(X)
 print("best by BIC:", search.best_params_)
 
-InformationCriterionDisplay.from_search(search)
+bic_display = InformationCriterionDisplay.from_search(search)
 
 # %%
 # The chosen mixture
