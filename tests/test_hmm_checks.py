@@ -197,3 +197,18 @@ def test_gridsearch_ic_selects_states_by_bic_with_lengths():
             X, lengths=lengths).bic(X, lengths=lengths) for k in (1, 2, 3)]
     np.testing.assert_allclose(search.results_["bic"], manual, rtol=1e-12)
     assert search.best_params_["n_components"] == int(np.argmin(manual)) + 1 == 2
+
+
+def test_standard_errors_refused_beyond_budget(monkeypatch):
+    from sklearn_mle.exceptions import InferenceWarning
+    from sklearn_mle.hmm import _inference
+
+    X, ids = _sequences(n_seq=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = HiddenMarkovModel(PoissonMLE(), 2, random_state=0, max_iter=10).fit(
+            X, sequence_ids=ids)
+    monkeypatch.setattr(_inference, "_MAX_ROW_EVALUATIONS", 100)
+    with pytest.warns(InferenceWarning, match="not computed"):
+        se = m.bse_
+    assert np.all(np.isinf(se)) and len(m.param_names_) == 5

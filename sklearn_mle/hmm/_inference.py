@@ -15,9 +15,10 @@ Under priors the log-prior densities are added, so the covariance is the Laplace
 approximation. Each step is a small fraction of the distance to the parameter's
 bounds (a probability's and its row's last entry's, a variance's), so every
 trial point is a valid model. The cost is ``2 P (P + 1)`` forward passes for ``P``
-free parameters: it is computed when first read (``bse_``, ``summary()``), and the
-tests check it against an independent numerical Hessian of hmmlearn's
-log-likelihood.
+free parameters (a trial point that moves one state's emission recomputes only that
+state's log-densities): it is computed when first read (``bse_``, ``summary()``),
+not at all beyond ``_MAX_ROW_EVALUATIONS`` (a warning says so), and the tests check
+it against an independent numerical Hessian of hmmlearn's log-likelihood.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ __all__ = ["HMMInferenceMixin", "emission_slots"]
 
 _LAZY = ("param_names_", "estimates_", "cov_params_", "bse_", "pvalues_")
 _REL_STEP = 1e-4
+# above this many row-evaluations (forward passes times rows) the numerical Hessian is
+# not attempted: about a minute of compiled forward passes
+_MAX_ROW_EVALUATIONS = 5e9
 
 
 def emission_slots(family, params, fixed=None):
@@ -205,9 +209,17 @@ class HMMInferenceMixin:
         return (names, np.asarray(est, float), np.asarray(steps, float),
                 np.asarray(lo, float), np.asarray(hi, float), unpack)
 
-    def _objective_at(self, X, bounds, wseq, startprob, transmat, params):
-        """Log-likelihood (plus log-priors) of the training data at given parameters."""
-        lp = _estep.log_prob_rows(self._emission, X, params, self.n_jobs)
+    def _objective_at(self, X, bounds, wseq, startprob, transmat, params, base=None,
+                      changed=()):
+        """Log-likelihood (plus log-priors) of the training data at given parameters.
+        ``base``: the (n, k) log-densities at the estimates, of which only the columns
+        of the ``changed`` states are recomputed."""
+        if base is None:
+            lp = _estep.log_prob_rows(self._emission, X, params, self.n_jobs)
+        else:
+            lp = base.copy() if changed else base
+            for j in changed:
+                lp[:, j] = self._emission.log_prob(X, [params[j]])[:, 0]
         ll, _ = _estep.run_forward(lp, bounds, startprob, transmat, n_jobs=self.n_jobs)
         total = float(ll.sum() if wseq is None else ll @ wseq)
         return total + self._log_prior(startprob, transmat, params)
@@ -215,17 +227,36 @@ class HMMInferenceMixin:
     def _compute_inference(self, X, bounds, wseq):
         names, est, h, lo, hi, unpack = self._free_layout()
         p = est.size
+        n_chain = self.n_components - 1 + self.n_components * (self.n_components - 1)
+        state_of = np.full(p, -1)
+        state_of[n_chain:] = [int(name.split(".", 1)[0][5:]) for name in names[n_chain:]]
         # an estimate on its boundary (a start probability of 0 or 1 from a single
         # sequence, a transition never taken) has no Wald standard error: it is held
         # at its value and reported with an infinite one
         span = np.minimum(est - lo, hi - est)
         free = np.flatnonzero(~(span <= 1e-7 * np.maximum(1.0, np.abs(est))))
         on_edge = [names[i] for i in range(p) if i not in set(free.tolist())]
+        # the log-densities at the estimates, column by column as the trial points
+        # recompute them (the same rounding on both sides of a difference)
+        base = np.column_stack([self._emission.log_prob(X, [q])[:, 0] for q in self._params])
+        n_eval = 2 * free.size ** 2
+        if n_eval * X.shape[0] > _MAX_ROW_EVALUATIONS:
+            warnings.warn(
+                f"HiddenMarkovModel: standard errors for {free.size} free parameters on "
+                f"{X.shape[0]} rows would take about {n_eval} forward passes; they are "
+                "not computed (bse_ is inf). Fit a smaller model or a subsample to read "
+                "them, or bootstrap whole sequences.", InferenceWarning, stacklevel=4)
+            self._bounds_flat = (lo, hi)
+            self._set_inference(names, est, cov=np.diag(np.full(p, np.inf)))
+            return
 
         def f(sub):
             theta = est.copy()
             theta[free] = sub
-            return self._objective_at(X, bounds, wseq, *unpack(theta))
+            moved = free[sub != est[free]]
+            changed = sorted({int(j) for j in state_of[moved] if j >= 0})
+            return self._objective_at(X, bounds, wseq, *unpack(theta), base=base,
+                                      changed=changed)
 
         x0, hs = est[free], h[free]
         m = x0.size
