@@ -124,3 +124,13 @@ def test_values_near_1e300_fit_like_values_near_1():
 def test_nonfinite_is_sklearn_error():
     with pytest.raises(ValueError, match="NaN"):
         m.StudentTMLE().fit([[1.0], [np.nan], [2.0]])
+
+
+def test_constant_column_on_many_rows_is_detected():
+    # above the subsample size the start's moments keep a rounding variance (~1e-24):
+    # the fit ran into NumPy's RuntimeWarnings and a scale of 5e-324 without the
+    # warning a short constant column gets
+    for n in (30, 300_000):
+        with pytest.warns(BoundaryWarning, match="constant"):
+            est = StudentT().mode(StudentT().stats(np.full((n, 1), 2.5)))
+        assert est["loc"][0] == 2.5 and est["scale"][0] == 2.5e-150

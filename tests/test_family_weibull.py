@@ -92,3 +92,23 @@ def test_domain_error_names_rule():
     with pytest.raises(DomainError, match="strictly positive") as err:
         Weibull().stats(X)
     assert (err.value.column, err.value.row) == (1, 2)
+
+
+def test_subsample_start_on_many_rows_gives_the_mode_of_the_full_summary(monkeypatch):
+    # above 131072 rows the start (centre, variance of log x) comes from a strided
+    # subsample and the shift from one max-reduction: the same root as from the full
+    # one-pass summary, and a column constant on all rows is still detected
+    rng = np.random.default_rng(3)
+    X = rng.weibull([1.3, 4.0], (300_000, 2)) * [2.0, 0.5]
+    w = rng.random(300_000)
+    fam = Weibull()
+    fast = fam.mode(fam.stats(X, w))
+    monkeypatch.setattr(Weibull, "_start_summary", Weibull._summary)
+    full = fam.mode(fam.stats(X, w))
+    for k in ("shape", "scale"):
+        np.testing.assert_allclose(fast[k], full[k], rtol=1e-9)
+    monkeypatch.undo()
+    Xc = np.column_stack([X[:, 0], np.full(300_000, 2.5)])
+    with pytest.warns(BoundaryWarning, match="constant"):
+        est = fam.mode(fam.stats(Xc))
+    assert est["shape"][1] == 1e13

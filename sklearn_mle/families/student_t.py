@@ -209,7 +209,10 @@ class StudentT(Family):
             raise DomainError("Student-t needs at least 2 samples of positive weight to "
                               "estimate a location and a scale")
         phi = self._start(stats, fixed, free, n)
-        const = ~(phi[:, 2] > 0)
+        # a constant column: no spread at the start, or exactly one value (on many rows
+        # the moments' fallback keeps a rounding variance of ~1e-24)
+        x = stats.x
+        const = ~(phi[:, 2] > 0) | (free[:, 2] & (np.min(x, axis=0) == np.max(x, axis=0)))
         if const.any():
             cols = ", ".join(str(j) for j in np.flatnonzero(const))
             warnings.warn(

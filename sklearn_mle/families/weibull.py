@@ -11,7 +11,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import special
 from scipy import stats as sps
 
 from .._engine.rules import NONFINITE, check_rule
@@ -27,6 +26,7 @@ from ._protocol import Family, ModeResult
 __all__ = ["Weibull"]
 
 _SHAPE_CAP = 1e13  # the shape of a constant column (the MLE does not exist)
+_SUBSAMPLE = 1 << 17  # rows of the strided subsample the start is taken from
 _RULE = "Weibull data must be strictly positive (x > 0)"
 
 
@@ -163,6 +163,32 @@ class Weibull(Family):
         n, mean, m2, top = weighted_rows(stats, block, wscale, combine)
         return mean, m2 / n, top
 
+    def _start_summary(self, stats, wscale):
+        """What the solve starts from: a centre ``c`` and the variance of log x, and the
+        largest log x per column (the shift that keeps the powers from overflowing).
+
+        On many rows, the centre and variance come from a strided subsample of at most
+        131072 rows and the maxima from one reduction of ``x`` (no logarithms): a pass
+        of logarithms saved. The centre is any point near the data (the algebra is
+        exact for any), and the variance only sets the start of Newton's method. Where
+        the subsample has no weight or no spread (a constant column must be detected
+        on all rows), the full one-pass summary decides."""
+        x = stats.x
+        step = -(-x.shape[0] // _SUBSAMPLE)
+        if step <= 1:
+            return self._summary(stats, wscale)
+        xs = np.asarray(x[::step], dtype=np.float64)
+        ws = np.asarray(stats.w[::step], dtype=np.float64)
+        total = float(ws.sum())
+        if not total > 0:
+            return self._summary(stats, wscale)
+        lx = np.log(xs)
+        c = (ws @ lx) / total
+        var = (ws @ (lx - c) ** 2) / total
+        if not np.all(var > 1e-26):
+            return self._summary(stats, wscale)
+        return c, var, np.log(np.max(x, axis=0).astype(np.float64))
+
     def mode(self, stats, fixed=None):
         fixed = fixed or {}
         n = total_weight_or_raise(stats, "the shape and scale")
@@ -173,9 +199,12 @@ class Weibull(Family):
         free_k, free_s = np.isnan(shape), np.isnan(scale)
         if not (free_k.any() or free_s.any()):
             return ModeResult({"shape": shape, "scale": scale})
-        c, var, top = self._summary(stats, wscale)
+        c, var, top = self._start_summary(stats, wscale)
         zmax = top - c  # the largest centred log value
-        const = free_k & (var <= 1e-26)
+        # a constant column: a zero variance of log x, or exactly one value (on many
+        # rows the variance combined over blocks keeps ~1e-24 of rounding)
+        x = stats.x
+        const = free_k & ((var <= 1e-26) | (np.min(x, axis=0) == np.max(x, axis=0)))
         if const.any():
             warnings.warn(
                 f"WeibullMLE: column {', '.join(map(str, np.flatnonzero(const)))} is "
