@@ -240,6 +240,28 @@ def test_profile_interval_read_off_the_curve_when_conf_int_has_none():
     np.testing.assert_allclose(disp.profile, closed, rtol=1e-9)
 
 
+class _ProfiledLogistic(MLELogisticRegression):
+    """The public profile hook the display uses when an estimator has one."""
+
+    def profile_loglik(self, param, value):
+        return self._profile_loglik(param, value)
+
+
+def test_profile_through_a_public_profile_loglik_equals_statsmodels_offset_fits():
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 2))
+    y = (X @ [0.8, -0.5] + 0.2 + rng.logistic(size=200) > 0).astype(int)
+    est = _ProfiledLogistic().fit(X, y)
+    disp = ProfileLikelihoodDisplay.from_estimator(est, "x0", n_points=7)  # no X needed
+    for b, ll in zip(disp.values, disp.profile):
+        # x0's coefficient held at b: an offset b * x0 in a fit of the rest
+        ref = sm.GLM(y, sm.add_constant(X[:, 1:]), family=sm.families.Binomial(),
+                     offset=b * X[:, 0]).fit(tol=1e-12)
+        assert ll == pytest.approx(ref.llf, rel=1e-8)
+    np.testing.assert_allclose(disp.interval, est.conf_int(method="profile")[1])
+
+
 def test_profile_bad_input(gamma_data):
     est = GammaMLE().fit(gamma_data)
     with pytest.raises(ValueError, match="unknown parameter"):
