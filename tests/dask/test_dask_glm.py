@@ -61,3 +61,14 @@ def test_poisson_with_offset_and_weights(client):
                       da.from_array(y, chunks=300), w=da.from_array(w, chunks=200),
                       offset=da.from_array(off, chunks=450))
     _check(res, ref)
+
+
+def test_logistic_map_under_a_normal_prior(client):
+    from sklearn_mle.priors import Normal
+
+    rng, X, eta = _data(800, 3)
+    y = (rng.random(len(eta)) < 1 / (1 + np.exp(-2 * eta))).astype(float)
+    ref = MLELogisticRegression(prior=Normal(scale=0.5), tol=1e-12).fit(X, y)
+    res = dask_newton(glm_family.Binomial(), da.from_array(X, chunks=(300, -1)), y,
+                      prior=Normal(scale=0.5))
+    _check(res, ref)
