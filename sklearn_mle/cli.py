@@ -25,7 +25,6 @@ import csv
 import json
 import os
 import sys
-import textwrap
 import time
 from collections.abc import Sequence
 
@@ -34,7 +33,7 @@ import numpy as np
 from .datasets import BUNDLED_DATASETS, default_data_path
 from .model_selection import (
     FAMILIES,
-    column_domain,
+    format_ranking,
     parameter_frame,
     rank_distributions,
     resolve_families,
@@ -412,130 +411,15 @@ def _plot(results, target):
 
 
 # ---------------------------------------------------------------- text tables
-def _fmt_num(v, spec=".6g"):
-    if v is None or np.isnan(v):
-        return "nan"
-    return ("inf" if v > 0 else "-inf") if np.isinf(v) else format(float(v), spec)
-
-
-def _fmt_weight(w):
-    if not np.isfinite(w):
-        return "-"
-    return f"{w:.3f}" if w >= 0.0005 or w == 0 else f"{w:.1e}"
-
-
-def _fmt_p(p):
-    if p is None or not np.isfinite(p):
-        return "-"
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.0e}"
-
-
-def _params_text(row):
-    parts = []
-    for name, est, (lo, hi) in zip(row.param_names, row.params, row.conf_int):
-        ci = "[no interval]" if np.isnan(lo) else f"[{_fmt_num(lo, '.4g')}, {_fmt_num(hi, '.4g')}]"
-        parts.append(f"{name}={_fmt_num(est, '.4g')} {ci}")
-    return "  ".join(parts)
-
-
-def _gof_cells(row):
-    g = row.gof
-    if g is None:
-        return ["-", "-"]
-    if g.kind == "discrete":
-        return [_fmt_p(g.chi2_boot_pvalue), "-"]
-    return [_fmt_p(g.ks_pvalue), _fmt_p(g.ad_pvalue)]
-
-
-def _wrap(text, indent):
-    """Wrap ``text`` to the terminal width, continuation lines under ``indent``."""
-    width = max(_WIDTH - indent, 30)
-    chunks = text.split("  ")  # parameters are separated by two spaces
-    lines, current = [], ""
-    for chunk in chunks:
-        candidate = f"{current}  {chunk}" if current else chunk
-        if len(candidate) <= width or not current:
-            current = candidate
-        else:
-            lines.append(current)
-            current = chunk
-    lines.append(current)
-    return lines
-
-
 def _write_text(path, n_rows, notes, results, args):
-    level = f"{100 * (1 - args.alpha):g}%"
-    crit = args.criterion.upper()
     print(f"Data: {path} ({n_rows} rows)")
     for note in notes:
         print(f"Note: {note}")
     for name, x, dropped, rows in results:
         print()
-        extra = f", {dropped} missing dropped" if dropped else ""
-        print(f"Column {name!r}: n={x.size}{extra}, {column_domain(x)}; ranked by {crit}; "
-              f"parameters [{level} {args.ci} CI]")
-        header = ["rank", "family", "log-lik", "AIC", "BIC", f"d{crit}", "weight"]
-        if args.gof:
-            header += ["p(KS|X2)", "p(AD)"]
-        header.append("parameters")
-        table = []
-        mixed = len({r.kind for r in rows if r.ranked}) > 1
-        for r in rows:
-            family = f"{r.family} ({r.kind})" if mixed and r.ranked else r.family
-            gof = _gof_cells(r) if args.gof else []
-            if r.ranked:
-                table.append([str(r.rank), family, _fmt_num(r.loglik, ".2f"),
-                              _fmt_num(r.aic, ".2f"), _fmt_num(r.bic, ".2f"),
-                              _fmt_num(r.delta, ".2f"), _fmt_weight(r.weight), *gof,
-                              _params_text(r)])
-            elif r.status == "boundary":
-                table.append(["-", family, _fmt_num(r.loglik, ".2f"), _fmt_num(r.aic, ".2f"),
-                              _fmt_num(r.bic, ".2f"), "", "-", *gof,
-                              f"boundary: {_params_text(r)}"])
-            else:
-                table.append(["-", family, "", "", "", "", "", *(["", ""] if args.gof else []),
-                              f"{r.status}: {r.message}"])
-        widths = [max(len(header[j]), *(len(t[j]) for t in table)) if table else len(header[j])
-                  for j in range(len(header) - 1)]
-        indent = sum(widths) + 2 * len(widths)
-        head = _fmt_row(header, widths, [header[-1]])
-        # parameters then go on their own lines below each row: no column title needed
-        print(head if len(head) <= _WIDTH else _fmt_row(header, widths, [""]))
-        for t in table:
-            lines = _wrap(t[-1], indent)
-            if any(len(ln) > _WIDTH - indent for ln in lines):
-                # too narrow beside the numbers: the parameters go on their own lines
-                lines = [""] + _wrap(t[-1], 6)
-                print(_fmt_row(t, widths, [""]))
-                for ln in lines[1:]:
-                    print(f"{'':6}{ln}")
-                continue
-            print(_fmt_row(t, widths, lines))
-        for r in rows:
-            if (r.ranked or r.status == "boundary") and r.message:
-                _print_note(f"  note {r.family}: ", r.message)
-        if mixed:
-            _print_note("  note: ", "densities and probability mass functions are not "
-                        f"comparable; ranks, d{crit} and weights are computed within each kind")
-        if args.gof:
-            _print_note("  note: ", "p(KS|X2): Kolmogorov-Smirnov p-value (chi-square for "
-                        "counts), p(AD): Anderson-Darling; parametric bootstrap with "
-                        f"{args.n_boot} replicates, parameters re-estimated on each")
-        if not any(r.ranked for r in rows):
-            print("  no family could be fitted to this column")
-
-
-def _print_note(prefix, text):
-    print(textwrap.fill(text, _WIDTH, initial_indent=prefix,
-                        subsequent_indent="    ", break_on_hyphens=False))
-
-
-def _fmt_row(cells, widths, last_lines):
-    align = ["<", "<"] + [">"] * (len(widths) - 2)
-    head = "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths))
-    pad = " " * (len(head) + 2)
-    first = f"{head}  {last_lines[0]}".rstrip()
-    return "\n".join([first] + [f"{pad}{line}" for line in last_lines[1:]])
+        print(format_ranking(name, x, rows, criterion=args.criterion, alpha=args.alpha,
+                             ci=args.ci, n_missing=dropped, gof=args.gof,
+                             n_boot=args.n_boot, width=_WIDTH))
 
 
 if __name__ == "__main__":  # pragma: no cover

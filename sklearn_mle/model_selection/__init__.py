@@ -12,6 +12,7 @@ from ._ranking import (
 )
 from ._search import GridSearchIC
 from ._tables import parameter_frame, ranking_frame
+from ._text import format_ranking
 
 __all__ = [
     "FAMILIES",
@@ -22,6 +23,7 @@ __all__ = [
     "VuongResult",
     "column_domain",
     "compare_models",
+    "format_ranking",
     "goodness_of_fit",
     "parameter_frame",
     "rank_distributions",
