@@ -231,3 +231,15 @@ def test_user_guide_page_runs():
                               optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert result.attempted > 10
     assert result.failed == 0
+
+
+def test_capped_gamma_classes_keep_their_digits():
+    """One row per class: the Gamma has no MLE (its shape is capped near 1e12), and the
+    class log-densities must still add up to loglik_ (the family's matrix form of
+    logpdf_rows cancels there)."""
+    X, y = np.array([[2.5], [1.0]]), [0, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nb = NaiveBayes().fit(X, y)
+    assert nb.column_families_ == {0: "Gamma"}
+    np.testing.assert_allclose(nb.log_likelihood(X, y), nb.loglik_, rtol=1e-12)

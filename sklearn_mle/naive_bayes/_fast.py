@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse, special
 
 from .._engine.blocks import map_reduce
-from ..families import CategoryStats, MultinomialStats
+from ..families import CategoryStats, Family, MultinomialStats
 from ..families.categorical import category_index
 
 __all__ = ["class_stats_fast", "logpdf_rows_fast"]
@@ -163,6 +163,10 @@ def logpdf_rows_fast(family, X, params_list):
         return _categorical_rows(family, X, params_list)
     if family.name == "multinomial":
         return _multinomial_rows(family, X, params_list)
+    if family.name == "gamma" and max(float(np.max(p["shape"])) for p in params_list) > 1e8:
+        # Gamma.logpdf_rows's matrix form cancels at capped shapes (no MLE: 1e12), where
+        # logpdf keeps the digits: one component at a time there
+        return Family.logpdf_rows(family, X, params_list)
     return family.logpdf_rows(X, params_list)
 
 
