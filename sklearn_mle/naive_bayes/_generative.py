@@ -363,7 +363,9 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__}: row {i}{where} has zero probability under the "
                 "density of every class: a value outside the support every class was "
                 "fitted on (a category never seen in training, a count where a class saw "
-                "only zeros, ...). Give the density a prior (e.g. "
+                "only zeros, ...), or degenerate densities (a class with a single row or "
+                "a constant column has variance 0: see the fit's warnings). Give the "
+                "density a prior (e.g. "
                 "CategoricalMLE(prior=Dirichlet(2)), so a category seen in any class keeps "
                 "a probability in every class) or drop the value"
             )
