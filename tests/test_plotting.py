@@ -125,6 +125,33 @@ def test_pp_points(gamma_data):
     np.testing.assert_allclose(disp.lines_[0].get_ydata(), m, rtol=1e-12)
 
 
+def test_large_data_draws_thinned_exact_order_statistics():
+    X = np.random.default_rng(5).gamma(3.0, 2.0, size=(5001, 1))
+    est = GammaMLE().fit(X)
+    qq = DistributionFitDisplay.from_estimator(est, X, kind="qq")
+    x = np.sort(X[:, 0])
+    idx = np.linspace(0, 5000, 2000).round().astype(int)
+    full_p = stats.probplot(X[:, 0], fit=False)[0]  # standard normal: positions only
+    p = stats.norm.cdf(full_p)  # back to the uniform order-statistic medians
+    np.testing.assert_allclose(qq.lines_[0].get_ydata(), x[idx])
+    np.testing.assert_allclose(qq.lines_[0].get_xdata(),
+                               stats.gamma.ppf(p[idx], est.shape_[0], scale=1 / est.rate_[0]),
+                               rtol=1e-9)
+    assert qq.lines_[0].get_xdata()[[0, -1]].tolist() == pytest.approx(
+        stats.gamma.ppf(p[[0, -1]], est.shape_[0], scale=1 / est.rate_[0]).tolist())
+    cdf = DistributionFitDisplay.from_estimator(est, X, kind="cdf")
+    np.testing.assert_allclose(cdf.empirical_.get_ydata(), (idx + 1) / 5001)
+    dens = DistributionFitDisplay.from_estimator(est, X)  # the histogram uses every row
+    heights = np.array([b.get_height() for b in dens.empirical_])
+    widths = np.array([b.get_width() for b in dens.empirical_])
+    assert np.sum(heights * widths) == pytest.approx(1.0)
+    small = DistributionFitDisplay.from_estimator(est, X, kind="pp", max_points=50)
+    assert len(small.lines_[0].get_xdata()) == 50
+    with pytest.raises(ValueError, match="max_points"):
+        DistributionFitDisplay(data=x, distributions=[stats.norm()], labels=["n"],
+                               kind="qq", max_points=1).plot()
+
+
 def test_discrete_density_is_pmf_against_relative_frequencies(count_data):
     fits = [PoissonMLE().fit(count_data), NegativeBinomialMLE().fit(count_data)]
     disp = DistributionFitDisplay.from_estimator(fits, count_data)

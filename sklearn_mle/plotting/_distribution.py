@@ -41,6 +41,11 @@ class DistributionFitDisplay:
         What :meth:`plot` draws unless told otherwise.
     column_name : str, default=None
         Name of the column, used in the axis label.
+    max_points : int, default=2000
+        At most this many order statistics are drawn in QQ and PP plots and in the
+        empirical CDF: on larger data, evenly spaced ones (the smallest and largest
+        included), each at its exact plotting position. The histogram and relative
+        frequencies always use all the data.
 
     Attributes
     ----------
@@ -66,12 +71,14 @@ class DistributionFitDisplay:
     2
     """
 
-    def __init__(self, *, data, distributions, labels, kind="density", column_name=None):
+    def __init__(self, *, data, distributions, labels, kind="density", column_name=None,
+                 max_points=2000):
         self.data = data
         self.distributions = distributions
         self.labels = labels
         self.kind = kind
         self.column_name = column_name
+        self.max_points = max_points
 
     @classmethod
     def from_estimator(
@@ -83,6 +90,7 @@ class DistributionFitDisplay:
         column=0,
         labels=None,
         column_name: str | None = None,
+        max_points: int = 2000,
         ax=None,
         line_kwargs: dict | None = None,
         empirical_kwargs: dict | None = None,
@@ -105,6 +113,9 @@ class DistributionFitDisplay:
         column_name : str, default=None
             The column's name in the axis labels; default: its feature name, else
             ``x<column>``.
+        max_points : int, default=2000
+            At most this many order statistics in QQ, PP and CDF plots (evenly
+            spaced ones on larger data).
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
         line_kwargs : dict, default=None
@@ -133,7 +144,7 @@ class DistributionFitDisplay:
         name = str(names[j]) if names is not None else f"x{j}"
         name = name if column_name is None else str(column_name)
         disp = cls(data=data_column(X, j), distributions=dists, labels=labels, kind=kind,
-                   column_name=name)
+                   column_name=name, max_points=max_points)
         return disp.plot(ax=ax, line_kwargs=line_kwargs, empirical_kwargs=empirical_kwargs)
 
     def plot(self, ax=None, *, kind=None, line_kwargs=None, empirical_kwargs=None):
@@ -197,9 +208,10 @@ class DistributionFitDisplay:
 
     def _cdf(self, ax, x, discrete, line_kwargs, empirical_kwargs):
         n = x.size
-        ecdf_y = np.arange(1, n + 1) / n
+        idx = self._thin(n)
+        ecdf_y = (idx + 1) / n
         style = {"color": "0.3", "label": "empirical"} | empirical_kwargs
-        (self.empirical_,) = ax.step(x, ecdf_y, where="post", **style)
+        (self.empirical_,) = ax.step(x[idx], ecdf_y, where="post", **style)
         if discrete:
             grid = np.arange(np.floor(x[0]) - 1, np.ceil(x[-1]) + 2)
             lines = [ax.step(grid, d.cdf(grid), where="post",
@@ -214,7 +226,8 @@ class DistributionFitDisplay:
         return lines
 
     def _qq(self, ax, x, discrete, line_kwargs, empirical_kwargs):
-        p = uniform_order_medians(x.size)
+        idx = self._thin(x.size)
+        p, x = uniform_order_medians(x.size)[idx], x[idx]
         style = {"marker": "o", "linestyle": "none", "markersize": 4, "alpha": 0.7}
         lines = [ax.plot(d.ppf(p), x, **(style | {"label": lab} | line_kwargs))[0]
                  for d, lab in zip(self.distributions, self.labels)]
@@ -226,7 +239,8 @@ class DistributionFitDisplay:
         return lines
 
     def _pp(self, ax, x, discrete, line_kwargs, empirical_kwargs):
-        p = uniform_order_medians(x.size)
+        idx = self._thin(x.size)
+        p, x = uniform_order_medians(x.size)[idx], x[idx]
         style = {"marker": "o", "linestyle": "none", "markersize": 4, "alpha": 0.7}
         lines = [ax.plot(d.cdf(x), p, **(style | {"label": lab} | line_kwargs))[0]
                  for d, lab in zip(self.distributions, self.labels)]
@@ -235,6 +249,15 @@ class DistributionFitDisplay:
         ax.set_xlabel("theoretical probabilities")
         ax.set_ylabel("empirical probabilities")
         return lines
+
+    def _thin(self, n):
+        """Indices of the order statistics drawn: all, or ``max_points`` evenly spaced."""
+        m = int(self.max_points)
+        if m < 2:
+            raise ValueError(f"max_points must be at least 2, got {self.max_points!r}")
+        if n <= m:
+            return np.arange(n)
+        return np.unique(np.linspace(0, n - 1, m).round().astype(int))
 
     def _grid(self, x):
         span = x[-1] - x[0]
