@@ -235,15 +235,21 @@ def dask_map_blocks(fn, X, row_arrays=(), *, trailing=None, dtype=None):
     """A lazy Dask array ``fn(chunk, *row_array_chunks)`` per row chunk, stacked.
 
     ``trailing`` (the shape of one output row) and ``dtype`` are found by running
-    ``fn`` on the first row when not given (a read of the first chunk).
+    ``fn`` on a row of ones when not given (on the first row, a read of the first
+    chunk, if ``fn`` refuses ones).
     """
     import dask.array as da
 
     X = as_dask_rows(X)
     if trailing is None or dtype is None:
-        first = np.asarray(fn(X[:1].compute(), *(
-            None if a is None else (a[:1].compute() if is_dask(a) else np.asarray(a)[:1])
-            for a in row_arrays)))
+        try:  # a synthetic row of ones: no read of the data
+            first = np.asarray(fn(np.ones((1, *X.shape[1:]), X.dtype), *(
+                None if a is None else np.ones((1, *a.shape[1:]), a.dtype)
+                for a in row_arrays)))
+        except Exception:  # noqa: BLE001 - a function that refuses ones: the first row
+            first = np.asarray(fn(X[:1].compute(), *(
+                None if a is None else (a[:1].compute() if is_dask(a) else np.asarray(a)[:1])
+                for a in row_arrays)))
         trailing, dtype = first.shape[1:], first.dtype
     trailing = tuple(trailing)
     # blockwise over the row axis only: every other axis of the inputs and of the
