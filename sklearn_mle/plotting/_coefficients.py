@@ -120,7 +120,12 @@ class CoefficientDisplay:
         -------
         display : CoefficientDisplay
         """
-        fig, ax = figure_and_axes(ax)
+        if ax is None:  # a row per parameter: the figure grows with their number
+            plt = check_matplotlib()
+            fig, ax = plt.subplots(figsize=(6.4, max(2.5, 0.3 * len(self.names) + 1.3)),
+                                   layout="constrained")
+        else:
+            fig, ax = figure_and_axes(ax)
         est = np.asarray(self.estimates, dtype=float)
         ci = np.asarray(self.intervals, dtype=float)
         pos = np.arange(len(est))[::-1]  # the first parameter on top
