@@ -121,7 +121,7 @@ def int_histograms(X, w=None, limit=_HIST_MAX):
         for j in range(d):
             col = xb[:, j]
             top = col.max() if col.size else 0
-            if not top <= limit:  # NaN too
+            if not 0 <= top <= limit:  # NaN too; a negative maximum (-inf) cannot count
                 return None
             same = scratch(col.size, np.bool_)
             if wb is None and top < _COMPARE_MAX:

@@ -96,6 +96,10 @@ class Multinomial(Family):
     rules = (
         (f"Negative values in data: {_RULE}", lambda X: X < 0),
         (_RULE, lambda X: X != np.floor(X)),
+        # the log multinomial coefficient, gammaln(row total + 1), overflows float64
+        # for totals near 2.5e305: counts beyond 1e300 have no finite likelihood
+        ("multinomial counts must be at most 1e300 (the log-factorial of larger row "
+         "totals overflows float64): rescale the counts", lambda X: X > 1e300),
     )
 
     # ------------------------------------------------------------ statistics

@@ -224,8 +224,22 @@ class StudentT(Family):
             )
             phi[const, 2] = np.maximum(np.abs(phi[const, 1]), 1.0) * 1e-150
             free[const] = False
+        start_scale = phi[:, 2].copy()
         phi, conv, n_iter, capped = self._newton(stats, phi, free, 1.0 / n)
         conv |= const
+        # a repeated value makes the likelihood unbounded (df and scale -> 0 at it:
+        # Fernandez & Steel 1999); the solve then ends at a scale far below the data's
+        collapsed = free[:, 2] & ~const & (phi[:, 2] < 1e-8 * start_scale)
+        if collapsed.any():
+            cols = ", ".join(str(j) for j in np.flatnonzero(collapsed))
+            warnings.warn(
+                f"StudentTMLE: in column {cols} the likelihood grows without bound as df "
+                "and the scale shrink to 0 at a repeated value, so the MLE does not exist "
+                "and the density is degenerate. Fix df with fixed_params={'df': value}, or "
+                "use GaussianMLE.",
+                BoundaryWarning,
+                stacklevel=5,
+            )
         if capped.any():
             cols = ", ".join(str(j) for j in np.flatnonzero(capped))
             warnings.warn(

@@ -108,3 +108,39 @@ def test_draws_beyond_float64_warn_with_a_package_warning():
     with pytest.warns(NumericalRangeWarning, match="exceed the float64 range"):
         draws = est.sample(50, random_state=0)
     assert np.isinf(draws).any()
+
+
+def test_categorical_single_minus_inf_is_a_clean_error():
+    # Spec(counts, single_row) with -inf: OverflowError from int(-inf) in the histogram
+    with pytest.raises(ValueError, match="categories must be finite"):
+        m.CategoricalMLE().fit([[-np.inf]])
+    est = m.CategoricalMLE().fit([[-1.0], [-2.0], [-1.0]])  # negative labels are labels
+    assert_allclose(np.sort(est.probabilities_[0]), [1 / 3, 2 / 3])
+
+
+def test_multinomial_counts_beyond_1e300_are_a_clean_error():
+    # Spec(counts) with 1.7e308: gammaln(total + 1) - log x! = inf - inf, loglik_ = nan
+    with pytest.raises(ValueError, match="at most 1e300"):
+        m.MultinomialMLE().fit([[1.7e308, 1.0], [3.0, 2.0]])
+
+
+def test_student_t_repeated_value_says_the_mle_does_not_exist():
+    # Spec(real, n=2, duplicated): two of three rows equal: the likelihood is unbounded
+    # (df, scale -> 0 at the repeated value); the fit ended at scale 4e-153 with only
+    # an InferenceWarning, and at another point under weights * 1e-8
+    X = np.array([[-13.27188773], [-26.52554324], [-13.27188773]])
+    with pytest.warns(BoundaryWarning, match="grows without bound"):
+        est = _quiet_inference(m.StudentTMLE().fit, X)
+    assert est.scale_[0] < 1e-8
+    est = m.StudentTMLE().fit(np.random.default_rng(0).standard_t(3, (200, 1)))
+    assert 1.5 < est.df_[0] < 6  # no warning on continuous data
+
+
+def _quiet_inference(fn, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", m.InferenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("default", BoundaryWarning)
+        from sklearn.exceptions import ConvergenceWarning
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fn(*args)
