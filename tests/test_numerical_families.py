@@ -493,8 +493,13 @@ def test_degenerate_columns_warn():
     with pytest.warns(BoundaryWarning, match="GaussianMLE"):
         est = StudentTMLE().fit(np.random.default_rng(16).normal(size=(400, 1)))
     assert_allclose(est.df_[0], 1e6, rtol=1e-12)
-    with pytest.raises(ValueError, match="at least 2 samples"):
-        StudentTMLE().fit([[1.0]])
+    # one row is a constant column (as for every family): a warning, not an error, so
+    # that one row of weight 3 fits as three equal rows do
+    with pytest.warns(BoundaryWarning, match="constant"):
+        one = StudentTMLE().fit([[1.0]], sample_weight=[3.0])
+    with pytest.warns(BoundaryWarning, match="constant"):
+        three = StudentTMLE().fit([[1.0]] * 3)
+    assert_allclose(one.estimates_, three.estimates_)
 
 
 @pytest.mark.parametrize("name", FAMILIES)

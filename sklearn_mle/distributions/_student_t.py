@@ -70,9 +70,3 @@ class StudentTMLE(IterativeFitMixin, DistributionMLE):
     def _make_family(self, X=None, sample_weight=None):
         return StudentT(max_iter=self.max_iter, tol=self.tol)
 
-    def _check_domain(self, X):
-        if X.shape[0] < 2:
-            raise ValueError(
-                f"StudentTMLE needs at least 2 samples to estimate a location and a scale, "
-                f"got {X.shape[0]} sample"
-            )

@@ -17,7 +17,7 @@ from scipy import stats as sps
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
-from ._data import data_stats, total_weight_or_raise, unit_broadcast
+from ._data import data_stats, total_weight_or_raise
 from ._protocol import Family, ModeResult
 
 __all__ = ["StudentT"]
@@ -203,11 +203,6 @@ class StudentT(Family):
         d = stats.x.shape[1]
         free = np.stack([np.isnan(fixed.get(k, np.full(d, np.nan))) for k in self.param_names],
                         axis=1)
-        if free[:, 1:].any() and not unit_broadcast(stats.w) and np.count_nonzero(
-                np.asarray(stats.w) > 0) < 2:
-            # as the estimator refuses one row: weights of zero leave one sample
-            raise DomainError("Student-t needs at least 2 samples of positive weight to "
-                              "estimate a location and a scale")
         phi = self._start(stats, fixed, free, n)
         # a constant column: no spread at the start, or exactly one value (on many rows
         # the moments' fallback keeps a rounding variance of ~1e-24)

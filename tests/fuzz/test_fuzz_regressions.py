@@ -81,13 +81,17 @@ def test_probability_covariance_under_tiny_weights():
         assert_allclose(tiny.cov_params_ * 1e-200, unit.cov_params_, rtol=1e-12)
 
 
-def test_student_t_one_row_of_positive_weight_is_refused_like_one_row():
-    # Spec(real, n=2, some_zero): the weighted fit "succeeded" with a warning where
-    # the same data as repeated rows (one row) are refused
-    with pytest.raises(ValueError, match="at least 2 samples"):
-        m.StudentTMLE().fit([[1.0]])
-    with pytest.raises(ValueError, match="at least 2 samples of positive weight"):
-        m.StudentTMLE().fit([[1.0], [2.0]], sample_weight=[1.0, 0.0])
+def test_student_t_one_row_fits_as_a_constant_column_whatever_its_weight():
+    # Spec(real, n=2, some_zero) and Spec(real, single_row, integer): one row was
+    # refused while two equal rows, or two rows of which one has weight 0, fitted with
+    # a warning; now each is a constant column, as in every other family
+    fits = []
+    for X, w in (([[1.0]], None), ([[1.0]], [3.0]), ([[1.0], [2.0]], [1.0, 0.0]),
+                 ([[1.0]] * 2, None)):
+        with pytest.warns(BoundaryWarning, match="constant"):
+            fits.append(m.StudentTMLE().fit(X, sample_weight=w))
+    for est in fits:
+        assert est.loc_[0] == 1.0 and est.scale_[0] < 1e-100
 
 
 def test_poisson_information_at_huge_rates_has_no_overflow():
