@@ -170,8 +170,10 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
         if information is None and cov is None:
             cov = self._full_cov
             if np.any(~np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
-                return super()._set_inference(names, estimates, information=np.diag(
-                    np.where(np.diag(cov) > 0, 1 / np.diag(cov), 0.0)))
+                diag = np.diag(cov)
+                with np.errstate(divide="ignore"):  # the zeros are not divided
+                    info = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 0.0)
+                return super()._set_inference(names, estimates, information=np.diag(info))
         return super()._set_inference(names, estimates, information=information, cov=cov)
 
     def _param_bounds(self):
