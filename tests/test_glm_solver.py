@@ -176,3 +176,34 @@ def test_warm_start_from_a_subsample_reaches_the_same_fit(rare_separated):
     np.testing.assert_allclose(res.theta[0, :3], plain.theta[0, :3], rtol=1e-7)
     assert res.f == pytest.approx(plain.f, rel=1e-12)
     np.testing.assert_allclose(res.info(True), plain.info(True), rtol=1e-5)
+
+
+def test_warm_start_with_a_column_the_subsample_never_sees():
+    """A dummy whose few rows the subsample does not draw is a zero column there: the
+    subsample's singular information is not used as the first Newton matrix, no
+    singular matrix reaches the full fit, and the fit equals the plain one."""
+    import sklearn_mle.linear_model._newton as newton
+
+    rng = np.random.default_rng(8)
+    n = 64_000
+    X = rng.normal(size=(n, 3))
+    y = (rng.random(n) < special.expit(X @ [0.8, -0.4, 0.3])).astype(float)
+    drawn = np.random.default_rng(0).random(n) < (n // 16) / n
+    rare = np.flatnonzero(~drawn)[:6]
+    X = np.column_stack([X, np.zeros(n)])
+    X[rare, 3] = 1.0
+    y[rare[:4]] = 1.0
+    y[rare[4:]] = 0.0
+
+    def singular(H):
+        raise AssertionError("a singular Newton matrix reached the full fit")
+
+    theta0 = np.zeros((1, 5))
+    res = newton_solve(GLMProblem(X, y[:, None], np.ones(n), None, Binomial(), True), theta0,
+                       1e-10, 100, singular)
+    plain = newton._newton_loop(GLMProblem(X, y[:, None], np.ones(n), None, Binomial(), True),
+                                theta0, 1e-10, 100, singular)
+    assert res.converged
+    se = np.sqrt(np.diag(np.linalg.inv(plain.info(True))))
+    assert np.max(np.abs(res.theta - plain.theta).ravel() / se) < 1e-4
+    assert res.f == pytest.approx(plain.f, rel=1e-12)
