@@ -20,6 +20,13 @@ Newton matrix for a step; the
 caller builds exactly one there, for the covariance (``SolveResult.info``). When the
 line search fails (no progress possible in floating point) and ``fallback`` is set,
 L-BFGS continues from there and the better of the two is returned.
+
+From 50 000 rows (``_warm_start``) the fit starts at the optimum of a random 1/16 of
+the rows, with that subsample's information scaled to all rows as the first Newton
+matrix: the iterations far from the answer run on the subsample, and the full fit
+typically needs one pass per step and a single Hessian pass (the final one, for the
+covariance). The fit still stops on the gradient over all rows, so only the path
+changes, not the answer (to the tolerance).
 """
 
 from __future__ import annotations
