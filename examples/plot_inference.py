@@ -1,6 +1,6 @@
 """
-Inference a statistician expects: robust SEs, tests, functions of parameters
-===========================================================================
+Robust standard errors, Wald tests, the delta method and prediction bands
+=========================================================================
 
 One logistic regression on statsmodels' ``spector`` data (does a new teaching method,
 PSI, raise grades?), taken through what a statsmodels user reaches for: the summary,

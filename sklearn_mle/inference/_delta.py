@@ -39,7 +39,14 @@ def numerical_jacobian(func, theta, rel_step=None):
 
     The step of parameter ``j`` is ``eps**(1/5) * max(|theta_j|, 1)`` (the optimal
     order for a fourth-order rule), refined by one Richardson extrapolation so the
-    error is of fourth order in the step.
+    error is of fourth order in the step. Returns ``(func(theta), J)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value, J = numerical_jacobian(lambda t: np.exp(t[0]) * t[1], np.array([0.0, 2.0]))
+    >>> bool(np.allclose(J, [[2.0, 1.0]], rtol=1e-9))
+    True
     """
     theta = np.asarray(theta, dtype=float)
     f0 = np.atleast_1d(np.asarray(func(theta.copy()), dtype=float)).ravel()
