@@ -228,3 +228,18 @@ def test_intercept_only_models_fit(spector, randhie):
     assert lin.bse_[0] == pytest.approx(np.sqrt(np.var(yp.to_numpy()) / len(yp)), rel=1e-9)
     with pytest.raises(ValueError, match="0 feature"):
         MLELogisticRegression(fit_intercept=False).fit(empty, y)
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "cluster"])
+def test_multinomial_sandwich_equals_statsmodels_mnlogit(cov_type):
+    a = sm.datasets.anes96.load_pandas().data
+    X, y = a[["logpopul", "selfLR", "age", "educ", "income"]], a["PID"]
+    groups = np.arange(len(y)) % 20
+    kw = {"groups": groups} if cov_type == "cluster" else None
+    ref = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12,
+                                                cov_type=cov_type, cov_kwds=kw)
+    ours = MLELogisticRegression(cov_type=cov_type, tol=1e-12).fit(X, y, groups=groups)
+    # statsmodels orders the parameters (feature, class); ours (class, feature)
+    assert_allclose(ours.bse_, ref.bse.values.T.ravel(), rtol=RTOL)
+    with pytest.raises(ValueError, match="multinomial"):
+        MLELogisticRegression(cov_type="HC3").fit(X, y)
