@@ -156,7 +156,8 @@ class LikelihoodMixin:
         n_jobs : int or None, default=None
             Threads over replicates.
         **fit_params
-            Per-row fit arguments resampled with the rows (``sample_weight``).
+            Per-row fit arguments resampled with the rows (``sample_weight``);
+            ``lengths`` (hidden Markov models): whole sequences are resampled.
 
         Returns
         -------
@@ -211,11 +212,18 @@ class LikelihoodMixin:
             )
         rows = [X] if y is None else [X, y]
         n = _num_rows(X)
+        lengths = fit_params.get("lengths")
         simulate = None
         if hasattr(self, "sample"):
             def simulate(rng):
-                draw = self.sample(n, random_state=int(rng.integers(2**31 - 1)))
-                return [draw[0] if isinstance(draw, tuple) else draw], {}
+                # one draw per sequence (HMMs' ``lengths``), else one of n rows
+                sizes = [n] if lengths is None else [int(m) for m in lengths]
+                draws = []
+                for m in sizes:
+                    d = self.sample(m, random_state=int(rng.integers(2**31 - 1)))
+                    draws.append(d[0] if isinstance(d, tuple) else d)
+                kw = {} if lengths is None else {"lengths": np.asarray(lengths)}
+                return [np.concatenate(draws)], kw
         return rows, dict(fit_params), simulate
 
     def bootstrap_replicates(self, n_boot: int = 999, *, X=None, y=None,

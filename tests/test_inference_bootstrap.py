@@ -122,3 +122,47 @@ def test_delta_method_coverage_gamma_mean():
             res = GammaMLE().fit(x).delta_method(lambda p: p[0] / p[1])
         hits += res.conf_int[0, 0] <= shape / rate <= res.conf_int[0, 1]
     assert abs(hits / 1000 - 0.95) <= 0.02
+
+
+def test_alignment_undoes_a_permutation_of_states():
+    from sklearn_mle.inference._bootstrap import align_components, component_layout
+
+    names = ["startprob[0]", "transmat[0,0]", "transmat[1,0]", "state0.rate",
+             "state1.rate"]
+    # states (A, B): start (0.3, 0.7), T = [[0.9, 0.1], [0.2, 0.8]], rates (2, 9)
+    ref = np.array([0.3, 0.9, 0.2, 2.0, 9.0])
+    swapped = np.array([0.7, 0.8, 0.1, 9.0, 2.0])  # the same model, states relabelled
+    layout = component_layout(names)
+    assert_allclose(align_components(swapped, ref, layout, np.ones(5)), ref, rtol=1e-12)
+    names = ["weight[0]", "weight[1]", "component0.mean", "component1.mean",
+             "component2.mean"]
+    ref = np.array([0.2, 0.3, -1.0, 0.0, 4.0])
+    perm = np.array([0.5, 0.2, 4.0, -1.0, 0.0])  # components (2, 0, 1)
+    assert_allclose(align_components(perm, ref, component_layout(names), np.ones(5)), ref,
+                    rtol=1e-12)
+    assert component_layout(["mean", "covariance"]) is None
+
+
+def test_hmm_bootstrap_resamples_whole_sequences():
+    from sklearn_mle.hmm._model import HiddenMarkovModel
+    from sklearn_mle.inference._bootstrap import resample_sequences
+
+    idx, lengths = resample_sequences([3, 2, 4], np.random.default_rng(0))
+    starts = {0: [0, 1, 2], 1: [3, 4], 2: [5, 6, 7, 8]}
+    pos = 0
+    for m in lengths:  # every drawn block is one whole original sequence
+        assert any(list(idx[pos:pos + m]) == s for s in starts.values())
+        pos += m
+    assert pos == len(idx)
+    rng = np.random.default_rng(1)
+    state, xs = 0, []
+    for _ in range(360):
+        state = state if rng.random() < 0.9 else 1 - state
+        xs.append(rng.poisson([2.0, 10.0][state]))
+    X, L = np.array(xs)[:, None], [60] * 6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hmm = HiddenMarkovModel(PoissonMLE(), n_components=2, random_state=0).fit(X, lengths=L)
+        reps = hmm.bootstrap_replicates(8, X=X, lengths=L, random_state=0)
+    rate = [j for j, n in enumerate(hmm.param_names_) if n.endswith("rate")]
+    assert_allclose(reps[:, rate].mean(axis=0), hmm.estimates_[rate], rtol=0.15)

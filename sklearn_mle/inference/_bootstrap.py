@@ -18,15 +18,18 @@ from joblib import Parallel, delayed
 from scipy import optimize, stats
 from sklearn.base import clone
 
-_COMPONENT = re.compile(r"^component(\d+)\.(.*)$")
-_WEIGHT = re.compile(r"^weight\[(\d+)\]$")
+_COMPONENT = re.compile(r"^(?:component|state)(\d+)\.(.*)$")
+_WEIGHT = re.compile(r"^(?:weight|startprob)\[(\d+)\]$")
+_TRANS = re.compile(r"^transmat\[(\d+),(\d+)\]$")
 
 
 def component_layout(names):
-    """``(K, blocks, weight_idx)`` for mixture-style names, None when there are none.
+    """``(K, blocks, weight_idx, trans_idx)`` for mixture- or HMM-style names
+    (``component<j>.``/``state<j>.`` prefixes), None when there are none.
 
     ``blocks[j]`` lists the indices of component ``j``'s parameters in a common order;
-    ``weight_idx`` the indices of ``weight[0..K-2]``.
+    ``weight_idx`` the indices of ``weight[0..K-2]`` (or ``startprob[0..K-2]``);
+    ``trans_idx[i][j]`` the index of ``transmat[i,j]`` (``j < K - 1``), if any.
     """
     comps = {}
     for i, n in enumerate(names):
@@ -42,14 +45,22 @@ def component_layout(names):
     blocks = [[comps[j][k] for k in keys] for j in range(K)]
     weights = sorted((int(_WEIGHT.match(str(n)).group(1)), i) for i, n in enumerate(names)
                      if _WEIGHT.match(str(n)))
-    return K, blocks, [i for _, i in weights]
+    trans = {}
+    for i, n in enumerate(names):
+        m = _TRANS.match(str(n))
+        if m:
+            trans[(int(m.group(1)), int(m.group(2)))] = i
+    trans_idx = None
+    if len(trans) == K * (K - 1):
+        trans_idx = [[trans[(a, b)] for b in range(K - 1)] for a in range(K)]
+    return K, blocks, [i for _, i in weights], trans_idx
 
 
 def align_components(theta, ref, layout, scale):
     """``theta`` with its components permuted to best match ``ref``."""
     if layout is None:
         return theta
-    K, blocks, widx = layout
+    K, blocks, widx, tidx = layout
     cost = np.empty((K, K))
     for a in range(K):
         for b in range(K):
@@ -62,6 +73,11 @@ def align_components(theta, ref, layout, scale):
     if len(widx) == K - 1:
         w = np.append(theta[widx], 1.0 - np.sum(theta[widx]))
         out[widx] = w[perm][: K - 1]
+    if tidx is not None:  # a transition matrix: rows and columns follow the states
+        T = np.array([[theta[i] for i in row] for row in tidx])
+        T = np.column_stack([T, 1.0 - T.sum(axis=1)])[np.ix_(perm, perm)]
+        for a in range(K):
+            out[tidx[a]] = T[a, : K - 1]
     return out
 
 
@@ -89,15 +105,21 @@ def bootstrap_replicates(estimator, rows, kwargs_rows, *, n_boot, simulate=None,
     rng = np.random.default_rng(random_state)
     seeds = rng.integers(0, 2**32 - 1, size=n_boot)
     n = len(rows[0])
+    kwargs_rows = dict(kwargs_rows)
+    lengths = kwargs_rows.pop("lengths", None)
 
     def task(seed):
         r = np.random.default_rng(seed)
         if simulate is not None:
             args, kw = simulate(r)
         else:
-            idx = r.integers(0, n, n)
+            kw = {}
+            if lengths is None:
+                idx = r.integers(0, n, n)
+            else:  # sequences (HMMs) are resampled whole
+                idx, kw["lengths"] = resample_sequences(lengths, r)
             args = [_take(a, idx) for a in rows]
-            kw = {k: _take(v, idx) for k, v in kwargs_rows.items() if v is not None}
+            kw.update({k: _take(v, idx) for k, v in kwargs_rows.items() if v is not None})
         return _fit_one(estimator, args, kw)
 
     out = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(task)(s) for s in seeds)
@@ -112,6 +134,15 @@ def bootstrap_replicates(estimator, rows, kwargs_rows, *, n_boot, simulate=None,
     return np.array(good)
 
 
+def resample_sequences(lengths, rng):
+    """Row indices and lengths of whole sequences drawn with replacement."""
+    lengths = np.asarray(lengths, dtype=int)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    pick = rng.integers(0, len(lengths), len(lengths))
+    idx = np.concatenate([np.arange(starts[j], starts[j] + lengths[j]) for j in pick])
+    return idx, lengths[pick]
+
+
 def _take(a, idx):
     if hasattr(a, "iloc"):
         return a.iloc[idx]
@@ -124,12 +155,21 @@ def jackknife(estimator, rows, kwargs_rows, max_groups=200):
     """Leave-one-out (or leave-one-block-out when there are more rows than
     ``max_groups``) estimates, for the BCa acceleration."""
     n = len(rows[0])
-    groups = np.arange(n) % max_groups if n > max_groups else np.arange(n)
+    kwargs_rows = dict(kwargs_rows)
+    lengths = kwargs_rows.pop("lengths", None)
+    if lengths is not None:  # leave whole sequences out
+        lengths = np.asarray(lengths, dtype=int)
+        seq = np.repeat(np.arange(len(lengths)), lengths)
+        groups = seq % max_groups
+    else:
+        groups = np.arange(n) % max_groups if n > max_groups else np.arange(n)
     out = []
     for g in np.unique(groups):
         keep = np.flatnonzero(groups != g)
         args = [_take(a, keep) for a in rows]
         kw = {k: _take(v, keep) for k, v in kwargs_rows.items() if v is not None}
+        if lengths is not None:
+            kw["lengths"] = lengths[np.unique(seq) % max_groups != g]
         t = _fit_one(estimator, args, kw)
         if t is not None:
             out.append(t)
