@@ -74,13 +74,13 @@ class Summary:
         cells = [[f(v) for v, f in zip(vals, fmts)] for _, vals in self._rows()]
         colw = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(cols)]
         total = width + sum(w + 2 for w in colw)
-        lines = ["=" * total]
-        lines += _header_lines(self.header, total)
-        lines.append("-" * total)
+        head = _header_lines(self.header, total)
+        rule = max([total] + [len(h) for h in head])
+        lines = ["=" * rule, *head, "-" * rule]
         lines.append(" " * width + "".join(f"  {c:>{w}}" for c, w in zip(cols, colw)))
         for name, row in zip(names, cells):
             lines.append(f"{name:<{width}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, colw)))
-        lines.append("=" * total)
+        lines.append("=" * rule)
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -148,17 +148,15 @@ def _header_lines(header, total):
     items = [(f"{k}:", str(v)) for k, v in header.items()]
     if not items:
         return []
-    kw = max(len(k) for k, _ in items) + 1
-    vw = max(len(v) for _, v in items)
-    if len(items) < 6 or 2 * (kw + vw) + 4 > max(total, 78):
-        kw = max(22, kw + 1)
-        return [f"{k:<{kw}}{v}" for k, v in items]
     half = (len(items) + 1) // 2
     left, right = items[:half], items[half:]
     lw = max(len(k) for k, _ in left) + 1
     lv = max(len(v) for _, v in left)
     rw = max(len(k) for k, _ in right) + 1 if right else 0
     rv = max(len(v) for _, v in right) if right else 0
+    if len(items) < 6 or lw + lv + 4 + rw + rv > max(total, 88):
+        kw = max(22, max(len(k) for k, _ in items) + 2)
+        return [f"{k:<{kw}}{v}" for k, v in items]
     out = []
     for i, (k, v) in enumerate(left):
         line = f"{k:<{lw}}{v:>{lv}}"
