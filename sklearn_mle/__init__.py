@@ -30,7 +30,15 @@ from .linear_model import (
     SeparationWarning,
 )
 from .mixture import GaussianMixture, MixtureMLE
-from .model_selection import DistributionFit, rank_distributions
+from .model_selection import (
+    DistributionFit,
+    GridSearchIC,
+    compare_models,
+    goodness_of_fit,
+    rank_distributions,
+    vuong_test,
+)
+from .naive_bayes import GenerativeClassifier, IndependentMLE, NaiveBayes
 
 __version__ = "0.1.0"
 
@@ -45,12 +53,16 @@ __all__ = [
     "GammaMLE",
     "GaussianMLE",
     "GaussianMixture",
+    "GenerativeClassifier",
     "GeometricMLE",
+    "GridSearchIC",
+    "IndependentMLE",
     "InferenceWarning",
     "LikelihoodRatioResult",
     "LogNormalMLE",
     "MixtureMLE",
     "MultinomialMLE",
+    "NaiveBayes",
     "NegativeBinomialMLE",
     "MLELinearRegression",
     "MLELogisticRegression",
@@ -60,6 +72,9 @@ __all__ = [
     "StudentTMLE",
     "Summary",
     "WeibullMLE",
+    "compare_models",
+    "goodness_of_fit",
     "likelihood_ratio_test",
     "rank_distributions",
+    "vuong_test",
 ]

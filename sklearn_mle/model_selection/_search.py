@@ -259,6 +259,13 @@ class GridSearchIC(MetaEstimatorMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    @classmethod
+    def _check_instances(cls):
+        # the contract tests need a meta-estimator with a real inner estimator
+        from ..mixture import GaussianMixture
+
+        return [cls(GaussianMixture(random_state=0), {"n_components": [1, 2]})]
+
     def __init__(self, estimator, param_grid, *, criterion="bic", n_jobs=None,
                  error_score="raise", exclude_degenerate=True, verbose=0):
         self.estimator = estimator
