@@ -26,6 +26,7 @@ from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelih
 from .linear_model import (
     MLELinearRegression,
     MLELogisticRegression,
+    MLENegativeBinomialRegression,
     MLEPoissonRegression,
     SeparationWarning,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "NegativeBinomialMLE",
     "MLELinearRegression",
     "MLELogisticRegression",
+    "MLENegativeBinomialRegression",
     "MLEPoissonRegression",
     "PoissonMLE",
     "SeparationWarning",
