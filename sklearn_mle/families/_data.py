@@ -10,8 +10,8 @@ from .._engine.blocks import map_reduce
 from .._engine.rules import DomainError
 from ._stats import DataStats, total_weight
 
-__all__ = ["data_stats", "newton_decreasing", "total_weight_or_raise", "unit_broadcast",
-           "weighted_rows"]
+__all__ = ["column_range", "data_stats", "newton_decreasing", "total_weight_or_raise",
+           "unit_broadcast", "weighted_rows"]
 
 _MAX_LOG_STEP = 3.0  # largest Newton step in log-parameter space (a factor of ~20)
 
@@ -113,3 +113,16 @@ def total_weight_or_raise(stats, what):
         raise DomainError(f"the weights sum to {n!r}, outside the range a fit can compute "
                           "with; rescale the sample weights")
     return n
+
+
+def column_range(x):
+    """Per column, the smallest and the largest value of the statistics' rows, in
+    float64 (one pass of two reductions through the engine: in memory or on Dask)."""
+    def block(xb):
+        return np.array([xb.min(axis=0), xb.max(axis=0)], dtype=np.float64)
+
+    def combine(a, b):
+        return np.array([np.minimum(a[0], b[0]), np.maximum(a[1], b[1])])
+
+    lo, hi = map_reduce(block, x, combine=combine)
+    return lo, hi

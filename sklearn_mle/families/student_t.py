@@ -17,7 +17,7 @@ from scipy import stats as sps
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
-from ._data import data_stats, total_weight_or_raise
+from ._data import column_range, data_stats, total_weight_or_raise
 from ._protocol import Family, ModeResult
 
 __all__ = ["StudentT"]
@@ -206,8 +206,8 @@ class StudentT(Family):
         phi = self._start(stats, fixed, free, n)
         # a constant column: no spread at the start, or exactly one value (on many rows
         # the moments' fallback keeps a rounding variance of ~1e-24)
-        x = stats.x
-        const = ~(phi[:, 2] > 0) | (free[:, 2] & (np.min(x, axis=0) == np.max(x, axis=0)))
+        lo, hi = column_range(stats.x)
+        const = ~(phi[:, 2] > 0) | (free[:, 2] & (lo == hi))
         if const.any():
             cols = ", ".join(str(j) for j in np.flatnonzero(const))
             warnings.warn(

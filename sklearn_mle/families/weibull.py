@@ -16,6 +16,7 @@ from scipy import stats as sps
 from .._engine.rules import NONFINITE, check_rule
 from ..exceptions import BoundaryWarning
 from ._data import (
+    column_range,
     data_stats,
     newton_decreasing,
     total_weight_or_raise,
@@ -187,7 +188,7 @@ class Weibull(Family):
         var = (ws @ (lx - c) ** 2) / total
         if not np.all(var > 1e-26):
             return self._summary(stats, wscale)
-        return c, var, np.log(np.max(x, axis=0).astype(np.float64))
+        return c, var, np.log(column_range(x)[1])
 
     def mode(self, stats, fixed=None):
         fixed = fixed or {}
@@ -203,8 +204,8 @@ class Weibull(Family):
         zmax = top - c  # the largest centred log value
         # a constant column: a zero variance of log x, or exactly one value (on many
         # rows the variance combined over blocks keeps ~1e-24 of rounding)
-        x = stats.x
-        const = free_k & ((var <= 1e-26) | (np.min(x, axis=0) == np.max(x, axis=0)))
+        lo, hi = column_range(stats.x)
+        const = free_k & ((var <= 1e-26) | (lo == hi))
         if const.any():
             warnings.warn(
                 f"WeibullMLE: column {', '.join(map(str, np.flatnonzero(const)))} is "
