@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover
 NATIVE = _native is not None
 
 __all__ = ["NATIVE", "log_prob_rows", "run_forward", "run_forward_backward", "run_viterbi",
-           "sample_states", "shifted_frame", "Workspace", "distinct_rows"]
+           "sample_states", "shifted_frame", "Workspace", "distinct_frame", "distinct_rows"]
 
 # a block of sequences should hold at least this many rows before threads pay off
 _MIN_ROWS_PER_BLOCK = 8192
@@ -50,6 +50,17 @@ def distinct_rows(emission, X):
 
 
 _MIN_ROWS_DISTINCT = 4096
+
+
+def distinct_frame(emission, params, distinct, work=None):
+    """``(frame, shift)`` of X from its distinct rows: each distinct row's shifted
+    emissions computed once and gathered (no exp per row)."""
+    Xu, inverse = distinct
+    shift_u, frame_u = shifted_frame(emission.log_prob(Xu, params))
+    n, k = inverse.size, frame_u.shape[1]
+    frame = np.empty((n, k)) if work is None else work.get("frame", (n, k))
+    np.take(frame_u, inverse, axis=0, out=frame)
+    return frame, shift_u[inverse]
 
 
 def log_prob_rows(emission, X, params, n_jobs=None, work=None, distinct=None):
@@ -142,15 +153,20 @@ def _over_blocks(fn, blocks, n_jobs):
 
 
 def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_jobs=None,
-                         use_native=True, work=None):
+                         use_native=True, work=None, framed=None):
     """``(loglik (S,), gamma (n, k), xi (k, k), dead, shift (n,))`` from the (n, k)
     log-emissions; see :func:`._forward_backward.forward_backward`. With a
-    :class:`Workspace`, ``gamma`` is one of its buffers (valid until the next call)."""
-    n, k = lp.shape
+    :class:`Workspace`, ``gamma`` is one of its buffers (valid until the next call).
+    ``framed``: ``(frame, shift)`` already computed (then ``lp`` is not read)."""
+    n, k = (lp if framed is None else framed[0]).shape
     work = Workspace() if work is None else work
-    frame, shift = work.get("frame", (n, k)), np.empty(n)
+    if framed is None:
+        frame, shift = work.get("frame", (n, k)), np.empty(n)
+    else:
+        frame, shift = framed
     if not (use_native and NATIVE):
-        shifted_frame(lp, frame, shift)
+        if framed is None:
+            shifted_frame(lp, frame, shift)
         return (*fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight),
                 shift)
     alpha = work.get("alpha", (n, k))
@@ -168,7 +184,8 @@ def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_job
         # a few sequences at a time: their emissions are exp'd just before the kernel
         # reads them, while they are still in cache
         for g0, g1 in _cache_groups(bounds, s0, s1):
-            shifted_frame(lp, frame, shift, int(bounds[g0]), int(bounds[g1]))
+            if framed is None:
+                shifted_frame(lp, frame, shift, int(bounds[g0]), int(bounds[g1]))
             dead += _native.forward_backward(frame, bounds, g0, g1, pi, A, AT, alpha, gamma,
                                              c, xi, sw, weighted)
         return xi, dead

@@ -372,9 +372,14 @@ class HiddenMarkovModel(HMMInferenceMixin, LikelihoodMixin, DensityMixin, BaseEs
         posteriors at the given parameters."""
         work = getattr(self, "_work", None)
         distinct = getattr(self, "_distinct", None)
-        lp = _estep.log_prob_rows(self._emission, X, params, self.n_jobs, work, distinct)
+        if distinct is not None:  # few distinct rows: their shifted emissions, gathered
+            lp, framed = None, _estep.distinct_frame(self._emission, params, distinct, work)
+        else:
+            lp = _estep.log_prob_rows(self._emission, X, params, self.n_jobs, work)
+            framed = None
         loglik, gamma, xi, dead, shift = _estep.run_forward_backward(
-            lp, bounds, startprob, transmat, wseq, n_jobs=self.n_jobs, work=work)
+            lp, bounds, startprob, transmat, wseq, n_jobs=self.n_jobs, work=work,
+            framed=framed)
         outside = ~(shift > -np.inf)
         if outside.any():
             i = int(np.flatnonzero(outside)[0])
