@@ -16,6 +16,10 @@ out-of-core path, where the data need not fit the cluster's memory). Printed:
 - distribution fits (PoissonMLE, GaussianMLE): the whole fit with standard errors,
   and its ratio to the floor (goal: <= 1.5: a fit is one reduction);
 - Newton fit (WeibullMLE): time per reduction (a Newton iteration is one);
+- logistic regression (exact Newton on Dask, ``linear_model._dask.dask_newton``, with
+  the information for the standard errors): time per reduction against the floor,
+  and the whole fit against the in-memory ``MLELogisticRegression`` plus one floor
+  per reduction (goal: <= 2);
 - GaussianMixture(k): time per EM iteration (fit of ``2 m`` minus fit of ``m``
   iterations, from the same given start, divided by ``m``) against one reduction of
   the same E-step (``em_pass``) and against the floor (goal: <= 1.5 x the E-step's
@@ -61,6 +65,8 @@ def em_iteration(gm_kwargs, X, m, repeat):
 
 
 def run_case(label, dX, X, args):
+    import dask.array as da
+
     from sklearn_mle import GaussianMixture, GaussianMLE, PoissonMLE, WeibullMLE
     from sklearn_mle.mixture._gaussian_kernels import em_pass
 
@@ -109,6 +115,23 @@ def run_case(label, dX, X, args):
     if X is not None:
         t_mem = em_iteration(start, X, args.iters, 1)
         print(f"  in-memory iteration                {t_mem:8.3f} s")
+    # logistic regression with standard errors: exact Newton, one reduction an iteration
+    from sklearn_mle import MLELogisticRegression
+    from sklearn_mle.linear_model import _family as glm_family
+    from sklearn_mle.linear_model._dask import dask_newton
+
+    beta = np.linspace(-1.0, 1.0, d) / np.sqrt(d)
+    y = (dX @ beta + da.random.default_rng(1).logistic(size=dX.shape[0],
+                                                       chunks=dX.chunks[0]) > 0)
+    y = y.astype(np.float64).persist() if args.persisted else y.astype(np.float64)
+    t_glm, res = median_time(lambda: dask_newton(glm_family.Binomial(), dX, y), args.repeat)
+    print(f"  logistic Newton + SE (Dask)        {t_glm:8.3f} s   {res.n_reductions} "
+          f"reductions: {t_glm / res.n_reductions / floor:5.2f} x floor each")
+    if X is not None:
+        yy = y.compute()
+        t_mem, _ = median_time(lambda: MLELogisticRegression().fit(X, yy).bse_, args.repeat)
+        print(f"  logistic in memory + SE            {t_mem:8.3f} s   Dask / (memory + "
+              f"{res.n_reductions} floors) = {t_glm / (t_mem + res.n_reductions * floor):5.2f}")
 
 
 def main():
