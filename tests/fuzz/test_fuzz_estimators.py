@@ -65,6 +65,9 @@ KNOWN = {
     ("any_input", "MLELogisticRegression"):
         "bare LinAlgError from linear_model/_newton.py _newton_step (multinomial, X near "
         "1e40)",
+    ("loglik", "MLELinearRegression"):
+        "an exact fit (n = p, weights 1e-8) reports loglik_ from rounding residuals; X "
+        "near 1e300 gives NumPy's bare 'array must not contain infs or NaNs'",
     ("repeats", "MLELinearRegression"):
         "an exact fit (n = p) reports loglik_ from rounding residuals, without a warning: "
         "weighted and repeated rows differ",
