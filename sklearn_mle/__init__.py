@@ -22,6 +22,7 @@ from .distributions import (
     StudentTMLE,
     WeibullMLE,
 )
+from .hmm import HiddenMarkovModel
 from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
 from .linear_model import (
     MLELinearRegression,
@@ -57,6 +58,7 @@ __all__ = [
     "GenerativeClassifier",
     "GeometricMLE",
     "GridSearchIC",
+    "HiddenMarkovModel",
     "IndependentMLE",
     "InferenceWarning",
     "LikelihoodRatioResult",
