@@ -302,7 +302,7 @@ class IndependentMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_in_)
+        ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         rng = check_random_state(random_state)
