@@ -126,4 +126,5 @@ def pickled(est):
 
 
 def estimates(est) -> np.ndarray:
-    return np.asarray(est.estimates_, dtype=float)
+    """The flat estimate vector (of a search's best estimator)."""
+    return np.asarray(getattr(est, "best_estimator_", est).estimates_, dtype=float)
