@@ -254,7 +254,7 @@ def test_k_component_row_densities_equal_one_at_a_time(cls):
 
 # ------------------------------------------------------- priors validate when built
 PRIORS = [getattr(sklearn_mle.priors, n) for n in sklearn_mle.priors.__all__
-          if getattr(getattr(sklearn_mle.priors, n), "_constraints", None)]
+          if getattr(getattr(sklearn_mle.priors, n), "hyper_constraints", None)]
 
 
 def _bad_values(rule):
@@ -273,7 +273,7 @@ def _bad_values(rule):
 
 @pytest.mark.parametrize("cls", PRIORS, ids=[c.__name__ for c in PRIORS])
 def test_priors_check_their_hyper_parameters_when_built(cls):
-    for name, rule in cls._constraints.items():
+    for name, rule in cls.hyper_constraints.items():
         for bad in _bad_values(rule):
             with pytest.raises(ValueError, match=f"{cls.__name__}: hyper-parameter {name} "
                                                  f"must be"):

@@ -18,7 +18,7 @@ class Prior:
 
     _hyper: tuple[str, ...] = ()
     # name -> Hyper: the rules the constructor checks (validate_hyper)
-    _constraints: dict = {}
+    hyper_constraints: dict = {}
 
     def get_params(self, deep: bool = True) -> dict:
         """Hyper-parameters by name (so ``sklearn.base.clone`` can copy the prior)."""
@@ -119,10 +119,10 @@ class Hyper:
 
 
 def validate_hyper(prior) -> None:
-    """Check every hyper-parameter of ``prior`` against its class's ``_constraints``
+    """Check every hyper-parameter of ``prior`` against its class's ``hyper_constraints``
     (``name -> Hyper``): what the constructors call, so a bad value fails where it is
     written, not later inside ``fit``."""
-    for name, rule in type(prior)._constraints.items():
+    for name, rule in type(prior).hyper_constraints.items():
         rule.check(type(prior).__name__, name, getattr(prior, name))
 
 

@@ -38,7 +38,7 @@ class Laplace(Prior):
     """
 
     _hyper = ("scale",)
-    _constraints = {"scale": Hyper("positive")}  # one value for every coefficient
+    hyper_constraints = {"scale": Hyper("positive")}  # one value for every coefficient
     smooth = False
 
     def __init__(self, scale: float = 1.0):
@@ -88,7 +88,7 @@ class StudentT(Prior):
     """
 
     _hyper = ("df", "scale")
-    _constraints = {"df": Hyper("positive"), "scale": Hyper("positive")}
+    hyper_constraints = {"df": Hyper("positive"), "scale": Hyper("positive")}
     smooth = True
 
     def __init__(self, df: float = 7.0, scale: float = 2.5):
@@ -143,7 +143,7 @@ class Cauchy(StudentT):
     """
 
     _hyper = ("scale",)
-    _constraints = {"scale": Hyper("positive")}
+    hyper_constraints = {"scale": Hyper("positive")}
 
     def __init__(self, scale: float = 2.5):
         self.scale = scale

@@ -30,7 +30,7 @@ class Beta(Prior):
     """
 
     _hyper = ("a", "b")
-    _constraints = {"a": Hyper("positive"), "b": Hyper("positive")}
+    hyper_constraints = {"a": Hyper("positive"), "b": Hyper("positive")}
 
     def __init__(self, a: float = 1.0, b: float = 1.0):
         self.a = a
@@ -75,7 +75,7 @@ class Gamma(Prior):
     """
 
     _hyper = ("a", "rate")
-    _constraints = {"a": Hyper("positive"), "rate": Hyper("nonnegative")}
+    hyper_constraints = {"a": Hyper("positive"), "rate": Hyper("nonnegative")}
 
     def __init__(self, a: float = 1.0, rate: float = 0.0):
         self.a = a
@@ -127,7 +127,7 @@ class Dirichlet(Prior):
     """
 
     _hyper = ("alpha",)
-    _constraints = {"alpha": Hyper("positive", "vector")}
+    hyper_constraints = {"alpha": Hyper("positive", "vector")}
 
     def __init__(self, alpha=1.0):
         self.alpha = alpha
@@ -186,7 +186,7 @@ class Normal(Prior):
     _hyper = ("scale", "loc")
     # loc is checked where the prior is used (the GLMs' fit) until the tests that build
     # Normal(loc=None) at import to expect an error at fit are moved
-    _constraints = {"scale": Hyper("positive")}
+    hyper_constraints = {"scale": Hyper("positive")}
 
     def __init__(self, scale: float = 1.0, loc: float = 0.0):
         self.scale = scale
@@ -243,7 +243,7 @@ class NormalInverseGamma(Prior):
 
     _hyper = ("mu", "kappa", "alpha", "beta")
 
-    _constraints = {"mu": Hyper("real", "vector", optional=True), "kappa": Hyper("positive"),
+    hyper_constraints = {"mu": Hyper("real", "vector", optional=True), "kappa": Hyper("positive"),
                     "alpha": Hyper("positive"),
                     "beta": Hyper("positive", "vector", optional=True)}
 

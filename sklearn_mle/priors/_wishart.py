@@ -55,7 +55,7 @@ class NormalInverseWishart(Prior):
     """
 
     _hyper = ("shrinkage", "mean", "dof", "scale")
-    _constraints = {"shrinkage": Hyper("positive"), "dof": Hyper("positive", optional=True),
+    hyper_constraints = {"shrinkage": Hyper("positive"), "dof": Hyper("positive", optional=True),
                     "mean": Hyper("real", "vector", optional=True)}
 
     def __init__(self, shrinkage: float = 0.01, mean=None, dof=None, scale=None):
