@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._engine import check_sample_weight
+from .._engine.dask import is_dask
 from ..base import LikelihoodMixin
 from ..exceptions import InferenceWarning
 from ..inference._robust import COV_TYPES, check_cov_type, group_codes
@@ -121,6 +122,9 @@ class GLMBase(GLMInferenceMixin, LikelihoodMixin, BaseEstimator):
         return 0 if getattr(self, "fit_intercept", True) else 1
 
     def _validate_X(self, X, reset):
+        if is_dask(X):  # the methods that read Dask data dispatch before this
+            raise ValueError(f"{type(self).__name__}: this method is not available on Dask "
+                             "data; compute the data (X.compute()) or a sample of it first")
         return validate_data(self, X, reset=reset, accept_sparse="csr",
                              dtype=[np.float64, np.float32],
                              ensure_min_features=self._min_features())
@@ -140,7 +144,12 @@ class GLMBase(GLMInferenceMixin, LikelihoodMixin, BaseEstimator):
         return (["intercept"] if self.fit_intercept else []) + self._feature_names()
 
     def _offset(self, offset, exposure, n):
-        """Offset vector from ``offset`` and ``log(exposure)`` (None when neither)."""
+        """Offset vector from ``offset`` and ``log(exposure)`` (None when neither); a
+        lazy Dask array, checked chunk by chunk, when either is a Dask array."""
+        if is_dask(offset) or is_dask(exposure):
+            from ._dask_fit import dask_offset
+
+            return dask_offset(offset, exposure, n)
         out = None
         if offset is not None:
             out = np.asarray(offset, dtype=float).reshape(-1)
@@ -182,7 +191,10 @@ class GLMBase(GLMInferenceMixin, LikelihoodMixin, BaseEstimator):
             return None
         return group_codes(groups, n, who)
 
-    def _fit_glm(self, X, Y, w, offset, family, groups=None):
+    def _fit_glm(self, X, Y, w, offset, family, groups=None, nobs=None):
+        if is_dask(X):
+            return self._fit_glm_dask(X, Y, w, offset, family, nobs)
+        self._dask_data = None
         self._check_prior()
         codes = self._check_cov_request(groups, X.shape[0])
         check_n_samples(self, X)
@@ -240,6 +252,72 @@ class GLMBase(GLMInferenceMixin, LikelihoodMixin, BaseEstimator):
             self._set_robust_inference(X, Y, w, offset, family, codes)
         return res
 
+    def _fit_glm_dask(self, X, Y, w, offset, family, nobs):
+        """The fit on Dask data: exact Newton, one reduction per iteration (``_dask``)."""
+        from ._dask_fit import DaskProblem, dask_glm_solve, refuse_on_dask
+
+        who = type(self).__name__
+        if self.cov_type != "nonrobust":
+            refuse_on_dask(who, f"cov_type={self.cov_type!r}",
+                           " (a sandwich needs the per-row scores on one machine)",
+                           "use cov_type='nonrobust', or compute the data (X.compute())")
+        self._check_prior()
+        check_n_samples(self, X)
+        res = dask_glm_solve(who, X, Y, w, offset, family, names=self._design_names(),
+                             fit_intercept=self.fit_intercept, max_iter=self.max_iter,
+                             prior=self.prior, intercept_prior=self.intercept_prior)
+        self.n_iter_ = int(res.n_iter)
+        self.converged_ = bool(res.converged)
+        if not self.converged_:
+            warnings.warn(
+                f"{who} did not converge in {self.n_iter_} iterations (Newton on Dask "
+                "data). Increase max_iter, standardise the features, or add a prior "
+                "(prior=Normal(...)) if the estimates diverge; the separation check is not "
+                "available at scale: fit a computed sample to diagnose it.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self._theta = res.theta.copy()
+        self.loglik_ = float(res.loglik)
+        self.nobs_ = float(nobs)
+        self.n_params_ = int(res.theta.size)
+        self._set_glm_inference(res.information, res.theta, DaskProblem(res.theta.shape))
+        self._train = None
+        self._dask_data = (X, Y, w, offset, family)
+        self._dask_llnull = None
+        return res
+
+    def _null_loglik(self):
+        data = getattr(self, "_dask_data", None)
+        if data is None:
+            return super()._null_loglik()
+        if self._dask_llnull is None:  # one small Newton on the cluster, once
+            from ._dask_fit import null_loglik
+
+            start = self._theta[:, :1] if self.fit_intercept else None
+            self._dask_llnull = null_loglik(*data, start)
+        return self._dask_llnull
+
+    def _refuse_dask(self, what):
+        if getattr(self, "_dask_data", None) is not None:
+            from ._dask_fit import refuse_on_dask
+
+            refuse_on_dask(type(self).__name__, what,
+                           " (it refits the model many times)")
+
+    def _bootstrap_setup(self, X, y, fit_params):
+        if X is None:
+            self._refuse_dask("the bootstrap of a fit")
+        return super()._bootstrap_setup(X, y, fit_params)
+
+    def _design_matrix(self, X):
+        if is_dask(X):
+            from ._dask_fit import refuse_on_dask
+
+            refuse_on_dask(type(self).__name__, "this method", " (it needs the rows on the "
+                           "client)", "pass X= a NumPy sample, or compute the data")
+        return super()._design_matrix(X)
+
     def _post_fit(self, problem, res):
         """Hook run while the solver state is alive (e.g. separation checks)."""
 
@@ -293,6 +371,7 @@ class GLMBase(GLMInferenceMixin, LikelihoodMixin, BaseEstimator):
 
     # ---------------------------------------------------------- inference
     def _profile_loglik(self, index, value):
+        self._refuse_dask("a profile-likelihood interval (method='profile')")
         X, Y, w, offset, family = self._train
         problem = GLMProblem(X, Y, w, offset, family, self.fit_intercept, self.prior,
                              self.intercept_prior, n_jobs=self.n_jobs)
@@ -309,6 +388,10 @@ class GLMBase(GLMInferenceMixin, LikelihoodMixin, BaseEstimator):
 
     def _linear_predictor(self, X, offset=None):
         check_is_fitted(self)
+        if is_dask(X):  # lazy, chunk by chunk where the rows live
+            from ._dask_fit import add_offset, eta_rows
+
+            return add_offset(eta_rows(self, X, self._theta, self.fit_intercept), offset)
         X = self._validate_X(X, reset=False)
         coef = self._theta[:, 1:] if self.fit_intercept else self._theta
         b = self._theta[:, 0] if self.fit_intercept else np.zeros(self._theta.shape[0])

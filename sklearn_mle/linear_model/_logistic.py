@@ -10,14 +10,27 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
+from .._engine.dask import is_dask
 from ..exceptions import SeparationWarning
 from ._base import GLM_PARAMETER_CONSTRAINTS, GLM_XFAIL_CHECKS, GLMBase
+from ._dask_fit import add_offset, map_rows
 from ._diagnostics import find_separation, separation_message
 from ._family import Binomial, Multinomial
 from ._links import LINKS
 
 _SUSPICIOUS_ETA = 8.0  # |eta| beyond which a fitted probability may be heading to 0/1
 _ALWAYS_LP_SIZE = 200_000  # below n * n_params, always run the separation LP (cheap)
+
+
+def _named(y):
+    """``y`` where its ``name`` is a column name (a Series), else None (a Dask
+    array's ``name`` is its graph key)."""
+    return y if hasattr(y, "to_dask_array") or not is_dask(y) else None
+
+
+def _with_reference(eta):
+    """``eta`` with the reference class's zero log-odds as column 0."""
+    return np.column_stack([np.zeros(len(eta)), eta])
 
 
 class MLELogisticRegression(ClassifierMixin, GLMBase):
@@ -144,23 +157,84 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         -------
         self
         """
+        if is_dask(X):
+            return self._fit_dask(X, y, sample_weight, offset)
         y_raw = y
         X, y = self._validate_X_y(X, y)
         classes, codes = self._encode(y)
+        self._check_classes(classes)
+        w = self._sample_weight(sample_weight, X)
+        self._check_live(classes, np.unique(codes[w > 0]))
+        K = len(classes)
+        self.classes_ = classes
+        family = self._family(K)
+        if K == 2:
+            Y = codes.astype(float)[:, None]
+        else:
+            Y = np.zeros((len(codes), K))
+            Y[np.arange(len(codes)), codes] = 1.0
+        self._codes = codes
+        off = self._offset(offset, None, X.shape[0])
+        self._check_offset(off, K)
+        self._fit_glm(X, Y, w, off, family, groups)
+        self._remember_fit(X, y, w, off, y_raw)
+        del self._codes
+        self._set_coef()
+        return self
+
+    def _fit_dask(self, X, y, sample_weight, offset):
+        """The fit on Dask data: labels encoded chunk by chunk, exact Newton on the
+        cluster (one reduction per iteration)."""
+        from ._dask_fit import dask_fit_input, encode_labels, one_hot, refuse_on_dask
+
+        who = type(self).__name__
+        if self.link != "logit":
+            refuse_on_dask(who, f"link={self.link!r}", "", "use link='logit', or compute "
+                           "the data (X.compute())")
+        if self.on_separation == "raise":
+            refuse_on_dask(who, "the separation check (on_separation='raise')",
+                           " (its linear program needs every row on one machine)",
+                           "use on_separation='warn', or fit a computed sample to diagnose "
+                           "separation")
+        data = dask_fit_input(self, X, y, sample_weight, offset, labels=True)
+        classes = data.classes
+        check_classification_targets(classes)
+        self._check_classes(classes)
+        codes, live = encode_labels(data.y, classes, data.w)
+        self._check_live(classes, live)
+        K = len(classes)
+        self.classes_ = classes
+        family = self._family(K)
+        Y = codes.astype(np.float64) if K == 2 else one_hot(codes, K)
+        self._check_offset(data.offset, K)
+        self._fit_glm(data.X, Y, data.w, data.offset, family, nobs=data.total_weight)
+        self._remember_fit(data.X, data.y, data.w, data.offset, _named(y))
+        self._set_coef()
+        return self
+
+    def _set_coef(self):
+        theta = self._theta
+        K = len(self.classes_)
+        self.coef_ = theta[:, 1:].copy() if self.fit_intercept else theta.copy()
+        self.intercept_ = theta[:, 0].copy() if self.fit_intercept else np.zeros(K - 1)
+
+    def _check_classes(self, classes):
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__}: y has only one class, {classes[0]!r}; logistic "
                 "regression needs at least two classes"
             )
-        w = self._sample_weight(sample_weight, X)
-        live = np.unique(codes[w > 0])
+
+    def _check_live(self, classes, live):
+        """``live``: the codes of the classes with positive weight."""
         if len(live) < 2:
             raise ValueError(
                 f"{type(self).__name__}: only one class ({classes[live[0]]!r}) has positive "
                 "sample weight; logistic regression needs at least two classes"
             )
-        K = len(classes)
-        self.classes_ = classes
+
+    def _family(self, K):
+        """The GLM family of ``K`` classes under ``link`` and ``prior`` (checked)."""
         if self.link != "logit" and K > 2:
             raise ValueError(
                 f"{type(self).__name__}(link={self.link!r}): Only binary classification is "
@@ -171,27 +245,16 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             raise ValueError(f"{type(self).__name__}: prior=Jeffreys() (Firth) is implemented "
                              f"for the logit link, not link={self.link!r}")
         if K == 2:
-            family = Binomial() if self.link == "logit" else LINKS[self.link]()
-            Y = codes.astype(float)[:, None]
-        else:
-            if self.prior is not None and type(self.prior).__name__ == "Jeffreys":
-                raise ValueError("prior=Jeffreys() (Firth) is implemented for binary outcomes "
-                                 "only; use prior=Cauchy() for the multinomial model")
-            family = Multinomial(K)
-            Y = np.zeros((len(codes), K))
-            Y[np.arange(len(codes)), codes] = 1.0
-        self._codes = codes
-        off = self._offset(offset, None, X.shape[0])
+            return Binomial() if self.link == "logit" else LINKS[self.link]()
+        if self.prior is not None and type(self.prior).__name__ == "Jeffreys":
+            raise ValueError("prior=Jeffreys() (Firth) is implemented for binary outcomes "
+                             "only; use prior=Cauchy() for the multinomial model")
+        return Multinomial(K)
+
+    def _check_offset(self, off, K):
         if off is not None and K > 2:
             raise ValueError(f"{type(self).__name__}: offset is implemented for binary "
                              "outcomes (one linear predictor)")
-        self._fit_glm(X, Y, w, off, family, groups)
-        self._remember_fit(X, y, w, off, y_raw)
-        del self._codes
-        theta = self._theta
-        self.coef_ = theta[:, 1:].copy() if self.fit_intercept else theta.copy()
-        self.intercept_ = theta[:, 0].copy() if self.fit_intercept else np.zeros(K - 1)
-        return self
 
     def _validate_X_y(self, X, y):
         from sklearn.utils.validation import validate_data
@@ -232,40 +295,49 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     def _eta(self, X, offset):
         eta = self._linear_predictor(X)
         off = self._offset(offset, None, eta.shape[0])
-        return eta if off is None else eta + off[:, None]
+        if off is None:
+            return eta
+        return add_offset(eta, off) if is_dask(eta) else eta + off[:, None]
 
     def decision_function(self, X, offset=None):
         """Log-odds against the reference class: shape (n,) for binary, (n, K) otherwise.
 
         For K > 2 column 0 (the reference class) is 0; under another ``link`` the
-        linear predictor ``eta``.
+        linear predictor ``eta``. On a Dask array, a lazy Dask array.
         """
         eta = self._eta(X, offset)
         if len(self.classes_) == 2:
-            return eta[:, 0]
-        return np.column_stack([np.zeros(len(eta)), eta])
+            return map_rows(eta, lambda e: e[:, 0])
+        return map_rows(eta, _with_reference, (len(self.classes_),))
 
-    def predict_log_proba(self, X, offset=None):
-        """Log class probabilities, shape (n, K), columns in ``classes_`` order."""
-        eta = self._eta(X, offset)
+    def _log_proba_of_eta(self, eta):
         if getattr(self, "link", "logit") != "logit":
             lp1, lp0 = LINKS[self.link].log_probs(eta[:, 0])
             return np.column_stack([lp0, lp1])
-        full = np.column_stack([np.zeros(len(eta)), eta])
+        full = _with_reference(eta)
         return full - special.logsumexp(full, axis=1, keepdims=True)
 
+    def predict_log_proba(self, X, offset=None):
+        """Log class probabilities, shape (n, K), columns in ``classes_`` order (on a
+        Dask array, a lazy Dask array)."""
+        return map_rows(self._eta(X, offset), self._log_proba_of_eta, (len(self.classes_),))
+
     def predict_proba(self, X, offset=None):
-        """Class probabilities, shape (n, K), columns in ``classes_`` order."""
+        """Class probabilities, shape (n, K), columns in ``classes_`` order (on a Dask
+        array, a lazy Dask array)."""
         return np.exp(self.predict_log_proba(X, offset=offset))
 
     def predict(self, X, offset=None):
-        """Most probable class label of each row."""
+        """Most probable class label of each row (on a Dask array, a lazy Dask array)."""
         if getattr(self, "link", "logit") != "logit":
             logp = self.predict_log_proba(X, offset=offset)  # checks the fit first
-            return self.classes_[np.argmax(logp, axis=1)]
-        eta = self._eta(X, offset)
-        full = np.column_stack([np.zeros(len(eta)), eta])
-        return self.classes_[np.argmax(full, axis=1)]
+            classes = self.classes_
+            return map_rows(logp, lambda lp: classes[np.argmax(lp, axis=1)],
+                            dtype=classes.dtype)
+        eta = self._eta(X, offset)  # checks the fit first
+        classes = self.classes_
+        return map_rows(eta, lambda e: classes[np.argmax(_with_reference(e), axis=1)],
+                        dtype=classes.dtype)
 
     def _loglik_rows(self, X, y, offset=None):
         """Per-row log-likelihood of the observed labels."""

@@ -11,11 +11,13 @@ from sklearn.metrics import d2_tweedie_score
 from sklearn.utils.validation import validate_data
 
 from .._engine import check_sample_weight
+from .._engine.dask import is_dask
 from ..exceptions import BoundaryWarning
 from ._base import GLM_XFAIL_CHECKS, GLMBase
+from ._dask_fit import add_offset, dask_fit_input
 from ._diagnostics import find_zero_count_direction, zero_count_message
 from ._family import Poisson
-from ._logistic import _ALWAYS_LP_SIZE
+from ._logistic import _ALWAYS_LP_SIZE, _named
 
 _SUSPICIOUS_LOG_MEAN = -9.0  # fitted mean below ~1e-4 on a zero count
 
@@ -95,6 +97,12 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
         -------
         self
         """
+        if is_dask(X):
+            data = dask_fit_input(self, X, y, sample_weight, offset, exposure, labels=False)
+            self._fit_glm(data.X, data.y, data.w, data.offset, Poisson(), groups,
+                          nobs=data.total_weight)
+            self._remember_fit(data.X, data.y, data.w, data.offset, _named(y))
+            return self._set_coef()
         y_raw = y
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
                              y_numeric=True, ensure_min_features=self._min_features())
@@ -104,6 +112,9 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
         off = self._offset(offset, exposure, X.shape[0])
         self._fit_glm(X, y[:, None], w, off, Poisson(), groups)
         self._remember_fit(X, y, w, off, y_raw)
+        return self._set_coef()
+
+    def _set_coef(self):
         theta = self._theta[0]
         self.coef_ = theta[1:].copy() if self.fit_intercept else theta.copy()
         self.intercept_ = float(theta[0]) if self.fit_intercept else 0.0
@@ -128,9 +139,13 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
                           stacklevel=5)
 
     def predict(self, X, offset=None, exposure=None):
-        """Expected counts ``exp(intercept + X coef + offset)``."""
-        eta = self._linear_predictor(X)[:, 0]
+        """Expected counts ``exp(intercept + X coef + offset)`` (on a Dask array, a lazy
+        Dask array)."""
+        eta = self._linear_predictor(X)
         off = self._offset(offset, exposure, eta.shape[0])
+        if is_dask(eta):
+            return np.exp(add_offset(eta, off)[:, 0])
+        eta = eta[:, 0]
         return np.exp(eta if off is None else eta + off)
 
     def _loglik_rows(self, X, y, offset=None, exposure=None):

@@ -72,3 +72,116 @@ def test_logistic_map_under_a_normal_prior(client):
     res = dask_newton(glm_family.Binomial(), da.from_array(X, chunks=(300, -1)), y,
                       prior=Normal(scale=0.5))
     _check(res, ref)
+
+
+# ------------------------------------------------- the estimators' own fit on Dask
+
+
+def _same_fit(est, ref, rtol=RTOL):
+    """Estimates, SEs, p-values, log-likelihood, nobs and the summary's numbers."""
+    assert est.param_names_ == ref.param_names_
+    for name in ("estimates_", "bse_", "pvalues_", "cov_params_"):
+        assert_allclose(getattr(est, name), getattr(ref, name), rtol=rtol, atol=1e-300,
+                        err_msg=name)
+    assert_allclose(est.loglik_, ref.loglik_, rtol=rtol)
+    assert est.nobs_ == ref.nobs_ and est.n_params_ == ref.n_params_ and est.converged_
+    s, r = est.summary(), ref.summary()
+    assert_allclose(s.to_frame().to_numpy(), r.to_frame().to_numpy(), rtol=1e-9)
+    for key in ("LL-Null", "Pseudo R-squ. (McFadden)", "LLR p-value", "AIC", "BIC",
+                "Df model", "Df residuals", "Dep. variable", "No. observations"):
+        assert s.header[key] == r.header[key], key
+
+
+def test_logistic_fit_binary_and_lazy_predictions(client):
+    rng, X, eta = _data()
+    y = (rng.random(len(eta)) < 1 / (1 + np.exp(-eta - 0.3))).astype(int)
+    ref = MLELogisticRegression(tol=1e-12).fit(X, y)
+    dX = da.from_array(X, chunks=((1, 499, 700, 800), -1))
+    est = MLELogisticRegression().fit(dX, da.from_array(y, chunks=333))
+    _same_fit(est, ref)
+    assert_allclose(est.coef_, ref.coef_, rtol=RTOL)
+    for method in ("predict_proba", "predict_log_proba", "decision_function"):
+        out = getattr(est, method)(dX)
+        assert isinstance(out, da.Array), method  # lazy: nothing gathered
+        assert_allclose(out.compute(), getattr(ref, method)(X), rtol=1e-10, atol=1e-14)
+    pred = est.predict(dX)
+    assert isinstance(pred, da.Array)
+    np.testing.assert_array_equal(pred.compute(), ref.predict(X))
+
+
+def test_logistic_fit_multinomial_dataframe_names_and_weights(client):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    rng, X, eta = _data(1500, 1)
+    y = np.digitize(eta + rng.logistic(size=len(eta)), [-0.5, 0.7]) * 2 + 1  # 1, 3, 5
+    w = rng.integers(0, 3, len(y)).astype(float)
+    df = pd.DataFrame(X, columns=["age", "dose", "bmi"])
+    ref = MLELogisticRegression(tol=1e-12).fit(df, y, sample_weight=w)
+    ddf = dd.from_pandas(df, npartitions=3)
+    est = MLELogisticRegression().fit(ddf, da.from_array(y, chunks=400),
+                                      sample_weight=da.from_array(w, chunks=600))
+    assert est.param_names_[:2] == ["3:intercept", "3:age"]
+    _same_fit(est, ref)
+    assert "5:dose" in str(est.summary())
+    assert_allclose(est.predict_proba(ddf).compute(), ref.predict_proba(df), rtol=1e-10)
+
+
+def test_poisson_fit_offset_exposure_weights_float32_single_chunk(client):
+    rng, X, eta = _data(1800, 2)
+    off = rng.normal(scale=0.2, size=len(eta))
+    ex = rng.uniform(0.5, 2.0, len(eta))
+    y = rng.poisson(ex * np.exp(0.5 * eta + off + 0.1)).astype(float)
+    w = rng.integers(1, 4, len(eta)).astype(float)
+    ref = MLEPoissonRegression(tol=1e-12).fit(X, y, offset=off, exposure=ex,
+                                              sample_weight=w)
+    est = MLEPoissonRegression().fit(
+        da.from_array(X, chunks=(250, -1)), da.from_array(y, chunks=300),
+        offset=da.from_array(off, chunks=450), exposure=da.from_array(ex, chunks=600),
+        sample_weight=w)
+    _same_fit(est, ref)
+    mu = est.predict(da.from_array(X, chunks=(700, -1)), exposure=da.from_array(ex, 500))
+    assert isinstance(mu, da.Array)
+    assert_allclose(mu.compute(), ref.predict(X, exposure=ex), rtol=1e-10)
+    # float32 data in one chunk: the in-memory float32 fit
+    X32 = X.astype(np.float32)
+    ref32 = MLEPoissonRegression(tol=1e-12).fit(X32, y)
+    _same_fit(MLEPoissonRegression().fit(da.from_array(X32), y), ref32)
+
+
+def test_glm_dask_refusals_and_bad_values(client):
+    rng, X, eta = _data(600, 4)
+    y = rng.poisson(np.exp(0.3 * eta)).astype(float)
+    dX = da.from_array(X, chunks=(100, -1))
+    with pytest.raises(ValueError, match="cov_type='HC1' is not available on Dask"):
+        MLEPoissonRegression(cov_type="HC1").fit(dX, y)
+    est = MLEPoissonRegression().fit(dX, y)
+    with pytest.raises(ValueError, match="profile.*not available on Dask data"):
+        est.conf_int(method="profile")
+    with pytest.raises(ValueError, match="bootstrap.*not available on Dask data"):
+        est.conf_int(method="bootstrap", n_boot=5)
+    with pytest.raises(ValueError, match="marginal_effects|not available on Dask"):
+        est.marginal_effects()
+    yb = (y > 0).astype(int)
+    with pytest.raises(ValueError, match="separation check.*not available on Dask"):
+        MLELogisticRegression(on_separation="raise").fit(dX, yb)
+    with pytest.raises(ValueError, match="link='probit' is not available on Dask"):
+        MLELogisticRegression(link="probit").fit(dX, yb)
+    # a bad value in one chunk: the in-memory message (row counted in the whole array)
+    bad = y.copy()
+    bad[437] = -1.0
+    with pytest.raises(ValueError) as mem:
+        MLEPoissonRegression().fit(X, bad)
+    with pytest.raises(ValueError) as dsk:
+        MLEPoissonRegression().fit(dX, da.from_array(bad, chunks=50))
+    assert str(dsk.value) == str(mem.value) and "row 437" in str(dsk.value)
+    Xn = X.copy()
+    Xn[377, 1] = np.nan
+    with pytest.raises(ValueError) as mem:
+        MLEPoissonRegression().fit(Xn, y)
+    with pytest.raises(ValueError) as dsk:
+        MLEPoissonRegression().fit(da.from_array(Xn, chunks=(100, -1)), y)
+    assert str(dsk.value) == str(mem.value)
+    # aliased columns: the in-memory message
+    Xa = np.column_stack([X, X[:, 0] + X[:, 1]])
+    with pytest.raises(ValueError, match="x3"):
+        MLEPoissonRegression().fit(da.from_array(Xa, chunks=(200, -1)), y)
