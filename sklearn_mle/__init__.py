@@ -22,6 +22,7 @@ from .distributions import (
     StudentTMLE,
     WeibullMLE,
 )
+from .exceptions import NumericalRangeWarning
 from .hmm import HiddenMarkovModel
 from .inference import InferenceWarning, LikelihoodRatioResult, Summary, likelihood_ratio_test
 from .linear_model import (
@@ -66,6 +67,7 @@ __all__ = [
     "MixtureMLE",
     "MultinomialMLE",
     "NaiveBayes",
+    "NumericalRangeWarning",
     "NegativeBinomialMLE",
     "MLELinearRegression",
     "MLELogisticRegression",

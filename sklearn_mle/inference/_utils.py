@@ -23,16 +23,21 @@ def cov_from_information(information, names=None):
         return np.zeros((0, 0))
     info = 0.5 * (info + info.T)
     diag = np.diag(info)
+    overflowed = np.isposinf(diag)
+    if overflowed.any():
+        return _overflowed_information(info, overflowed, names)
     if np.all(np.isfinite(info)) and np.all(diag > 0):
         # Equilibrate first (unit diagonal), so parameters on very different scales
         # (1e-8 next to 1e8) are judged by their correlation structure, not magnitude.
         scale = 1.0 / np.sqrt(diag)
-        corr = info * np.outer(scale, scale)
+        # row then column scaling: the outer product of the scales can overflow
+        # (1/sqrt(1e-300) squared) where each scaled entry does not
+        corr = (info * scale[:, None]) * scale[None, :]
         try:
             c, low = linalg.cho_factor(corr, lower=True, check_finite=False)
             if np.all(np.diag(c) > 1e-7):  # condition number of corr below ~1e14
                 inv = linalg.cho_solve((c, low), np.eye(k), check_finite=False)
-                return inv * np.outer(scale, scale)
+                return (inv * scale[:, None]) * scale[None, :]
         except linalg.LinAlgError:
             pass
     # Not positive definite: invert on the identified subspace, inf elsewhere.
@@ -64,6 +69,32 @@ def cov_from_information(information, names=None):
         "The observed information matrix is singular, so standard errors are not defined "
         f"for: {which}. The estimate lies on the boundary of the parameter space or the "
         "parameter is not identified; a prior (prior=...) regularises it.",
+        InferenceWarning,
+        stacklevel=3,
+    )
+    return cov
+
+
+def _overflowed_information(info, overflowed, names):
+    """The information of some parameters overflowed float64 (data near 1e300, or
+    counts so large that the curvature is beyond range): those parameters are
+    determined far beyond float64 precision, which is not a boundary. Their variance
+    is 0 and the others' covariance comes from the remaining block."""
+    k = info.shape[0]
+    cov = np.zeros((k, k))
+    rest = ~overflowed
+    if rest.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InferenceWarning)
+            sub = cov_from_information(info[np.ix_(rest, rest)])
+        cov[np.ix_(rest, rest)] = sub
+    which = ", ".join(str(names[i]) if names is not None else str(i)
+                      for i in np.flatnonzero(overflowed))
+    warnings.warn(
+        f"The observed information of {which} overflows float64 (the data's magnitude "
+        "makes the log-likelihood's curvature exceed 1.8e308): the estimate is determined "
+        "far beyond float64 precision and its standard error is reported as 0. Rescale "
+        "the data (e.g. divide by a power of ten) for meaningful standard errors.",
         InferenceWarning,
         stacklevel=3,
     )
