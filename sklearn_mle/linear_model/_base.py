@@ -429,6 +429,10 @@ class GLMBase(GLMInferenceMixin, LikelihoodMixin, BaseEstimator):
         float
         """
         check_is_fitted(self)
+        if is_dask(X):  # one reduction of the chunks' weighted sums
+            from ._dask_fit import dask_loglik
+
+            return dask_loglik(self._loglik_rows, self, X, y, sample_weight, kwargs)
         rows = self._loglik_rows(X, y, **kwargs)
         w = check_sample_weight(sample_weight, rows, owner=type(self).__name__)
         return float(np.sum(rows) if w is None else w @ rows)

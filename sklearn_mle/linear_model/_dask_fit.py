@@ -15,6 +15,9 @@ one machine), profile intervals and the bootstrap (many refits).
 
 from __future__ import annotations
 
+import warnings
+from functools import partial
+
 import numpy as np
 
 from .._engine.dask import as_dask_rows, is_dask
@@ -146,7 +149,7 @@ def encode_labels(y, classes, w):
     (one reduction, only with non-unit weights)."""
     import dask.array as da
 
-    codes = y.map_blocks(lambda b: np.searchsorted(classes, b), dtype=np.intp)
+    codes = y.map_blocks(partial(_codes_block, classes), dtype=np.intp)
     if not is_dask(w) and w.ndim == 1 and w.size and w.strides[0] == 0:
         return codes, np.arange(len(classes))
     wd = (as_dask_rows(w) if is_dask(w) else da.from_array(w)).rechunk((codes.chunks[0],))
@@ -154,10 +157,28 @@ def encode_labels(y, classes, w):
     return codes, np.flatnonzero(counts > 0)
 
 
+# module-level chunk functions (not closures): the fitted estimator keeps the Dask
+# arrays built with them (for LL-Null), and must pickle with the standard pickle
+def _codes_block(classes, b):
+    return np.searchsorted(classes, b)
+
+
+def _one_hot_block(K, b):
+    return np.eye(K)[b]
+
+
+def _offset_block(name, positive, n, b):
+    b = np.asarray(b, dtype=float)
+    if not np.all(np.isfinite(b)) or (positive and np.any(b <= 0)):
+        kind = "finite positive" if positive else "finite"
+        raise ValueError(f"{name} must be a {kind} array of length {n}")
+    return np.log(b) if positive else b
+
+
 def one_hot(codes, K):
     """The one-hot ``(n, K)`` Dask array of integer ``codes``, chunk by chunk."""
-    eye = np.eye(K)
-    return codes.map_blocks(lambda b: eye[b], new_axis=1, chunks=(codes.chunks[0], (K,)),
+    return codes.map_blocks(partial(_one_hot_block, K), new_axis=1,
+                            chunks=(codes.chunks[0], (K,)),
                             dtype=np.float64)
 
 
@@ -194,14 +215,7 @@ def dask_offset(offset, exposure, n):
         if a.shape != (n,):
             raise ValueError(f"{name} must be a finite array of length {n}")
 
-        def check(b):
-            b = np.asarray(b, dtype=float)
-            if not np.all(np.isfinite(b)) or (positive and np.any(b <= 0)):
-                kind = "finite positive" if positive else "finite"
-                raise ValueError(f"{name} must be a {kind} array of length {n}")
-            return np.log(b) if positive else b
-
-        return a.map_blocks(check, dtype=np.float64)
+        return a.map_blocks(partial(_offset_block, name, positive, n), dtype=np.float64)
 
     out = None
     if offset is not None:
@@ -210,6 +224,29 @@ def dask_offset(offset, exposure, n):
         ex = part(exposure, "exposure", True)
         out = ex if out is None else out + ex
     return out
+
+
+def dask_loglik(loglik_rows, est, X, y, sample_weight, kwargs):
+    """The weighted sum of ``loglik_rows(X_chunk, y_chunk, **kwargs_chunks)`` over the
+    chunks of a Dask array: one reduction (the in-memory per-row function)."""
+    from .._engine.dask import dask_map_reduce
+    from .._engine.dask_input import check_dask_weights, check_dask_X, check_weight_block
+
+    owner = type(est).__name__
+    X = check_dask_X(est, X, reset=False)
+    w = check_dask_weights(sample_weight, X, owner=owner)
+    keys = [k for k, v in kwargs.items() if v is not None]
+    rows = [_aligned(y, X, f"{owner}: y")] + [_aligned(kwargs[k], X, k) for k in keys]
+
+    def chunk(xb, wb, yb, *kb):
+        check_weight_block(wb, owner)
+        with warnings.catch_warnings():
+            # the feature names were checked on the metadata (check_dask_X)
+            warnings.filterwarnings("ignore", "X does not have valid feature names")
+            rows = loglik_rows(xb, yb, **dict(zip(keys, kb, strict=True)))
+        return float(np.asarray(wb, dtype=np.float64) @ rows)
+
+    return float(dask_map_reduce(chunk, X, (w, *rows)))
 
 
 def eta_rows(est, X, theta, fit_intercept):

@@ -124,6 +124,15 @@ def test_logistic_fit_multinomial_dataframe_names_and_weights(client):
     _same_fit(est, ref)
     assert "5:dose" in str(est.summary())
     assert_allclose(est.predict_proba(ddf).compute(), ref.predict_proba(df), rtol=1e-10)
+    # log_likelihood on Dask data: one reduction of the in-memory per-row terms
+    assert_allclose(est.log_likelihood(ddf, da.from_array(y, chunks=700),
+                                       sample_weight=w),
+                    ref.log_likelihood(df, y, sample_weight=w), rtol=1e-12)
+    # a fitted estimator pickles (it keeps the Dask arrays for LL-Null)
+    import pickle
+
+    again = pickle.loads(pickle.dumps(est))
+    assert again.summary().header["LL-Null"] == ref.summary().header["LL-Null"]
 
 
 def test_poisson_fit_offset_exposure_weights_float32_single_chunk(client):
