@@ -212,3 +212,26 @@ def test_logistic_fit_map_prior_and_no_intercept(client):
     _same_fit(MLEPoissonRegression(fit_intercept=False).fit(dX, y), ref)
     with pytest.raises(ValueError, match="Laplace priors are not available on Dask"):
         MLELogisticRegression(prior=Laplace(scale=1.0)).fit(dX, y)
+
+
+def test_glm_fit_on_worker_processes(client):
+    """Worker processes pickle the chunk functions, the families and the label
+    encoding (standard pickle of the fitted estimator is tested above)."""
+    distributed = pytest.importorskip("distributed")
+    rng, X, eta = _data(400, 6)
+    y = np.digitize(eta + rng.logistic(size=len(eta)), [-0.5, 0.7])
+    ex = rng.uniform(0.5, 2.0, len(eta))
+    yc = rng.poisson(ex * np.exp(0.4 * eta)).astype(float)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster):
+        dX = da.from_array(X, chunks=(150, -1))
+        got = MLELogisticRegression().fit(dX, da.from_array(y, chunks=150))
+        proba = got.predict_proba(dX).compute()
+        got_p = MLEPoissonRegression().fit(dX, yc, exposure=da.from_array(ex, chunks=150))
+    ref = MLELogisticRegression(tol=1e-12).fit(X, y)
+    assert_allclose(got.bse_, ref.bse_, rtol=1e-9)
+    assert_allclose(proba, ref.predict_proba(X), rtol=1e-10)
+    ref_p = MLEPoissonRegression(tol=1e-12).fit(X, yc, exposure=ex)
+    assert_allclose(got_p.estimates_, ref_p.estimates_, rtol=RTOL)
+    assert_allclose(got_p.bse_, ref_p.bse_, rtol=1e-9)
