@@ -19,6 +19,7 @@ from ..inference._utils import cov_from_information
 from ..priors import Jeffreys, Laplace, Normal, Prior, StudentT
 from ._base import GLM_XFAIL_CHECKS, GLMBase, check_n_samples, check_prior_values
 from ._diagnostics import aliased_columns, aliased_message
+from ._linear_checks import check_magnitudes, distinct_rows, exact_fit_message, is_exact_fit
 from ._linear_map import JointProblem, UnitGaussian, rescaled
 from ._linear_summary import null_loglik, ols_facts
 from ._newton import GLMProblem, newton_solve
@@ -177,6 +178,8 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         A = self._design(X)
         names = self._design_names()
         W = float(np.sum(w))
+        check_magnitudes(type(self).__name__, A[:, int(self.fit_intercept):], y, w, names,
+                         self.fit_intercept)
         codes = self._check_cov_request(groups, X.shape[0])
         self.df_model_ = A.shape[1] - int(self.fit_intercept)
         self.df_resid_ = W - A.shape[1]
@@ -195,16 +198,10 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__)
         sigma2 = rss / W
         yw2 = float(np.sum(w * y**2))
-        if not rss > 1e3 * np.finfo(float).eps ** 2 * max(yw2, np.finfo(float).tiny):
-            warnings.warn(
-                f"{type(self).__name__}: the fit is exact (residual sum of squares 0 up to "
-                "rounding), so the MLE of the error variance is 0, the log-likelihood is "
-                "+inf and the standard errors are 0; the Gaussian error model does not apply"
-                + ("" if self.prior is None and self.intercept_prior is None else
-                   " (under a prior the joint posterior mode has sigma2 -> 0 at this fit)"),
-                InferenceWarning,
-                stacklevel=2,
-            )
+        if is_exact_fit(A, w, rss, yw2, R):
+            warnings.warn(exact_fit_message(type(self).__name__, A, w, self.prior is not None
+                                            or self.intercept_prior is not None),
+                          InferenceWarning, stacklevel=2)
             sigma2 = 0.0
         # cov = sigma2 (A'WA)^{-1} = sigma2 D^{-1} P (R'R)^{-1} P' D^{-1}
         Rinv = linalg.solve_triangular(R, np.eye(R.shape[0]))
@@ -288,7 +285,9 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         ybar = float(np.average(y, weights=w)) if off else 0.0
         sy = float(np.sqrt(np.average((y - ybar) ** 2, weights=w)))
         res = None
-        if sy > 0:
+        # no more distinct rows than coefficients: an exact fit exists, the posterior is
+        # unbounded (sigma2 -> 0) and Newton could only stop at a local mode
+        if sy > 0 and distinct_rows(A, w) > A.shape[1]:
             # solve on y / sy and (centred) columns / c: the convergence test is then free
             # of the units of X and y; the priors' scales follow (b' = b c / sy)
             center = off and self.intercept_prior is None
@@ -335,11 +334,11 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         lp, _, nh = glm.log_prior(coef[None, :])
         lp -= float(glm.l1_weights().ravel() @ np.abs(coef))  # the Laplace |b| / scale
         rss = -2.0 * ll
-        Hbb = glm.hessian() / sigma2
-        Hbb[np.diag_indices_from(Hbb)] += nh.ravel()
-        hbs = g.ravel() / sigma2**2
-        hss = -W / (2 * sigma2**2) + rss / sigma2**3
-        info = Hbb - np.outer(hbs, hbs) / hss
+        # H_bb - h_bs h_bs' / h_ss with h_bs = g / s2^2, h_ss = (rss / s2 - W / 2) / s2^2,
+        # written without powers of sigma2 (which underflow for data near 1e-150)
+        gs = g.ravel() / sigma2
+        info = glm.hessian() / sigma2 - np.outer(gs, gs) / (rss / sigma2 - 0.5 * W)
+        info[np.diag_indices_from(info)] += nh.ravel()
         self.sigma2_ = sigma2
         self._theta = coef[None, :]
         self.coef_ = coef[off:].copy()

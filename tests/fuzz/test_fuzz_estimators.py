@@ -54,20 +54,12 @@ INSTANCES = check_instances()
 # pending): (property, estimator class) -> what fails. They run as non-strict xfail,
 # so a fix shows as XPASS; delete the entry with the fix.
 KNOWN = {
-    ("any_input", "MLELinearRegression"):
-        "ZeroDivisionError in linear_model/_linear.py _fit_newton when sigma2 underflows "
-        "(data near 1e-150)",
-    ("pickle", "MLELinearRegression"):
-        "ZeroDivisionError in linear_model/_linear.py _fit_newton when sigma2 underflows",
     ("pickle", "MLELogisticRegression"):
         "bare LinAlgError from linear_model/_newton.py _newton_step (multinomial, X near "
         "1e40)",
     ("any_input", "MLELogisticRegression"):
         "bare LinAlgError from linear_model/_newton.py _newton_step (multinomial, X near "
         "1e40)",
-    ("loglik", "MLELinearRegression"):
-        "an exact fit (n = p, weights 1e-8) reports loglik_ from rounding residuals; X "
-        "near 1e300 gives NumPy's bare 'array must not contain infs or NaNs'",
     ("any_input", "GenerativeClassifier"):
         "bare IndexError ('too many indices for array: array is 0-dimensional')",
     ("any_input", "GridSearchIC"):
@@ -75,9 +67,6 @@ KNOWN = {
     ("not_fitted", "MLELogisticRegression"):
         "predict before fit: AttributeError 'classes_' instead of NotFittedError (seen "
         "with the uncommitted linear_model/_logistic.py of 17:10)",
-    ("repeats", "MLELinearRegression"):
-        "an exact fit (n = p) reports loglik_ from rounding residuals, without a warning: "
-        "weighted and repeated rows differ",
 }
 
 

@@ -1,0 +1,92 @@
+"""Regression tests for issue 9 (round 2): each minimal example found by the fuzz suite
+(tests/fuzz) or the reliability audit, checked against an independent reference or
+the right error type and message."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sklearn_mle.exceptions import InferenceWarning
+from sklearn_mle.linear_model._linear import MLELinearRegression
+from sklearn_mle.priors import Laplace
+
+
+# ------------------------------------------------------------ MLELinearRegression
+def _ols(X, y):
+    A = np.column_stack([np.ones(len(y)), X])
+    coef = np.linalg.lstsq(A, y, rcond=None)[0]
+    r = y - A @ coef
+    s2 = float(r @ r) / len(y)
+    return coef, s2, np.sqrt(np.diag(s2 * np.linalg.inv(A.T @ A)))
+
+
+def test_linear_laplace_on_data_near_1e_150_gives_the_least_squares_fit():
+    # was: ZeroDivisionError in _fit_newton (sigma2**2 underflowed to 0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2))
+    y = (X @ [1.0, 2.0] + rng.normal(size=20)) * 1e-150
+    ref_coef, ref_s2, _ = _ols(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = MLELinearRegression(prior=Laplace(1.0)).fit(X, y)
+    # a Laplace(1) prior on coefficients of 1e-150 is flat: the mode is least squares
+    assert_allclose(est.coef_, ref_coef[1:], rtol=1e-8)
+    assert_allclose(est.sigma2_, ref_s2, rtol=1e-8)
+    _, _, ref_bse = _ols(X, y)
+    assert np.all(np.isfinite(est.bse_)) and np.all(est.bse_ > 0)
+    assert_allclose(est.bse_, ref_bse, rtol=1e-6)
+
+
+@pytest.mark.parametrize("prior", [None, Laplace(1.0)])
+def test_linear_exact_fit_warns_and_weights_equal_repeated_rows(prior):
+    # the fuzz's minimal case: n = p = 2 with a near-constant column, weights (1, 3);
+    # the rounding residuals of the ill-conditioned solve passed for data
+    X = np.array([[4.05709042], [4.05566132]])
+    y = np.array([3.13865787, 2.57561816])
+    w = np.array([1.0, 3.0])
+    fits = []
+    for args in ((X, y, w), (np.repeat(X, [1, 3], 0), np.repeat(y, [1, 3]), None)):
+        with pytest.warns(InferenceWarning, match="MLE of the error variance is 0 and the "
+                                                  "likelihood is unbounded.*fewer features"):
+            fits.append(MLELinearRegression(prior=prior).fit(args[0], args[1],
+                                                             sample_weight=args[2]))
+    for est in fits:
+        assert est.sigma2_ == 0.0 and est.loglik_ == np.inf
+        # the exact interpolant (an independent solve)
+        assert_allclose(est.intercept_ + X[:, 0] * est.coef_[0], y, rtol=1e-9)
+    assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-9)
+
+
+def test_linear_laplace_exact_fit_with_tiny_weights_is_not_a_local_mode():
+    # n = p under a Laplace prior with weights 1e-8: Newton stopped at a local mode
+    # (sigma2 = 0.16) of an unbounded posterior, without a warning
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(3, 2)), rng.normal(size=3)
+    with pytest.warns(InferenceWarning, match="3 distinct rows for 3 coefficients"):
+        est = MLELinearRegression(prior=Laplace(1.0)).fit(X, y, sample_weight=np.full(3, 1e-8))
+    assert est.sigma2_ == 0.0
+
+
+@pytest.mark.parametrize("prior", [None, Laplace(1.0)])
+def test_linear_magnitudes_beyond_float64_name_the_column(prior):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(10, 2)), rng.normal(size=10)
+    Xbig = X.copy()
+    Xbig[:, 1] *= 1e300
+    # was: numpy's "array must not contain infs or NaNs" (Laplace) and "'x0' is constant
+    # zero" (QR: the column norms overflowed)
+    with pytest.raises(ValueError, match=r"column 'x1' has value .*float64 range"):
+        MLELinearRegression(prior=prior).fit(Xbig, y)
+    with pytest.raises(ValueError, match=r"y has value .*float64 range"):
+        MLELinearRegression(prior=prior).fit(X, y * 1e200)
+    with pytest.raises(ValueError, match=r"variance of y .* below the smallest normal"):
+        MLELinearRegression(prior=prior).fit(X, y * 1e-170)
+    # still fitted where the squares fit: 1e150 is within range (same t statistics)
+    ref = MLELinearRegression(prior=None).fit(X, y)
+    est = MLELinearRegression(prior=None).fit(X * 1e150, y)
+    assert_allclose(est.coef_ * 1e150, ref.coef_, rtol=1e-9)
+    assert_allclose(est.pvalues_, ref.pvalues_, rtol=1e-7)
