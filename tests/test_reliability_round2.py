@@ -90,3 +90,42 @@ def test_linear_magnitudes_beyond_float64_name_the_column(prior):
     est = MLELinearRegression(prior=None).fit(X * 1e150, y)
     assert_allclose(est.coef_ * 1e150, ref.coef_, rtol=1e-9)
     assert_allclose(est.pvalues_, ref.pvalues_, rtol=1e-7)
+
+
+# ------------------------------------------------------------ GLM Newton solver
+def test_multinomial_logistic_on_x_near_1e80_warns_separation_not_linalgerror():
+    # was: a bare LinAlgError from _newton_step (the ridged Cholesky failed too: the
+    # Newton matrix's diagonal spans 1e160 between intercepts and slopes)
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_mle.exceptions import SeparationWarning
+    from sklearn_mle.linear_model._logistic import MLELogisticRegression
+
+    X = np.array([[-1.10536711e80, 1.03015520e80],
+                  [1.76812464e79, -8.04305645e79],
+                  [-2.89981896e79, -9.19993603e79]])
+    y = np.array([1, 0, 2])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = MLELogisticRegression().fit(X, y)
+    kinds = {w.category for w in caught}
+    # three rows, three classes: separated, so the MLE does not exist (sklearn's
+    # unpenalised LogisticRegression also classifies them perfectly)
+    assert SeparationWarning in kinds or ConvergenceWarning in kinds
+    np.testing.assert_array_equal(est.predict(X), y)
+
+
+def test_scaled_newton_step_solves_the_equilibrated_system():
+    from sklearn_mle.linear_model._newton import _scaled_step
+
+    rng = np.random.default_rng(1)
+    B = rng.normal(size=(4, 4))
+    C = B @ B.T + 4 * np.eye(4)
+    d = np.array([1e80, 1.0, 1e-3, 1e40])
+    H, g = C * np.outer(d, d), rng.normal(size=4) * d
+    # the same system on H's unit-diagonal scale, by LU
+    s = d * np.sqrt(np.diag(C))
+    ref = -np.linalg.solve(H / np.outer(s, s) + 1e-8 * np.eye(4), g / s) / s
+    assert_allclose(_scaled_step(H, g), ref, rtol=1e-10)
+    H[0, 0] = np.inf  # non-finite: the diagonal step, finite
+    assert np.all(np.isfinite(_scaled_step(H, g)))

@@ -70,8 +70,33 @@ def _newton_step(H, g, on_singular):
         on_singular(H)
         # a tiny ridge keeps going where the objective is flat (e.g. diverging coefs)
         ridge = 1e-8 * max(np.max(np.abs(np.diag(H))), 1e-12)
-        c = linalg.cho_factor(H + ridge * np.eye(len(g)), lower=True, check_finite=False)
-        return -linalg.cho_solve(c, g, check_finite=False)
+        try:
+            c = linalg.cho_factor(H + ridge * np.eye(len(g)), lower=True, check_finite=False)
+            return -linalg.cho_solve(c, g, check_finite=False)
+        except (linalg.LinAlgError, ValueError):
+            return _scaled_step(H, g)
+
+
+def _scaled_step(H, g):
+    """The ridged step in units where H has a unit diagonal, else the diagonal step.
+
+    Columns of very different magnitudes (X near 1e80 next to an intercept) give
+    Newton matrices whose diagonal spans 1e160: a ridge relative to the largest entry
+    then cannot absorb the rounding of the smallest pivots. Scaled to a unit diagonal
+    the same ridge can; where even that fails (a non-finite matrix) the diagonal
+    step ``-g / diag(H)`` is a descent direction the line search can shorten.
+    """
+    d = np.sqrt(np.abs(np.diag(H)))
+    d = np.where(np.isfinite(d) & (d > 0), d, 1.0)
+    Hs = H / np.outer(d, d)
+    if np.all(np.isfinite(Hs)):
+        try:
+            c = linalg.cho_factor(Hs + 1e-8 * np.eye(len(g)), lower=True, check_finite=False)
+            return -linalg.cho_solve(c, g / d, check_finite=False) / d
+        except linalg.LinAlgError:
+            pass
+    step = -g / d**2
+    return np.where(np.isfinite(step), step, 0.0)
 
 
 def _bfgs_update(B, s, y):

@@ -54,12 +54,6 @@ INSTANCES = check_instances()
 # pending): (property, estimator class) -> what fails. They run as non-strict xfail,
 # so a fix shows as XPASS; delete the entry with the fix.
 KNOWN = {
-    ("pickle", "MLELogisticRegression"):
-        "bare LinAlgError from linear_model/_newton.py _newton_step (multinomial, X near "
-        "1e40)",
-    ("any_input", "MLELogisticRegression"):
-        "bare LinAlgError from linear_model/_newton.py _newton_step (multinomial, X near "
-        "1e40)",
     ("any_input", "GenerativeClassifier"):
         "bare IndexError ('too many indices for array: array is 0-dimensional')",
     ("any_input", "GridSearchIC"):
