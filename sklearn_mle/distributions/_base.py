@@ -41,9 +41,10 @@ from ..base import LikelihoodMixin
 from ..priors import Prior
 from ._novelty import _OFFSET_ROWS as OFFSET_ROWS
 from ._novelty import NoveltyMixin
+from ._scipy import ScipyMixin
 
 
-class DistributionMLE(NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
+class DistributionMLE(ScipyMixin, NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
     """Base class of the distribution (density) estimators. Not for direct use."""
 
     _parameter_constraints: dict = {
