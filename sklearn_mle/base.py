@@ -122,6 +122,43 @@ class LikelihoodMixin:
         return float(-2.0 * self._total_loglik(X, y) + np.log(n) * self.n_params_)
 
     # ----------------------------------------------------------- intervals
+    def profile_loglik(self, param, value: float) -> float:
+        """Profile log-likelihood: the log-likelihood (log-posterior under a prior)
+        maximised over the other free parameters with ``param`` held at ``value``.
+
+        Parameters
+        ----------
+        param : str or int
+            A name in ``param_names_`` or its position.
+        value : float
+            The value at which ``param`` is held.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle import PoissonMLE
+        >>> est = PoissonMLE().fit(np.array([[1], [2], [3]]))
+        >>> bool(est.profile_loglik("rate", 2.0) >= est.profile_loglik("rate", 2.5))
+        True
+        """
+        check_is_fitted(self)
+        if not hasattr(self, "_profile_loglik"):
+            raise ValueError(f"{type(self).__name__} does not support profile likelihoods")
+        names = list(self.param_names_)
+        if isinstance(param, str):
+            if param not in names:
+                raise ValueError(f"unknown parameter {param!r}; choose from {names}")
+            index = names.index(param)
+        else:
+            index = int(param)
+            if not 0 <= index < len(names):
+                raise ValueError(f"parameter position {param} outside 0..{len(names) - 1}")
+        return float(self._profile_loglik(index, float(value)))
+
     def conf_int(self, alpha: float = 0.05, method: str = "wald", *, X=None, y=None,
                  n_boot: int = 999, kind: str = "percentile", parametric: bool = False,
                  random_state=None, n_jobs=None, **fit_params) -> np.ndarray:

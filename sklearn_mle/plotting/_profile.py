@@ -239,6 +239,11 @@ def _profile_function(estimator, index, X, y):
     """A function value -> profile log-likelihood of free parameter ``index``."""
     public = getattr(estimator, "profile_loglik", None)
     if callable(public):
+        try:  # an estimator may profile only some layouts (e.g. a diagonal Gaussian)
+            public(index, float(estimator.estimates_[index]))
+        except ValueError:
+            public = None
+    if public is not None:
         return lambda v: _or_nan(public, index, v)
     if X is None or "fixed_params" not in estimator.get_params():
         raise ValueError(
