@@ -129,3 +129,28 @@ def test_scaled_newton_step_solves_the_equilibrated_system():
     assert_allclose(_scaled_step(H, g), ref, rtol=1e-10)
     H[0, 0] = np.inf  # non-finite: the diagonal step, finite
     assert np.all(np.isfinite(_scaled_step(H, g)))
+
+
+# ------------------------------------------------------------ GridSearchIC
+def test_grid_search_warns_for_each_candidate_it_cannot_rank():
+    # the fuzz's minimal case: two rows, a two-component mixture collapses (degenerate);
+    # results_ kept NaN delta/weight for it without any warning
+    from sklearn.exceptions import FitFailedWarning
+
+    from sklearn_mle.exceptions import ComponentCollapseWarning
+    from sklearn_mle.mixture import GaussianMixture
+    from sklearn_mle.model_selection import GridSearchIC
+
+    X = np.array([[1.0], [0.0]])
+    with pytest.warns(ComponentCollapseWarning, match=r"candidate \{'n_components': 2\} is "
+                      "not ranked: its likelihood is degenerate.*status 'degenerate'"):
+        s = GridSearchIC(GaussianMixture(random_state=0), {"n_components": [1, 2]}).fit(X)
+    assert list(s.results_["status"]) == ["ok", "degenerate"]
+    assert np.isnan(s.results_["weight"][1]) and s.results_["rank"][1] == 0
+    # the ranked candidate: a Gaussian's MLE on (0, 1), BIC = -2 log L + 2 log 2
+    ll = 2 * (-0.5 * np.log(2 * np.pi * 0.25) - 0.5)
+    assert_allclose(s.results_["bic"][0], -2 * ll + 2 * np.log(2), rtol=1e-5)  # reg_covar
+    # a failed candidate (error_score=nan) is warned about too
+    with pytest.warns(FitFailedWarning, match="its fit failed"):
+        GridSearchIC(GaussianMixture(random_state=0), {"n_components": [1, 3]},
+                     error_score=np.nan).fit(X)

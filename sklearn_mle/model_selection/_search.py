@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import ParameterGrid
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -207,8 +208,10 @@ class GridSearchIC(MetaEstimatorMixin, BaseEstimator):
     results_ : dict of str to ndarray
         One entry per candidate (``pandas.DataFrame(results_)`` reads it):
         ``params``, ``param_<name>`` per grid key, ``loglik``, ``n_params``, ``nobs``,
-        ``aic``, ``aicc``, ``bic``, ``delta`` (criterion minus the best), ``weight``
-        (Akaike weight for AIC/AICc, Schwarz weight for BIC; NaN for unranked),
+        ``aic``, ``aicc`` (``inf`` where ``n <= k + 1``: undefined), ``bic``, ``delta``
+        (criterion minus the best), ``weight`` (Akaike weight for AIC/AICc, Schwarz
+        weight for BIC; NaN for unranked candidates, each of which is warned about:
+        ``ComponentCollapseWarning`` when degenerate, ``FitFailedWarning`` otherwise),
         ``rank`` (1 best, 0 unranked), ``converged``, ``degenerate``, ``status``
         (``"ok"``, ``"warning"``, ``"not converged"``, ``"degenerate"``, ``"failed"``),
         ``warnings`` and ``fit_time`` (seconds).
@@ -317,6 +320,7 @@ class GridSearchIC(MetaEstimatorMixin, BaseEstimator):
         ranked = np.isfinite(crit) & np.array([r["status"] != "failed" for r in rows])
         if self.exclude_degenerate:
             ranked &= ~np.array([r["degenerate"] for r in rows])
+        self._warn_unranked(candidates, rows, crit, ranked)
         if not ranked.any():
             reasons = "; ".join(sorted({r["warnings"] or r["status"] for r in rows}))
             raise ValueError(
@@ -362,6 +366,31 @@ class GridSearchIC(MetaEstimatorMixin, BaseEstimator):
         names = getattr(self.best_estimator_, "feature_names_in_", None)
         if names is not None:
             self.feature_names_in_ = names
+
+    def _warn_unranked(self, candidates, rows, crit, ranked):
+        """One warning per candidate left out of the ranking (its ``results_`` row keeps
+        NaN for ``delta``/``weight`` and its status): a degenerate likelihood
+        (``ComponentCollapseWarning``), a failed fit or a criterion that is not finite
+        (scikit-learn's ``FitFailedWarning``, as ``GridSearchCV`` with ``error_score``)."""
+        for i in np.flatnonzero(~ranked):
+            row = rows[i]
+            if row["status"] == "degenerate":
+                why, category = ("its likelihood is degenerate (no finite maximum, only "
+                                 "the regularisation bounds it)"), ComponentCollapseWarning
+            elif row["status"] == "failed":
+                why, category = "its fit failed", FitFailedWarning
+            elif self.criterion == "aicc" and np.isposinf(crit[i]):
+                why, category = (f"AICc is undefined for {row['nobs']} rows and "
+                                 f"{row['n_params']:.0f} parameters (n <= k + 1)",
+                                 FitFailedWarning)
+            else:
+                why, category = f"its {self.criterion} is not finite", FitFailedWarning
+            detail = f" ({row['warnings']})" if row["warnings"] else ""
+            warnings.warn(
+                f"GridSearchIC: candidate {candidates[i]} is not ranked: {why}{detail}; "
+                f"it stays in results_ with status {row['status']!r} and NaN delta and "
+                "weight. Change the grid or the data (e.g. fewer components for few rows)",
+                category, stacklevel=4)
 
     # ------------------------------------------------------------- delegation
     @available_if(_best_has("predict"))

@@ -16,12 +16,14 @@ import traceback
 import warnings
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import FitFailedWarning, NotFittedError
 
 import sklearn_mle
 from sklearn_mle import exceptions as _exc
 
-PACKAGE_WARNINGS = tuple(getattr(_exc, name) for name in _exc.__all__)
+# scikit-learn's FitFailedWarning: what GridSearchIC (as GridSearchCV) emits for a
+# candidate it cannot rank (the package's exceptions module re-exports it, or should)
+PACKAGE_WARNINGS = tuple(getattr(_exc, name) for name in _exc.__all__) + (FitFailedWarning,)
 ALLOWED_ERRORS = (ValueError, TypeError, NotFittedError)
 # errors that are ValueError subclasses but name an internal failure, not a rule
 BARE_ERRORS = (np.linalg.LinAlgError, FloatingPointError)
@@ -98,11 +100,22 @@ def _numbers(value):
 NAN_BY_DESIGN = {"fixed_params_"}  # NaN marks a free parameter
 
 
+def _by_design(name, value):
+    """Documented non-finite values taken out of ``value``: a search's AICc is +inf
+    where a candidate has ``n <= k + 1`` (undefined, by definition)."""
+    if name == "results_" and isinstance(value, dict) and "aicc" in value:
+        value = dict(value)
+        undefined = value["nobs"] <= value["n_params"] + 1
+        value["aicc"] = np.where(undefined & np.isposinf(value["aicc"]), 0.0, value["aicc"])
+    return value
+
+
 def nonfinite_attributes(est) -> list[str]:
     bad = []
     for name, value in vars(est).items():
         if not name.endswith("_") or name.startswith("_") or name in NAN_BY_DESIGN:
             continue
+        value = _by_design(name, value)
         for arr in _numbers(value):
             if not np.all(np.isfinite(arr)):
                 bad.append(name)

@@ -56,8 +56,6 @@ INSTANCES = check_instances()
 KNOWN = {
     ("any_input", "GenerativeClassifier"):
         "bare IndexError ('too many indices for array: array is 0-dimensional')",
-    ("any_input", "GridSearchIC"):
-        "NaN in results_ without a package warning",
     ("not_fitted", "MLELogisticRegression"):
         "predict before fit: AttributeError 'classes_' instead of NotFittedError (seen "
         "with the uncommitted linear_model/_logistic.py of 17:10)",
