@@ -54,7 +54,11 @@ def is_exact_fit(A, w, rss, yw2, R) -> bool:
     """The least-squares fit is exact: no more distinct rows than coefficients, or a
     residual sum of squares at the rounding level of an (ill-conditioned) solve."""
     if distinct_rows(A, w) <= A.shape[1]:
-        return True
+        # as many coefficients as distinct rows: the fitted values are the mean of y
+        # within each repeated row, exact only when y is constant there (an
+        # intercept-only fit of varying y is not exact); residuals at rounding level
+        # are judged loosely, so weights and repeated rows agree
+        return not rss > 1e-20 * max(yw2, _TINY)
     diag = np.abs(np.diag(R))
     cond = float(diag[0] / diag[-1]) if diag.size and diag[-1] > 0 else 1.0
     return not rss > (max(31.6, 10.0 * cond) * _EPS) ** 2 * max(yw2, _TINY)
