@@ -154,3 +154,27 @@ def test_grid_search_warns_for_each_candidate_it_cannot_rank():
     with pytest.warns(FitFailedWarning, match="its fit failed"):
         GridSearchIC(GaussianMixture(random_state=0), {"n_components": [1, 3]},
                      error_score=np.nan).fit(X)
+
+
+def test_grid_search_with_integer_weights_equals_repeated_rows():
+    # the fuzz's minimal case: aic/bic scored each row once, ignoring sample_weight
+    from sklearn_mle.mixture import GaussianMixture
+    from sklearn_mle.model_selection import GridSearchIC
+
+    X = np.array([[0.3], [-1.2], [2.0], [0.9], [-0.4]])
+    w = np.array([1.0, 3.0, 1.0, 2.0, 1.0])
+    reps = np.repeat(X, w.astype(int), axis=0)
+    grid = {"n_components": [1, 2]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = GridSearchIC(GaussianMixture(random_state=0), grid).fit(X, sample_weight=w)
+        b = GridSearchIC(GaussianMixture(random_state=0), grid).fit(reps)
+    # the one-component candidate in closed form: the weighted Gaussian MLE
+    mu = np.average(X[:, 0], weights=w)
+    var = np.average((X[:, 0] - mu) ** 2, weights=w) + 1e-6  # + reg_covar
+    ll = float(np.sum(w * (-0.5 * np.log(2 * np.pi * var) - 0.5 * (X[:, 0] - mu) ** 2 / var)))
+    assert_allclose(a.results_["bic"][0], -2 * ll + 2 * np.log(8), rtol=1e-9)
+    assert list(a.results_["nobs"]) == [8, 8]
+    for key in ("loglik", "aic", "bic"):
+        assert_allclose(a.results_[key], b.results_[key], rtol=1e-6)
+    assert a.best_params_ == b.best_params_

@@ -73,6 +73,26 @@ def _criterion_kwargs(method, y, fit_params):
     return args, kw
 
 
+def _weighted_loglik(final, Xt, y, fit_params):
+    """``(sum w log L_i, sum w)`` when the fit took ``sample_weight`` and ``aic``/``bic``
+    do not: they would score every row once, so a weighted fit and its repeated rows
+    would get different criteria. None when there are no weights or no per-row
+    log-likelihood to weight (``score_samples``, or ``log_likelihood`` for models of y).
+    """
+    w = fit_params.get("sample_weight")
+    names = set(inspect.signature(final.aic).parameters) if hasattr(final, "aic") else set()
+    if w is None or "sample_weight" in names:
+        return None
+    w = np.asarray(w, dtype=float)
+    if y is None and hasattr(final, "score_samples"):
+        rows = np.asarray(final.score_samples(Xt), dtype=float)
+        seen = w > 0  # a row of weight 0 is not data (its density may be 0)
+        return float(w[seen] @ rows[seen]), float(np.sum(w))
+    if y is not None and hasattr(final, "log_likelihood"):
+        return float(final.log_likelihood(Xt, y, sample_weight=w)), float(np.sum(w))
+    return None
+
+
 def _collapsed(final):
     """Whether a fitted Gaussian mixture has a component whose covariance is at the
     ``reg_covar`` floor (read from public attributes; sklearn's GaussianMixture too)."""
@@ -138,6 +158,11 @@ def _fit_candidate(base, params, X, y, fit_params, error_score):
         k = (bic - aic) / (np.log(n) - 2.0) if not np.isclose(np.log(n), 2.0) else np.nan
         k = float(np.round(k)) if np.isfinite(k) else np.nan
     k = float(k)
+    weighted = _weighted_loglik(final, Xt, y, fit_params)
+    if weighted is not None:  # frequency weights: the criteria of the repeated rows
+        ll_w, n = weighted
+        n = int(n) if float(n).is_integer() else n
+        aic, bic = -2.0 * ll_w + 2.0 * k, -2.0 * ll_w + k * np.log(n)
     loglik = -0.5 * (aic - 2.0 * k)
     aicc = aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) if n - k - 1.0 > 0 else np.inf
     messages = [f"{w.category.__name__}: {_first_line(w.message)}" for w in caught]
@@ -207,7 +232,9 @@ class GridSearchIC(MetaEstimatorMixin, BaseEstimator):
     ----------
     results_ : dict of str to ndarray
         One entry per candidate (``pandas.DataFrame(results_)`` reads it):
-        ``params``, ``param_<name>`` per grid key, ``loglik``, ``n_params``, ``nobs``,
+        ``params``, ``param_<name>`` per grid key, ``loglik``, ``n_params``, ``nobs``
+        (rows, or the total ``sample_weight``: the criteria are then those of the
+        weighted log-likelihood, as of the repeated rows),
         ``aic``, ``aicc`` (``inf`` where ``n <= k + 1``: undefined), ``bic``, ``delta``
         (criterion minus the best), ``weight`` (Akaike weight for AIC/AICc, Schwarz
         weight for BIC; NaN for unranked candidates, each of which is warned about:
@@ -342,7 +369,10 @@ class GridSearchIC(MetaEstimatorMixin, BaseEstimator):
                 if key in p:
                     col[i] = p[key]
             results[f"param_{key}"] = col
-        for name, dtype in (("loglik", float), ("n_params", float), ("nobs", int),
+        nobs = [r["nobs"] for r in rows]  # the total weight: integer unless weights are not
+        results["nobs"] = np.array(nobs, dtype=int if all(
+            float(v).is_integer() for v in nobs) else float)
+        for name, dtype in (("loglik", float), ("n_params", float),
                             ("aic", float), ("aicc", float), ("bic", float)):
             results[name] = np.array([r[name] for r in rows], dtype=dtype)
         results["delta"] = delta

@@ -216,6 +216,9 @@ def test_estimates_do_not_depend_on_the_scale_of_the_weights(est, data):
     _domains_or_skip(est)
     if _has_prior(est):
         pytest.skip("a prior's weight relative to the data changes with the weights' scale")
+    if hasattr(est, "param_grid"):
+        pytest.skip("a search's BIC/AICc count the total (frequency) weight: the choice "
+                    "depends on its scale, as on the number of rows")
     spec = data.draw(specs(est, extreme=False, weights=("none", "random", "integer")),
                      label="spec")
     c = data.draw(st.sampled_from([1e-8, 1e-4, 1e4, 1e8]), label="scale")
