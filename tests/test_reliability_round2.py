@@ -178,3 +178,18 @@ def test_grid_search_with_integer_weights_equals_repeated_rows():
     for key in ("loglik", "aic", "bic"):
         assert_allclose(a.results_[key], b.results_[key], rtol=1e-6)
     assert a.best_params_ == b.best_params_
+
+
+# ------------------------------------------------------------ GenerativeClassifier
+def test_generative_classifier_labels_of_mixed_types_raise_its_own_type_error():
+    # the fuzz's case: string labels with a None (y_nan corruption); NumPy's sort raised
+    # "'<' not supported between instances of 'NoneType' and 'str'" from inside NumPy
+    from sklearn_mle.naive_bayes import GenerativeClassifier
+
+    X = np.array([[0.1], [1.3], [0.7], [2.0]])
+    y = np.array(["no", None, "yes", "no"], dtype=object)
+    with pytest.raises(TypeError, match=r"mix the types \['NoneType', 'str'\].*one type") as e:
+        GenerativeClassifier().fit(X, y)
+    assert "naive_bayes" in str(e.traceback[-1].path)  # raised by the package, not NumPy
+    with pytest.raises(TypeError, match="mix the types"):
+        GenerativeClassifier().partial_fit(X, y, classes=["no", "yes"])

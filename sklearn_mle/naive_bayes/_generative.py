@@ -163,7 +163,15 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                              "y is None")
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except TypeError as err:  # NumPy cannot sort labels of mixed types (None and str)
+            kinds = sorted({type(v).__name__ for v in np.asarray(y, dtype=object).ravel()})
+            raise TypeError(
+                f"{type(self).__name__}: the class labels in y mix the types {kinds} "
+                f"({err}); give labels of one type (e.g. all str), with no missing label "
+                "(None or NaN is not a class)"
+            ) from None
         y = column_or_1d(y, warn=True)
         if y.shape[0] != n:
             check_consistent_length(np.empty(n), y)
