@@ -193,3 +193,26 @@ def test_generative_classifier_labels_of_mixed_types_raise_its_own_type_error():
     assert "naive_bayes" in str(e.traceback[-1].path)  # raised by the package, not NumPy
     with pytest.raises(TypeError, match="mix the types"):
         GenerativeClassifier().partial_fit(X, y, classes=["no", "yes"])
+
+
+# ------------------------------------------------------------ HMM boundary wording
+def test_hmm_boundary_warning_words_each_parameter_kind():
+    # was: "(a probability of 0 or 1; a start probability always does with a single
+    # sequence)" for every boundary parameter, covariances included
+    from sklearn_mle import GaussianMLE
+    from sklearn_mle.hmm import HiddenMarkovModel
+
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, 40), np.full(20, 5.0), rng.normal(0, 1, 40)])[:, None]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = HiddenMarkovModel(GaussianMLE(), n_components=2, random_state=0).fit(X)
+        m.bse_  # noqa: B018 - inference is lazy
+    text = " ".join(str(w.message) for w in caught if "boundary of the parameter" in
+                    str(w.message))
+    collapsed = int(np.argmin([e.covariance_[0, 0] if np.ndim(e.covariance_) == 2
+                               else np.ravel(e.covariance_)[0] for e in m.emissions_]))
+    assert np.ravel(m.emissions_[collapsed].covariance_)[0] < 1e-6  # the constant run
+    assert f"state{collapsed}.covariance: variances (or scales) at their floor" in text
+    assert "startprob[0]: start probabilities at 0 or 1" in text
+    assert "covariance: a probability" not in text and "a probability of 0 or 1" not in text

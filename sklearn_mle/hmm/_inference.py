@@ -235,7 +235,7 @@ class HMMInferenceMixin:
         # at its value and reported with an infinite one
         span = np.minimum(est - lo, hi - est)
         free = np.flatnonzero(~(span <= 1e-7 * np.maximum(1.0, np.abs(est))))
-        on_edge = [names[i] for i in range(p) if i not in set(free.tolist())]
+        on_edge = [i for i in range(p) if i not in set(free.tolist())]
         # the log-densities at the estimates, column by column as the trial points
         # recompute them (the same rounding on both sides of a difference)
         base = np.column_stack([self._emission.log_prob(X, [q])[:, 0] for q in self._params])
@@ -274,14 +274,40 @@ class HMMInferenceMixin:
         if m:
             cov[np.ix_(free, free)] = cov_from_information(-H, [names[i] for i in free])
         if on_edge:
+            reasons = _edge_reasons(names, est, lo, hi, on_edge, n_chain)
             warnings.warn(
-                f"HiddenMarkovModel: {', '.join(on_edge)} lie on the boundary of the "
-                "parameter space (a probability of 0 or 1; a start probability always "
-                "does with a single sequence): no standard error for them (inf). A "
-                "Dirichlet prior with alpha > 1 keeps them inside.",
-                InferenceWarning, stacklevel=4)
+                "HiddenMarkovModel: parameters on the boundary of the parameter space have "
+                f"no standard error (inf): {reasons}", InferenceWarning, stacklevel=4)
         self._bounds_flat = (lo, hi)
         self._set_inference(names, est, cov=cov)
 
     def _param_bounds(self):
         return self._bounds_flat
+
+
+def _edge_reasons(names, est, lo, hi, on_edge, n_chain):
+    """The boundary parameters grouped by kind, each kind with why and the remedy."""
+    groups: dict[str, list[str]] = {}
+    for i in on_edge:
+        name = names[i]
+        if name.startswith("startprob"):
+            why = ("start probabilities at 0 or 1 (always so with a single sequence: its "
+                   "one start state is certain); a Dirichlet prior with alpha > 1 on the "
+                   "start probabilities keeps them inside")
+        elif i < n_chain:
+            why = ("transition probabilities at 0 or 1 (a transition never, or always, "
+                   "taken); a Dirichlet prior with alpha > 1 on the transitions keeps them "
+                   "inside")
+        elif lo[i] == 0.0 and hi[i] == np.inf and est[i] - lo[i] <= hi[i] - est[i]:
+            why = ("variances (or scales) at their floor (a state whose rows are (nearly) "
+                   "equal: its likelihood has no finite maximum); a prior on the emission "
+                   "(e.g. NormalInverseWishart), fewer states or more data keep them "
+                   "positive")
+        elif lo[i] == 0.0 and hi[i] == 1.0:
+            why = ("emission probabilities at 0 or 1 (a value never, or always, seen in a "
+                   "state); a Beta/Dirichlet prior on the emission keeps them inside")
+        else:
+            why = (f"emission parameters at a bound of their range [{lo[i]:g}, {hi[i]:g}]; "
+                   "a prior on the emission keeps them inside")
+        groups.setdefault(why, []).append(name)
+    return "; ".join(f"{', '.join(v)}: {why}" for why, v in groups.items()) + "."

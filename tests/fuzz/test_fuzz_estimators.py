@@ -54,8 +54,6 @@ INSTANCES = check_instances()
 # pending): (property, estimator class) -> what fails. They run as non-strict xfail,
 # so a fix shows as XPASS; delete the entry with the fix.
 KNOWN = {
-    ("any_input", "GenerativeClassifier"):
-        "bare IndexError ('too many indices for array: array is 0-dimensional')",
     ("not_fitted", "MLELogisticRegression"):
         "predict before fit: AttributeError 'classes_' instead of NotFittedError (seen "
         "with the uncommitted linear_model/_logistic.py of 17:10)",
