@@ -216,3 +216,28 @@ def test_hmm_boundary_warning_words_each_parameter_kind():
     assert f"state{collapsed}.covariance: variances (or scales) at their floor" in text
     assert "startprob[0]: start probabilities at 0 or 1" in text
     assert "covariance: a probability" not in text and "a probability of 0 or 1" not in text
+
+
+# ------------------------------------------------------------ mixtures: identifiability
+def test_two_components_on_one_population_say_they_are_not_identified():
+    # known_defects 01b: only the generic "information matrix is singular" warning
+    import sklearn_mle as m
+
+    rng = np.random.default_rng(0)
+    X = rng.poisson(3, (100, 1))
+    est = m.MixtureMLE(m.PoissonMLE(), 2, random_state=0).fit(X)
+    with pytest.warns(InferenceWarning, match=r"the 2 components are not identified.*one "
+                      r"population.*Choose n_components by BIC.*GridSearchIC"):
+        ci = est.conf_int()
+    assert ci[0, 0] == 0.0 and ci[0, 1] == 1.0  # the weight's interval: its whole space
+    # BIC prefers one component on these data (the remedy the warning names)
+    one = m.MixtureMLE(m.PoissonMLE(), 1, random_state=0).fit(X)
+    assert one.bic(X) < est.bic(X)
+    # two well-separated populations are identified: no such warning
+    X2 = np.concatenate([rng.poisson(2, (200, 1)), rng.poisson(15, (200, 1))])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        two = m.MixtureMLE(m.PoissonMLE(), 2, random_state=0).fit(X2)
+        two.conf_int()
+    assert not any("not identified" in str(w.message) for w in caught)
+    assert np.all(np.isfinite(two.bse_))

@@ -130,7 +130,38 @@ def mixture_information(emission, weights, params, stats, X, sample_weight,
         return lp, G, cols
 
     information = info - missing_information(X, sample_weight, scores, size)
-    return names, np.asarray(estimates, dtype=float), 0.5 * (information + information.T)
+    information = 0.5 * (information + information.T)
+    warn_if_not_identified(information, k, "MixtureMLE")
+    return names, np.asarray(estimates, dtype=float), information
+
+
+def warn_if_not_identified(information, k, owner):
+    """An InferenceWarning in words when a mixture of ``k >= 2`` components has an
+    observed information that is not positive definite (on its unit-diagonal scale):
+    the likelihood is flat or curved the wrong way along some direction, which for a
+    mixture means its components are not identified, typically two components fitted
+    to what is one population. The generic singular-information warning that follows
+    names the parameters."""
+    if k < 2 or not np.all(np.isfinite(information)):
+        return
+    d = np.sqrt(np.abs(np.diag(information)))
+    if np.any(d == 0):
+        positive = False
+    else:
+        scaled = information / np.outer(d, d)
+        eig = np.linalg.eigvalsh(scaled)
+        positive = bool(eig[0] > 1e-8 * max(float(eig[-1]), 1.0))
+    if not positive:
+        warnings.warn(
+            f"{owner}: the {k} components are not identified by the data (the observed "
+            "information is singular or not positive definite at the fit: typically two "
+            "components fitted to what is one population, whose parameters can trade off "
+            "without changing the likelihood), so they have no standard errors and "
+            "their intervals span the parameter space. Choose n_components by BIC, e.g. "
+            "GridSearchIC(estimator, {'n_components': [1, 2, 3]}).",
+            InferenceWarning,
+            stacklevel=5,
+        )
 
 
 def weights_information(n_k, weights, weights_prior=None):
