@@ -241,3 +241,19 @@ def test_two_components_on_one_population_say_they_are_not_identified():
         two.conf_int()
     assert not any("not identified" in str(w.message) for w in caught)
     assert np.all(np.isfinite(two.bse_))
+
+
+def test_gaussian_mixture_of_one_population_says_not_identified():
+    # known defect 01: two components fitted to one Gaussian population
+    import warnings as _w
+
+    from sklearn_mle import GaussianMixture
+    from sklearn_mle.exceptions import InferenceWarning
+
+    X = np.random.default_rng(0).normal(size=(200, 1))
+    gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+    with _w.catch_warnings(record=True) as caught:
+        _w.simplefilter("always")
+        gm.conf_int()
+    words = [str(w.message) for w in caught if issubclass(w.category, InferenceWarning)]
+    assert any("not identified" in m and "GridSearchIC" in m for m in words)

@@ -37,7 +37,7 @@ from ._gaussian_params import (
     map_params,
     precision_cholesky,
 )
-from ._inference import flat_bounds
+from ._inference import flat_bounds, warn_if_not_identified
 from ._summary import MixtureSummaryMixin
 
 
@@ -352,6 +352,7 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
             self.covariance_type, X, w, weights_prior=self.weights_prior,
             niw_hyper=self.prior_params_ if self.prior is not None else None,
             column_names=getattr(self, "feature_names_in_", None))
+        warn_if_not_identified(info, self.n_components, "GaussianMixture")
         self._set_inference(names, est, information=info)
         self._bounds_flat = flat_bounds(names, {})
 

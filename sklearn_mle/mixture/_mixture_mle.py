@@ -17,7 +17,12 @@ from ..priors import Dirichlet
 from ._base import EM_CONSTRAINTS, BaseEM, _logsumexp_rows
 from ._emission import Emission
 from ._gaussian_inference import gaussian_mixture_information
-from ._inference import flat_bounds, mixture_information, warn_no_inference
+from ._inference import (
+    flat_bounds,
+    mixture_information,
+    warn_if_not_identified,
+    warn_no_inference,
+)
 from ._probability_inference import probability_mixture_information
 from ._summary import MixtureSummaryMixin
 
@@ -282,10 +287,12 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             result = gaussian_mixture_information(
                 self.weights_, np.array([p["mean"] for p in self._comp_params]), cov, prec,
                 family.covariance_type, X, w, weights_prior=self.prior, column_names=names_in)
+            warn_if_not_identified(result[2], self.n_components, "MixtureMLE")
         elif (isinstance(family, (Categorical, Multinomial)) and not self._emission.fixed):
             result = probability_mixture_information(
                 self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
                 weights_prior=self.prior, column_names=names_in)
+            warn_if_not_identified(result[2], self.n_components, "MixtureMLE")
         else:
             result = mixture_information(
                 self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
