@@ -28,12 +28,12 @@ import warnings
 import numpy as np
 
 from ..exceptions import InferenceWarning
+from ..inference._lazy import LazyInferenceMixin
 from ..inference._utils import cov_from_information
 from . import _estep
 
 __all__ = ["HMMInferenceMixin", "emission_slots"]
 
-_LAZY = ("param_names_", "estimates_", "cov_params_", "bse_", "pvalues_")
 _REL_STEP = 1e-4
 # above this many row-evaluations (forward passes times rows) the numerical Hessian is
 # not attempted: about a minute of compiled forward passes
@@ -118,34 +118,8 @@ def _slot_step(family, params, slot):
     return min(h, room / 4.0) if np.isfinite(room) else h
 
 
-class HMMInferenceMixin:
+class HMMInferenceMixin(LazyInferenceMixin):
     """Lazy standard errors for :class:`HiddenMarkovModel` (inference surface hooks)."""
-
-    def _defer_inference(self, X, bounds, wseq):
-        for name in _LAZY:
-            self.__dict__.pop(name, None)
-        self._inference_holder = {"data": (X, bounds, wseq)}
-
-    def __getattr__(self, name):
-        if name in _LAZY:
-            holder = self.__dict__.get("_inference_holder")
-            if holder is not None:
-                data = holder.pop("data", None)
-                if data is None:
-                    raise AttributeError(
-                        f"{type(self).__name__}.{name}: the standard errors are computed "
-                        "from the training data, which a pickled model does not keep; read "
-                        "bse_ (or call summary()) before pickling, or refit")
-                self._compute_inference(*data)
-                return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        holder = state.get("_inference_holder")
-        if holder is not None and "data" in holder:
-            state = dict(state, _inference_holder={})  # never pickle the training data
-        return state
 
     # ------------------------------------------------------------ layout
     def _free_layout(self):

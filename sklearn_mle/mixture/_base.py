@@ -36,6 +36,7 @@ from .._engine.blocks import map_blocks
 from .._engine.dask import is_dask
 from ..base import LikelihoodMixin
 from ..exceptions import ComponentCollapseWarning
+from ..inference._lazy import LazyInferenceMixin
 from ._emission import logsumexp_rows
 
 __all__ = ["EM_CONSTRAINTS", "BaseEM", "ComponentCollapseWarning"]
@@ -55,7 +56,7 @@ EM_CONSTRAINTS: dict = {
 }
 
 
-class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
+class BaseEM(LazyInferenceMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
     """Base class of the EM mixtures. Not for direct use."""
 
     _parameter_constraints: dict = EM_CONSTRAINTS
@@ -227,44 +228,7 @@ class BaseEM(LikelihoodMixin, DensityMixin, BaseEstimator):
         self.n_params_ = self._n_parameters()
         self._check_collapse()
 
-    # -------------------------------------------------------------- inference
-    # Standard errors of a mixture cost a pass over the data with outer products of
-    # the per-row scores, more than the fit itself for many parameters: they are
-    # computed when first read (bse_, cov_params_, conf_int, summary), from the
-    # training data kept by reference until then.
-    _LAZY_INFERENCE = ("param_names_", "estimates_", "cov_params_", "bse_", "pvalues_")
-
-    def _defer_inference(self, X, w):
-        for name in self._LAZY_INFERENCE:
-            self.__dict__.pop(name, None)
-        self._inference_holder = {"data": (X, w)}
-
-    def _compute_inference(self, X, w):  # pragma: no cover - hook
-        raise NotImplementedError
-
-    def __getattr__(self, name):
-        # only reached when normal lookup fails: the deferred inference attributes
-        if name in BaseEM._LAZY_INFERENCE:
-            holder = self.__dict__.get("_inference_holder")
-            if holder is not None:
-                data = holder.pop("data", None)
-                if data is None:
-                    raise AttributeError(
-                        f"{type(self).__name__}.{name}: the standard errors are computed "
-                        "from the training data, which a pickled mixture does not keep; "
-                        "read bse_ (or call summary()) before pickling, or refit"
-                    )
-                self._compute_inference(*data)
-                return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        holder = state.get("_inference_holder")
-        if holder is not None and "data" in holder:
-            state = dict(state, _inference_holder={})  # never pickle the training data
-        return state
-
+    # standard errors are computed when first read: inference/_lazy.py
     def _check_collapse(self):
         """Hook: warn in words when a component collapsed (default: nothing)."""
 
