@@ -127,6 +127,11 @@ class DaskDataStats(DataStats):
                 "weight": self.weight + other.weight}
 
 
+# families whose passes read ``stats.w``'s strides directly (the others keep Dask
+# weights on the cluster: families._data.unit_broadcast says they are not unit ones)
+_WEIGHTS_ON_CLIENT = ("StudentT",)
+
+
 def dask_sample(X, w, max_rows: int):
     """Every ``step``-th row of a Dask array (and its weights), lazily: the strided
     sample of at most ``max_rows`` rows that the in-memory fit takes."""
@@ -181,9 +186,9 @@ def dask_family_stats(family, X, w, *, check_finite: bool, sample_rows: int,
                          "zero; at least one row needs a positive weight")
     if finite:
         return out, (xs, ws)
-    if is_dask(w):
-        # the families test their weights' strides (unit weights); Dask arrays have
-        # none, so the weights (one number per row) come to the client
+    if is_dask(w) and type(family).__name__ in _WEIGHTS_ON_CLIENT:
+        # StudentT tests its weights' strides itself (not through unit_broadcast, which
+        # knows Dask weights): its weights (one number per row) come to the client
         (w,) = dask.compute(w)
     return family.make_stats(DaskDataStats, x=X, w=w, weight=out), (xs, ws)
 

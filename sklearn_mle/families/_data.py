@@ -64,8 +64,15 @@ def newton_decreasing(fun, t0, lo, hi, tol, max_iter):
 
 
 def unit_broadcast(w):
-    """The broadcast ones of an unweighted fit (O(1); other weights are used as given)."""
-    return w.ndim == 1 and w.size > 0 and w.strides[0] == 0 and w[0] == 1.0
+    """The broadcast ones of an unweighted fit (O(1); other weights are used as given).
+
+    Only a NumPy array can be the broadcast ones: a Dask array of weights (a Dask fit
+    keeps one weight per row on the cluster) has no strides, and ``w[0] == 1.0`` on
+    it would be a lazy value (computing it would read a chunk), so it is never unit.
+    """
+    strides = getattr(w, "strides", None)
+    return (isinstance(w, np.ndarray) and strides is not None and w.ndim == 1
+            and w.size > 0 and strides[0] == 0 and bool(w[0] == 1.0))
 
 
 def weighted_rows(stats, fn, wscale=1.0, combine=None):

@@ -93,7 +93,8 @@ def test_one_row_chunks_and_float32(client, cls):
     assert cls().fit(d32).score_samples(d32).dtype == cls().fit(X32).score_samples(X32).dtype
 
 
-@pytest.mark.parametrize("cls", [PoissonMLE, NegativeBinomialMLE], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", [PoissonMLE, NegativeBinomialMLE, WeibullMLE, StudentTMLE],
+                         ids=lambda c: c.__name__)
 @pytest.mark.parametrize("kind", ["numpy", "dask"])
 def test_weights(client, cls, kind):
     rng = np.random.default_rng(2)
@@ -102,6 +103,19 @@ def test_weights(client, cls, kind):
     dX = da.from_array(X, chunks=(70, -1))
     dw = w if kind == "numpy" else da.from_array(w, chunks=33)
     _assert_same_fit(cls().fit(X, sample_weight=w), cls().fit(dX, sample_weight=dw))
+
+
+def test_unit_broadcast_knows_dask_weights():
+    """Dask weights (no strides) are never the broadcast ones; NumPy's are only when
+    they are ones broadcast from one value."""
+    from sklearn_mle.families._data import unit_broadcast
+
+    assert unit_broadcast(np.broadcast_to(1.0, (5,)))
+    assert not unit_broadcast(np.broadcast_to(2.0, (5,)))
+    assert not unit_broadcast(np.ones(5))
+    assert not unit_broadcast(np.broadcast_to(1.0, (0,)))
+    assert not unit_broadcast(da.ones(5, chunks=2))
+    assert not unit_broadcast(da.broadcast_to(1.0, (5,)))
 
 
 def test_dataframe_column_names_reach_summary(client):
