@@ -1,19 +1,21 @@
 """Every warning class of the package, in one place.
 
 Each warning says in words what happened and what to do about it. They derive from
-``UserWarning`` (so they show by default) except :class:`ConvergenceWarning`, which
-is scikit-learn's own class so that ``warnings.filterwarnings`` on sklearn's warning
+``UserWarning`` (so they show by default) except :class:`ConvergenceWarning` and
+:class:`FitFailedWarning` (what a search emits for a candidate it cannot rank), which
+are scikit-learn's own classes so that ``warnings.filterwarnings`` on sklearn's warning
 also silences ours.
 """
 
 from __future__ import annotations
 
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, FitFailedWarning
 
 __all__ = [
     "BoundaryWarning",
     "ComponentCollapseWarning",
     "ConvergenceWarning",
+    "FitFailedWarning",
     "InferenceWarning",
     "NumericalRangeWarning",
     "SeparationWarning",

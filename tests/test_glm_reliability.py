@@ -102,8 +102,6 @@ def test_profile_interval_after_exact_fit():
 
 
 @pytest.mark.parametrize("prior, match", [
-    (Normal(1.0, loc=None), "loc must be a finite real number"),
-    (Normal(1.0, loc=np.nan), "loc must be a finite real number"),
     (Normal(1e-300), "scale 1e-300 is too small"),
 ])
 @pytest.mark.parametrize("cls, y", [(MLELinearRegression, y_lin),
@@ -111,6 +109,25 @@ def test_profile_interval_after_exact_fit():
 def test_bad_prior_values_are_clear_errors(cls, y, prior, match):
     with pytest.raises(ValueError, match=match):
         cls(prior=prior).fit(X, y)
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: Normal(1.0, loc=None), "hyper-parameter loc must be finite real"),
+    (lambda: Normal(1.0, loc=np.nan), "hyper-parameter loc must be finite real"),
+    (lambda: Normal(1.0, loc=[0.0, np.inf]), "hyper-parameter loc must be finite real"),
+    (lambda: Normal(1.0, loc="a"), "hyper-parameter loc must be finite real"),
+])
+def test_normal_prior_loc_is_checked_at_construction(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_normal_prior_set_after_construction_is_named_at_fit():
+    prior = Normal(1.0)
+    prior.loc = None  # a prior changed after construction: re-checked by the estimator
+    for cls, y in [(MLELinearRegression, y_lin), (MLELogisticRegression, y_bin)]:
+        with pytest.raises(ValueError, match="loc must be"):
+            cls(prior=prior).fit(X, y)
 
 
 @pytest.mark.parametrize("make", [lambda: StudentT(3.0, [1.0, 2.0]), lambda: Cauchy(None),

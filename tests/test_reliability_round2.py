@@ -156,6 +156,20 @@ def test_grid_search_warns_for_each_candidate_it_cannot_rank():
                      error_score=np.nan).fit(X)
 
 
+def test_every_warning_the_package_emits_is_in_its_exceptions_module():
+    # GridSearchIC emits scikit-learn's FitFailedWarning: exported with the others, so
+    # ``from sklearn_mle.exceptions import FitFailedWarning`` filters it
+    import sklearn.exceptions
+
+    from sklearn_mle import exceptions
+
+    assert "FitFailedWarning" in exceptions.__all__
+    assert exceptions.FitFailedWarning is sklearn.exceptions.FitFailedWarning
+    assert exceptions.ConvergenceWarning is sklearn.exceptions.ConvergenceWarning
+    for name in exceptions.__all__:
+        assert issubclass(getattr(exceptions, name), Warning), name
+
+
 def test_grid_search_with_integer_weights_equals_repeated_rows():
     # the fuzz's minimal case: aic/bic scored each row once, ignoring sample_weight
     from sklearn_mle.mixture import GaussianMixture

@@ -179,14 +179,12 @@ class Normal(Prior):
     ----------
     scale : float, default=1.0
         Standard deviation (> 0).
-    loc : float, default=0.0
-        Mean.
+    loc : float or array-like, default=0.0
+        Mean (finite; one number, or one value per parameter).
     """
 
     _hyper = ("scale", "loc")
-    # loc is checked where the prior is used (the GLMs' fit) until the tests that build
-    # Normal(loc=None) at import to expect an error at fit are moved
-    hyper_constraints = {"scale": Hyper("positive")}
+    hyper_constraints = {"scale": Hyper("positive"), "loc": Hyper("real", "vector")}
 
     def __init__(self, scale: float = 1.0, loc: float = 0.0):
         self.scale = scale

@@ -16,14 +16,14 @@ import traceback
 import warnings
 
 import numpy as np
-from sklearn.exceptions import FitFailedWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 
 import sklearn_mle
 from sklearn_mle import exceptions as _exc
 
-# scikit-learn's FitFailedWarning: what GridSearchIC (as GridSearchCV) emits for a
-# candidate it cannot rank (the package's exceptions module re-exports it, or should)
-PACKAGE_WARNINGS = tuple(getattr(_exc, name) for name in _exc.__all__) + (FitFailedWarning,)
+# every warning class of the package (scikit-learn's ConvergenceWarning and
+# FitFailedWarning, which GridSearchIC emits for a candidate it cannot rank, included)
+PACKAGE_WARNINGS = tuple(getattr(_exc, name) for name in _exc.__all__)
 ALLOWED_ERRORS = (ValueError, TypeError, NotFittedError)
 # errors that are ValueError subclasses but name an internal failure, not a rule
 BARE_ERRORS = (np.linalg.LinAlgError, FloatingPointError)
