@@ -26,16 +26,15 @@ import numpy as np
 from scipy import optimize, stats
 from sklearn.utils.validation import check_is_fitted
 
-from .inference import _bootstrap as boot
-from .inference._delta import DeltaMethodResult, delta
+from .inference._bootstrap_mixin import BootstrapMixin
+from .inference._functions import ParameterFunctionsMixin
 from .inference._summary import Summary
-from .inference._utils import cov_from_information
-from .inference._wald import ContrastResult, WaldTestResult, contrasts, restrictions, wald
+from .inference._utils import cov_from_information, num_rows
 
 __all__ = ["LikelihoodMixin"]
 
 
-class LikelihoodMixin:
+class LikelihoodMixin(BootstrapMixin, ParameterFunctionsMixin):
     """Mixin adding AIC/BIC, confidence intervals and a summary table.
 
     Subclasses provide, after ``fit``:
@@ -118,7 +117,7 @@ class LikelihoodMixin:
         ``n`` is the number of rows of ``X``. Lower is better.
         """
         check_is_fitted(self)
-        n = _num_rows(X)
+        n = num_rows(X)
         return float(-2.0 * self._total_loglik(X, y) + np.log(n) * self.n_params_)
 
     # ----------------------------------------------------------- intervals
@@ -235,189 +234,6 @@ class LikelihoodMixin:
             ).reshape(-1, 2)
         raise ValueError(f"method must be 'wald', 'profile' or 'bootstrap', got {method!r}")
 
-    # ------------------------------------------------------------ bootstrap
-    def _bootstrap_setup(self, X, y, fit_params):
-        """``(rows, kwargs_rows, simulate)`` for the bootstrap (see ``_bootstrap``).
-
-        The default works on the data given: rows of ``X`` (and ``y``), per-row fit
-        arguments, and ``sample(n, random_state)`` for the parametric bootstrap.
-        """
-        if X is None:
-            raise ValueError(
-                f"{type(self).__name__} does not keep its training data: pass it, "
-                "conf_int(method='bootstrap', X=X)"
-            )
-        rows = [X] if y is None else [X, y]
-        n = _num_rows(X)
-        lengths = fit_params.get("lengths")
-        simulate = None
-        if hasattr(self, "sample"):
-            def simulate(rng):
-                # one draw per sequence (HMMs' ``lengths``), else one of n rows
-                sizes = [n] if lengths is None else [int(m) for m in lengths]
-                draws = []
-                for m in sizes:
-                    d = self.sample(m, random_state=int(rng.integers(2**31 - 1)))
-                    draws.append(d[0] if isinstance(d, tuple) else d)
-                kw = {} if lengths is None else {"lengths": np.asarray(lengths)}
-                return [np.concatenate(draws)], kw
-        return rows, dict(fit_params), simulate
-
-    def bootstrap_replicates(self, n_boot: int = 999, *, X=None, y=None,
-                             parametric: bool = False, random_state=None, n_jobs=None,
-                             **fit_params) -> np.ndarray:
-        """Bootstrap replicates of ``estimates_``, shape ``(n_ok, n_free_params)``.
-
-        The arguments are as :meth:`conf_int` with ``method="bootstrap"``; mixture
-        components are aligned to this fit's. Refits that fail (no MLE on a resample)
-        are dropped, with a warning when more than 5% fail.
-        """
-        check_is_fitted(self)
-        rows, kw, simulate = self._bootstrap_setup(X, y, fit_params)
-        if parametric and simulate is None:
-            raise ValueError(f"{type(self).__name__} cannot simulate from its fit; use "
-                             "parametric=False")
-        reps = boot.bootstrap_replicates(self._bootstrap_template(), rows, kw,
-                                         n_boot=int(n_boot),
-                                         simulate=simulate if parametric else None,
-                                         random_state=random_state, n_jobs=n_jobs)
-        return self._align(reps)
-
-    def _bootstrap_template(self):
-        """The estimator each replicate clones (a hook)."""
-        return self
-
-    def _align(self, reps):
-        layout = boot.component_layout(self.param_names_)
-        if layout is None:
-            return reps
-        scale = np.where(np.isfinite(self.bse_) & (self.bse_ > 0), self.bse_, 1.0)
-        return np.array([boot.align_components(r, self.estimates_, layout, scale)
-                         for r in reps])
-
-    def _bootstrap_interval(self, alpha, X, y, n_boot, kind, parametric, random_state,
-                            n_jobs, fit_params):
-        if kind not in ("percentile", "bca"):
-            raise ValueError(f"kind must be 'percentile' or 'bca', got {kind!r}")
-        if int(n_boot) < 2:
-            raise ValueError(f"n_boot must be at least 2, got {n_boot!r}")
-        reps = self.bootstrap_replicates(n_boot, X=X, y=y, parametric=parametric,
-                                         random_state=random_state, n_jobs=n_jobs,
-                                         **fit_params)
-        if kind == "percentile":
-            return boot.percentile_interval(reps, alpha)
-        rows, kw, _ = self._bootstrap_setup(X, y, fit_params)
-        jack = self._align(boot.jackknife(self._bootstrap_template(), rows, kw))
-        return boot.bca_interval(reps, self.estimates_, jack, alpha)
-
-    # ------------------------------------------------ tests and functions
-    def wald_test(self, hypothesis, q=None, use_f: bool | None = None) -> WaldTestResult:
-        """Wald test of the linear hypothesis ``R theta = q``.
-
-        Parameters
-        ----------
-        hypothesis : str, array-like of shape (r, k) or tuple (R, q)
-            Equations in the parameter names, comma-separated, e.g.
-            ``"x1 = x2, x3 = 0"`` or ``"2*x1 + x2 = 1"``; or the matrix ``R``
-            (columns in ``param_names_`` order).
-        q : array-like of shape (r,), optional
-            Right-hand side for a matrix ``R`` (zeros by default).
-        use_f : bool or None, default=None
-            Refer ``W / r`` to F(r, df) instead of ``W`` to chi2(r); None: F exactly
-            when the estimator uses t (``use_t=True``), as statsmodels.
-
-        Returns
-        -------
-        WaldTestResult
-            ``(statistic, pvalue, df_num, df_denom, distribution)``; equal to
-            statsmodels' ``wald_test(..., scalar=True)``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle import MLEPoissonRegression
-        >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [4.0, 1.0],
-        ...               [5.0, 0.0]])
-        >>> reg = MLEPoissonRegression().fit(X, [1, 2, 2, 5, 8, 13])
-        >>> res = reg.wald_test("x0 = 0, x1 = 0")
-        >>> res.df_num, res.distribution
-        (2, 'chi2')
-        """
-        check_is_fitted(self)
-        R, qv, _ = restrictions(hypothesis, self.param_names_, q)
-        df = self._t_df()
-        if use_f is None:
-            use_f = df is not None
-        if use_f and df is None:
-            df = float(getattr(self, "df_resid_", np.inf))
-        return wald(self.estimates_, self.cov_params_, R, qv, df if use_f else None)
-
-    def t_test(self, hypothesis, q=None, alpha: float = 0.05) -> ContrastResult:
-        """Estimate, standard error, t (or z) statistic of ``R theta = q``, p-value
-        and interval of each row of ``R theta``, as statsmodels' ``t_test`` (t exactly
-        when the estimator uses t). ``hypothesis`` as in :meth:`wald_test`.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle import MLELinearRegression
-        >>> X = np.array([[1.0], [2.0], [3.0], [4.0], [5.0]])
-        >>> reg = MLELinearRegression(use_t=True).fit(X, [2.1, 3.9, 6.2, 7.8, 10.1])
-        >>> res = reg.t_test("x0 = 2")
-        >>> res.distribution, round(float(res.effect[0]), 4)
-        ('t', 1.99)
-        """
-        check_is_fitted(self)
-        R, qv, labels = restrictions(hypothesis, self.param_names_, q)
-        return contrasts(self.estimates_, self.cov_params_, R, qv, labels, alpha,
-                         self._t_df())
-
-    def delta_method(self, func, alpha: float = 0.05, names=None,
-                     positive: bool = False) -> DeltaMethodResult:
-        """Estimate, standard error and Wald interval of a function of the parameters.
-
-        By the invariance of the MLE, ``func(estimates_)`` is the MLE of
-        ``func(theta)``; its covariance is ``J cov_params_ J^T`` with the Jacobian
-        ``J`` by Richardson-extrapolated central differences.
-
-        Parameters
-        ----------
-        func : callable
-            Maps a vector aligned with ``param_names_`` to a scalar or a vector.
-        alpha : float, default=0.05
-        names : list of str, optional
-            Labels of ``func``'s outputs.
-        positive : bool, default=False
-            For a positive quantity (an odds ratio, a mean, a quantile of a positive
-            variable): the interval is computed for ``log func`` and mapped back, so
-            it stays positive (the plain Wald interval ``g ± z·se`` may not).
-
-        Returns
-        -------
-        DeltaMethodResult
-            ``estimate``, ``std_err``, ``cov``, ``conf_int``, ``pvalue``,
-            ``jacobian``, ``names``; ``summary_frame()`` gives a DataFrame.
-
-        Examples
-        --------
-        The mean ``shape / rate`` of a fitted Gamma:
-
-        >>> import numpy as np
-        >>> from sklearn_mle import GammaMLE
-        >>> x = np.random.default_rng(0).gamma(3.0, 2.0, size=(500, 1))
-        >>> est = GammaMLE().fit(x)
-        >>> est.param_names_
-        ['shape', 'rate']
-        >>> res = est.delta_method(lambda p: p[0] / p[1], names=["mean"])
-        >>> bool(np.isclose(res.estimate[0], x.mean()))
-        True
-        """
-        check_is_fitted(self)
-        if not 0.0 < alpha < 1.0:
-            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-        return delta(func, self.estimates_, self.cov_params_, alpha, names, self._t_df(),
-                     positive)
-
     def _param_bounds(self):
         k = len(self.param_names_)
         return np.full(k, -np.inf), np.full(k, np.inf)
@@ -511,12 +327,6 @@ class LikelihoodMixin:
     def _summary_facts(self):
         """Model-specific header lines of the summary (a hook; none by default)."""
         return {}
-
-
-def _num_rows(X):
-    if hasattr(X, "shape"):
-        return X.shape[0]
-    return len(X)
 
 
 def _fmt_nobs(n):

@@ -24,7 +24,6 @@ The private hooks ``_suff_stats``, ``_solve``, ``_loglik``, ``_information``,
 from __future__ import annotations
 
 import copy
-import warnings
 from contextlib import contextmanager
 from numbers import Real
 
@@ -39,12 +38,14 @@ from .._engine.rules import NONFINITE, DomainError
 from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
 from ..priors import Prior
+from ._inference import DistributionInferenceMixin
 from ._novelty import _OFFSET_ROWS as OFFSET_ROWS
 from ._novelty import NoveltyMixin
 from ._scipy import ScipyMixin
 
 
-class DistributionMLE(ScipyMixin, NoveltyMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
+class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, LikelihoodMixin,
+                      DensityMixin, BaseEstimator):
     """Base class of the distribution (density) estimators. Not for direct use."""
 
     _parameter_constraints: dict = {
@@ -365,59 +366,6 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, LikelihoodMixin, DensityMixin, B
     # ---------------------------------------------------------- MAP hooks
     def _log_prior(self, params):
         return self.family_.log_prior(self.prior_, params)
-
-    # ------------------------------------------------------------ inference
-    def _flat_inference(self, stats, params, fixed):
-        """Names, estimates and information matrix of the free parameters.
-
-        Order: parameter-major, then column (``rate[x0], rate[x1], ...``).
-        """
-        d = self.n_features_in_
-        # the log-posterior's: the prior's pseudo-statistics are in _information
-        info = np.asarray(self._information(stats, params), dtype=float)
-        names, est, index = [], [], []
-        for pi, name in enumerate(self._param_names):
-            fixed_arr = fixed.get(name)
-            for j in range(d):
-                if fixed_arr is not None and not np.isnan(fixed_arr[j]):
-                    continue
-                names.append(self._flat_name(name, j))
-                est.append(params[name][j])
-                index.append((pi, j))
-        k = len(index)
-        full = np.zeros((k, k))
-        for a, (pa, ja) in enumerate(index):
-            for b, (pb, jb) in enumerate(index):
-                if ja == jb:
-                    full[a, b] = info[ja, pa, pb]
-        self._flat_index = index
-        return names, np.asarray(est, dtype=float), full
-
-    def _flat_name(self, name, j):
-        feat = getattr(self, "feature_names_in_", None)
-        if feat is not None:
-            return f"{name}[{feat[j]}]"
-        if self.n_features_in_ == 1:
-            return name
-        return f"{name}[x{j}]"
-
-    def _param_bounds(self):
-        lo = [self._bounds.get(self._param_names[p], (-np.inf, np.inf))[0] for p, _ in
-              self._flat_index]
-        hi = [self._bounds.get(self._param_names[p], (-np.inf, np.inf))[1] for p, _ in
-              self._flat_index]
-        return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-
-    def _profile_loglik(self, index, value):
-        p, j = self._flat_index[index]
-        name = self._param_names[p]
-        fixed = {k: v.copy() for k, v in self._fixed.items()}
-        arr = fixed.setdefault(name, np.full(self.n_features_in_, np.nan))
-        arr[j] = value
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            params = self._solve(self.stats_, fixed)
-            return self._objective(self.stats_, params)
 
     # -------------------------------------------------------------- scoring
     def score_samples(self, X):

@@ -99,3 +99,10 @@ def _overflowed_information(info, overflowed, names):
         stacklevel=3,
     )
     return cov
+
+
+def num_rows(X):
+    """Number of rows of an array-like (``shape[0]``, else ``len``)."""
+    if hasattr(X, "shape"):
+        return X.shape[0]
+    return len(X)
