@@ -430,8 +430,9 @@ def test_aic_bic_and_n_params():
     np.testing.assert_allclose(m.aic(X, lengths=LENGTHS), -2 * ll + 28)
 
 
-@pytest.mark.parametrize("lengths", [[700, 650, 800, 720], [5, 3000, 7, 1], [1000]],
-                         ids=["padded", "ragged", "one"])
+@pytest.mark.parametrize("lengths", [[700, 650, 800, 720], [5, 3000, 7, 1], [1000],
+                                     [8 + i % 5 for i in range(300)]],
+                         ids=["padded", "ragged", "one", "padded-many"])
 def test_numpy_layouts_equal_direct_recursion(lengths):
     """Both NumPy layouts (padded for similar lengths, ragged otherwise) against a
     direct log-space recursion, per sequence."""

@@ -10,6 +10,7 @@ the NumPy path (the tests compare the two).
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from .._engine.blocks import effective_threads, map_reduce, map_reduce_ranges
 from . import _forward_backward as fb
@@ -22,7 +23,8 @@ except ImportError:  # pragma: no cover
 NATIVE = _native is not None
 
 __all__ = ["NATIVE", "log_prob_rows", "run_forward", "run_forward_backward", "run_viterbi",
-           "sample_states", "shifted_frame", "Workspace", "distinct_frame", "distinct_rows"]
+           "sample_states", "shifted_frame", "Workspace", "distinct_frame", "distinct_rows",
+           "weights_of_distinct"]
 
 # a block of sequences should hold at least this many rows before threads pay off
 _MIN_ROWS_PER_BLOCK = 8192
@@ -32,7 +34,7 @@ _CACHE_ROWS = 4096
 
 
 def distinct_rows(emission, X):
-    """``(X_distinct, inverse)`` when X is discrete with few distinct rows (symbols,
+    """``(X_distinct, inverse, pool)`` when X is discrete with few distinct rows (symbols,
     small counts, 0/1 answers): the densities are then computed once per distinct row
     and gathered, the same numbers at a fraction of the cost. None otherwise."""
     n, d = X.shape
@@ -46,16 +48,25 @@ def distinct_rows(emission, X):
         inverse = inverse.ravel()
     if Xu.shape[0] > n // 8:
         return None
-    return Xu, inverse
+    # (n_distinct, n) 0/1 matrix: row u sums the rows equal to X_distinct[u]
+    pool = sparse.csr_matrix((np.ones(n), (inverse, np.arange(n))), shape=(Xu.shape[0], n))
+    return Xu, inverse, pool
 
 
 _MIN_ROWS_DISTINCT = 4096
 
 
+def weights_of_distinct(distinct, weights):
+    """The (n, k) row weights summed per distinct row, shape (n_distinct, k): the
+    statistics of the distinct rows under them equal those of X (finite-statistics
+    families are sums over rows), by one sparse product in a single pass."""
+    return distinct[2] @ weights
+
+
 def distinct_frame(emission, params, distinct, work=None):
     """``(frame, shift)`` of X from its distinct rows: each distinct row's shifted
     emissions computed once and gathered (no exp per row)."""
-    Xu, inverse = distinct
+    Xu, inverse = distinct[:2]
     shift_u, frame_u = shifted_frame(emission.log_prob(Xu, params))
     n, k = inverse.size, frame_u.shape[1]
     frame = np.empty((n, k)) if work is None else work.get("frame", (n, k))
@@ -70,7 +81,7 @@ def log_prob_rows(emission, X, params, n_jobs=None, work=None, distinct=None):
     n, k = X.shape[0], len(params)
     out = np.empty((n, k)) if work is None else work.get("log_prob", (n, k))
     if distinct is not None:
-        Xu, inverse = distinct
+        Xu, inverse = distinct[:2]
         np.take(emission.log_prob(Xu, params), inverse, axis=0, out=out)
         return out
 

@@ -45,7 +45,7 @@ def forward_pass(frame, bounds, startprob, transmat):
     padded = _padding(bounds)
     if padded is not None:
         alpha, c, _ = _forward_padded(frame, *padded, startprob, transmat)
-        idx, valid, _ = padded
+        idx, valid = padded[:2]
         n = frame.shape[0]
         return _unpad(alpha, idx, valid, n), _unpad(c, idx, valid, n)
     return _forward_ragged(frame, bounds, startprob, transmat)
@@ -151,14 +151,18 @@ def _forward_backward_ragged(frame, shift, bounds, startprob, transmat, seq_weig
 
 # ----------------------------------------------------------------- padded layout
 # Sequences of similar lengths are laid out as a (T, S, k) array, sequences sorted by
-# decreasing length, so step t of the m sequences still running is the contiguous
-# slice [t, :m]: no gather per step, and each step is a few calls on (m, k) arrays.
-# Used when the padding costs at most as many rows as the data (otherwise, e.g. one
-# long sequence among short ones, the ragged versions above gather rows per step).
+# decreasing length. Every step works on all S columns, whole contiguous (S, k) slices
+# reached by iterating the arrays (no slicing or gather per step): the rows after a
+# sequence's end are padding with emissions 1, on which alpha stays a probability
+# vector (finite) and which the results never read. Forward is 4 NumPy calls per step,
+# backward 2. Used when the padding costs at most as many rows as the data (otherwise,
+# e.g. one long sequence among short ones, the ragged versions above gather rows per
+# step).
 
 def _padding(bounds):
-    """``(idx (T, S), valid, active (T,))`` or None when padding would waste more than
-    the data's size; ``valid`` is ``(flat positions of real rows, their row numbers)``."""
+    """``(idx (T, S), valid, active (T,), mask (T, S))`` or None when padding would
+    waste more than the data's size; ``valid`` is ``(flat positions of real rows,
+    their row numbers)``, ``mask`` marks the real rows."""
     starts, lens, active = sequence_order(bounds)
     n = int(bounds[-1])
     if lens.size < 2 or lens[0] * lens.size > 2 * n:
@@ -167,33 +171,62 @@ def _padding(bounds):
     mask = t < lens[None, :]
     idx = np.where(mask, starts[None, :] + t, 0)
     flat = np.flatnonzero(mask.ravel())
-    return idx, (flat, idx.ravel()[flat]), active
+    return idx, (flat, idx.ravel()[flat]), active, mask
 
 
 def _unpad(arr, idx, valid, n):
-    flat, rows = valid
+    S = idx.shape[1]
     out = np.empty((n,) + arr.shape[2:])
+    if S <= _COLUMN_COPIES:  # a slice copy per sequence beats two fancy indexings
+        lens = np.count_nonzero(np.asarray(idx[1:] != 0), axis=0) + 1
+        for j, (a, m) in enumerate(zip(idx[0].tolist(), lens.tolist())):
+            out[a:a + m] = arr[:m, j]
+        return out
+    flat, rows = valid
     out[rows] = arr.reshape((-1,) + arr.shape[2:])[flat]
     return out
 
 
-def _forward_padded(frame, idx, valid, active, startprob, transmat):
-    F = frame[idx]
-    T, S, k = F.shape
-    alpha = np.zeros((T, S, k))
-    c = np.ones((T, S))
-    ones = np.ones(k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for t, m in enumerate(active):
-            a = alpha[t, :m]
-            if t == 0:
-                np.multiply(startprob, F[0, :m], out=a)
-            else:
-                np.matmul(alpha[t - 1, :m], transmat, out=a)
-                a *= F[t, :m]
-            ct = c[t, :m]
-            np.matmul(a, ones, out=ct)
-            a /= ct[:, None]
+def _pad(frame, idx, mask):
+    """``frame`` in the (T, S, k) layout, 1 on the padding."""
+    T, S = idx.shape
+    if S > _COLUMN_COPIES:
+        F = frame[idx]
+        F[~mask] = 1.0
+        return F
+    F = np.empty((T, S, frame.shape[1]))
+    lens = mask.sum(axis=0).tolist()
+    for j, (a, m) in enumerate(zip(idx[0].tolist(), lens)):
+        F[:m, j] = frame[a:a + m]
+        F[m:, j] = 1.0
+    return F
+
+
+# up to this many sequences, (un)padding copies one slice per sequence
+_COLUMN_COPIES = 256
+
+
+def _forward_padded(frame, idx, valid, active, mask, startprob, transmat):
+    k = frame.shape[1]
+    F = _pad(frame, idx, mask)
+    T, S, _ = F.shape
+    alpha = np.empty((T, S, k))
+    c = np.empty((T, S, 1))
+    ones = np.ones((k, 1))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        a = alpha[0]
+        np.multiply(startprob, F[0], out=a)
+        np.dot(a, ones, out=c[0])
+        np.divide(a, c[0], out=a)
+        # np.dot with out= costs less per call than matmul on these small blocks
+        A = np.ascontiguousarray(transmat, dtype=np.float64)
+        for a_prev, a, f, ct in zip(alpha[:-1], alpha[1:], F[1:], c[1:]):
+            np.dot(a_prev, A, out=a)
+            np.multiply(a, f, out=a)
+            np.dot(a, ones, out=ct)
+            np.divide(a, ct, out=a)
+    c = c[..., 0]
+    c[~mask] = 1.0
     # a dead sequence (c_t = 0: no state can emit row t) turned NaN from that step on:
     # it gets c = 0 and alpha = 0 from its first dead step
     bad = ~(c > 0)
@@ -206,24 +239,31 @@ def _forward_padded(frame, idx, valid, active, startprob, transmat):
 
 
 def _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat, seq_weight):
-    idx, valid, active = padded
+    idx, valid, active, mask = padded
     n, k = frame.shape
-    alpha, c, F = _forward_padded(frame, idx, valid, active, startprob, transmat)
+    alpha, c, F = _forward_padded(frame, *padded, startprob, transmat)
     c_rows = _unpad(c, idx, valid, n)
     loglik = seq_loglik(c_rows, shift, bounds)
     dead = bool(np.any(c_rows == 0))
-    cs = np.where(c == 0, 1.0, c)
     T, S, _ = F.shape
-    beta = np.ones((T, S, k))
+    # G_t = frame_t / c_t (1 on the padding): right_t = G_t * beta_t is what both
+    # beta_{t-1} = right_t @ A.T and xi need
+    G = F
+    np.divide(F, np.where(c == 0, 1.0, c)[..., None], out=G)
+    beta = np.empty((T, S, k))
+    beta[T - 1] = 1.0
+    right = np.empty((T, S, k))
+    right[0] = 0.0
     At = np.ascontiguousarray(transmat.T)
-    # right_t = frame_t * beta_t / c_t: what both beta_{t-1} and xi need
-    right = np.zeros((T, S, k))
     for t in range(T - 1, 0, -1):
-        m = active[t]
-        r = right[t, :m]
-        np.multiply(F[t, :m], beta[t, :m], out=r)
-        r /= cs[t, :m, None]
-        np.matmul(r, At, out=beta[t - 1, :m])
+        r = right[t]
+        np.multiply(G[t], beta[t], out=r)
+        np.dot(r, At, out=beta[t - 1])
+        # the sequences whose last row is t - 1 (columns active[t]..active[t-1]) start
+        # their backward pass there
+        if active[t] < active[t - 1]:
+            beta[t - 1, active[t]:active[t - 1]] = 1.0
+    right[~mask] = 0.0
     gamma = alpha * beta
     # column j of the layout is sequence seq_of_column[j] (see sequence_order)
     seq_of_column = np.argsort(-np.diff(bounds), kind="stable")

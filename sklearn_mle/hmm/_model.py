@@ -413,7 +413,11 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         live = sums > 0
         # a state never left keeps its row: no data speaks about it (never NaN)
         transmat[live] = counts[live] / sums[live, None]
-        if self._emission.family.finite_stats:
+        distinct = getattr(self, "_distinct", None)
+        if distinct is not None and self._emission.family.finite_stats:
+            # few distinct rows: their summed weights give the same statistics
+            stats = self._emission.stats(distinct[0], _estep.weights_of_distinct(distinct, gw))
+        elif self._emission.family.finite_stats:
             stats = map_reduce(lambda xb, gb: tuple(self._emission.stats(xb, gb)),
                                       X, gw, n_jobs=self.n_jobs)
         else:
