@@ -266,3 +266,113 @@ def test_covariance_helper_singular_and_regular():
     c = probability_covariance([2.0, 1.0, 1.0], [0.5, 0.25, 0.25])
     q = np.array([0.5, 0.25])
     assert_allclose(c, (np.diag(q) - np.outer(q, q)) / 4, rtol=1e-14)
+
+
+# ------------------------------------- batched statistics and row log-densities
+def _counts_by_hand(X, W, cats):
+    """Weighted counts of each (component, column, category) by comparison loops."""
+    return [[np.array([float(np.sum(W[:, j] * (X[:, c] == v))) for v in cats[c]])
+             for c in range(X.shape[1])] for j in range(W.shape[1])]
+
+
+@pytest.mark.parametrize("weights", ["labels", "weighted labels", "soft"])
+@pytest.mark.parametrize("kind", ["codes", "search", "text"])
+def test_batched_stats_by_bincount_equal_counts_by_hand(weights, kind):
+    rng = np.random.default_rng(7)
+    n = 3000
+    X = rng.integers(0, 4, (n, 3)).astype(float)
+    if kind == "search":
+        X[:, 2] *= 2.5  # categories 0, 2.5, 5, 7.5: not their positions
+    if kind == "text":
+        X = np.array(["abcd"[int(v)] for v in X.ravel()], dtype=object).reshape(n, 3)
+    y = rng.integers(0, 3, n)
+    if weights == "soft":
+        W = rng.dirichlet(np.ones(3), n)
+    else:
+        W = np.zeros((n, 3))
+        W[np.arange(n), y] = 1.0 if weights == "labels" else rng.uniform(0.5, 2.0, n)
+    W[5] = 0.0  # a row of no component
+    fam = Categorical().resolve(Categorical().stats(X))
+    cats = fam.category_arrays()
+    want = _counts_by_hand(X, W, cats)
+    got = fam.stats(X, W)
+    for j, s in enumerate(got):
+        assert_allclose(s.weight, np.full(3, W[:, j].sum()), rtol=1e-12)
+        for counts, ref in zip(fam.counts(s), want[j]):
+            assert_allclose(counts, ref, rtol=1e-12, atol=1e-12)
+    # one column of weights, and unit weights: the same counts
+    one = fam.stats(X, W[:, 1])
+    for a, b in zip(fam.counts(one), fam.counts(got[1])):
+        assert_allclose(a, b, rtol=1e-12)
+    unit = fam.stats(X)
+    for c, counts in enumerate(fam.counts(unit)):
+        assert_allclose(counts, [np.sum(X[:, c] == v) for v in cats[c]])
+
+
+def test_batched_stats_refuse_a_value_outside_the_set_naming_the_row():
+    fam = Categorical(categories=[[0, 1, 2]])
+    X = np.array([[0.0], [1.0], [7.0]])
+    W = np.eye(3)
+    with pytest.raises(DomainError, match="row 2"):
+        fam.stats(X, W)
+
+
+@pytest.mark.parametrize("kind", ["codes", "search", "text"])
+def test_logpdf_rows_by_table_indexing_equals_scipy(kind):
+    rng = np.random.default_rng(8)
+    X = rng.integers(0, 4, (400, 3)).astype(float)
+    if kind == "search":
+        X[:, 1] = X[:, 1] * 2.5 - 1.0
+    if kind == "text":
+        X = np.array(["wxyz"[int(v)] for v in X.ravel()], dtype=object).reshape(400, 3)
+    fam = Categorical().resolve(Categorical().stats(X))
+    W = rng.dirichlet(np.ones(4), 400)
+    params = [fam.mode(s) for s in fam.stats(X, W)]
+    params[2]["probabilities"][0] = np.array([0.5, 0.5, 0.0, 0.0])  # zero probabilities
+    Xt = X[:60].copy()
+    Xt[0, 1] = 9.5 if kind != "text" else "q"  # not a category: -inf under every component
+    got = fam.logpdf_rows(Xt, params)
+    cats = fam.category_arrays()
+    want = np.zeros((60, 4))
+    for j, p in enumerate(params):
+        for c in range(3):
+            # the category's position, then scipy's categorical (multinomial, 1 trial)
+            for i in range(60):
+                hit = np.flatnonzero(cats[c] == Xt[i, c])
+                if hit.size == 0:
+                    want[i, j] += -np.inf
+                    continue
+                onehot = np.zeros(cats[c].size)
+                onehot[hit[0]] = 1.0
+                want[i, j] += stats.multinomial(1, p["probabilities"][c]).logpmf(onehot)
+    assert np.isneginf(got[0]).all()
+    assert_allclose(got, want, rtol=1e-12)
+    # the protocol's generic form (the columns' logpdf summed) gives the same
+    from sklearn_mle.families import Family
+
+    assert_allclose(got, Family.logpdf_rows(fam, Xt, params), rtol=1e-12)
+    # the old naive Bayes path: a sparse one-hot of the codes times the (categories, k)
+    # table of log-probabilities (rows with a zero probability or a stranger: -inf)
+    from scipy import sparse
+
+    idx, bad = fam.codes(Xt)
+    total = sum(c.size for c in cats)
+    onehot = sparse.csr_matrix((np.ones(idx.size), idx.ravel(),
+                                np.arange(0, idx.size + 1, 3)), shape=(60, total))
+    with np.errstate(divide="ignore"):
+        table = np.stack([np.log(np.concatenate(p["probabilities"])) for p in params], 1)
+    old = np.asarray(onehot @ np.where(np.isfinite(table), table, 0.0))
+    old[np.asarray(onehot @ (~np.isfinite(table)).astype(float)) > 0] = -np.inf
+    old[bad.any(axis=1)] = -np.inf
+    assert_allclose(got, old, rtol=1e-12)
+    # unseen: a value outside the set gets the given log-probability instead of -inf
+    unseen = np.log(np.full((4, 3), 0.01))
+    lifted = fam.logpdf_rows(Xt, params, unseen=unseen)
+    row0 = np.zeros(4)
+    with np.errstate(divide="ignore"):
+        for j, p in enumerate(params):
+            row0[j] = np.log(0.01) + sum(
+                np.log(p["probabilities"][c][np.flatnonzero(cats[c] == Xt[0, c])[0]])
+                for c in (0, 2))
+    assert_allclose(lifted[0], row0, rtol=1e-12)
+    assert_allclose(lifted[1:], got[1:], rtol=1e-12)

@@ -144,3 +144,40 @@ def test_beta_constant_column_warns_for_any_width_32():
             warnings.simplefilter("always")
             BetaMLE().fit(np.full((1000, d), 1e-6))
         assert any("constant" in str(w.message) for w in rec), d
+
+
+def _gamma_logpdf_decimal(x, k, r):
+    """``log Gamma(x; shape k, rate r)`` in 60-digit decimal arithmetic (Stirling's
+    series for lgamma, exact for k >= 1e3 to far below float64's rounding)."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 60
+    pi = Decimal("3.14159265358979323846264338327950288419716939937510582097494")
+    x, k, r = Decimal(float(x)), Decimal(float(k)), Decimal(float(r))
+    lgamma = ((k - Decimal("0.5")) * k.ln() - k + (2 * pi).ln() / 2 + 1 / (12 * k)
+              - 1 / (360 * k ** 3) + 1 / (1260 * k ** 5))
+    return float(k * r.ln() + (k - 1) * x.ln() - r * x - lgamma)
+
+
+def test_logpdf_rows_at_a_capped_shape_keeps_its_digits():
+    """Constant data: no MLE, the shape is capped near 1e12. ``logpdf_rows`` (the k
+    components' matrix form, which cancels there) equals the estimator's score_samples
+    and a 60-digit reference, also with a mild component beside the capped one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        capped = GammaMLE().fit(np.full((5, 1), 2.5))
+    assert capped.shape_[0] > 1e8
+    mild = {"shape": np.array([2.0]), "rate": np.array([0.7])}
+    params = [{"shape": capped.shape_, "rate": capped.rate_}, mild]
+    X = np.array([[2.5], [2.5 * (1 + 1e-7)], [2.4999999], [1.0]])
+    rows = Gamma().logpdf_rows(X, params)
+    assert_allclose(rows[:, 0], capped.score_samples(X), rtol=1e-12)
+    ref = [_gamma_logpdf_decimal(x, capped.shape_[0], capped.rate_[0]) for x in X[:3, 0]]
+    assert_allclose(rows[:3, 0], ref, rtol=1e-9, atol=1e-9)
+    assert_allclose(rows[:, 1], stats.gamma(2.0, scale=1 / 0.7).logpdf(X[:, 0]), rtol=1e-12)
+    # two columns, only the second capped: the first keeps the matrix form
+    X2 = np.column_stack([np.linspace(0.5, 3.0, 4), X[:, 0]])
+    p2 = [{"shape": np.array([2.0, capped.shape_[0]]),
+           "rate": np.array([0.7, capped.rate_[0]])}]
+    want = (stats.gamma(2.0, scale=1 / 0.7).logpdf(X2[:, 0]) + capped.score_samples(X))
+    assert_allclose(Gamma().logpdf_rows(X2, p2)[:, 0], want, rtol=1e-12)

@@ -205,3 +205,62 @@ def test_feature_names_and_from_stats():
     both = est.from_stats(est.stats_ + more)
     assert_allclose(both.probabilities_, (X.sum().to_numpy() + X[:10].sum().to_numpy())
                     / (X.to_numpy().sum() + X[:10].to_numpy().sum()), rtol=1e-14)
+
+
+# ------------------------------------- batched statistics and row log-densities
+@pytest.mark.parametrize("weights", ["labels", "soft", "none"])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, np.float32])
+def test_batched_stats_equal_sums_by_hand(weights, dtype):
+    """One pass (one W.T @ X per block, the rows' totals and log-factorials from the
+    compiled pass) equals the sums written out with scipy's gammaln."""
+    from scipy import special
+
+    rng = np.random.default_rng(3)
+    n = 20000
+    X = rng.poisson(2.0, (n, 6)).astype(dtype)
+    X[7] = 0  # a row with total 0
+    X[8, 0] = 5000  # beyond the log-factorial table
+    if weights == "labels":
+        W = np.zeros((n, 3))
+        W[np.arange(n), rng.integers(0, 3, n)] = rng.uniform(0.5, 2.0, n)
+    elif weights == "soft":
+        W = rng.dirichlet(np.ones(3), n)
+    else:
+        W = np.ones((n, 1))
+    fam = Multinomial()
+    got = fam.stats(X, None if weights == "none" else W)
+    got = (got,) if weights == "none" else got
+    Xf = X.astype(np.float64)
+    totals = Xf.sum(axis=1)
+    lc = special.gammaln(totals + 1) - special.gammaln(Xf + 1).sum(axis=1)
+    for j, s in enumerate(got):
+        w = W[:, j]
+        assert_allclose(s.counts, (w[:, None] * Xf).sum(axis=0), rtol=1e-12)
+        assert_allclose(s.weight, np.full(6, w.sum()), rtol=1e-12)
+        assert_allclose(float(s.log_coef), float(np.sum(w * lc)), rtol=1e-12)
+        uniq = np.unique(totals[w > 0])
+        assert_allclose(s.total_value, uniq)
+        assert_allclose(s.total_weight, [w[totals == u].sum() for u in uniq], rtol=1e-12)
+
+
+def test_batched_stats_refuse_bad_counts_naming_the_row():
+    X = np.ones((10000, 3))
+    X[6789, 1] = 2.5
+    with pytest.raises(DomainError, match="row 6789"):
+        Multinomial().stats(X, np.ones((10000, 2)))
+
+
+def test_logpdf_rows_one_gemm_equals_scipy():
+    from sklearn_mle.families import Family
+
+    rng = np.random.default_rng(4)
+    X = rng.poisson(1.5, (300, 5)).astype(float)
+    P = [rng.dirichlet(np.ones(5)) for _ in range(3)]
+    P.append(np.array([0.5, 0.5, 0.0, 0.0, 0.0]))  # zero probabilities
+    params = [{"probabilities": p} for p in P]
+    X[0] = [1.0, 0.5, 0, 0, 0]  # not counts: -inf
+    got = Multinomial().logpdf_rows(X, params)
+    want = np.array([[stats.multinomial(int(x.sum()), p).logpmf(x) if i else -np.inf
+                      for p in P] for i, x in enumerate(X)])
+    assert_allclose(got, want, rtol=1e-12)
+    assert_allclose(got, Family.logpdf_rows(Multinomial(), X, params), rtol=1e-12)

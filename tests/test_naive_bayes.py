@@ -307,33 +307,12 @@ def test_sklearn_compatible(estimator, check):
 
 
 # ------------------------------------------------- the one-pass paths (n > head)
-def test_fast_paths_equal_the_family_protocol():
-    from sklearn_mle.families import Categorical, Multinomial
-    from sklearn_mle.naive_bayes._fast import class_stats_fast, logpdf_rows_fast
+def test_naive_bayes_uses_the_family_protocol_only():
+    """The batched class statistics and class log-densities are the families' own
+    (families/categorical.py, multinomial.py); naive Bayes has no fast path of its own."""
+    import importlib.util
 
-    rng = np.random.default_rng(20)
-    X = rng.integers(0, 4, (500, 3)).astype(float)
-    X[:, 2] = X[:, 2] * 2.5  # categories 0, 2.5, 5, 7.5: the search path
-    y = rng.integers(0, 3, 500)
-    Y = np.zeros((500, 3))
-    Y[np.arange(500), y] = rng.uniform(0.5, 2.0, 500)
-    cat = Categorical().resolve(Categorical().stats(X))
-    multi = Multinomial()
-    for fam, Xf in ((cat, X), (multi, np.floor(X))):
-        fast = class_stats_fast(fam, Xf, Y)
-        slow = fam.stats(Xf, Y)
-        for a, b in zip(fast, slow):
-            for name, value in b.fields().items():
-                np.testing.assert_allclose(np.asarray(a.fields()[name], float),
-                                           np.asarray(value, float), rtol=1e-12)
-        params = [fam.mode(s) for s in slow]
-        Xt = Xf.copy()
-        Xt[0, 0] = 9.5  # not a category: -inf under every class
-        np.testing.assert_allclose(logpdf_rows_fast(fam, Xt, params),
-                                   fam.logpdf_rows(Xt, params), rtol=1e-12)
-    zero = [{"probabilities": [np.array([0.5, 0.5, 0.0, 0.0])] + p["probabilities"][1:]}
-            for p in [cat.mode(s) for s in cat.stats(X, Y)]]
-    np.testing.assert_allclose(logpdf_rows_fast(cat, X, zero), cat.logpdf_rows(X, zero))
+    assert importlib.util.find_spec("sklearn_mle.naive_bayes._fast") is None
 
 
 @pytest.mark.parametrize("nb, density, make", [

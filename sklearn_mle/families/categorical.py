@@ -18,7 +18,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from scipy import sparse, special
+from scipy import special
 from scipy import stats as sps
 
 from .._engine.blocks import map_reduce
@@ -251,35 +251,77 @@ class Categorical(Family):
             return self._fixed_stats(X, W)[0]
         return self._learn_stats(X, w)
 
-    def _fixed_stats(self, X, W):
+    def _layout(self):
+        """The categories of each column, their counts, their offsets in one code space,
+        and whether every column's categories are 0..K-1 (a value is then its code)."""
         cats = self._arrays
         sizes = np.array([c.size for c in cats], dtype=np.intp)
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-        total, d = int(sizes.sum()), len(cats)
+        direct = all(c.dtype != object and np.array_equal(c, np.arange(c.size))
+                     for c in cats)
+        return sizes, offsets, direct
+
+    def codes(self, X):
+        """Each value's code: its column's offset plus its category's position in the
+        column (categories of all columns numbered one after another), shape (n, d),
+        and a boolean mask of the values that are not a category of their column
+        (their code is 0 there)."""
+        self._need_categories("codes")
+        return self._codes(np.asarray(X), self._layout())
+
+    def _codes(self, xb, layout):
+        sizes, offsets, direct = layout
+        if direct and xb.dtype.kind == "f":
+            # integer categories 0..K-1 (the usual encoding): the value is its position
+            with np.errstate(invalid="ignore"):
+                bad = ~((xb >= 0) & (xb < sizes) & (xb == np.floor(xb)))
+            idx = np.where(bad, 0.0, xb).astype(np.intp)
+        else:
+            idx = np.empty(xb.shape, dtype=np.intp)
+            for j, c in enumerate(self._arrays):
+                idx[:, j] = category_index(c, xb[:, j])
+            bad = idx < 0
+            idx[bad] = 0
+        idx += offsets
+        return idx, bad
+
+    def _fixed_stats(self, X, W):
+        """k components' counts over the category set by ``bincount`` of the codes: one
+        ``bincount`` of (component, code) when every row has a single component (class
+        labels), else one per component."""
+        sizes, offsets, _ = layout = self._layout()
+        total, d, k = int(sizes.sum()), sizes.size, W.shape[1]
 
         def block(xb, wb, rows):
-            idx = np.empty(xb.shape, dtype=np.intp)
-            for j, c in enumerate(cats):
-                idx[:, j] = category_index(c, xb[:, j])
-            if np.any(idx < 0):  # always checked: a -1 index would miscount
-                bad = idx < 0
+            idx, bad = self._codes(xb, layout)
+            if bad.any():  # always checked: a value outside the set would miscount
                 j = int(np.flatnonzero(bad.any(axis=0))[0])
                 i = int(np.flatnonzero(bad[:, j])[0])
                 if xb.dtype.kind == "f" and not np.isfinite(xb[i, j]):
                     raise DomainError(FINITE_RULE, column=j, row=int(rows[i]), value=xb[i, j])
                 raise DomainError(MEMBER_RULE, column=j, row=int(rows[i]), value=xb[i, j])
-            nb = xb.shape[0]
-            onehot = sparse.csr_matrix(
-                (np.ones(nb * d), (np.repeat(np.arange(nb), d), (idx + offsets).ravel())),
-                shape=(nb, total),
-            )
-            return wb.sum(axis=0), np.asarray(onehot.T @ wb)
+            flat = idx.ravel()
+            if k == 1:
+                w0 = wb[:, 0]
+                unit = w0.strides[0] == 0 and w0.size and w0[0] == 1.0
+                counts = np.bincount(flat, weights=None if unit else np.repeat(w0, d),
+                                     minlength=total)[:, None]
+            elif np.all(np.count_nonzero(wb, axis=1) <= 1):  # one component per row
+                comp = np.argmax(wb != 0, axis=1)
+                w = wb[np.arange(wb.shape[0]), comp]
+                idx += (comp * total)[:, None]
+                counts = np.bincount(flat, weights=np.repeat(w, d),
+                                     minlength=k * total).reshape(k, total).T
+            else:
+                counts = np.stack([np.bincount(flat, weights=np.repeat(wb[:, j], d),
+                                               minlength=total) for j in range(k)], axis=1)
+            return wb.sum(axis=0), counts.astype(np.float64)
 
-        n_k, counts = map_reduce(block, X, W, np.arange(X.shape[0]), limit_blas=True)
+        n_k, counts = map_reduce(block, X, W, np.arange(X.shape[0]))
         return tuple(
-            self._set_stats([counts[o:o + s, k] for o, s in zip(offsets, sizes)],
-                            np.full(d, float(n_k[k])))
-            for k in range(W.shape[1])
+            self._set_stats([counts[o:o + s, j] for o, s in zip(offsets, sizes)],
+                            np.full(d, float(n_k[j])))
+            for j in range(k)
         )
 
     def _learn_stats(self, X, w):
@@ -410,6 +452,43 @@ class Categorical(Family):
             with np.errstate(divide="ignore"):
                 logp = np.append(np.log(p), -np.inf)  # index -1: not a category
             out[:, j] = logp[category_index(cats, X[:, j])]
+        return out
+
+    def logpdf_rows(self, X, params_list, unseen=None):
+        """Each row's log-probability under k parameter sets, shape (n, k), by table
+        indexing: the k components' log-probabilities of every category in one
+        (categories, k) table, gathered at each value's code and summed over columns.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        params_list : list of k parameter dicts
+        unseen : None or ndarray of shape (k, n_features), default=None
+            The log-probability each component gives a value that is not a category
+            of its column (None: ``-inf``, probability 0). A consumer with a
+            Dirichlet prior gives the prior's share there (see naive Bayes)."""
+        self._need_categories("logpdf_rows")
+        X = np.asarray(X)
+        k = len(params_list)
+        sizes, offsets, _ = layout = self._layout()
+        total = int(sizes.sum())
+        with np.errstate(divide="ignore"):
+            table = np.empty((total + 1, k))  # the last row: a value outside the set
+            for j, params in enumerate(params_list):
+                table[:total, j] = np.log(np.concatenate(
+                    [np.asarray(p, dtype=float) for p in params["probabilities"]]))
+        table[total] = -np.inf
+        idx, bad = self._codes(X, layout)
+        out = np.zeros((X.shape[0], k))
+        for j in range(idx.shape[1]):
+            b = bad[:, j]
+            if not b.any():
+                out += table[idx[:, j]]
+                continue
+            vals = table[np.where(b, total, idx[:, j])]
+            if unseen is not None:
+                vals[b] = np.asarray(unseen, dtype=float)[:, j]
+            out += vals
         return out
 
     def sample(self, params, n, rng):

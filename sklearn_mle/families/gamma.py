@@ -258,18 +258,33 @@ class Gamma(Family):
 
     def logpdf_rows(self, X, params_list):
         """k (shape, rate) pairs at once: ``log x`` once per row, then
-        ``log X @ (shape - 1).T - X @ rate.T`` plus the components' constants."""
+        ``log X @ (shape - 1).T - X @ rate.T`` plus the components' constants.
+
+        A column where some component's shape is large (a capped shape of constant
+        data, ~1e12) is summed from :meth:`logpdf` instead: there the matrix form's
+        terms are ~shape and cancel to O(1), losing every digit, which
+        :meth:`logpdf`'s Stirling form keeps."""
         shape = np.array([np.asarray(p["shape"], dtype=float) for p in params_list])
         rate = np.array([np.asarray(p["rate"], dtype=float) for p in params_list])
         good = np.all(shape > 0) and np.all(rate > 0)
         if not (good and np.all(np.isfinite(shape)) and np.all(np.isfinite(rate))):
             return super().logpdf_rows(X, params_list)
         X = np.asarray(X, dtype=np.float64)
+        large = np.any(shape > _LARGE_SHAPE, axis=0)  # (d,): columns summed elementwise
+        cols = np.flatnonzero(~large)
+        Xs, sh, ra = X[:, cols], shape[:, cols], rate[:, cols]
         with np.errstate(invalid="ignore", divide="ignore"):
             inside = (X > 0).all(axis=1)
-            logx = np.log(np.where(X > 0, X, 1.0))
-        const = (shape * np.log(rate) - special.gammaln(shape)).sum(axis=1)
-        out = logx @ (shape - 1.0).T - np.where(X > 0, X, 0.0) @ rate.T + const
+            logx = np.log(np.where(Xs > 0, Xs, 1.0))
+        const = (sh * np.log(ra) - special.gammaln(sh)).sum(axis=1)
+        out = logx @ (sh - 1.0).T - np.where(Xs > 0, Xs, 0.0) @ ra.T + const
+        if large.any():
+            big = np.flatnonzero(large)
+            Xb = np.where(X[:, big] > 0, X[:, big], 1.0)
+            for j in range(len(params_list)):
+                with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                    out[:, j] += self.logpdf(Xb, {"shape": shape[j, big],
+                                                  "rate": rate[j, big]}).sum(axis=1)
         if not inside.all():
             out[~inside] = -np.inf
         return out

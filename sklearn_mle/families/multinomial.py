@@ -10,7 +10,7 @@ product ``W.T @ X``: what a multinomial naive Bayes or a mixture of multinomials
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse, special
+from scipy import special
 from scipy import stats as sps
 
 from .. import _native as native
@@ -104,35 +104,55 @@ class Multinomial(Family):
 
     # ------------------------------------------------------------ statistics
     def stats(self, X, weights=None, *, checked=False):
-        """Column totals; weights (n, k) give k statistics in one pass of matrix
-        products (``W.T @ X``, ``W.T @ log-coefficients``, ``W.T @ one-hot(totals)``)."""
+        """Column totals; weights (n, k) give k statistics in one pass: per row block
+        ONE matrix product ``W.T @ X`` for the counts, the rows' totals and
+        ``sum_j log x_ij!`` from one compiled pass (which also checks the counts),
+        ``W.T @ log-coefficients``, and a histogram of the row totals per component.
+
+        Block-sized temporaries only; a block the compiled pass declines (a value
+        outside the domain, no compiler) makes the whole call check ``X`` (the error
+        names the row) and take the NumPy twin."""
         X = np.asarray(X)
         if X.dtype.kind not in "fiub":
             X = X.astype(np.float64)
-        if not checked:
-            if X.dtype.kind == "f" and not np.all(np.isfinite(X)):
-                raise DomainError(NONFINITE)
-            self.check(X)
         n, d = X.shape
         if weights is None:
             W = np.broadcast_to(1.0, (n, 1))
         else:
             W = np.asarray(weights, dtype=np.float64)
             W = W[:, None] if W.ndim == 1 else W
-
-        def block(xb, wb):
-            xb = xb.astype(np.float64, copy=False)
-            totals = xb.sum(axis=1)
-            lc = special.gammaln(totals + 1.0) - native.log_factorial(xb).sum(axis=1)
-            uniq, inv = np.unique(totals, return_inverse=True)
-            onehot = sparse.csr_matrix((np.ones(xb.shape[0]), (np.arange(xb.shape[0]),
-                                        inv.ravel())), shape=(xb.shape[0], uniq.size))
-            hist = np.asarray(onehot.T @ wb)  # (u, k): weight of each row total
-            return _batched(self, xb, wb, lc, uniq, hist, d)
-
-        out = map_reduce(block, X, W, limit_blas=True)
+        out = map_reduce(_fast_block, X, W, limit_blas=True, combine=_combine_blocks)
+        if out is None:
+            if not checked:
+                if X.dtype.kind == "f" and not np.all(np.isfinite(X)):
+                    raise DomainError(NONFINITE)
+                self.check(X)
+            out = map_reduce(_numpy_block, X, W, limit_blas=True, combine=_combine_blocks)
+        stats = _batched(self, out, d)
         if weights is None or np.ndim(weights) == 1:
-            return out[0]
+            return stats[0]
+        return stats
+
+    def logpdf_rows(self, X, params_list):
+        """Each row's log-probability under k probability vectors, shape (n, k): the
+        log-coefficient once per row plus ONE matrix product ``X @ log(P).T``
+        (``xlogy``'s care where a probability is 0: a zero count there adds 0)."""
+        X = np.asarray(X, dtype=np.float64)
+        P = np.array([np.asarray(p["probabilities"], dtype=float) for p in params_list])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok = np.all((X >= 0) & (X == np.floor(X)), axis=1)
+            Xs = X if ok.all() else np.where(ok[:, None], X, 0.0)
+            lc = (special.gammaln(Xs.sum(axis=1) + 1.0)
+                  - native.log_factorial(Xs).sum(axis=1))
+            if np.all(P > 0):
+                out = lc[:, None] + Xs @ np.log(P).T
+            else:  # -inf where a row counts a category of probability 0, else finite
+                logp = np.log(np.where(P > 0, P, 1.0))
+                out = lc[:, None] + Xs @ logp.T
+                hits = (Xs > 0).astype(np.float64) @ (P <= 0).astype(np.float64).T
+                out[hits > 0] = -np.inf
+        if not ok.all():
+            out[~ok] = -np.inf
         return out
 
     def category_stats(self, pseudo_counts, n_features):
@@ -220,11 +240,59 @@ class Multinomial(Family):
         return int(np.size(stats.counts))
 
 
-def _batched(fam, xb, wb, lc, uniq, hist, d):
-    """k statistics of one block from its matrix products."""
-    n_k, counts, coef = wb.sum(axis=0), wb.T @ xb, wb.T @ lc
-    return tuple(
-        fam.make_stats(MultinomialStats, weight=np.full(d, n_k[j]), counts=counts[j],
-                       log_coef=coef[j], **_histogram(uniq, hist[:, j]))
-        for j in range(wb.shape[1])
-    )
+def _row_terms(xb):
+    """Each row's total and ``sum_j log x_ij!`` by the compiled pass over the block's
+    transpose (its "columns" are the rows), or None where it declines."""
+    return native.count_sums(xb.T, n_threads=1)
+
+
+def _block_out(xb, wb, totals, log_fact):
+    lc = special.gammaln(totals + 1.0) - log_fact
+    top = float(totals.max(initial=0.0))
+    if top < (1 << 20):  # integer totals: a histogram per component by bincount
+        t = totals.astype(np.intp)
+        hist = np.stack([np.bincount(t, weights=wb[:, j], minlength=int(top) + 1)
+                         for j in range(wb.shape[1])], axis=1)
+        values = np.flatnonzero(np.any(hist != 0, axis=1))
+        hist = hist[values].astype(np.float64)
+        values = values.astype(np.float64)
+    else:
+        values, inv = np.unique(totals, return_inverse=True)
+        hist = np.stack([np.bincount(inv.ravel(), weights=wb[:, j], minlength=values.size)
+                         for j in range(wb.shape[1])], axis=1)
+    return wb.sum(axis=0), wb.T @ xb, wb.T @ lc, [(values, hist)]
+
+
+def _fast_block(xb, wb):
+    terms = _row_terms(xb)
+    if terms is None or not terms[0].max(initial=0.0) <= 1e300:  # the last rule's
+        return None
+    return _block_out(xb.astype(np.float64, copy=False), wb, *terms)
+
+
+def _numpy_block(xb, wb):
+    xb = xb.astype(np.float64, copy=False)
+    return _block_out(xb, wb, xb.sum(axis=1), native.log_factorial(xb).sum(axis=1))
+
+
+def _combine_blocks(a, b):
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]
+
+
+def _batched(fam, out, d):
+    """k statistics from the summed block terms (the row-total histograms merged)."""
+    n_k, counts, coef, hists = out
+    values = np.concatenate([v for v, _ in hists])
+    weights = np.concatenate([h for _, h in hists], axis=0)
+    uniq, inv = np.unique(values, return_inverse=True)
+    k = n_k.size
+    hist = np.stack([np.bincount(inv.ravel(), weights=weights[:, j], minlength=uniq.size)
+                     for j in range(k)], axis=1)
+    result = []
+    for j in range(k):
+        keep = hist[:, j] > 0
+        result.append(fam.make_stats(
+            MultinomialStats, weight=np.full(d, float(n_k[j])), counts=counts[j],
+            log_coef=np.asarray(float(coef[j])), total_value=uniq[keep].astype(np.float64),
+            total_weight=hist[keep, j]))
+    return tuple(result)

@@ -28,7 +28,6 @@ from sklearn.base import clone
 from .._engine.blocks import map_blocks
 from ..distributions import DistributionMLE
 from ..exceptions import BoundaryWarning
-from ._fast import class_stats_fast, logpdf_rows_fast
 
 __all__ = ["ClassFitError", "class_log_densities", "fit_per_class", "take_rows",
            "update_per_class"]
@@ -273,9 +272,7 @@ def class_stats(proto, X, Y, checked=True):
         parts = [class_stats(est, proto.part_data(X, i), Y, checked)
                  for i, est in enumerate(proto.estimators_)]
         return [tuple(p[k] for p in parts) for k in range(Y.shape[1])]
-    Xm = as_matrix(X)
-    fast = class_stats_fast(proto.family_, Xm, Y)
-    return fast if fast is not None else proto.family_.stats(Xm, Y, checked=checked)
+    return proto.family_.stats(as_matrix(X), Y, checked=checked)
 
 
 def _fit_one(density, X, weights, n_rows, label, owner):
@@ -326,7 +323,7 @@ def class_log_densities(densities, X, n_jobs=None):
 
         def block(xb):
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                lp = logpdf_rows_fast(family, xb, params)
+                lp = family.logpdf_rows(xb, params)
             return np.where(np.isnan(lp), -np.inf, lp)
 
         out[:, idx] = map_blocks(block, as_matrix(X), n_jobs=n_jobs, limit_blas=True)
