@@ -24,7 +24,7 @@ from .._engine.dask import as_dask_rows, is_dask
 from ._dask import dask_newton
 from ._diagnostics import aliased_columns, aliased_message
 
-__all__ = ["DaskFitInput", "DaskProblem", "dask_fit_input", "dask_glm_solve",
+__all__ = ["DaskFitInput", "DaskProblem", "aligned_rows", "dask_fit_input", "dask_glm_solve",
            "dask_offset", "eta_rows", "map_rows", "refuse_on_dask"]
 
 _SAMPLE_REMEDY = "compute the data (X.compute()) or a sample of it first"
@@ -54,7 +54,7 @@ def refuse_on_dask(owner, what, why="", remedy=_SAMPLE_REMEDY):
     raise ValueError(f"{owner}: {what} is not available on Dask data{why}; {remedy}")
 
 
-def _aligned(a, X, name):
+def aligned_rows(a, X, name):
     """A row array (NumPy or Dask) as a 1-d Dask array with X's row chunks."""
     import dask.array as da
 
@@ -90,7 +90,7 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
 
     owner = type(est).__name__
     X = check_dask_X(est, X, reset=True)
-    y = _aligned(y, X, f"{owner}: y")
+    y = aligned_rows(y, X, f"{owner}: y")
     w = check_dask_weights(sample_weight, X, owner=owner)
     lazy = {"finite": da.isfinite(X).all()}
     if labels:
@@ -102,11 +102,11 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
         lazy.update(w_finite=da.isfinite(w).all(), w_min=w.min(), w_sum=w.sum())
     off_parts = []
     if offset is not None:
-        off = _aligned(offset, X, "offset").astype(np.float64)
+        off = aligned_rows(offset, X, "offset").astype(np.float64)
         lazy["off_finite"] = da.isfinite(off).all()
         off_parts.append(off)
     if exposure is not None:
-        ex = _aligned(exposure, X, "exposure").astype(np.float64)
+        ex = aligned_rows(exposure, X, "exposure").astype(np.float64)
         lazy["ex_ok"] = (da.isfinite(ex) & (ex > 0)).all()
         off_parts.append(da.log(ex))
     got = dict(zip(lazy, dask.compute(*lazy.values()), strict=True))
@@ -236,7 +236,7 @@ def dask_loglik(loglik_rows, est, X, y, sample_weight, kwargs):
     X = check_dask_X(est, X, reset=False)
     w = check_dask_weights(sample_weight, X, owner=owner)
     keys = [k for k, v in kwargs.items() if v is not None]
-    rows = [_aligned(y, X, f"{owner}: y")] + [_aligned(kwargs[k], X, k) for k in keys]
+    rows = [aligned_rows(y, X, f"{owner}: y")] + [aligned_rows(kwargs[k], X, k) for k in keys]
 
     def chunk(xb, wb, yb, *kb):
         check_weight_block(wb, owner)

@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._engine.dask import is_dask
 from ..exceptions import InferenceWarning
 from ..inference._robust import COV_TYPES, sandwich_cov
 from ..inference._utils import cov_from_information
@@ -123,8 +124,9 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         return X
 
     @staticmethod
-    def _solve(A, y, w, names, who):
-        """Weighted least squares by pivoted QR: coef, R factor pieces, RSS."""
+    def _solve(A, y, w, names, who, n_rows=None):
+        """Weighted least squares by pivoted QR: coef, R factor pieces, RSS
+        (``n_rows``: the number of samples, where ``A`` stands for other rows)."""
         sw = np.sqrt(w)
         Aw = A * sw[:, None]
         yw = y * sw
@@ -141,8 +143,9 @@ class MLELinearRegression(RegressorMixin, GLMBase):
             aliased = aliased_columns(gram, names, tol=1e-9) or [
                 (names[piv[j]], [names[i] for i in piv[:rank]]) for j in range(rank, A.shape[1])
             ]
-            info = f"; {A.shape[0]} samples for {A.shape[1]} coefficients" if (
-                A.shape[0] < A.shape[1]) else ""
+            n_rows = A.shape[0] if n_rows is None else n_rows
+            info = f"; {n_rows} samples for {A.shape[1]} coefficients" if (
+                n_rows < A.shape[1]) else ""
             raise ValueError(aliased_message(who, aliased, info))
         z = Q.T @ yw
         bp = linalg.solve_triangular(R, z)
@@ -169,17 +172,54 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         -------
         self
         """
+        if is_dask(X) or is_dask(y):
+            return self._fit_dask(X, y, sample_weight)
         y_raw = y
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
                              y_numeric=True, ensure_min_features=self._min_features())
         y = np.asarray(y, dtype=np.float64)
         w = self._sample_weight(sample_weight, X)
         check_n_samples(self, X)
+        self._dask_data = None
+        self._fit_rows(X, y, w, groups)
+        self._remember_fit(X, y, w, None, y_raw)
+        return self
+
+    def _fit_dask(self, X, y, sample_weight):
+        """The fit on Dask data: one reduction to rows with the data's Gram matrix
+        (``_linear_dask``), then the in-memory fit on them (the same estimates,
+        standard errors, log-likelihood and summary, to rounding)."""
+        from ._dask_fit import refuse_on_dask
+        from ._linear_dask import dask_linear_rows
+
+        who = type(self).__name__
+        if self.cov_type != "nonrobust":
+            refuse_on_dask(who, f"cov_type={self.cov_type!r}",
+                           " (a sandwich needs the per-row residuals on one machine)",
+                           "use cov_type='nonrobust', or compute the data (X.compute())")
+        rows = dask_linear_rows(self, X, y, sample_weight)
+        check_n_samples(self, rows.X)
+        self._fit_rows(rows.x, rows.y, rows.w, None, rows=rows)
+        # a Dask Series' name is its column's; a Dask array's is a graph key
+        named = y if hasattr(y, "to_dask_array") or not is_dask(y) else None
+        self._remember_fit(rows.X, rows.y_data, rows.w_data, None, named)
+        # the bootstrap and marginal effects need the rows themselves: refused
+        self._dask_data = (rows.X, rows.y_data, rows.w_data)
+        return self
+
+    def _fit_rows(self, X, y, w, groups, rows=None):
+        """The fit on validated rows; ``rows`` (a Dask fit) says what they stand for.
+
+        ``rows``: None (the data themselves), or an object with ``n`` (the number of
+        samples), ``count_distinct()`` and ``locate(j, centre)`` (of the data these
+        weighted rows have the Gram matrix of: see ``_linear_dask``).
+        """
         A = self._design(X)
         names = self._design_names()
-        W = float(np.sum(w))
+        W = float(np.sum(w)) if rows is None else rows.total_weight
+        count = None if rows is None else rows.count_distinct
         check_magnitudes(type(self).__name__, A[:, int(self.fit_intercept):], y, w, names,
-                         self.fit_intercept)
+                         self.fit_intercept, locate=None if rows is None else rows.locate)
         codes = self._check_cov_request(groups, X.shape[0])
         self.df_model_ = A.shape[1] - int(self.fit_intercept)
         self.df_resid_ = W - A.shape[1]
@@ -190,18 +230,17 @@ class MLELinearRegression(RegressorMixin, GLMBase):
             self._check_prior()
             if all(p is None or isinstance(p, Normal) for p in (self.prior, self.intercept_prior)):
                 self._fit_map(A, y, w, names, W)
-                self._remember_fit(X, y, w, None, y_raw)
-                return self
-            if self._fit_newton(X, A, y, w, W, names):
-                self._remember_fit(X, y, w, None, y_raw)
-                return self
-        coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__)
+                return
+            if self._fit_newton(X, A, y, w, W, names, count):
+                return
+        coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__,
+                                               None if rows is None else rows.n)
         sigma2 = rss / W
         yw2 = float(np.sum(w * y**2))
-        if is_exact_fit(A, w, rss, yw2, R):
+        if is_exact_fit(A, w, rss, yw2, R, count):
             warnings.warn(exact_fit_message(type(self).__name__, A, w, self.prior is not None
-                                            or self.intercept_prior is not None),
-                          InferenceWarning, stacklevel=2)
+                                            or self.intercept_prior is not None, count),
+                          InferenceWarning, stacklevel=3)
             sigma2 = 0.0
         # cov = sigma2 (A'WA)^{-1} = sigma2 D^{-1} P (R'R)^{-1} P' D^{-1}
         Rinv = linalg.solve_triangular(R, np.eye(R.shape[0]))
@@ -233,8 +272,6 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         with np.errstate(divide="ignore", invalid="ignore"):
             self.pvalues_ = self._two_sided_p(coef / self.bse_)
         self._train = (A, y, w)
-        self._remember_fit(X, y, w, None, y_raw)
-        return self
 
     def _prior_arrays(self, p):
         prec, loc = np.zeros(p), np.zeros(p)
@@ -268,7 +305,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
                 )
         check_prior_values(self)
 
-    def _fit_newton(self, X, A, y, w, W, names):
+    def _fit_newton(self, X, A, y, w, W, names, count_distinct=None):
         """Joint posterior mode of (coef, sigma2) under Laplace/Student-t/Cauchy priors.
 
         (Proximal, for Laplace) Newton on ``(coef, log sigma2)`` with the GLM solver;
@@ -287,7 +324,8 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         res = None
         # no more distinct rows than coefficients: an exact fit exists, the posterior is
         # unbounded (sigma2 -> 0) and Newton could only stop at a local mode
-        if sy > 0 and distinct_rows(A, w) > A.shape[1]:
+        count = count_distinct or (lambda: distinct_rows(A, w))
+        if sy > 0 and count() > A.shape[1]:
             # solve on y / sy and (centred) columns / c: the convergence test is then free
             # of the units of X and y; the priors' scales follow (b' = b c / sy)
             center = off and self.intercept_prior is None
@@ -325,7 +363,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
                 f"({res.message or 'gradient above tolerance'}); standardise the features "
                 "or use a stronger prior",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         # negative Hessian of the log-posterior in (coef, sigma2), exact prior curvature;
         # the Schur complement of the sigma2 entry is the information on coef alone
@@ -404,8 +442,18 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         return self
 
     def predict(self, X):
-        """Fitted mean ``intercept + X coef``."""
+        """Fitted mean ``intercept + X coef`` (on a Dask array, a lazy Dask array)."""
         return self._linear_predictor(X)[:, 0]
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predictions (``sklearn.metrics.r2_score``); on Dask data one
+        reduction, nothing gathered."""
+        if is_dask(X):
+            from ._linear_dask import dask_r2
+
+            check_is_fitted(self)
+            return dask_r2(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def _loglik_rows(self, X, y):
         """Per-row Gaussian log-likelihood at ``sigma2_``."""
@@ -430,8 +478,9 @@ class MLELinearRegression(RegressorMixin, GLMBase):
         s2 = float(w @ r**2) / W
         return float(-0.5 * W * (np.log(2 * np.pi * s2) + 1.0))
 
-    def conf_int(self, alpha: float = 0.05, method: str = "wald") -> np.ndarray:
-        """Confidence intervals (see :meth:`LikelihoodMixin.conf_int`).
+    def conf_int(self, alpha: float = 0.05, method: str = "wald", **kwargs) -> np.ndarray:
+        """Confidence intervals (see :meth:`LikelihoodMixin.conf_int`; ``kwargs`` are its
+        bootstrap options).
 
         After an exact fit (``sigma2_ == 0``) the log-likelihood is infinite at the
         estimate and the profile likelihood has no finite level set: both methods then
@@ -448,7 +497,7 @@ class MLELinearRegression(RegressorMixin, GLMBase):
                 stacklevel=2,
             )
             return np.column_stack([self._theta.ravel(), self._theta.ravel()])
-        return super().conf_int(alpha=alpha, method=method)
+        return super().conf_int(alpha=alpha, method=method, **kwargs)
 
     def summary(self, alpha: float = 0.05):
         """Summary table; the header adds the MLE of the error variance ``sigma2``."""

@@ -19,18 +19,26 @@ def _log_sum_squares(v, w):
     return 2.0 * np.log(top) + np.log(s) if s > 0 else -np.inf
 
 
-def check_magnitudes(who, X, y, w, names, fit_intercept):
+def check_magnitudes(who, X, y, w, names, fit_intercept, locate=None):
     """ValueError naming the column when its weighted sum of squares, or the variance of
     ``y``, lies outside float64: the least-squares solve squares them, and beyond
     about 1.8e308 (or below about 2.2e-308 for the variance of ``y``) the MLE of the
-    error variance, and the information, are not representable."""
+    error variance, and the information, are not representable.
+
+    ``locate(j, centre)`` (``j`` a column of ``X``, or None for ``y`` minus ``centre``)
+    gives the row and value to report, where ``X, y, w`` stand for other data with
+    the same weighted sums of squares (a Dask fit's equivalent rows).
+    """
     columns = [(names[j + int(fit_intercept)], X[:, j]) for j in range(X.shape[1])]
     centre = float(np.average(y, weights=w)) if fit_intercept and np.sum(w) > 0 else 0.0
-    for name, v in columns + [("y", y - centre)]:
+    for j, (name, v) in enumerate(columns + [("y", y - centre)]):
         if _log_sum_squares(v, w) > _LOG_MAX:
-            i = int(np.argmax(np.abs(v)))
+            if locate is not None:
+                i, value = locate(None if name == "y" else j, centre)
+            else:
+                i = int(np.argmax(np.abs(v)))
+                value = float(y[i] if name == "y" else v[i])
             what = "y" if name == "y" else f"column {name!r}"
-            value = float(y[i] if name == "y" else v[i])
             raise ValueError(
                 f"{who}: {what} has value {value:.6g} at row {i}; its weighted sum of squares "
                 "exceeds the float64 range (about 1.8e308), which the least-squares fit "
@@ -50,22 +58,31 @@ def distinct_rows(A, w) -> int:
     return int(np.unique(A[w > 0], axis=0).shape[0])
 
 
-def is_exact_fit(A, w, rss, yw2, R) -> bool:
+def is_exact_fit(A, w, rss, yw2, R, count_distinct=None) -> bool:
     """The least-squares fit is exact: no more distinct rows than coefficients, or a
-    residual sum of squares at the rounding level of an (ill-conditioned) solve."""
-    if distinct_rows(A, w) <= A.shape[1]:
+    residual sum of squares at the rounding level of an (ill-conditioned) solve.
+
+    ``count_distinct()`` counts the distinct rows where ``A`` stands for other rows
+    (a Dask fit's); it is called only when the answer depends on it.
+    """
+    diag = np.abs(np.diag(R))
+    cond = float(diag[0] / diag[-1]) if diag.size and diag[-1] > 0 else 1.0
+    loose = not rss > 1e-20 * max(yw2, _TINY)
+    strict = not rss > (max(31.6, 10.0 * cond) * _EPS) ** 2 * max(yw2, _TINY)
+    if loose == strict:  # the same verdict whatever the number of distinct rows
+        return loose
+    count = distinct_rows(A, w) if count_distinct is None else count_distinct()
+    if count <= A.shape[1]:
         # as many coefficients as distinct rows: the fitted values are the mean of y
         # within each repeated row, exact only when y is constant there (an
         # intercept-only fit of varying y is not exact); residuals at rounding level
         # are judged loosely, so weights and repeated rows agree
-        return not rss > 1e-20 * max(yw2, _TINY)
-    diag = np.abs(np.diag(R))
-    cond = float(diag[0] / diag[-1]) if diag.size and diag[-1] > 0 else 1.0
-    return not rss > (max(31.6, 10.0 * cond) * _EPS) ** 2 * max(yw2, _TINY)
+        return loose
+    return strict
 
 
-def exact_fit_message(who, A, w, under_prior) -> str:
-    n_rows = distinct_rows(A, w)
+def exact_fit_message(who, A, w, under_prior, count_distinct=None) -> str:
+    n_rows = distinct_rows(A, w) if count_distinct is None else count_distinct()
     why = (f"; {n_rows} distinct rows for {A.shape[1]} coefficients"
            if n_rows <= A.shape[1] else "")
     return (
