@@ -4,7 +4,8 @@
 
     sklearn-mle fit [FILE.csv] [--column C ...] [--families F ...]
                     [--criterion aic|aicc|bic] [--alpha 0.05] [--ci wald|profile]
-                    [--gof [--n-boot 200] [--seed S] [--n-jobs J]] [--plot FILE.png]
+                    [--gof [--n-boot 200] [--seed S] [--n-jobs J]] [--shifted]
+                    [--plot FILE.png]
                     [--format table|csv|json]
     sklearn-mle families
 
@@ -106,6 +107,9 @@ def _build_parser():
     fit.add_argument("--seed", default=None, type=int, help="random seed of --gof")
     fit.add_argument("--n-jobs", default=None, type=int,
                      help="threads for the --gof bootstrap replicates (default: 1)")
+    fit.add_argument("--shifted", action="store_true",
+                     help="also fit the 3-parameter Gamma, LogNormal and Weibull with a "
+                     "fitted threshold (loc) to continuous columns")
     fit.add_argument("--plot", metavar="FILE.png", default=None,
                      help="4-panel diagnostic plot (density, CDF, Q-Q, P-P) of the best "
                      "fits; one file per column when several are fitted")
@@ -161,8 +165,11 @@ def _print_families():
     import sklearn_mle
 
     print(f"{'family':<18}{'kind':<12}{'domain':<24}{'default':<9}available")
+    from .distributions import _shifted
+
     for f in FAMILIES:
-        avail = "yes" if hasattr(sklearn_mle, f.class_name) else "no"
+        avail = "yes" if (hasattr(sklearn_mle, f.class_name)
+                          or hasattr(_shifted, f.class_name)) else "no"
         print(f"{f.name:<18}{f.kind:<12}{f.domain:<24}{'yes' if f.default else 'no':<9}{avail}")
 
 
@@ -341,7 +348,7 @@ def _fit(args):
         rows = rank_distributions(
             x, families=families, criterion=args.criterion, alpha=args.alpha,
             ci_method=args.ci, gof=args.gof, n_boot=args.n_boot, random_state=args.seed,
-            n_jobs=args.n_jobs,
+            n_jobs=args.n_jobs, shifted=args.shifted,
         )
         results.append((name, x, dropped, rows))
     progress.close()

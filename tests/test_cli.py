@@ -232,6 +232,26 @@ def test_engel_dataset_ranks_continuous_families_like_scipy(capsys):
     assert code == 2 and "either FILE or --dataset" in err
 
 
+def test_shifted_families_are_opt_in_on_the_command_line(capsys):
+    code, out, err = _run(capsys, "fit", "--dataset", "engel", "-c", "income", "--format",
+                          "csv")
+    assert code == 0 and "Shifted" not in out
+    code, out, err = _run(capsys, "fit", "--dataset", "engel", "-c", "income", "--shifted",
+                          "--format", "csv")
+    assert code == 0
+    rows = [r for r in _csv_rows(out) if r["family"] == "ShiftedGamma"]
+    assert [r["parameter"] for r in rows] == ["loc", "shape", "rate"]
+    arr = np.genfromtxt(default_data_path("engel"), delimiter=",", names=True, skip_header=4)
+    x = np.asarray(arr["income"], dtype=float)
+    a, loc, scale = stats.gamma.fit(x)  # scipy, location free: AIC 3464.1
+    ref = -2 * stats.gamma.logpdf(x, a, loc, scale).sum() + 6
+    assert round(float(rows[0]["aic"]), 1) == round(ref, 1) == 3464.1
+    assert rows[0]["rank"] == "1" and int(rows[0]["n_params"]) == 3
+    assert float(rows[0]["ci_upper"]) < x.min()  # the threshold's interval stays below
+    code, out, _ = _run(capsys, "families")
+    assert "ShiftedGamma" in out
+
+
 def test_output_cut_short_by_the_reader_is_not_an_error(tmp_path):
     # `sklearn-mle fit | head -3`: the pipe closes early; no traceback, exit status 0
     import subprocess
@@ -270,6 +290,7 @@ def test_boundary_fits_are_shown_without_weight_or_interval(capsys):
 
 
 @pytest.mark.parametrize("argv", [["fit", "--dataset", "engel"], ["fit"],
+                                  ["fit", "--dataset", "engel", "--shifted"],
                                   ["fit", "-c", "popul", "--ci", "profile", "--gof",
                                    "--n-boot", "9", "--seed", "1"]])
 def test_tables_fit_a_100_column_terminal(capsys, argv):

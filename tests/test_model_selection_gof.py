@@ -79,3 +79,16 @@ def test_bad_input():
         goodness_of_fit(GammaMLE().fit(x), x)
     with pytest.raises(ValueError, match="n_boot"):
         goodness_of_fit(GammaMLE().fit(x[:, :1]), x[:, :1], n_boot=-1)
+
+
+def test_shifted_family_statistics_use_its_threshold():
+    from sklearn_mle.distributions._shifted import ShiftedMLE
+
+    x = 4.0 + np.random.default_rng(1).gamma(5.0, 1.0, size=(200, 1))
+    est = ShiftedMLE().fit(x)
+    ref = stats.gamma(est.estimates_[1], loc=est.loc_[0],
+                      scale=1 / est.estimates_[2])
+    gof = goodness_of_fit(est, x, n_boot=9, random_state=0)
+    assert_allclose(gof.ks, stats.kstest(x[:, 0], ref.cdf).statistic, rtol=1e-10)
+    assert_allclose(gof.cvm, stats.cramervonmises(x[:, 0], ref.cdf).statistic, rtol=1e-10)
+    assert gof.n_boot == 9 and 0.1 <= gof.ad_pvalue <= 1  # refitted on every replicate

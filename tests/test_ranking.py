@@ -295,8 +295,9 @@ def test_no_interval_leaves_the_parameter_space_on_any_bundled_column():
             x = values[~np.isnan(values)]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                # every family that applies, the threshold variants included
                 rows = rank_distributions(x) + rank_distributions(
-                    x, families=[f.name for f in FAMILIES])  # every family that applies
+                    x, families=[f.name for f in FAMILIES])
             for r in rows:
                 if r.estimator is None:
                     continue
@@ -305,6 +306,8 @@ def test_no_interval_leaves_the_parameter_space_on_any_bundled_column():
                         assert np.isnan(hi) and r.status != "ok", (column, r.family)
                         continue
                     assert lo <= est <= hi, (column, r.family, pname)
+                    if r.family.startswith("Shifted") and pname == "loc":
+                        assert hi < x.min(), (column, r.family, hi)  # loc < min(x)
                     if pname.split("[")[0] not in real:
                         assert lo > 0, (column, r.family, pname, lo)
                     if pname == "p":
@@ -339,3 +342,46 @@ def test_tidy_frame_aicc_and_goodness_of_fit():
     long = parameter_frame(rows, column="x")
     assert list(long.parameter) == ["shape", "rate", "rate"]
     assert list(long.column) == ["x"] * 3
+
+
+def test_shifted_variants_are_opt_in_and_equal_scipy_on_engel():
+    from sklearn_mle.datasets import default_data_path, read_csv_columns
+    from sklearn_mle.distributions._shifted import ShiftedMLE
+
+    income = read_csv_columns(default_data_path("engel"))["income"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = rank_distributions(income)
+        rows = rank_distributions(income, shifted=True)
+        direct = ShiftedMLE(sklearn_mle.GammaMLE()).fit(income[:, None])
+    assert not any(r.family.startswith("Shifted") for r in plain)
+    by = {r.family: r for r in rows}
+    assert {"ShiftedGamma", "ShiftedLogNormal", "ShiftedWeibull"} <= set(by)
+    g = by["ShiftedGamma"]
+    a, loc, scale = stats.gamma.fit(income)  # scipy's free-loc fit: AIC 3464.1
+    ref = -2 * np.sum(stats.gamma.logpdf(income, a, loc, scale)) + 2 * 3
+    assert g.n_params == 3 and round(g.aic, 1) == round(ref, 1) == 3464.1
+    assert g.aic <= ref + 1e-9
+    assert_allclose(g.params, direct.estimates_, rtol=1e-12)
+    assert g.conf_int[0, 1] < income.min() and g.status == "warning"  # not regular
+    assert "not regular" in g.message
+    assert rows[0].family == "ShiftedGamma" and min(r.aic for r in plain) > 3473
+    # weights over all ranked rows, the 3-parameter ones included
+    ranked = [r for r in rows if r.ranked]
+    assert_allclose([r.weight for r in ranked], _akaike_weights([r.aic for r in ranked]))
+
+
+def test_shifted_variants_apply_to_negative_data_and_not_to_counts(counts):
+    x = np.random.default_rng(3).gamma(5.0, 1.0, size=300) - 8.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = rank_distributions(x, shifted=True)
+        named = rank_distributions(x, families=["Gamma"], shifted=True)
+        discrete = rank_distributions(counts, shifted=True)
+    assert [r.family for r in named] == ["ShiftedGamma", "Gamma"] or [
+        r.family for r in named] == ["Gamma", "ShiftedGamma"]
+    by = {r.family: r for r in rows}
+    a, loc, scale = stats.gamma.fit(x)
+    assert by["ShiftedGamma"].loglik >= np.sum(stats.gamma.logpdf(x, a, loc, scale)) - 1e-7
+    assert by["ShiftedGamma"].ranked and "Gamma" not in by  # x < 0: only the shifted one
+    assert not any(r.family.startswith("Shifted") for r in discrete)

@@ -65,7 +65,9 @@ class GoodnessOfFit:
 
 
 def _frozen(est):
-    dist = est.family_.to_scipy(est.params_)[0]
+    # every distribution estimator hands out its frozen scipy objects (a shifted
+    # family's carry its loc)
+    dist = est.to_scipy()[0]
     if not hasattr(dist, "dist") and hasattr(dist, "cov"):  # a 1-D multivariate normal
         return stats.norm(float(np.ravel(dist.mean)[0]), float(np.sqrt(np.ravel(dist.cov)[0])))
     return dist

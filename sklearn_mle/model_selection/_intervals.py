@@ -20,22 +20,30 @@ def _param_scale(name):
     return "unit" if base in _UNIT_PARAMS else "positive"
 
 
-def wald_interval(names, estimates, bse, alpha):
+def wald_interval(names, estimates, bse, alpha, upper=None):
     """Wald intervals on each parameter's natural scale, mapped back.
 
     A real parameter gets ``est +- z se``; a positive one ``exp(log est +- z se / est)``
     (the delta method on the log scale); a probability ``expit(logit p +- z se /
     (p (1 - p)))``. So no interval leaves the parameter space. An estimate on its
     boundary (0, or a probability of 0 or 1) or with an infinite standard error gets
-    no interval (NaN).
+    no interval (NaN). ``upper`` maps names of parameters bounded above by a data value
+    (a threshold below ``min(x)``) to that bound: their interval is symmetric in
+    ``log(upper - est)``, so it stays below it.
     """
     z = stats.norm.ppf(1.0 - alpha / 2.0)
     out = np.full((len(names), 2), np.nan)
+    upper = upper or {}
     for i, (name, est, se) in enumerate(zip(names, estimates, bse)):
         if not (np.isfinite(est) and np.isfinite(se)):
             continue
         kind = _param_scale(name)
-        if kind == "real":
+        if name in upper:
+            gap = upper[name] - est
+            if gap > 0:
+                half = z * se / gap
+                out[i] = upper[name] - gap * np.exp(half), upper[name] - gap * np.exp(-half)
+        elif kind == "real":
             out[i] = est - z * se, est + z * se
         elif kind == "positive" and est > 0:
             half = z * se / est

@@ -118,7 +118,18 @@ FAMILIES: tuple[Family, ...] = (
         note="n_trials = max(x), taken as known",
     ),
     Family("Bernoulli", "BernoulliMLE", "discrete", "values 0 or 1", _binary),
+    # three-parameter variants with a fitted threshold (opt-in: ``shifted=True`` or by
+    # name); their support x > loc follows the data, so they apply to any real values
+    Family("ShiftedGamma", "ShiftedMLE", "continuous", "real values", _real, default=False,
+           params={"estimator": "GammaMLE"}),
+    Family("ShiftedLogNormal", "ShiftedMLE", "continuous", "real values", _real,
+           default=False, params={"estimator": "LogNormalMLE"}),
+    Family("ShiftedWeibull", "ShiftedMLE", "continuous", "real values", _real,
+           default=False, params={"estimator": "WeibullMLE"}),
 )
+#: The threshold variant of each two-parameter family that has one.
+_SHIFTED = {"Gamma": "ShiftedGamma", "LogNormal": "ShiftedLogNormal",
+            "Weibull": "ShiftedWeibull"}
 
 _CRITERIA = ("aic", "aicc", "bic")
 _CI_METHODS = ("wald", "wald-linear", "profile")
@@ -264,10 +275,38 @@ def _first_line(text):
     return text.splitlines()[0] if text else ""
 
 
-def _fit_family(fam, x, alpha, ci_method):
+def _estimator_class(name):
     import sklearn_mle
 
-    cls = getattr(sklearn_mle, fam.class_name, None)
+    cls = getattr(sklearn_mle, name, None)
+    if cls is None and name == "ShiftedMLE":  # until it is exported at the top level
+        from ..distributions._shifted import ShiftedMLE as cls
+    return cls
+
+
+def _make_estimator(cls, fam):
+    """The family's estimator; a parameter named by a class name (the base family of a
+    shifted variant) is instantiated."""
+    params = {}
+    for key, value in fam.params.items():
+        if isinstance(value, str) and _estimator_class(value) is not None:
+            value = _estimator_class(value)()
+        params[key] = value
+    return cls(**params)
+
+
+def _with_shifted(chosen, families_named):
+    """``chosen`` plus the threshold variants: of each named Gamma/LogNormal/Weibull,
+    or, for the default candidates of continuous data, all three."""
+    names = [f.name for f in chosen]
+    continuous = any(f.kind == "continuous" for f in chosen)
+    extra = [v for k, v in _SHIFTED.items()
+             if (k in names or (not families_named and continuous)) and v not in names]
+    return chosen + [f for f in FAMILIES if f.name in extra]
+
+
+def _fit_family(fam, x, alpha, ci_method):
+    cls = _estimator_class(fam.class_name)
     if cls is None:
         return DistributionFit(fam.name, fam.kind, "unavailable",
                                f"{fam.class_name} is not available in this version")
@@ -287,20 +326,25 @@ def _fit_family(fam, x, alpha, ci_method):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est = cls(**fam.params).fit(X)
+            est = _make_estimator(cls, fam).fit(X)
             row.estimator = est
             row.param_names = list(est.param_names_)
             row.params = np.asarray(est.estimates_, dtype=float)
             bse = np.asarray(est.bse_, dtype=float)
+            # a threshold lies below the data: its interval too (log(min(x) - loc) scale)
+            upper = ({"loc": float(est.data_min_[0])} if hasattr(est, "data_min_")
+                     else None)
             if ci_method == "wald":
-                row.conf_int = wald_interval(row.param_names, row.params, bse, alpha)
+                row.conf_int = wald_interval(row.param_names, row.params, bse, alpha,
+                                             upper=upper)
             else:
                 row.conf_int = np.asarray(est.conf_int(alpha=alpha), dtype=float)
             if ci_method == "profile":
                 try:
                     row.conf_int = np.asarray(est.conf_int(alpha=alpha, method="profile"))
                 except Exception as exc:  # keep the fit, show Wald intervals instead
-                    row.conf_int = wald_interval(row.param_names, row.params, bse, alpha)
+                    row.conf_int = wald_interval(row.param_names, row.params, bse, alpha,
+                                                 upper=upper)
                     ci_note = (f"profile intervals unavailable ({_first_line(exc)}): "
                                "Wald intervals shown")
             # the fit has no prior: loglik_ is the log-likelihood (no extra data pass)
@@ -346,6 +390,7 @@ def rank_distributions(
     n_boot: int = 200,
     random_state=None,
     n_jobs=None,
+    shifted: bool = False,
     as_frame: bool = False,
 ):
     """Fit candidate distribution families to ``x`` and rank them by AIC or BIC.
@@ -382,6 +427,15 @@ def rank_distributions(
         Seeds the bootstrap.
     n_jobs : int or None, default=None
         Bootstrap replicates run in parallel.
+    shifted : bool, default=False
+        Also fit the three-parameter variants with a fitted threshold ``loc``
+        (:class:`~sklearn_mle.distributions._shifted.ShiftedMLE`: "ShiftedGamma",
+        "ShiftedLogNormal", "ShiftedWeibull"): of each named Gamma, LogNormal or
+        Weibull, or, when ``families`` is None and the data are continuous, all three
+        (their support ``x > loc`` follows the data, so they apply to negative values
+        too). They count ``k = 3`` parameters. Each fit is a profile search (about 60
+        two-parameter fits), and with ``gof=True`` every bootstrap replicate repeats
+        it. They can also be named in ``families``.
     as_frame : bool, default=False
         Return the tidy table of :func:`ranking_frame` (a pandas DataFrame, one row per
         family) instead of the list of rows.
@@ -429,12 +483,14 @@ def rank_distributions(
     if x.size < 2:
         raise ValueError(f"x needs at least 2 values to rank distributions, got {x.size}")
     chosen = _lookup(families)
+    named = chosen is not None
     if chosen is None:
         chosen = _default_candidates(x)
-        rows = [_fit_family(f, x, alpha, ci_method) for f in chosen]
+    if shifted:
+        chosen = _with_shifted(chosen, named)
+    rows = [_fit_family(f, x, alpha, ci_method) for f in chosen]
+    if not named:
         rows = [r for r in rows if r.status != "unavailable"]
-    else:
-        rows = [_fit_family(f, x, alpha, ci_method) for f in chosen]
     if gof:
         for r in rows:
             if r.ranked or r.status == "boundary":
