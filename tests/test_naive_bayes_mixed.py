@@ -243,3 +243,34 @@ def test_capped_gamma_classes_keep_their_digits():
         nb = NaiveBayes().fit(X, y)
     assert nb.column_families_ == {0: "Gamma"}
     np.testing.assert_allclose(nb.log_likelihood(X, y), nb.loglik_, rtol=1e-12)
+
+
+def test_boolean_columns_are_bernoulli_equal_to_bernoullinb():
+    """bool, pandas' nullable boolean and object columns of booleans are 0/1 values:
+    the Bernoulli (domain rule), and NaiveBayes(alpha) equals BernoulliNB(alpha) on the
+    same columns as 0/1; rank_distributions ranks the discrete 0/1 families there."""
+    from sklearn.naive_bayes import BernoulliNB
+
+    from sklearn_mle.model_selection import rank_distributions
+
+    rng = np.random.default_rng(11)
+    n = 400
+    y = rng.integers(0, 3, n)
+    B = rng.uniform(size=(n, 3)) < (0.2 + 0.25 * y)[:, None]
+    df = pd.DataFrame({
+        "flag": B[:, 0],
+        "nullable": pd.array(B[:, 1], dtype="boolean"),
+        "objects": np.array([bool(v) for v in B[:, 2]], dtype=object),
+    })
+    for name in df.columns:
+        assert column_domain(df[name]) == "values 0 or 1"
+        assert candidate_families(df[name]) == ["Poisson", "NegativeBinomial", "Bernoulli"]
+    nb = NaiveBayes(alpha=0.5).fit(df, y)
+    assert set(nb.column_families_.values()) == {"Bernoulli"}
+    sk = BernoulliNB(alpha=0.5).fit(B.astype(float), y)
+    np.testing.assert_allclose(nb.predict_proba(df), sk.predict_proba(B.astype(float)),
+                               rtol=1e-10, atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ranked = {r.family for r in rank_distributions(B[:, 0])}
+    assert "Bernoulli" in ranked and "Categorical" not in ranked

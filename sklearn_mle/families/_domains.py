@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["DOMAIN_FAMILIES", "FAMILY_DOMAINS", "candidate_families", "column_domain",
-           "default_family", "is_text_column"]
+           "default_family", "is_boolean_column", "is_text_column"]
 
 CATEGORIES = "categories"
 BINARY = "values 0 or 1"
@@ -87,18 +87,42 @@ _DEFAULT = {
 }
 
 
-def is_text_column(column) -> bool:
-    """Whether a column holds labels rather than numbers (strings, booleans, a pandas
-    categorical)."""
+def is_boolean_column(column) -> bool:
+    """Whether a column holds booleans: dtype ``bool``, pandas' nullable ``boolean``,
+    or an object column of Python/NumPy booleans only. A boolean is a 0/1 value (the
+    Bernoulli's domain), not a text label."""
     dtype = getattr(column, "dtype", None)
-    if dtype is not None and str(dtype) in ("category", "bool", "boolean", "string"):
+    if dtype is not None and str(dtype) in ("bool", "boolean"):
         return True
     arr = np.asarray(column)
-    if arr.dtype.kind in "USb":
+    if arr.dtype.kind == "b":
+        return True
+    if arr.dtype == object and arr.size:
+        return all(isinstance(v, (bool, np.bool_)) for v in arr.ravel())
+    return False
+
+
+def is_text_column(column) -> bool:
+    """Whether a column holds labels rather than numbers (strings, a pandas
+    categorical; booleans are numbers 0/1, see :func:`is_boolean_column`)."""
+    if is_boolean_column(column):
+        return False
+    dtype = getattr(column, "dtype", None)
+    if dtype is not None and str(dtype) in ("category", "string"):
+        return True
+    arr = np.asarray(column)
+    if arr.dtype.kind in "US":
         return True
     if arr.dtype == object:
         return any(isinstance(v, (str, bool, np.bool_)) for v in arr.ravel())
     return False
+
+
+def _as_numbers(column):
+    """A column's values as float64 (booleans as 0/1; pandas' missing value as NaN)."""
+    if hasattr(column, "to_numpy") and str(getattr(column, "dtype", "")) == "boolean":
+        return column.to_numpy(dtype=float, na_value=np.nan).ravel()
+    return np.asarray(column, dtype=float).ravel()
 
 
 def column_domain(column) -> str:
@@ -107,7 +131,7 @@ def column_domain(column) -> str:
     Parameters
     ----------
     column : array-like of shape (n_samples,)
-        Finite numbers, or labels (strings, booleans, a pandas categorical).
+        Finite numbers or booleans (0/1), or labels (strings, a pandas categorical).
 
     Returns
     -------
@@ -118,7 +142,7 @@ def column_domain(column) -> str:
     """
     if is_text_column(column):
         return CATEGORIES
-    x = np.asarray(column, dtype=float).ravel()
+    x = _as_numbers(column)
     if not np.all(np.isfinite(x)):
         raise ValueError("the column has NaN or infinite values: drop missing values first")
     integral = bool(np.all(x == np.floor(x)))
@@ -147,7 +171,7 @@ def candidate_families(column) -> list[str]:
     """
     if column_domain(column) == CATEGORIES:
         return ["Categorical"]
-    x = np.asarray(column, dtype=float).ravel()
+    x = _as_numbers(column)
     kind = "discrete" if _counts(x) else "continuous"
     return [name for name, k, applies in FAMILY_DOMAINS if k == kind and applies(x)]
 
@@ -155,7 +179,7 @@ def candidate_families(column) -> list[str]:
 def default_family(column):
     """An unfitted estimator of the default family of the column's domain.
 
-    Text labels: ``CategoricalMLE``; 0/1: ``BernoulliMLE``; counts: ``PoissonMLE``;
+    Text labels: ``CategoricalMLE``; 0/1 and booleans: ``BernoulliMLE``; counts: ``PoissonMLE``;
     values in (0, 1): ``BetaMLE``; positive values: ``GammaMLE``; other numbers:
     ``GaussianMLE(covariance_type="diag")``.
 

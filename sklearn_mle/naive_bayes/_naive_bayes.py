@@ -21,7 +21,7 @@ class NaiveBayes(GenerativeClassifier):
 
     Each column gets the default family of its domain (the rule
     ``rank_distributions`` uses, :mod:`sklearn_mle.families._domains`): text labels
-    a categorical, 0/1 a Bernoulli, counts a Poisson, values in (0, 1) a Beta,
+    a categorical, 0/1 and booleans a Bernoulli, counts a Poisson, values in (0, 1) a Beta,
     positive values a Gamma, other numbers a Gaussian; ``families`` overrides any
     column. Columns of one family form one part of an :class:`IndependentMLE`, and
     that product is the density of each class of a :class:`GenerativeClassifier`.
