@@ -17,6 +17,9 @@ from ._protocol import Family, ModeResult
 __all__ = ["Gaussian", "GaussianStats", "centred_moments"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
+# rows per block of the full-covariance densities: the (d, block) centred rows and
+# their solve stay in cache between the centring, the solve and the sum of squares
+_FULL_BLOCK = 8192
 
 
 class Gaussian(Family):
@@ -300,12 +303,15 @@ class Gaussian(Family):
             return -0.5 * (np.log(2 * np.pi * var) + (X - mean) ** 2 / var)
 
     def logpdf_rows(self, X, params_list):
-        """k diagonal (or spherical) Gaussians at once: two matrix products,
-        ``z**2 @ (1/var).T`` and ``z @ (mean/var).T`` on ``z = X - shift`` (the shift,
-        the components' average mean, keeps the expansion of ``(x - mean)**2`` from
-        cancelling), instead of k passes; "full" keeps one Cholesky solve per component."""
+        """k Gaussians' row log-densities at once, shape (n, k).
+
+        "diag"/"spherical": two matrix products, ``z**2 @ (1/var).T`` and
+        ``z @ (mean/var).T`` on ``z = X - shift`` (the shift, the components' average
+        mean, keeps the expansion of ``(x - mean)**2`` from cancelling), instead of k
+        passes. "full": see :meth:`_full_logpdf_rows` (one Cholesky per component,
+        triangular solves on centred row blocks, no inverse)."""
         if self.full:
-            return super().logpdf_rows(X, params_list)
+            return self._full_logpdf_rows(X, params_list)
         d = X.shape[1]
         means = np.array([np.asarray(p["mean"], float) for p in params_list])  # (k, d)
         var = np.array([np.broadcast_to(np.asarray(p["covariance"], float), (d,))
@@ -318,6 +324,47 @@ class Gaussian(Family):
         prec = 1.0 / var
         quad = (z * z) @ prec.T - 2.0 * (z @ (mu * prec).T) + (mu * mu * prec).sum(axis=1)
         return -0.5 * (np.log(2 * np.pi * var).sum(axis=1) + quad)
+
+    def _full_logpdf_rows(self, X, params_list):
+        # One Cholesky factor L of each covariance; for a block of rows the centred
+        # block z = X_b - mean (d, b), then L y = z by a triangular solve (backward
+        # stable: no inverse or precision matrix is ever formed), and the squared
+        # Mahalanobis distance |y|^2. Blocks of _FULL_BLOCK rows keep z and y in cache
+        # across the three passes; a covariance that is not positive definite gives a
+        # column of -inf, like :meth:`logpdf`.
+        X = np.asarray(X, dtype=np.float64)
+        n, d = X.shape
+        k = len(params_list)
+        out = np.empty((n, k))
+        parts = []
+        for p in params_list:
+            mean = np.asarray(p["mean"], dtype=np.float64).reshape(d, 1)
+            try:
+                chol = linalg.cholesky(np.asarray(p["covariance"], dtype=np.float64),
+                                       lower=True)
+            except linalg.LinAlgError:
+                parts.append(None)
+                continue
+            diag = np.diag(chol)
+            parts.append(None if not np.all(diag > 0) else
+                         (mean, chol, d * _LOG_2PI + 2.0 * np.log(diag).sum()))
+        for a in range(0, n, _FULL_BLOCK):
+            xt = X[a:a + _FULL_BLOCK].T
+            for j, part in enumerate(parts):
+                if part is None:
+                    out[a:a + _FULL_BLOCK, j] = -np.inf
+                    continue
+                mean, chol, const = part
+                y = linalg.solve_triangular(chol, xt - mean, lower=True, overwrite_b=True,
+                                            check_finite=False)
+                maha = np.einsum("ij,ij->j", y, y)
+                maha += const
+                maha *= -0.5
+                out[a:a + _FULL_BLOCK, j] = maha
+        bad = np.isnan(out)
+        if bad.any():  # a row of NaN or inf: outside the support
+            out[bad] = -np.inf
+        return out
 
     def sample(self, params, n, rng):
         mean, cov = params["mean"], params["covariance"]
