@@ -383,3 +383,30 @@ def test_full_row_densities_not_positive_definite_and_nonfinite_rows():
     for j in range(2):
         ref = stats.multivariate_normal(params[j]["mean"], params[j]["covariance"]).logpdf(X[ok])
         assert_allclose(got[ok, j], ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("ctype", TYPES)
+@pytest.mark.parametrize("scale", [1e-200, 1e-300, 1e300])
+def test_batched_stats_are_scale_free_09(ctype, scale):
+    # issue 9: (n, k) weights near 1e-200 gave m2 = sum w z**2 (s1**2 underflowed);
+    # every column's statistics must be the unit-weight ones times the scale, and
+    # those equal the two-pass weighted moments
+    X = np.array([[-1.404], [-3.170], [-1.933]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    fam = Gaussian(ctype)
+    for s, s1, w in zip(fam.stats(X, Y * scale), fam.stats(X, Y), Y.T):
+        mean = (w @ X) / w.sum()
+        m2 = w @ (X - mean) ** 2
+        assert_allclose(s1.mean, mean, rtol=1e-14)
+        assert_allclose(np.ravel(s1.m2), m2, rtol=1e-12, atol=1e-15)
+        assert_allclose(float(s.weight) / scale, float(s1.weight), rtol=1e-14)
+        assert_allclose(s.mean, s1.mean, rtol=1e-14)
+        assert_allclose(np.ravel(s.m2) / scale, np.ravel(s1.m2), rtol=1e-12, atol=1e-15)
+    # two columns, full covariance, weights spread over many rows
+    rng = np.random.default_rng(9)
+    X2 = _data(9, n=40, d=2)
+    W = rng.random((40, 3))
+    fam = Gaussian(ctype)
+    for s, s1 in zip(fam.stats(X2, W * scale), fam.stats(X2, W)):
+        assert_allclose(s.mean, s1.mean, rtol=1e-13)
+        assert_allclose(np.asarray(s.m2) / scale, s1.m2, rtol=1e-12)

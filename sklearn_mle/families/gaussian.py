@@ -116,16 +116,20 @@ class Gaussian(Family):
                 out.append(self._stats(X[:0], None, True))
                 continue
             raw = s2[j]
-            m2 = raw - (np.outer(s1[j], s1[j]) if full else s1[j] ** 2) / s0[j]
+            # s1 (s1 / s0), not s1**2 / s0: the square of a sum of tiny weights
+            # underflows (weights near 1e-200) while raw does not, which made the
+            # spread depend on the weights' scale
+            mean_z = s1[j] / s0[j]
+            m2 = raw - (np.outer(s1[j], mean_z) if full else s1[j] * mean_z)
             sq, m2d = (np.diag(raw), np.diag(m2)) if full else (raw, m2)
             if not (np.all(np.isfinite(raw)) and np.all(m2d > 1e-6 * sq)) or not np.all(
                     np.isfinite(s1[j])):
-                mean = shift + s1[j] / s0[j]
+                mean = shift + mean_z
                 out.append(self._tag(centred_moments(X, W[:, j], full, shift=mean)))
                 continue
             m2 = 0.5 * (m2 + m2.T) if full else np.maximum(m2, 0.0)
             out.append(self.make_stats(GaussianStats, weight=np.asarray(float(s0[j])),
-                                       mean=shift + s1[j] / s0[j], m2=m2,
+                                       mean=shift + mean_z, m2=m2,
                                        dof=np.zeros(X.shape[1])))
         return tuple(out)
 
