@@ -347,3 +347,71 @@ def test_category_first_seen_after_the_head():
     ref = CategoricalNB(alpha=1.0).fit(X, y)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-10)
     assert ours.densities_[0].categories_[1].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+# --------------------------------------------- categories never seen in training
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_declared_categories_equal_categorical_nb_min_categories(alpha):
+    """CategoricalMLE(categories=...) declares the category set: a category the
+    training rows never show (5), or show only with weight 0 (4), gets its probability
+    from the Dirichlet(alpha + 1) prior, exactly CategoricalNB(alpha, min_categories)."""
+    rng = np.random.default_rng(12)
+    n = 3000  # beyond the head rows: the one-pass path
+    y = rng.integers(0, 3, n)
+    X = np.column_stack([(rng.integers(0, 4, n) + y) % 4, rng.integers(0, 3, n),
+                         rng.integers(0, 5, n)]).astype(float)
+    w = np.ones(n)
+    X[:7, 0], w[:7] = 4.0, 0.0  # category 4 only in rows of weight 0
+    cats = [list(range(6)), list(range(3)), list(range(5))]
+    ours = GenerativeClassifier(CategoricalMLE(categories=cats, prior=Dirichlet(alpha + 1)))
+    ours.fit(X, y, sample_weight=w)
+    ref = CategoricalNB(alpha=alpha, min_categories=[6, 3, 5]).fit(X, y, sample_weight=w)
+    for j in range(3):
+        np.testing.assert_allclose(np.log([d.probabilities_[j] for d in ours.densities_]),
+                                   ref.feature_log_prob_[j], rtol=1e-12)
+    Xt = np.array([[5.0, 0, 1], [4.0, 2, 4], [0.0, 1, 0], [5.0, 2, 4]])
+    np.testing.assert_allclose(ours.predict_proba(Xt), ref.predict_proba(Xt), atol=1e-12)
+    np.testing.assert_allclose(ours.predict_joint_log_proba(Xt),
+                               ref.predict_joint_log_proba(Xt), rtol=1e-12)
+    # partial_fit keeps the declared set
+    part = GenerativeClassifier(CategoricalMLE(categories=cats, prior=Dirichlet(alpha + 1)))
+    for rows in np.array_split(np.arange(n), 3):
+        part.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=w[rows])
+    np.testing.assert_allclose(part.predict_proba(Xt), ref.predict_proba(Xt), atol=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_category_never_seen_gets_the_prior_share(alpha):
+    """Categories learnt from the data: a category no training row shows (9 at predict
+    time; 4, seen only in rows of weight 0) gets the prior's share of an extra category,
+    ``alpha / (n_k + (K + 1) alpha)``: CategoricalNB(alpha, min_categories=K + 1) on that
+    column, for the rows that hold it (the other columns as they are)."""
+    rng = np.random.default_rng(13)
+    n = 2500
+    y = rng.integers(0, 3, n)
+    X = np.column_stack([(rng.integers(0, 4, n) + y) % 4, rng.integers(0, 3, n)]).astype(float)
+    w = np.ones(n)
+    X[:5, 0], w[:5] = 4.0, 0.0
+    ours = GenerativeClassifier(CategoricalMLE(prior=Dirichlet(alpha + 1)))
+    ours.fit(X, y, sample_weight=w)
+    assert ours.densities_[0].categories_[0].tolist() == [0, 1, 2, 3]
+    # CategoricalNB numbers the categories 0..max: the stranger is the 5th, category 4
+    ref = CategoricalNB(alpha=alpha, min_categories=[5, 3]).fit(X, y, sample_weight=w)
+    strangers = np.array([[4.0, 0.0], [4.0, 2.0], [4.0, 1.0]])
+    np.testing.assert_allclose(ours.predict_proba(strangers), ref.predict_proba(strangers),
+                               atol=1e-12)
+    nine = strangers.copy()
+    nine[:, 0] = 9.0  # a value never seen anywhere: the same share
+    np.testing.assert_allclose(ours.predict_proba(nine), ref.predict_proba(strangers),
+                               atol=1e-12)
+
+
+def test_category_never_seen_without_a_prior_names_column_and_category():
+    rng = np.random.default_rng(14)
+    X = rng.integers(0, 3, (200, 2)).astype(float)
+    y = rng.integers(0, 2, 200)
+    for density in (CategoricalMLE(), CategoricalMLE(prior=Dirichlet(1.0))):
+        clf = GenerativeClassifier(density).fit(X, y)
+        with pytest.raises(ValueError, match=r"row 1 \(column 1: value 7.0\) has zero "
+                                             r"probability under the density of every class"):
+            clf.predict_proba([[0.0, 1.0], [1.0, 7.0]])

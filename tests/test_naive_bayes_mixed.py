@@ -214,12 +214,28 @@ def test_no_warning_on_a_clean_fit():
 
 
 def test_unseen_category_names_the_column():
+    """No prior: a category never seen in training is an error naming the column and
+    the category; with alpha (a Dirichlet prior) it gets the prior's share."""
     df, y = _frame(seed=7)
-    nb = NaiveBayes(alpha=1.0).fit(df, y)
     new = df.iloc[:3].copy()
     new.loc[new.index[2], "colour"] = "purple"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nb = NaiveBayes().fit(df, y)
     with pytest.raises(ValueError, match=r"row 2 \(column 'colour': value 'purple'\)"):
         nb.predict(new)
+    smoothed = NaiveBayes(alpha=1.0).fit(df, y)
+    proba = smoothed.predict_proba(new)
+    assert np.all(np.isfinite(proba)) and np.allclose(proba.sum(axis=1), 1.0)
+    # the colour column's share: 1 / (n_k + (K + 1) * 1) in class k, K the colours seen
+    part = [i for i, (_, _, cols) in enumerate(smoothed.density_.estimators)
+            if "colour" in [df.columns[c] for c in np.atleast_1d(cols)]][0]
+    colour = [d.estimators_[part] for d in smoothed.densities_]
+    k_colours = colour[0].categories_[0].size
+    for est in colour:
+        assert_share = 1.0 / (est.nobs_ + k_colours + 1.0)
+        np.testing.assert_allclose(np.exp(est.unseen_log_proba()[0]), assert_share,
+                                   rtol=1e-12)
 
 
 def test_user_guide_page_runs():

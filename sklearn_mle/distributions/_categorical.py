@@ -12,7 +12,8 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.utils.validation import validate_data
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._engine.rules import check_rule
 from ..families._probabilities import free_categories
@@ -51,6 +52,14 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
 
     Parameters
     ----------
+    categories : "auto" or list of array-like, default="auto"
+        "auto": the categories of each column are the values seen in the data (with
+        positive weight). Otherwise one sequence of category values per column
+        (numbers or strings), as scikit-learn's ``OneHotEncoder(categories=...)``: the
+        statistics count over exactly these categories, so a declared category the
+        data never show gets probability 0 (MLE) or its share of the prior (MAP:
+        ``alpha - 1`` pseudo-counts, as ``CategoricalNB(alpha, min_categories=...)``),
+        and a value outside them is an error.
     prior : Dirichlet or None, default=None
         Conjugate prior on each column's probabilities (a scalar ``alpha``, or one
         value per category when every column has that many categories); None for
@@ -104,12 +113,68 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
 
     _param_names = ("probabilities",)
     _supported_priors = (Dirichlet,)
+    _parameter_constraints: dict = {
+        **DistributionMLE._parameter_constraints,
+        "categories": [StrOptions({"auto"}), list, tuple],
+    }
+
+    def __init__(self, *, categories="auto", prior=None, fixed_params=None,
+                 contamination=0.1):
+        self.categories = categories
+        super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination)
 
     # ------------------------------------------------------------------ family
+    def _declared(self):
+        return not (isinstance(self.categories, str) and self.categories == "auto")
+
     def _make_family(self, X=None, sample_weight=None):
-        # a learning family: the categories come from the data, and _fit_from_stats
-        # fixes family_ to them (the family's constant) once the statistics are in
-        return Categorical()
+        if not self._declared():
+            # a learning family: the categories come from the data, and _fit_from_stats
+            # fixes family_ to them (the family's constant) once the statistics are in
+            return Categorical()
+        cats = list(self.categories)
+        d = getattr(self, "n_features_in_", None)
+        if d is not None and len(cats) != d:
+            raise ValueError(
+                f"CategoricalMLE: categories has {len(cats)} entries for {d} columns; give "
+                "one sequence of category values per column"
+            )
+        return Categorical(categories=cats)
+
+    def unseen_log_proba(self):
+        """The log-probability of a value never seen in training, per column, shape
+        (n_features,): its share of the prior, as if the category had been declared
+        (an extra category with count 0 and ``alpha - 1`` pseudo-counts, the MAP
+        ``(alpha - 1) / (n + (K_j + 1) (alpha - 1))`` for a column of K_j categories:
+        ``CategoricalNB(alpha - 1, min_categories=K_j + 1)``'s value); ``-inf`` (no
+        probability) without a prior, under ``Dirichlet(1)`` (no pseudo-counts), or
+        a Dirichlet with one concentration per category (none for a new one).
+
+        ``score_samples`` keeps ``-inf`` for such a value (a density has no mass
+        outside its categories); naive Bayes uses this to classify rows that hold a
+        category no training row of the class, or of any class, showed.
+
+        Returns
+        -------
+        ndarray of shape (n_features,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle import CategoricalMLE
+        >>> from sklearn_mle.priors import Dirichlet
+        >>> est = CategoricalMLE(prior=Dirichlet(2.0)).fit(np.array([[0], [1], [1]]))
+        >>> round(float(np.exp(est.unseen_log_proba()[0])), 12)   # 1 / (3 + 3 * 1)
+        0.166666666667
+        """
+        check_is_fitted(self)
+        d = len(self.categories_)
+        prior = getattr(self, "prior_", None)
+        if prior is None or np.ndim(prior.alpha) or float(prior.alpha) <= 1.0:
+            return np.full(d, -np.inf)
+        extra = float(prior.alpha) - 1.0
+        sizes = np.array([c.size for c in self.categories_], dtype=float)
+        return np.log(extra / (self.nobs_ + (sizes + 1.0) * extra))
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the fit with a batch: ``stats_ = stats_ + stats(batch)``.
@@ -130,7 +195,7 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         -------
         self : object
         """
-        if not hasattr(self, "stats_"):
+        if not hasattr(self, "stats_") or self._declared():
             return self._partial_fit(X, y, sample_weight)
         # back to the learning family, so the batch's new categories merge in (the
         # union); a refused batch leaves the fit as it was

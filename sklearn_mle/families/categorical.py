@@ -294,6 +294,10 @@ class Categorical(Family):
 
         def block(xb, wb, rows):
             idx, bad = self._codes(xb, layout)
+            if bad.any():
+                # rows of weight 0 count nothing (their values need not be categories:
+                # a learnt set lists the values seen with positive weight)
+                bad &= np.any(wb != 0, axis=1)[:, None]
             if bad.any():  # always checked: a value outside the set would miscount
                 j = int(np.flatnonzero(bad.any(axis=0))[0])
                 i = int(np.flatnonzero(bad[:, j])[0])

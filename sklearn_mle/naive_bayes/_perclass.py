@@ -320,10 +320,16 @@ def class_log_densities(densities, X, n_jobs=None):
             and all(d.family_ == first.family_ for d in fitted)):
         params = [_params(d) for d in fitted]
         family = first.family_
+        extra = {}
+        if all(hasattr(d, "unseen_log_proba") for d in fitted):
+            # a category no training row showed: its share of each class's prior
+            unseen = np.array([d.unseen_log_proba() for d in fitted])
+            if np.isfinite(unseen).any():
+                extra = {"unseen": unseen}
 
         def block(xb):
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                lp = family.logpdf_rows(xb, params)
+                lp = family.logpdf_rows(xb, params, **extra)
             return np.where(np.isnan(lp), -np.inf, lp)
 
         out[:, idx] = map_blocks(block, as_matrix(X), n_jobs=n_jobs, limit_blas=True)
