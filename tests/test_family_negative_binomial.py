@@ -131,3 +131,46 @@ def test_domain_error_names_rule():
     with pytest.raises(DomainError, match="non-negative integers") as err:
         NegativeBinomial().stats(X)
     assert (err.value.column, err.value.row) == (1, 2)
+
+
+def test_log_pmf_in_loaders_form_matches_high_precision():
+    # gammaln(x + r) - gammaln(r) and r log p + x log(1 - p) cancel near the Poisson
+    # limit: scipy's nbinom.logpmf is off by up to ~1e3 there (seen while fixing 31)
+    from sklearn_mle.families._saddle import nbinom_logpmf
+
+    from ._highprec import nbinom_logpmf as ref
+
+    rng = np.random.default_rng(1)
+    r = 10.0 ** rng.uniform(-3, 19, 120)
+    mu = 10.0 ** rng.uniform(-2, 15, 120)
+    p = r / (r + mu)
+    x = np.round(mu * (1 + rng.normal(size=120) / np.sqrt(np.minimum(mu, r) + 1)))
+    x = np.r_[np.maximum(x, 0.0), 0.0, 0.0, 1.0, 5.0]
+    r, p = np.r_[r, 2.5, 1e18, 1e10, 0.01], np.r_[p, 0.3, 1 - 1e-9, 0.99999999995, 0.2]
+    want = np.array([ref(a, b, c) for a, b, c in zip(x, r, p)])
+    assert_allclose(nbinom_logpmf(x, r, p), want, rtol=1e-9, atol=1e-12)
+    ok = (x < 1e4) & (r < 1e4)  # scipy's direct form is exact enough there
+    assert_allclose(nbinom_logpmf(x[ok], r[ok], p[ok]), stats.nbinom.logpmf(x[ok], r[ok], p[ok]),
+                    rtol=1e-10)
+
+
+@pytest.mark.parametrize("X", [[[1e15 + 7], [1e15 + 123], [1e15 + 4000]],
+                               [[2.0**52 + 3], [2.0**52 + 10]]])
+def test_counts_near_1e15_log_likelihood_is_the_poisson_limit(X):
+    # known defect 31: r capped at 1e10 * mean = 1e25 left p = 1 - 1e-10, whose rounding
+    # moved the model mean by ~1e9 (loglik -1637 at the reported r, p; -1632 computed),
+    # and 2**52 counts gave a positive loglik_. Now the cap keeps the mean and the
+    # log-likelihood is the Poisson limit's (high-precision reference)
+    from ._highprec import nbinom_logpmf as ref
+    from ._highprec import poisson_logpmf
+
+    X = np.array(X)
+    with pytest.warns(BoundaryWarning, match="Use PoissonMLE"):
+        est = m.NegativeBinomialMLE().fit(X)
+    r, p = est.r_[0], est.p_[0]
+    want = [ref(x, r, p) for x in X[:, 0]]
+    assert_allclose(est.score_samples(X), want, rtol=1e-12)
+    assert_allclose(est.loglik_, sum(want), rtol=1e-12)
+    assert_allclose(r * (1 - p) / p, X.mean(), rtol=1e-12)  # the mean kept
+    pois = sum(poisson_logpmf(x, X.mean()) for x in X[:, 0])
+    assert est.loglik_ <= pois and abs(est.loglik_ - pois) < 1e-3 * abs(pois)

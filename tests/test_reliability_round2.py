@@ -14,6 +14,8 @@ from sklearn_mle.exceptions import InferenceWarning
 from sklearn_mle.linear_model._linear import MLELinearRegression
 from sklearn_mle.priors import Laplace
 
+from ._highprec import poisson_logpmf as poisson_logpmf_ref
+
 
 # ------------------------------------------------------------ MLELinearRegression
 def _ols(X, y):
@@ -271,3 +273,84 @@ def test_gaussian_mixture_of_one_population_says_not_identified():
         gm.conf_int()
     words = [str(w.message) for w in caught if issubclass(w.category, InferenceWarning)]
     assert any("not identified" in m and "GridSearchIC" in m for m in words)
+
+
+# ------------------------------------------------------------ Poisson: large counts
+def test_poisson_log_pmf_in_loaders_form_matches_high_precision():
+    from scipy import stats as sps
+
+    from sklearn_mle.families._saddle import poisson_logpmf
+
+    rng = np.random.default_rng(3)
+    r = 10.0 ** rng.uniform(-3, 16, 200)
+    x = np.round(np.maximum(r + rng.normal(size=200) * np.sqrt(r) * rng.choice([0.1, 1, 5], 200),
+                            0.0))
+    x = np.r_[x, 0.0, 1.0, 14.0, 15.0, 2.0**52 + 3, 1e15, 3.0]
+    r = np.r_[r, 3.0, 3.0, 10.0, 10.0, 2.0**52 + 6, 3.0, 1e15]
+    ref = np.array([poisson_logpmf_ref(a, b) for a, b in zip(x, r)])
+    assert_allclose(poisson_logpmf(x, r), ref, rtol=1e-14, atol=1e-14)
+    small = (x < 1e6) & (r < 1e6)  # where scipy's direct form keeps ~9 digits
+    assert_allclose(poisson_logpmf(x[small], r[small]), sps.poisson.logpmf(x[small], r[small]),
+                    rtol=1e-9)
+
+
+def test_poisson_counts_near_2_pow_52_keep_their_log_likelihood():
+    # known defect 30: loglik_ was 0.0 and score_samples [-32, 0] (exact: -18.94 each)
+    from sklearn_mle.distributions import PoissonMLE
+
+    X = np.array([[2.0**52 + 3], [2.0**52 + 10]])
+    est = PoissonMLE().fit(X)
+    ref = [poisson_logpmf_ref(x, est.rate_[0]) for x in X[:, 0]]
+    assert_allclose(est.score_samples(X), ref, rtol=1e-13)
+    assert_allclose(est.loglik_, sum(ref), rtol=1e-13)
+    # counts near 1e15 in two batches, weighted: partial_fit == fit == the reference
+    rng = np.random.default_rng(0)
+    X = np.round(1e15 + rng.normal(size=(40, 1)) * 3e7)
+    w = rng.uniform(0.5, 2.0, 40)
+    whole = PoissonMLE().fit(X, sample_weight=w)
+    part = PoissonMLE().partial_fit(X[:13], sample_weight=w[:13]).partial_fit(
+        X[13:], sample_weight=w[13:])
+    ref = w @ np.array([poisson_logpmf_ref(x, whole.rate_[0]) for x in X[:, 0]])
+    assert_allclose(whole.loglik_, ref, rtol=1e-12)
+    assert_allclose(part.loglik_, ref, rtol=1e-12)
+    assert_allclose(w @ whole.score_samples(X), ref, rtol=1e-12)
+
+
+def test_poisson_statistics_recentre_exactly_and_keep_the_prior_kernel():
+    import pickle
+
+    from sklearn_mle.families import Poisson
+    from sklearn_mle.priors import Gamma
+
+    fam = Poisson()
+    rng = np.random.default_rng(1)
+    X = rng.poisson([3.0, 2e12], size=(50, 2)).astype(float)
+    X[:, 0] = 0.0  # an all-zero column: rate 0 on the boundary
+    whole = fam.stats(X)
+    parts = fam.stats(X[:7]) + fam.stats(X[7:30]) + fam.stats(X[30:])
+    for r in ([0.0, 2e12], [0.5, 2e12 + 10.0], [2.0, 1.9e12]):
+        r = np.array(r)
+        ref = [sum(poisson_logpmf_ref(x, r[j]) for x in X[:, j]) for j in range(2)]
+        assert_allclose(fam.loglik(whole, {"rate": r}), ref, rtol=1e-12, atol=1e-12)
+        assert_allclose(fam.loglik(parts, {"rate": r}), ref, rtol=1e-12, atol=1e-12)
+    assert whole.zero_like() + whole == whole
+    assert pickle.loads(pickle.dumps(whole)) == whole
+    # a Gamma(a, b) prior adds (a - 1) log r - b r, also for a < 1 (negative pseudo-events)
+    for a, b in [(0.5, 2.0), (3.0, 0.5)]:
+        post = fam.stats(X[:, 1:]) + Gamma(a, b).pseudo_stats(fam, 1)
+        r = np.array([2e12 + 5.0])
+        ref = sum(poisson_logpmf_ref(x, r[0]) for x in X[:, 1]) + (a - 1) * np.log(r[0]) \
+            - b * r[0]
+        assert_allclose(fam.loglik(post, {"rate": r}), ref, rtol=1e-12)
+    # k components' statistics at once equal the single ones (also their log-likelihoods)
+    W = rng.random((50, 3))
+    for j, s in enumerate(fam.stats(X, W)):
+        one = fam.stats(X, W[:, j])
+        r = np.array([1.0, 2e12])
+        assert_allclose(fam.loglik(s, {"rate": r}), fam.loglik(one, {"rate": r}), rtol=1e-11)
+    # k components' row densities at large counts: Loader's form per component
+    rates = [{"rate": np.array([0.5, 2e12])}, {"rate": np.array([1.0, 3e12])}]
+    rows = fam.logpdf_rows(X[:5], rates)
+    ref = [[poisson_logpmf_ref(X[i, 0], a) + poisson_logpmf_ref(X[i, 1], b)
+            for a, b in ((0.5, 2e12), (1.0, 3e12))] for i in range(5)]
+    assert_allclose(rows, ref, rtol=1e-13)

@@ -145,6 +145,39 @@ class CentredStats(Stats):
         return out
 
 
+class RateStats(Stats):
+    """Weight, sum of counts and the log-likelihood at a reference rate, re-centred
+    when added (the Poisson family's statistics).
+
+    Fields (each (d,)): ``weight`` and ``sum_x``, plain sums; ``center``, a reference
+    rate (the batch's mean count); ``dev``, ``sum w (x - center)`` summed row by row
+    (exact where ``sum_x - weight * center`` would keep only the rounding of
+    ``sum_x``); ``ll_center``, the batch's log-likelihood at ``center``. The
+    log-likelihood at any rate is ``ll_center`` minus
+    :func:`~sklearn_mle.families._saddle.rate_shift`, so that the value near the mode
+    is never the difference of two numbers of size ``sum x log x`` (counts near 1e15
+    kept no digit of it). Adding two batches moves both to the combined mean by the
+    same identity.
+    """
+
+    __slots__ = ()
+
+    def _combine(self, other):
+        from ._saddle import rate_shift  # the arithmetic of counts lives there
+
+        n, sx = self.weight + other.weight, self.sum_x + other.sum_x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = sx / n
+        # the combined mean where it is a rate; else (no weight, or a prior's negative
+        # pseudo-events) the larger reference, so that both stay finite
+        c = np.where((n > 0) & (mean > 0), mean, np.maximum(self.center, other.center))
+        ll, dev = np.zeros_like(c), np.zeros_like(c)
+        for s in (self, other):
+            ll = ll + s.ll_center - rate_shift(s.weight, s.sum_x, s.dev, s.center, c)
+            dev = dev + s.dev + np.where(s.weight == 0, 0.0, s.weight * (s.center - c))
+        return {"weight": n, "sum_x": sx, "center": c, "dev": dev, "ll_center": ll}
+
+
 class DataStats(Stats):
     """The weighted sample itself, for families without finite statistics.
 

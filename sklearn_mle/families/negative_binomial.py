@@ -26,6 +26,7 @@ from ._data import (
     weighted_rows,
 )
 from ._protocol import Family, ModeResult
+from ._saddle import nbinom_logpmf
 
 __all__ = ["NegativeBinomial"]
 
@@ -33,6 +34,12 @@ __all__ = ["NegativeBinomial"]
 # stays well below a block's size
 _HIST_MAX = 1 << 14
 _R_CAP = 1e10  # multiple of max(mean, 1) at which r stops (the Poisson limit)
+# ... and multiple of sqrt(mean) beyond which p = r / (r + mean), rounded near 1, would
+# no longer keep the mean: its model mean r (1 - p) / p moves by ~eps r / 2, which
+# costs (eps r)**2 / (8 mean) of log-likelihood per row (a cap of 1e25 at means near
+# 1e15 cost ~500 per row); at 1e11 sqrt(mean) that is below 1e-9, while the excess
+# variance mean**2 / r stays below 1e-11 * mean**1.5 (the Poisson limit still)
+_R_CAP_SQRT = 1e11
 _SAMPLER_MAX = 1e15  # numpy's poisson() refuses means near 2**63
 _RULE = "negative binomial counts must be non-negative integers"
 
@@ -285,7 +292,8 @@ class NegativeBinomial(Family):
 
     def _solve_r(self, col, n, mean, disp, fixed_p, j):
         with np.errstate(over="ignore"):
-            cap = min(_R_CAP * max(mean, 1.0), np.finfo(float).max)
+            cap = min(_R_CAP * max(mean, 1.0), _R_CAP_SQRT * np.sqrt(max(mean, 1.0)),
+                      np.finfo(float).max)
         if not mean > 0:
             warnings.warn(
                 f"NegativeBinomialMLE: column {j} has only zero counts, so the MLE is "
@@ -353,7 +361,13 @@ class NegativeBinomial(Family):
         cols, n, mean, _ = self._columns(stats, 1.0, lgamma=True)
         coef = np.array([cols[j].coef(r[j]) for j in range(r.size)])
         # n (r log p + mean log(1 - p)): the total count may overflow near 1e308
-        return coef + n * (r * np.log(p) + special.xlog1py(mean, -p))
+        out = coef + n * (r * np.log(p) + special.xlog1py(mean, -p))
+        large = np.flatnonzero([isinstance(c, _Streamed) for c in cols])
+        if large.size:  # large counts: the sum of the rows' Loader forms (no cancellation)
+            out[large] = weighted_rows(
+                stats, lambda xb, wb: _wsum(wb, nbinom_logpmf(xb[:, large], r[large],
+                                                              p[large])))
+        return out
 
     def information(self, stats, params):
         r, p = np.asarray(params["r"], float), np.asarray(params["p"], float)
@@ -364,12 +378,11 @@ class NegativeBinomial(Family):
     def logpdf(self, X, params):
         r, p = params["r"], params["p"]
         with np.errstate(invalid="ignore", divide="ignore"):
-            # log C(x + r - 1, x) = -log(x + r) - betaln(r, x + 1): the difference of
-            # gammaln(x + r) and gammaln(r) loses all digits when r is large (a capped
-            # r of 1e10 kept ~5 digits), while scipy's betaln is accurate there
-            coeff = np.where(X == 0, 0.0, -np.log(X + r) - special.betaln(r, X + 1.0))
-            lp = coeff + r * np.log(p) + special.xlog1py(X, -p)
-            return np.where((X >= 0) & (X == np.floor(X)), lp, -np.inf)
+            valid = (X >= 0) & (X == np.floor(X))
+            # Loader's form: gammaln(x + r) - gammaln(r) and r log p + x log(1 - p)
+            # lose all digits when r is large (a capped r, the Poisson limit)
+            lp = nbinom_logpmf(np.where(valid, X, 0.0), r, p)
+            return np.where(valid, lp, -np.inf)
 
     def sample(self, params, n, rng):
         r, p = np.asarray(params["r"], float), np.asarray(params["p"], float)

@@ -14,7 +14,8 @@ from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
 from ._count_sums import checked_count_sums, count_sums
 from ._protocol import Family, ModeResult
-from ._stats import total_weight, unit_weights
+from ._saddle import poisson_logpmf, rate_shift
+from ._stats import RateStats, total_weight, unit_weights
 
 __all__ = ["Poisson"]
 
@@ -25,8 +26,10 @@ _RULE = "Poisson counts must be non-negative integers"
 class Poisson(Family):
     """Poisson counts: ``P(x) = rate^x exp(-rate) / x!`` per column.
 
-    Statistics: ``weight`` (summed weights), ``sum_x`` and ``sum_lgamma``
-    (``sum w log x!``, a constant of the likelihood). The mode is
+    Statistics (:class:`~sklearn_mle.families._stats.RateStats`): ``weight`` (summed
+    weights), ``sum_x``, and the log-likelihood ``ll_center`` at the mean count
+    ``center`` (row by row in Loader's form where the counts are large, so that
+    counts near 1e15 keep their log-likelihood's digits). The mode is
     ``rate = sum_x / weight``; a ``Gamma(a, rate)`` prior adds ``a - 1`` events and
     ``rate`` of exposure (:meth:`rate_stats`).
 
@@ -62,8 +65,16 @@ class Poisson(Family):
             ones = np.broadcast_to(1.0, (X.shape[0],)) if w is None else w
             sums = checked_count_sums(self, X, ones)  # raises naming the rule
         n = X.shape[0] if w is None else total_weight(w)
-        return self.make_stats(weight=np.full(X.shape[1], float(n)), sum_x=sums[0],
-                               sum_lgamma=sums[1])
+        weight = np.full(X.shape[1], float(n))
+        center, dev, ll = _centered(weight, sums[0], sums[1])
+        inexact = _cancels(weight, sums[0], sums[1], ll)
+        if inexact.any():  # large counts: the log-likelihood at the mean row by row
+            cols = np.flatnonzero(inexact)
+            dev[cols], ll[cols] = map_reduce(
+                lambda xb, wb: _row_terms(xb[:, cols], center[cols], wb),
+                X, None if unit else w)
+        return self.make_stats(RateStats, weight=weight, sum_x=sums[0], center=center,
+                               dev=dev, ll_center=ll)
 
     def stats(self, X, weights=None, *, checked=False):
         """Sufficient statistics; weights (n, k) give k components' in one pass of
@@ -84,18 +95,33 @@ class Poisson(Family):
             m[:, 1 + d :] = native.log_factorial(xb)
             return wb.T @ m
 
-        sums = map_reduce(block, X, np.asarray(weights, dtype=np.float64), limit_blas=True)
+        weights = np.asarray(weights, dtype=np.float64)
+        sums = map_reduce(block, X, weights, limit_blas=True)
         n_k, sx, slg = sums[:, 0], sums[:, 1 : 1 + d], sums[:, 1 + d :]
-        return tuple(
-            self.make_stats(weight=np.full(d, n_k[j]), sum_x=sx[j], sum_lgamma=slg[j])
-            for j in range(weights.shape[1])
-        )
+        out = []
+        for j in range(weights.shape[1]):
+            weight = np.full(d, n_k[j])
+            center, dev, ll = _centered(weight, sx[j], slg[j])
+            inexact = _cancels(weight, sx[j], slg[j], ll)
+            if inexact.any():  # large counts: one more pass for this component
+                cols = np.flatnonzero(inexact)
+                dev[cols], ll[cols] = map_reduce(
+                    lambda xb, wb, cols=cols, c=center[cols]: _row_terms(xb[:, cols], c, wb),
+                    X, weights[:, j])
+            out.append(self.make_stats(RateStats, weight=weight, sum_x=sx[j], center=center,
+                                       dev=dev, ll_center=ll))
+        return tuple(out)
 
     def rate_stats(self, events, exposure, n_features):
-        """Pseudo-statistics of ``events`` counts over ``exposure`` (a Gamma prior)."""
+        """Pseudo-statistics of ``events`` counts over ``exposure`` (a Gamma prior):
+        ``events log rate - exposure rate`` as a function of the rate."""
         d = int(n_features)
-        return self.make_stats(weight=np.full(d, float(exposure)),
-                               sum_x=np.full(d, float(events)), sum_lgamma=np.zeros(d))
+        events, exposure = float(events), float(exposure)
+        c = events / exposure if events > 0 and exposure > 0 else 1.0
+        return self.make_stats(RateStats, weight=np.full(d, exposure),
+                               sum_x=np.full(d, events), center=np.full(d, c),
+                               dev=np.full(d, events - exposure * c),
+                               ll_center=np.full(d, events * np.log(c) - exposure * c))
 
     def mode(self, stats, fixed=None):
         fixed = fixed or {}
@@ -121,8 +147,9 @@ class Poisson(Family):
         return ModeResult({"rate": rate})
 
     def loglik(self, stats, params):
-        r = params["rate"]
-        return special.xlogy(stats.sum_x, r) - stats.weight * r - stats.sum_lgamma
+        r = np.asarray(params["rate"], dtype=float)
+        return stats.ll_center - rate_shift(stats.weight, stats.sum_x, stats.dev,
+                                            stats.center, r)
 
     def information(self, stats, params):
         r = params["rate"]
@@ -134,14 +161,19 @@ class Poisson(Family):
     def logpdf(self, X, params):
         r = params["rate"]
         with np.errstate(invalid="ignore"):
-            lp = special.xlogy(X, r) - r - native.log_factorial(X)
-            return np.where((X >= 0) & (X == np.floor(X)), lp, -np.inf)
+            valid = (X >= 0) & (X == np.floor(X))
+            if _large(X, r):  # x log r and log x! would cancel: Loader's form
+                lp = poisson_logpmf(np.where(valid, X, 0.0), r)
+            else:
+                lp = special.xlogy(X, r) - r - native.log_factorial(X)
+            return np.where(valid, lp, -np.inf)
 
     def logpdf_rows(self, X, params_list):
         """k rates at once: ``X @ log(rate).T - sum(rate) - sum log x!`` (one matrix
         product; ``log x!`` once per row instead of once per component)."""
         rates = np.array([np.asarray(p["rate"], dtype=float) for p in params_list])  # (k, d)
-        if np.any(rates <= 0):  # 0 * log 0 needs xlogy's care: the general path
+        if np.any(rates <= 0) or _large(X, rates):
+            # 0 * log 0 needs xlogy's care, large counts Loader's form: the general path
             return super().logpdf_rows(X, params_list)
         with np.errstate(invalid="ignore"):
             valid = ((X >= 0) & (X == np.floor(X))).all(axis=1)
@@ -169,3 +201,43 @@ class Poisson(Family):
 
     def to_scipy(self, params):
         return [sps.poisson(float(r)) for r in np.atleast_1d(params["rate"])]
+
+
+# beyond this count, x log r - log x! keeps fewer than ~9 digits of a row's value
+_LARGE_COUNT = float(1 << 20)
+
+
+def _large(X, r) -> bool:
+    """Whether a count or a rate exceeds :data:`_LARGE_COUNT` (NaN and inf, outside the
+    domain, do not count)."""
+    X, r = np.asarray(X, dtype=float), np.asarray(r, dtype=float)
+    return bool(np.max(r, where=np.isfinite(r), initial=0.0) > _LARGE_COUNT
+                or np.max(X, where=np.isfinite(X), initial=0.0) > _LARGE_COUNT)
+
+
+def _centered(weight, sum_x, sum_lgamma):
+    """The mean count (the reference rate), ``sum w (x - mean)`` and the log-likelihood
+    at the mean, from the sums (exact to ~eps * sum_x log(mean); :func:`_cancels`
+    says where that is too coarse)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = sum_x / weight
+    center = np.where((weight > 0) & (sum_x > 0), mean, 0.0)
+    ll = special.xlogy(sum_x, center) - weight * center - sum_lgamma
+    return center, sum_x - weight * center, ll
+
+
+def _cancels(weight, sum_x, sum_lgamma, ll):
+    """Columns whose log-likelihood from the sums lost more than ~1e-10 of itself to
+    the cancellation of ``sum_x log(mean)`` and ``sum log x!``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(weight > 0, sum_x / weight, 0.0)
+        size = np.abs(special.xlogy(sum_x, mean)) + np.abs(sum_lgamma) + np.abs(sum_x)
+    return np.isfinite(size) & (size * 1e-15 > 1e-10 * np.maximum(np.abs(ll), weight))
+
+
+def _row_terms(x, center, w):
+    """``(sum w (x - center), sum w log P(x; center))`` of one block, row by row."""
+    dev, lp = x - center, poisson_logpmf(x, center)
+    if w is None:
+        return dev.sum(axis=0), lp.sum(axis=0)
+    return w @ dev, w @ lp

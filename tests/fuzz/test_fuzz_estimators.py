@@ -55,12 +55,15 @@ INSTANCES = check_instances()
 # so a fix shows as XPASS; delete the entry with the fix.
 KNOWN = {
     ("loglik", "GenerativeClassifier"):
-        "families' Gaussian stats(X, Y) with (n, k) weights near 1e-200 give wrong m2 "
-        "(class variance 3.1 for a one-row class, 2x for another); GaussianMLE alone with "
-        "1-D weights of 1e-200 is right",
-    ("not_fitted", "MLELogisticRegression"):
-        "predict before fit: AttributeError 'classes_' instead of NotFittedError (seen "
-        "with the uncommitted linear_model/_logistic.py of 17:10)",
+        "families/gaussian.py Gaussian.stats(X, W) with (n, k) weights near 1e-200: "
+        "s1**2 underflows to 0 in m2 = s2 - s1**2 / s0, so a one-row class gets "
+        "m2 = sum w z**2 (variance 3.1) instead of 0 (fix: scale W by a power of two)",
+    ("loglik", "NaiveBayes"):
+        "the same Gaussian.stats(X, W) underflow at weights near 1e-200 (a one-row "
+        "class is not seen as degenerate; loglik_ differs from the rows' sum by 1e-200)",
+    ("weight_scale", "MLENegativeBinomialRegression"):
+        "linear_model/_negative_binomial.py _newton: the gradient test uses "
+        "max(sum(w), 1), not sum(w): weights of 1e-8 stop at iteration 0",
 }
 
 
@@ -169,8 +172,11 @@ def test_any_input_gives_a_result_or_a_clean_error(est, data):
         draws = _sample(est)
         check_clean_error(draws, "sample")
         if draws.error is None and not (fit.warned or draws.warned):
-            value = draws.value[0] if isinstance(draws.value, tuple) else draws.value
-            assert np.all(np.isfinite(value)), f"sample: NaN/inf without a package warning {value}"
+            value = np.asarray(draws.value[0] if isinstance(draws.value, tuple) else draws.value)
+            # draws of categories are the training labels (strings, objects): no NaN to check
+            if value.dtype.kind in "fc":
+                assert np.all(np.isfinite(value)), (
+                    f"sample: NaN/inf without a package warning {value}")
 
 
 @pytest.mark.parametrize("est", _params("loglik"))
