@@ -183,3 +183,37 @@ def test_bad_method_is_clear():
     with pytest.raises(ValueError, match="method must be"):
         likelihood_ratio_test(PoissonMLE(fixed_params={"rate": [2.0]}).fit(x),
                               PoissonMLE().fit(x), method="wald")
+
+
+def test_pair_fitted_on_different_data_of_the_same_size_is_refused(spector):
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(1.0, 2.0, size=(50, 1)), rng.normal(1.0, 2.0, size=(50, 1))
+    restricted = GaussianMLE(fixed_params={"mean": 0.0}).fit(x1)
+    # without X: their sufficient statistics (stats_) are the fingerprint
+    with pytest.raises(ValueError, match="different data of the same size"):
+        likelihood_ratio_test(restricted, GaussianMLE().fit(x2))
+    # Exponential in Gamma (another family, no common statistics): X is the check
+    y1, y2 = rng.gamma(2.0, 1.0, size=(80, 1)), rng.gamma(2.0, 1.0, size=(80, 1))
+    expo, gamma_other = ExponentialMLE().fit(y1), GammaMLE().fit(y2)
+    with pytest.raises(ValueError, match="full model was not fitted on this X"):
+        likelihood_ratio_test(expo, gamma_other, y1)
+    # GLMs: same rows, another response
+    data, y = spector
+    small = MLELogisticRegression().fit(data[["GPA"]], y)
+    shuffled = rng.permutation(y.to_numpy())
+    big_other = MLELogisticRegression().fit(data[["GPA", "PSI"]], shuffled)
+    with pytest.raises(ValueError, match="not fitted on this X"):
+        likelihood_ratio_test(small, big_other, data[["GPA", "PSI"]], y)
+    with pytest.raises(ValueError, match="fitted on 32 observations but X has 20"):
+        likelihood_ratio_test(small, MLELogisticRegression().fit(data[["GPA", "PSI"]], y),
+                              data[["GPA", "PSI"]][:20], y[:20])
+    # the same data passes, with and without X, and gives the same statistic
+    full = GaussianMLE().fit(x1)
+    a = likelihood_ratio_test(restricted, full)
+    b = likelihood_ratio_test(restricted, full, x1)
+    assert a.statistic == pytest.approx(b.statistic, rel=1e-12)
+    big = MLELogisticRegression().fit(data[["GPA", "PSI"]], y)
+    res = likelihood_ratio_test(small, big, data[["GPA", "PSI"]], y)
+    ref = sm.Logit(y, sm.add_constant(data[["GPA", "PSI"]])).fit(disp=0)
+    ref0 = sm.Logit(y, sm.add_constant(data[["GPA"]])).fit(disp=0)
+    assert res.statistic == pytest.approx(2 * (ref.llf - ref0.llf), rel=1e-8)

@@ -104,18 +104,46 @@ def chi_bar_squared_sf(statistic: float, df: int, n_boundary: int) -> float:
     Parameters
     ----------
     statistic : float
+        The likelihood-ratio statistic ``2 (log L_full - log L_restricted)``; negative
+        values (rounding) count as 0.
     df : int
+        Number of parameters tested (``full.n_params_ - restricted.n_params_``).
     n_boundary : int
+        How many of them have their null value on the boundary, ``0 <= n_boundary <=
+        df``; 0 gives the plain ``chi2(df)`` survival function.
 
     Returns
     -------
     float
+        The p-value ``P(T >= statistic)`` under the mixture.
+
+    Raises
+    ------
+    ValueError
+        When ``n_boundary`` is outside ``[0, df]``.
+
+    See Also
+    --------
+    likelihood_ratio_test : uses it for Poisson in NegativeBinomial, Gaussian in
+        StudentT, or ``n_boundary=`` given.
 
     Examples
     --------
+    One variance component tested (a random intercept's variance at 0): half the
+    chi-square p-value, so the 5% critical value is 2.71, not 3.84:
+
+    >>> from scipy import stats
     >>> from sklearn_mle.inference._lrt import chi_bar_squared_sf
     >>> round(chi_bar_squared_sf(3.841458820694124, 1, 1), 6)
     0.025
+    >>> round(chi_bar_squared_sf(2.705543454095404, 1, 1), 6)
+    0.05
+
+    Two parameters, one of them on the boundary (``0.5 chi2(1) + 0.5 chi2(2)``):
+
+    >>> p = chi_bar_squared_sf(4.0, 2, 1)
+    >>> bool(abs(p - (0.5 * stats.chi2.sf(4.0, 1) + 0.5 * stats.chi2.sf(4.0, 2))) < 1e-15)
+    True
     """
     s = int(n_boundary)
     if not 0 <= s <= df:
@@ -212,6 +240,85 @@ def _check_nested(restricted, full):
     return 0, "", False
 
 
+# ------------------------------------------------------------------ same data
+def _num_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _stats_differ(restricted, full):
+    """Whether both models keep sufficient statistics of the same family (``stats_``
+    of the distribution estimators: a fingerprint of their data, stored at fit) and
+    these differ, i.e. they were fitted on different data."""
+    a, b = getattr(restricted, "stats_", None), getattr(full, "stats_", None)
+    if a is None or b is None or not hasattr(a, "fields") or not hasattr(b, "fields"):
+        return False
+    if getattr(a, "family", None) != getattr(b, "family", None):
+        return False
+    fa, fb = a.fields(), b.fields()
+    for key in set(fa) & set(fb):
+        u, v = np.asarray(fa[key]), np.asarray(fb[key])
+        if u.shape != v.shape or u.dtype.kind not in "biuf" or v.dtype.kind not in "biuf":
+            continue
+        if not np.allclose(u, v, rtol=1e-9, atol=0.0, equal_nan=True):
+            return True
+    return False
+
+
+def _own_columns(est, X):
+    """A DataFrame's columns the model was fitted on (a restricted GLM on a subset of
+    the full one's columns takes the same table)."""
+    names = getattr(est, "feature_names_in_", None)
+    columns = getattr(X, "columns", None)
+    if names is None or columns is None or not set(names) <= set(columns):
+        return X
+    return X[list(names)]
+
+
+def _same_data_logliks(restricted, full, X, y):
+    """Both log-likelihoods, after checking the two models saw the same data.
+
+    Without ``X``: their numbers of observations (``nobs_``) and, for distribution
+    estimators of one family, their sufficient statistics (``stats_``) must agree.
+    With ``X`` (and ``y``): the data fingerprint is each model's training
+    log-likelihood: a model fitted on ``X`` has ``loglik_`` equal to its
+    log-likelihood on ``X`` (almost surely not otherwise), so a model that gives
+    another value was fitted on other data and the pair is refused."""
+    n_r, n_f = getattr(restricted, "nobs_", None), getattr(full, "nobs_", None)
+    if X is None:
+        if n_r is not None and n_f is not None and not np.isclose(n_r, n_f):
+            raise ValueError(
+                "The two models were fitted on different amounts of data "
+                f"(nobs_ {n_r} vs {n_f}); a likelihood-ratio test needs the same data"
+            )
+        if _stats_differ(restricted, full):
+            raise ValueError(
+                "likelihood_ratio_test: the two models were fitted on different data "
+                f"of the same size ({n_r:g} rows; their sufficient statistics stats_ "
+                "differ); a likelihood-ratio test compares two fits of the SAME data")
+        return float(restricted.loglik_), float(full.loglik_)
+    n = _num_rows(X)
+    out = []
+    for name, est in (("restricted", restricted), ("full", full)):
+        ll = _total_loglik(est, _own_columns(est, X), y)
+        nobs = getattr(est, "nobs_", None)
+        if nobs is not None and not np.isclose(nobs, n):
+            raise ValueError(
+                f"likelihood_ratio_test: the {name} model was fitted on {nobs:g} "
+                f"observations but X has {n} rows; a likelihood-ratio test compares two "
+                "fits of the same data (for weighted fits call it without X)")
+        trained = getattr(est, "loglik_", None)
+        if (trained is not None and getattr(est, "prior", None) is None
+                and not np.isclose(ll, trained, rtol=1e-8, atol=1e-8)):
+            raise ValueError(
+                f"likelihood_ratio_test: the {name} model was not fitted on this X: its "
+                f"log-likelihood on X ({ll:.10g}) differs from its training "
+                f"log-likelihood loglik_ ({float(trained):.10g}). A likelihood-ratio test "
+                "compares the maxima of two nested models on the SAME data: fit both on "
+                "X (or call without X to use the training fits)")
+        out.append(ll)
+    return out[0], out[1]
+
+
 # ------------------------------------------------------------------ bootstrap
 def _draw(est, n, seed):
     """``n`` rows from a fitted density estimator, reproducibly from ``seed``."""
@@ -266,8 +373,9 @@ def likelihood_ratio_test(restricted, full, X=None, y=None, *, method: str = "ch
     Exponential in Gamma or Weibull, Poisson in NegativeBinomial, Gaussian in
     StudentT), the full model's fixed parameters held at the same values in the
     restricted one, the restricted model's columns (by ``feature_names_in_``) and
-    free parameters (by ``param_names_``) among the full one's, the same number of
-    observations. Otherwise a ``ValueError`` points to
+    free parameters (by ``param_names_``) among the full one's, the same data (the
+    same number of observations; the same sufficient statistics or, given ``X``, the
+    training log-likelihoods reproduced on ``X``). Otherwise a ``ValueError`` points to
     :func:`~sklearn_mle.model_selection.vuong_test` or AIC.
 
     Parameters
@@ -276,8 +384,12 @@ def likelihood_ratio_test(restricted, full, X=None, y=None, *, method: str = "ch
         Nested models fitted on the same data; ``restricted`` has fewer free
         parameters (e.g. ``fixed_params=`` or a subset of the columns).
     X, y : array-like, optional
-        When given, both log-likelihoods are evaluated on this data instead of using
-        each model's training ``loglik_``.
+        The data both models were fitted on: their log-likelihoods are evaluated on
+        it, and it is checked to be their training data (each model's ``loglik_``
+        must equal its log-likelihood on ``X``; a model fitted on other data, even
+        of the same size, is refused). Without ``X``, the training ``loglik_`` are
+        used and the check is on ``nobs_`` and, for distribution estimators of one
+        family, their sufficient statistics ``stats_``.
     method : {"chi2", "bootstrap"}, default="chi2"
         ``"chi2"``: the asymptotic reference, chi-square or, on a boundary,
         chi-bar-squared. ``"bootstrap"``: a parametric bootstrap, simulating ``n_boot``
@@ -332,16 +444,8 @@ def likelihood_ratio_test(restricted, full, X=None, y=None, *, method: str = "ch
             "likelihood_ratio_test needs restricted.n_params_ < full.n_params_, got "
             f"{restricted.n_params_} and {full.n_params_}: pass the smaller model first"
         )
-    n_r, n_f = getattr(restricted, "nobs_", None), getattr(full, "nobs_", None)
-    if X is None:
-        if n_r is not None and n_f is not None and not np.isclose(n_r, n_f):
-            raise ValueError(
-                "The two models were fitted on different amounts of data "
-                f"(nobs_ {n_r} vs {n_f}); a likelihood-ratio test needs the same data"
-            )
-        ll_r, ll_f = float(restricted.loglik_), float(full.loglik_)
-    else:
-        ll_r, ll_f = _total_loglik(restricted, X, y), _total_loglik(full, X, y)
+    n_r = getattr(restricted, "nobs_", None)
+    ll_r, ll_f = _same_data_logliks(restricted, full, X, y)
     s, note, mixture_order = _check_nested(restricted, full)
     if n_boundary is not None:
         s = int(n_boundary)
