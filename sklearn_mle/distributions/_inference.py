@@ -64,3 +64,46 @@ class DistributionInferenceMixin:
             warnings.simplefilter("ignore")
             params = self._solve(self.stats_, fixed)
             return self._objective(self.stats_, params)
+
+    def _loglik_function(self):
+        """``theta -> objective`` (log-likelihood, log-posterior under a prior) of the
+        training statistics at a free-parameter vector aligned with ``param_names_``:
+        what ``delta_method(method="profile")`` maximises under its constraint.
+
+        Defined for the layouts where each free parameter is one entry of a
+        per-column parameter (parameter-major, then column; the Gaussian's diagonal
+        and spherical covariances); the constrained layouts (category
+        probabilities summing to one, a full covariance matrix) are refused.
+        """
+        base = DistributionInferenceMixin._flat_inference
+        own = getattr(self._flat_inference, "__func__", None)
+        index = getattr(self, "_flat_index", None)
+        layout_ok = own is base or getattr(self, "covariance_type", None) in ("diag",
+                                                                            "spherical")
+        if index is None or not layout_ok:
+            raise ValueError(
+                f"{type(self).__name__}: delta_method(method='profile') is implemented for "
+                "parameters stored one value per column (not category probabilities or a "
+                "full covariance matrix); use method='wald' or conf_int(method='bootstrap')"
+            )
+        lo, hi = self._param_bounds()
+        names = self._param_names
+        stats = self.stats_
+
+        def loglik_at(theta):
+            theta = np.asarray(theta, dtype=float)
+            if np.any(theta <= lo) or np.any(theta >= hi) or not np.all(np.isfinite(theta)):
+                return -np.inf
+            params = {k: np.array(v, dtype=float) for k, v in self._params.items()}
+            for value, (p, j) in zip(theta, index):
+                arr = params[names[p]]
+                if arr.ndim == 0:
+                    params[names[p]] = np.asarray(value)
+                else:
+                    arr[j] = value
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                val = self._objective(stats, params)
+            return val if np.isfinite(val) else -np.inf
+
+        return loglik_at

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._delta import DeltaMethodResult, delta
+from ._profile import profile_function_interval
 from ._wald import ContrastResult, WaldTestResult, contrasts, restrictions, wald
 
 
@@ -77,12 +78,16 @@ class ParameterFunctionsMixin:
                          self._t_df())
 
     def delta_method(self, func, alpha: float = 0.05, names=None,
-                     positive: bool = False) -> DeltaMethodResult:
-        """Estimate, standard error and Wald interval of a function of the parameters.
+                     positive: bool = False, method: str = "wald") -> DeltaMethodResult:
+        """Estimate, standard error and interval of a function of the parameters.
 
         By the invariance of the MLE, ``func(estimates_)`` is the MLE of
         ``func(theta)``; its covariance is ``J cov_params_ J^T`` with the Jacobian
-        ``J`` by Richardson-extrapolated central differences.
+        ``J`` by Richardson-extrapolated central differences. The interval is the
+        delta method's Wald interval, or (``method="profile"``) the profile-likelihood
+        interval of ``func``: the values ``c`` whose log-likelihood maximised subject
+        to ``func(theta) = c`` is within ``chi2(1).ppf(1 - alpha) / 2`` of the
+        maximum.
 
         Parameters
         ----------
@@ -95,6 +100,15 @@ class ParameterFunctionsMixin:
             For a positive quantity (an odds ratio, a mean, a quantile of a positive
             variable): the interval is computed for ``log func`` and mapped back, so
             it stays positive (the plain Wald interval ``g ± z·se`` may not).
+            Ignored by ``method="profile"``, whose interval stays in the range of
+            ``func`` by construction.
+        method : {"wald", "profile"}, default="wald"
+            ``"profile"`` needs the training data's log-likelihood at any parameter
+            vector (distribution estimators with one parameter vector per column,
+            logistic and Poisson regression); it is invariant to reparametrisation
+            (the interval of ``exp(b)`` is ``exp`` of the interval of ``b``) and
+            respects the parameter domain. It ignores ``cov_type`` (a likelihood
+            interval assumes the model).
 
         Returns
         -------
@@ -115,9 +129,45 @@ class ParameterFunctionsMixin:
         >>> res = est.delta_method(lambda p: p[0] / p[1], names=["mean"])
         >>> bool(np.isclose(res.estimate[0], x.mean()))
         True
+        >>> prof = est.delta_method(lambda p: p[0] / p[1], method="profile")
+        >>> bool(prof.conf_int[0, 0] < x.mean() < prof.conf_int[0, 1])
+        True
         """
         check_is_fitted(self)
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-        return delta(func, self.estimates_, self.cov_params_, alpha, names, self._t_df(),
-                     positive)
+        if method not in ("wald", "profile"):
+            raise ValueError(f"method must be 'wald' or 'profile', got {method!r}")
+        res = delta(func, self.estimates_, self.cov_params_, alpha, names, self._t_df(),
+                    positive and method == "wald")
+        if method == "wald":
+            return res
+        loglik_at = self._loglik_function()
+        try:
+            bounds = self._param_bounds()
+        except ValueError:
+            k = len(self.estimates_)
+            bounds = (np.full(k, -np.inf), np.full(k, np.inf))
+        cov = self._model_cov()
+        ci = np.empty((res.estimate.size, 2))
+        for i in range(res.estimate.size):
+            def g(t, i=i):
+                return np.ravel(func(t))[i]
+
+            ci[i] = profile_function_interval(loglik_at, g, self.estimates_, cov, bounds,
+                                              self._objective_at_estimate(), alpha)
+        return res._replace(conf_int=ci)
+
+    def _loglik_function(self):
+        """``theta -> objective`` on the training data (a hook; the estimators that
+        support ``delta_method(method="profile")`` override it)."""
+        raise ValueError(
+            f"{type(self).__name__} does not support profile-likelihood intervals of "
+            "functions of its parameters; use delta_method(method='wald') or "
+            "conf_int(method='bootstrap')"
+        )
+
+    def _model_cov(self):
+        """The model-based covariance (inverse information), which scales the
+        profile's search; ``cov_params_`` unless a sandwich replaced it."""
+        return getattr(self, "_model_cov_params", self.cov_params_)

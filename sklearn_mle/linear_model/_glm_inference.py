@@ -62,6 +62,32 @@ class GLMInferenceMixin:
         if codes is not None:
             self.n_groups_ = int(np.count_nonzero(np.bincount(codes, weights=w) > 0))
 
+    def _loglik_function(self):
+        """``theta -> log-likelihood`` (log-posterior under a prior) of the training data
+        at a coefficient vector aligned with ``param_names_``: what
+        ``delta_method(method="profile")`` maximises under its constraint."""
+        train = getattr(self, "_train", None)
+        if train is None or len(train) != 5 or self._theta.size != len(self.estimates_):
+            raise ValueError(
+                f"{type(self).__name__}: delta_method(method='profile') is implemented for "
+                "the logistic and Poisson regressions fitted in memory; use method='wald' "
+                "or conf_int(method='bootstrap')")
+        X, Y, w, offset, family = train
+        problem = GLMProblem(X, Y, w, offset, family, self.fit_intercept, self.prior,
+                             self.intercept_prior, n_jobs=self.n_jobs)
+        if problem.l1:
+            raise ValueError(f"{type(self).__name__}: a Laplace (L1) prior's log-posterior "
+                             "is not smooth; delta_method(method='profile') needs a smooth "
+                             "objective")
+        shape = self._theta.shape
+
+        def loglik_at(theta):
+            with np.errstate(all="ignore"):
+                f = problem.value(np.reshape(np.asarray(theta, dtype=float), shape))
+            return -float(f) if np.isfinite(f) else -np.inf
+
+        return loglik_at
+
     # ------------------------------------------------------ summary facts
     def _remember_fit(self, X, y, w, offset, y_raw):
         """Keep what the summary and the bootstrap need: the data as given to fit."""
