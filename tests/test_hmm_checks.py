@@ -212,3 +212,74 @@ def test_standard_errors_refused_beyond_budget(monkeypatch):
     with pytest.warns(InferenceWarning, match="not computed"):
         se = m.bse_
     assert np.all(np.isinf(se)) and len(m.param_names_) == 5
+
+
+# ------------------------------------------------------- text symbols (Categorical)
+def _symbol_data(n_seq=3, length=80, seed=0):
+    rng = np.random.default_rng(seed)
+    P = np.array([[0.6, 0.3, 0.1, 0.0], [0.05, 0.15, 0.3, 0.5]])
+    codes, lengths = [], []
+    for _ in range(n_seq):
+        z = np.repeat(rng.integers(0, 2, size=length // 20), 20)
+        codes.append([rng.choice(4, p=P[s]) for s in z])
+        lengths.append(len(z))
+    codes = np.concatenate(codes)
+    return codes, np.array(["dog", "cat", "emu", "yak"], dtype=object), lengths
+
+
+@pytest.mark.parametrize("n_seq, length", [(3, 80), (5, 1000)], ids=["small", "distinct-path"])
+def test_text_symbols_equal_their_sorted_codes(n_seq, length):
+    # CategoricalMLE takes text without encoding; so does the HMM: fitting the symbols
+    # equals fitting their positions among the sorted symbols (same start, same EM),
+    # and predict/score/proba/sample map through the same categories
+    codes, names, lengths = _symbol_data(n_seq, length)
+    order = np.argsort(names)                      # sorted symbols: cat, dog, emu, yak
+    rank = np.empty(4, dtype=int)
+    rank[order] = np.arange(4)
+    X_text = names[codes][:, None]
+    X_code = rank[codes][:, None].astype(float)
+    kw = dict(n_components=2, random_state=0, max_iter=30, tol=1e-8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = HiddenMarkovModel(CategoricalMLE(), **kw).fit(X_text, lengths=lengths)
+        b = HiddenMarkovModel(CategoricalMLE(), **kw).fit(X_code, lengths=lengths)
+        np.testing.assert_allclose(a.lower_bounds_, b.lower_bounds_, rtol=1e-12)
+        np.testing.assert_allclose(a.startprob_, b.startprob_, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(a.transmat_, b.transmat_, rtol=1e-10)
+        for ea, eb in zip(a.emissions_, b.emissions_):
+            assert ea.categories_[0].tolist() == sorted(names.tolist())
+            np.testing.assert_allclose(ea.probabilities_[0], eb.probabilities_[0],
+                                       rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(a.score(X_text, lengths=lengths),
+                                   b.score(X_code, lengths=lengths), rtol=1e-12)
+        np.testing.assert_array_equal(a.predict(X_text, lengths=lengths),
+                                      b.predict(X_code, lengths=lengths))
+        np.testing.assert_allclose(a.predict_proba(X_text, lengths=lengths),
+                                   b.predict_proba(X_code, lengths=lengths), atol=1e-12)
+        np.testing.assert_allclose(a.bse_, b.bse_, rtol=1e-6)
+    Xs, zs = a.sample(200, random_state=3)
+    Xc, zc = b.sample(200, random_state=3)
+    assert Xs.dtype == object
+    np.testing.assert_array_equal(zs, zc)
+    np.testing.assert_array_equal(Xs[:, 0], names[order][Xc[:, 0].astype(int)])
+    # plain str arrays and lists are text too
+    np.testing.assert_array_equal(a.predict(X_text.astype(str), lengths=lengths),
+                                  a.predict(X_text.tolist(), lengths=lengths))
+
+
+def test_text_symbols_bad_input():
+    codes, names, lengths = _symbol_data()
+    X = names[codes][:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = HiddenMarkovModel(CategoricalMLE(), 2, random_state=0).fit(X, lengths=lengths)
+    with pytest.raises(ValueError, match="'ant'.*not one of the column's categories"):
+        m.predict(np.array([["dog"], ["ant"]], dtype=object))
+    with pytest.raises(ValueError, match="column 0 has a missing or infinite value"):
+        m.predict(np.array([["dog"], [None]], dtype=object))
+    with pytest.raises(ValueError, match="mixes numbers and text"):
+        m.predict(np.array([["dog"], [1.0]], dtype=object))
+    with pytest.raises(TypeError, match="has a dict at row 1"):
+        m.predict(np.array([["dog"], [{}]], dtype=object))
+    with pytest.raises(ValueError, match="text symbols need a CategoricalMLE"):
+        HiddenMarkovModel(GaussianMLE(), 2).fit(X)

@@ -38,7 +38,8 @@ def distinct_rows(emission, X):
     small counts, 0/1 answers): the densities are then computed once per distinct row
     and gathered, the same numbers at a fraction of the cost. None otherwise."""
     n, d = X.shape
-    if n < _MIN_ROWS_DISTINCT or (d > 1 and not emission.family.integer_domain):
+    if n < _MIN_ROWS_DISTINCT or (d > 1 and (X.dtype == object
+                                             or not emission.family.integer_domain)):
         return None
     if d == 1:  # one sort per fit (symbols of any kind: a categorical column)
         values, inverse = np.unique(X[:, 0], return_inverse=True)

@@ -22,6 +22,7 @@ from . import _estep
 from ._inference import HMMInferenceMixin
 from ._scoring import HMMScoringMixin
 from ._sequences import sequence_bounds, sequence_weights
+from ._symbols import symbol_codes, symbol_rows
 
 __all__ = ["HiddenMarkovModel"]
 
@@ -47,7 +48,8 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         e.g. ``GaussianMLE(covariance_type="diag")``, ``PoissonMLE()``,
         ``CategoricalMLE()``, ``BernoulliMLE()``, ``GammaMLE()``; its ``prior`` and
         ``fixed_params`` apply to every state. None:
-        ``GaussianMLE(covariance_type="full")``.
+        ``GaussianMLE(covariance_type="full")``. With ``CategoricalMLE()``, ``X`` may
+        hold text symbols (no encoding needed, as for ``CategoricalMLE``).
     n_components : int, default=2
         Number of hidden states.
     prior : Dirichlet, dict or None, default=None
@@ -232,8 +234,17 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         return p / sums[..., None] if p.ndim == 2 else p / sums
 
     def _validate_X(self, X, reset):
-        return validate_data(self, X, reset=reset, dtype=np.float64,
-                             ensure_min_samples=2 if reset else 1)
+        min_rows = 2 if reset else 1
+        kind = (X.dtype.kind if hasattr(X, "dtype") and hasattr(X, "shape")
+                else np.asarray(X).dtype.kind)
+        if kind not in "OUS":
+            return validate_data(self, X, reset=reset, dtype=np.float64,
+                                 ensure_min_samples=min_rows)
+        # text symbols (Categorical emissions, as CategoricalMLE takes them): kept as
+        # an object array, each column all strings or all (finite) numbers
+        X = validate_data(self, X, reset=reset, dtype=None, ensure_min_samples=min_rows,
+                          ensure_all_finite=False)
+        return symbol_rows(X)
 
     def _sequences(self, X, lengths, sequence_ids):
         check_is_fitted(self)
@@ -266,9 +277,13 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         -------
         self : object
         """
-        from ..distributions import DistributionMLE, GaussianMLE
+        from ..distributions import CategoricalMLE, DistributionMLE, GaussianMLE
 
         X = self._validate_X(X, reset=True)
+        if X.dtype == object and not isinstance(self.emission, CategoricalMLE):
+            raise ValueError(
+                "HiddenMarkovModel: X holds text; text symbols need a CategoricalMLE() "
+                f"emission, got {self.emission!r}")
         k = self.n_components
         if X.shape[0] < k:
             raise ValueError("Expected n_samples >= n_components but got "
@@ -358,7 +373,11 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
                                    else [np.asarray(v, dtype=float) for v in p[n]])
                                for n in names})
             return startprob, transmat, params, None
-        resp = initial_responsibilities(X, wrow, k, self.init_params, rng).astype(np.float64)
+        # text symbols start from their codes (the sorted symbols' positions): the same
+        # start as the integer codes would get
+        Xinit = symbol_codes(X) if X.dtype == object else X
+        resp = initial_responsibilities(Xinit, wrow, k, self.init_params, rng).astype(
+            np.float64)
         rw = resp if wrow is None else resp * wrow[:, None]
         # every state also sees the whole data with the weight of one row: a state
         # started from one row, or from identical rows, would otherwise put zero
