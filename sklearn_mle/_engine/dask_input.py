@@ -18,7 +18,8 @@ from ..families._stats import DataStats
 from .dask import RowError, as_dask_rows, is_dask
 
 __all__ = ["DaskDataStats", "check_dask_X", "check_dask_weights", "check_weight_block",
-           "dask_family", "dask_family_stats", "dask_sample", "lazy_rows"]
+           "dask_family", "dask_family_stats", "dask_sample", "dask_weighted_stats",
+           "lazy_rows"]
 
 
 def check_dask_X(estimator, X, *, reset: bool, dtypes=(np.float64, np.float32),
@@ -130,6 +131,23 @@ class DaskDataStats(DataStats):
 # families whose passes read ``stats.w``'s strides directly (the others keep Dask
 # weights on the cluster: families._data.unit_broadcast says they are not unit ones)
 _WEIGHTS_ON_CLIENT = ("StudentT",)
+
+
+def dask_weighted_stats(family, X, W, totals):
+    """The k statistics of a family without finite statistics that share the Dask rows
+    ``X``: column j of the lazy (n, k) weights ``W`` (responsibilities times sample
+    weights) and its total ``totals[j]``. Nothing is computed here: each pass of the
+    family's Newton over them computes the weights of a chunk where the chunk lives
+    (the mixture's E-step, redone per pass instead of kept: the data may exceed the
+    cluster's memory); families in ``_WEIGHTS_ON_CLIENT`` get them computed once."""
+    import dask
+
+    if type(family).__name__ in _WEIGHTS_ON_CLIENT:
+        (W,) = dask.compute(W)
+    d = X.shape[1]
+    return tuple(family.make_stats(DaskDataStats, x=X, w=W[:, j],
+                                   weight=np.full(d, float(totals[j])))
+                 for j in range(W.shape[1]))
 
 
 def dask_sample(X, w, max_rows: int):

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from .._engine.blocks import map_reduce
+from .._engine.dask import is_dask
 
 __all__ = ["Emission", "logsumexp_rows"]
 
@@ -167,6 +168,8 @@ class Emission:
             if out is None:
                 raise _outside_support()
             return out
+        if is_dask(X):
+            return self._dask_e_step(block, X, sample_weight)
         parts = []
 
         def gather(xb, wb):
@@ -180,6 +183,26 @@ class Emission:
             raise _outside_support()
         total = float(sum(p[0] for p in parts))
         return total, self.stats(X, np.concatenate([p[1] for p in parts]))
+
+    def _dask_e_step(self, block, X, sample_weight):
+        """The E-step of a family without finite statistics on Dask rows: one reduction
+        of the log-likelihood and the components' total weights; the responsibilities
+        stay a lazy Dask array, which each Newton pass of the M-step recomputes chunk
+        by chunk (so an M-step costs the family's Newton passes, each one reduction)."""
+        from .._engine.dask import dask_map_blocks
+        from .._engine.dask_input import dask_weighted_stats
+
+        def summed(xb, wb):
+            part = block(xb, wb)
+            return None if part is None else (part[0], part[1].sum(axis=0))
+
+        out = map_reduce(summed, X, sample_weight)
+        if out is None:
+            raise _outside_support()
+        total, n_k = out
+        resp = dask_map_blocks(lambda xb, wb: block(xb, wb)[1], X, (sample_weight,),
+                               trailing=(self.n_components,), dtype=np.float64)
+        return float(total), dask_weighted_stats(self.family, X, resp, n_k)
 
     # ------------------------------------------------------------- sampling
     def sample(self, params, n, rng):

@@ -164,12 +164,6 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             proto.fit(X, sample_weight=w)
         self._proto = proto
         self._emission = Emission.from_estimator(proto, k)
-        if is_dask(X) and not self._emission.family.finite_stats:
-            raise ValueError(
-                f"MixtureMLE: {type(base).__name__} components have no finite statistics "
-                "(their E-step keeps the responsibilities of every row), so they cannot "
-                "be fitted on a Dask array yet; compute the data (X.compute()) or use a "
-                "family with finite statistics")
 
     def _compress(self, X, w):
         """Discrete data with few distinct rows (counts, labels, 0/1 answers): EM runs
