@@ -8,7 +8,8 @@ Prints the interpreter start with the imports alone, then, for a positive contin
 column (every default family: Gaussian, StudentT, Exponential, Gamma, LogNormal,
 Weibull) and a count column (Poisson, NegativeBinomial): the whole command in a fresh
 interpreter (imports, pandas read, fits, table), the command after the imports
-(in-process ``main``), the pandas read alone, and the old pure-Python reader; then
+(in-process ``main``), the pandas read alone, and the old pure-Python reader (and,
+with ``--shifted``, the in-process command with the threshold variants); then
 ``goodness_of_fit`` with ``n_boot=200`` on 10^4 rows for each continuous family.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,40 +34,52 @@ def _write(path, values, name):
         np.savetxt(fh, values, fmt="%.10g")
 
 
+def _children_cpu():
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def _cli_seconds(path, repeats):
-    times = []
+    """Wall and CPU (user + system of the child process) seconds of each run."""
+    times, cpus = [], []
     for _ in range(repeats):
+        c0 = _children_cpu()
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "sklearn_mle.cli", "fit", path],
                               capture_output=True, text=True)
         times.append(time.perf_counter() - t0)
+        cpus.append(_children_cpu() - c0)
         if proc.returncode != 0:
             raise SystemExit(proc.stderr)
-    return times
+    return times, cpus
 
 
 def _import_seconds(repeats):
-    times = []
+    times, cpus = [], []
     for _ in range(repeats):
+        c0 = _children_cpu()
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import sklearn_mle.cli"], check=True)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        cpus.append(_children_cpu() - c0)
+    return statistics.median(times), statistics.median(cpus)
 
 
-def _in_process_seconds(path, repeats):
+def _in_process_seconds(path, repeats, extra=()):
     import contextlib
     import io
 
     from sklearn_mle.cli import main
 
-    times = []
+    times, cpus = [], []
     for _ in range(repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
-            main(["fit", path])
+            main(["fit", path, *extra])
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        cpus.append(time.process_time() - c0)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def main():
@@ -75,6 +89,8 @@ def main():
     parser.add_argument("--gof-rows", type=int, default=10**4)
     parser.add_argument("--n-boot", type=int, default=200)
     parser.add_argument("--skip-gof", action="store_true")
+    parser.add_argument("--shifted", action="store_true",
+                        help="also time --shifted (the threshold variants) once")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     from sklearn_mle.cli import read_columns
@@ -85,23 +101,31 @@ def main():
             "positive continuous": rng.gamma(2.0, 3.0, size=args.rows),
             "counts": rng.negative_binomial(3, 0.4, size=args.rows).astype(float),
         }
-        print(f"sklearn-mle fit on a {args.rows}-row column (wall s, median of "
-              f"{args.repeats}); interpreter start + imports alone: "
-              f"{_import_seconds(args.repeats):.2f} s")
+        t_imp, cpu_imp = _import_seconds(args.repeats)
+        print(f"sklearn-mle fit on a {args.rows}-row column (median of {args.repeats}); "
+              f"interpreter start + imports alone: {t_imp:.2f} s wall, {cpu_imp:.2f} s CPU")
         for label, values in cases.items():
             path = os.path.join(tmp, "col.csv")
             _write(path, values, "x")
-            t = _cli_seconds(path, args.repeats)
-            t_in = _in_process_seconds(path, args.repeats)
+            t, cpu = _cli_seconds(path, args.repeats)
+            t_in, cpu_in = _in_process_seconds(path, args.repeats)
             t0 = time.perf_counter()
             read_columns(path)
             t_read = time.perf_counter() - t0
             t0 = time.perf_counter()
             read_csv_columns(path)
             t_old = time.perf_counter() - t0
-            print(f"  {label:<20} command {statistics.median(t):6.2f} s (runs "
-                  f"{', '.join(f'{v:.2f}' for v in t)}); after imports {t_in:.2f} s; "
-                  f"pandas read {t_read:.2f} s, old pure-Python reader {t_old:.2f} s")
+            print(f"  {label:<20} command {statistics.median(t):6.2f} s wall, "
+                  f"{statistics.median(cpu):.2f} s CPU (runs "
+                  f"{', '.join(f'{v:.2f}' for v in t)}); after imports {t_in:.2f} s wall, "
+                  f"{cpu_in:.2f} s CPU; pandas read {t_read:.2f} s, old pure-Python "
+                  f"reader {t_old:.2f} s")
+            if label == "positive continuous" and args.shifted:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    t_sh, cpu_sh = _in_process_seconds(path, 1, ["--shifted"])
+                print(f"  {'  with --shifted':<20} after imports {t_sh:.2f} s wall, "
+                      f"{cpu_sh:.2f} s CPU (three more families, each a profile search)")
     if args.skip_gof:
         return
     from sklearn_mle import (
@@ -115,19 +139,22 @@ def main():
     from sklearn_mle.model_selection import goodness_of_fit
 
     x = rng.gamma(2.0, 3.0, size=(args.gof_rows, 1))
-    print(f"goodness_of_fit, n_boot={args.n_boot}, {args.gof_rows} rows (wall s)")
-    total = 0.0
+    print(f"goodness_of_fit, n_boot={args.n_boot}, {args.gof_rows} rows (wall s, CPU s)")
+    total = total_cpu = 0.0
     for est in (GaussianMLE(covariance_type="diag"), StudentTMLE(), ExponentialMLE(),
                 GammaMLE(), LogNormalMLE(), WeibullMLE()):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est.fit(x)
+            c0 = time.process_time()
             t0 = time.perf_counter()
             goodness_of_fit(est, x, n_boot=args.n_boot, random_state=0)
             dt = time.perf_counter() - t0
+            dc = time.process_time() - c0
         total += dt
-        print(f"  {type(est).__name__:<16} {dt:6.2f} s")
-    print(f"  all six families   {total:6.2f} s")
+        total_cpu += dc
+        print(f"  {type(est).__name__:<16} {dt:6.2f} s  {dc:6.2f} s CPU")
+    print(f"  all six families   {total:6.2f} s  {total_cpu:6.2f} s CPU")
 
 
 if __name__ == "__main__":
