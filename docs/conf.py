@@ -9,14 +9,15 @@ Generated at every build (all under ignored paths):
   appears without editing the docs;
 - ``generated/cli_*.txt``: the ``--help`` text of every ``sklearn-mle`` command, from the
   argparse parser itself (``sklearn_mle.cli.main``), included by ``cli.rst``;
-- ``auto_examples/``: the sphinx-gallery pages of ``examples/plot_*.py``, each executed
-  (the other scripts of ``examples/`` are run by ``tests/test_examples.py`` only); set
-  ``SKLEARN_MLE_DOCS_PLOT=0`` to render the code without running it (a quick build).
-  A failing example fails the build with its file name in the message.
+- ``auto_examples/``: the sphinx-gallery pages of every script of ``examples/``, each
+  executed (``SKLEARN_MLE_DOCS_PLOT=0`` renders the code without running it: a quick
+  build). A failing example fails the build with its file name in the message.
 
-After the build, :func:`_check_site` verifies that every gallery page of a ``plot_``
-example shows an image and that every public name has a page; a miss is a warning,
-so ``-W`` fails on it.
+After the build, :func:`_check_site` runs :func:`site_problems`: every script of
+``examples/`` has a gallery page that shows its own figure, every public name has an
+API page, the API page of every name an example uses shows "Examples using ..." with
+the link, and every example is linked from some API page. A miss is a warning, so
+``-W`` fails on it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import io
 import os
 import re
 import sys
+import types
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -76,6 +78,8 @@ autosummary_generate = True
 autosummary_imported_members = False
 autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"  # numpydoc sections carry the types
+# "On this page" lists ``fit()``, not ``GaussianMLE.fit()``: long names overflowed it
+toc_object_entries_show_parents = "hide"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
@@ -86,13 +90,11 @@ _RUN_EXAMPLES = os.environ.get("SKLEARN_MLE_DOCS_PLOT", "1") != "0"
 sphinx_gallery_conf = {
     "examples_dirs": [os.path.join(ROOT, "examples")],
     "gallery_dirs": ["auto_examples"],
-    # The gallery is examples/plot_*.py, each executed. The other scripts of examples/
-    # (worked_examples.py, ...) are plain checks run by tests/test_examples.py; they
-    # carry no reST title, which sphinx-gallery needs, so they are not rendered (and
-    # not run a second time). A script joins the gallery by being named plot_*.py
-    # with a titled docstring.
-    "filename_pattern": r"/plot_",
-    "ignore_pattern": r"^(?!plot_).*\.py$",  # matched against the bare file name
+    # Every script of examples/ is a gallery page, executed: each starts with a reST
+    # title in its docstring and splits into ``# %%`` cells (tests/test_plotting_docs.py
+    # checks both). Matched against the full path; the names need no ``plot_`` prefix.
+    "filename_pattern": r"\.py$",
+    "ignore_pattern": r"__init__\.py$",
     "plot_gallery": _RUN_EXAMPLES,
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("sklearn_mle",),
@@ -281,38 +283,89 @@ if "tags" in globals():  # read by Sphinx (which defines ``tags``), not imported
 
 
 # ------------------------------------------------------------ build hooks
+_BUILTIN_MEMBERS = (types.BuiltinFunctionType, types.MethodDescriptorType,
+                    types.WrapperDescriptorType, types.ClassMethodDescriptorType,
+                    types.GetSetDescriptorType, types.MemberDescriptorType)
+
+
 def _skip_foreign_members(app, what, name, obj, skip, options):
-    """Document the package's own methods, not those inherited from scikit-learn."""
+    """Document the package's own methods, not those inherited from scikit-learn or
+    Python (a warning's page lists no ``add_note``/``with_traceback``)."""
     if skip:
         return skip
     target = getattr(obj, "fget", obj)
+    if isinstance(target, _BUILTIN_MEMBERS):  # C-level members carry no __module__
+        return True
     module = getattr(target, "__module__", None) or ""
     if module == "builtins" or (module.split(".")[0] != "sklearn_mle" and module):
         return True
     return None
 
 
+def gallery_scripts() -> list[str]:
+    """The stems of the scripts in ``examples/`` that the gallery renders."""
+    conf = sphinx_gallery_conf
+    names = sorted(os.listdir(conf["examples_dirs"][0]))
+    return [os.path.splitext(n)[0] for n in names
+            if n.endswith(".py") and re.search(conf["filename_pattern"], os.sep + n)
+            and not re.search(conf["ignore_pattern"], n)]
+
+
+def site_problems(outdir, srcdir, scripts, public, *, executed=True) -> list[str]:
+    """What the built site at ``outdir`` lacks, one sentence per miss.
+
+    ``scripts``: the stems of the gallery's scripts; ``public``: ``(path, name)`` of every
+    public name; ``executed``: whether the examples were run (only then are their
+    figures and "Examples using" links there). ``srcdir`` holds the generated
+    ``backreferences`` sphinx-gallery wrote.
+    """
+    problems = []
+    gallery = os.path.join(outdir, "auto_examples")
+    for stem in scripts:
+        page = os.path.join(gallery, f"{stem}.html")
+        if not os.path.exists(page):
+            problems.append(f"example {stem}.py has no gallery page")
+        elif executed:
+            with open(page, encoding="utf-8") as fh:
+                html = fh.read()
+            # its own figure (sphinx-gallery names them sphx_glr_<stem>_001.png, ...)
+            if not re.search(rf"<img[^>]+sphx_glr_{re.escape(stem)}_\d+\.png", html):
+                problems.append(f"gallery page {stem}.html shows no figure of its own")
+    backrefs = os.path.join(srcdir, "generated", "backreferences")
+    linked = set()
+    for path, name in public:
+        page = os.path.join(outdir, "generated", f"{path}.{name}.html")
+        if not os.path.exists(page):
+            problems.append(f"public name {path}.{name} has no API page")
+            continue
+        with open(page, encoding="utf-8") as fh:
+            html = fh.read()
+        found = set(re.findall(r"auto_examples/(\w+)\.html", html))
+        linked |= found
+        # the names the template's minigallery looks up (see _templates/autosummary)
+        uses = False
+        for ref in {f"{path}.{name}", f"sklearn_mle.{name}"}:
+            fname = os.path.join(backrefs, f"{ref}.examples")
+            uses = uses or (os.path.exists(fname) and os.path.getsize(fname) > 0)
+        if executed and uses and ("Examples using" not in html or not found):
+            problems.append(f"API page {path}.{name}.html lacks its 'Examples using' links")
+    if executed:
+        for stem in sorted(set(scripts) - linked):
+            problems.append(f"example {stem}.py is linked from no API page")
+    return problems
+
+
 def _check_site(app, exception):
-    """Every gallery page of a ``plot_`` example has an image; every public name a page."""
+    """Warn (``-W``: fail) on every miss :func:`site_problems` finds in the built site."""
     if exception is not None or app.builder.name != "html":
         return
     from sphinx.util import logging
 
     logger = logging.getLogger("sklearn_mle.docs")
-    out = app.outdir
-    gallery = os.path.join(out, "auto_examples")
-    if _RUN_EXAMPLES and os.path.isdir(gallery):
-        for fname in sorted(os.listdir(gallery)):
-            if fname.startswith("plot_") and fname.endswith(".html"):
-                with open(os.path.join(gallery, fname), encoding="utf-8") as fh:
-                    html = fh.read()
-                if "<img" not in html:
-                    logger.warning("gallery page %s shows no image", fname)
-    for entries in _public_objects().values():
-        for path, name in entries:
-            page = os.path.join(out, "generated", f"{path}.{name}.html")
-            if not os.path.exists(page):
-                logger.warning("public name %s.%s has no API page", path, name)
+    public = [pn for entries in _public_objects().values() for pn in entries]
+    for problem in site_problems(app.outdir, app.srcdir, gallery_scripts(), public,
+                                 executed=_RUN_EXAMPLES):
+        logger.warning(problem)
 
 
 def setup(app):
