@@ -37,6 +37,45 @@ def test_multinomial_hessian_block_structure(zero_coef):
                                rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize(("d", "fit_intercept", "unit"), [
+    (3, False, False),  # the class-pair form, no intercept
+    (5, True, True),  # the class-pair form, unit weights (no weight products)
+    (50, True, False),  # too wide for the pair form: the syrk of p (x) a
+])
+def test_multinomial_hessian_both_forms(d, fit_intercept, unit):
+    rng = np.random.default_rng(4)
+    n, K = 2600, 3  # more rows than one sub-block of the pair form
+    X = rng.normal(size=(n, d))
+    Y = np.eye(K)[rng.integers(0, K, n)]
+    w = np.ones(n) if unit else rng.uniform(0.0, 2.0, n)
+    theta = rng.normal(scale=0.3, size=(K - 1, d + int(fit_intercept)))
+    prob = GLMProblem(X, Y, w, None, Multinomial(K), fit_intercept, n_jobs=1)
+    prob.value(theta)
+    A = np.column_stack([np.ones(n), X]) if fit_intercept else X
+    np.testing.assert_allclose(prob.newton_matrix(), _direct_multinomial_hessian(A, theta, w),
+                               rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [0.1, 5.0, 60.0, 720.0])
+def test_multinomial_derivatives_against_scipy(scale):
+    # the unshifted fast path (log-odds below 700) and the max-shifted one (beyond)
+    rng = np.random.default_rng(5)
+    n, K = 500, 4
+    eta = rng.normal(scale=scale, size=(n, K - 1))
+    codes = rng.integers(0, K, n)
+    Y = np.eye(K)[codes]
+    full = np.column_stack([np.zeros(n), eta])
+    lse = special.logsumexp(full, axis=1)
+    prob = special.softmax(full, axis=1)[:, 1:]
+    fam = Multinomial(K)
+    for response in (Y, fam.derivs_response(Y)):
+        lk, score, p = fam.derivs(response, eta)
+        np.testing.assert_allclose(lk, full[np.arange(n), codes] - lse, rtol=1e-13,
+                                   atol=1e-13)
+        np.testing.assert_allclose(p, prob, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(score, Y[:, 1:] - prob, rtol=1e-12, atol=1e-15)
+
+
 def test_line_search_reuses_the_direction(monkeypatch):
     """Per Newton step one pass over X gives X @ step with the value and gradient at the
     full step; further trials evaluate eta + t * (X @ step) only (no pass over X), and

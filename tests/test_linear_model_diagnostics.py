@@ -201,3 +201,60 @@ def test_large_data_zero_count_group_by_diverging_check():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         MLEPoissonRegression().fit(X, y)
+
+
+def test_drift_screen_never_hides_separation():
+    # the LP runs only where one more Newton step from the fit would move a row's
+    # linear predictor: over random small data, separated by construction or not, the
+    # warnings are exactly the LP's verdicts (find_separation on the data)
+    rng = np.random.default_rng(11)
+    seen = {True: 0, False: 0}
+    for _ in range(60):
+        n, d, K = int(rng.integers(10, 120)), int(rng.integers(1, 4)), int(rng.choice([2, 3]))
+        X = rng.normal(size=(n, d))
+        eta = X @ rng.normal(scale=rng.choice([0.5, 3.0, 30.0]), size=(d, K))
+        y = eta.argmax(1) if rng.random() < 0.3 else (eta + rng.gumbel(size=(n, K))).argmax(1)
+        if rng.random() < 0.2:  # quasi-complete: a 0/1 column seen only with class 1
+            X[:, 0] = (y == 1) * rng.integers(0, 2, n)
+        if len(np.unique(y)) < 2:
+            continue
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            try:
+                MLELogisticRegression().fit(X, y)
+            except ValueError:  # aliased columns
+                continue
+        warned = any(issubclass(r.category, SeparationWarning) for r in rec)
+        codes = np.unique(y, return_inverse=True)[1]
+        lp = find_separation(X, codes, np.ones(n), True, [f"x{j}" for j in range(d)],
+                             n_classes=int(codes.max()) + 1) is not None
+        assert warned == lp
+        seen[lp] += 1
+    assert seen[True] >= 10 and seen[False] >= 10
+
+
+def test_drift_screen_never_hides_a_zero_count_direction():
+    # Poisson: the boundary warning is exactly the LP's verdict on random small data
+    rng = np.random.default_rng(12)
+    seen = {True: 0, False: 0}
+    for _ in range(40):
+        n, d = int(rng.integers(10, 120)), int(rng.integers(1, 4))
+        X = rng.normal(size=(n, d))
+        y = rng.poisson(np.exp(X @ rng.normal(scale=0.5, size=d))).astype(float)
+        if rng.random() < 0.5:  # a group of rows whose counts are all 0
+            X[:, 0] = (rng.random(n) < 0.3) * 1.0
+            y[X[:, 0] == 1] = 0
+        if y.sum() == 0:
+            continue
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            try:
+                MLEPoissonRegression().fit(X, y)
+            except ValueError:
+                continue
+        warned = any(issubclass(r.category, BoundaryWarning) for r in rec)
+        lp = find_zero_count_direction(X, y, np.ones(n), True,
+                                       [f"x{j}" for j in range(d)]) is not None
+        assert warned == lp
+        seen[lp] += 1
+    assert seen[True] >= 5 and seen[False] >= 5

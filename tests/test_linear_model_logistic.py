@@ -339,3 +339,22 @@ def test_offset_equals_statsmodels_logit_offset(spector):
     assert float(ours.summary().header["LL-Null"]) == pytest.approx(ref.llnull, rel=1e-5)
     with pytest.raises(ValueError, match="offset"):
         MLELogisticRegression().fit(X, y, offset=off[:3])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int64, np.uint8, np.uint64, bool])
+def test_integer_labels_encoded_as_np_unique(dtype):
+    # labels counted (no sort) for short integer ranges: the same classes and codes
+    from sklearn_mle.linear_model._logistic import _unique_codes
+
+    rng = np.random.default_rng(0)
+    info = np.iinfo(dtype) if dtype is not bool else None
+    samples = [rng.integers(0, 2, 40).astype(dtype)]
+    if info is not None:
+        samples += [np.array([info.min, info.max, info.min, 3], dtype=dtype),
+                    (rng.integers(0, 3, 50) * 7 + 3).astype(dtype)]
+    for y in samples:
+        classes, codes = _unique_codes(y)
+        ref_classes, ref_codes = np.unique(y, return_inverse=True)
+        assert classes.dtype == ref_classes.dtype
+        np.testing.assert_array_equal(classes, ref_classes)
+        np.testing.assert_array_equal(codes, ref_codes)

@@ -102,8 +102,8 @@ def effective_threads(n_jobs: int | None = None) -> int:
     >>> effective_threads(1)
     1
     """
-    if getattr(_in_worker, "active", False) or _joblib_nested():
-        return 1
+    if n_jobs == 1 or getattr(_in_worker, "active", False) or _joblib_nested():
+        return 1  # (n_jobs=1 first: the joblib lookup costs ~20 us per pass)
     if n_jobs is None:
         wanted = _CORES
     elif n_jobs < 0:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+_EXP_SAFE = 700.0  # exp(x) of any x below this is finite, with room for a sum of K terms
+
 
 class Binomial:
     """Bernoulli outcomes ``y in {0, 1}`` with the logit link."""
@@ -125,21 +127,49 @@ class Multinomial:
     def loglik_const(Y):
         return np.zeros(len(Y))
 
+    def derivs_response(self, Y):
+        """The response as :meth:`derivs` reads it fastest: the one-hot columns of
+        classes 1..K-1, contiguous (a solver converts it once per fit)."""
+        Y = np.asarray(Y, dtype=float)
+        if Y.shape[1] == self.n_outputs:
+            return Y
+        return np.ascontiguousarray(Y[:, 1:])
+
     def derivs(self, Y, eta):
-        """(log-likelihood, score, class probabilities of classes 1..K-1) in one pass."""
-        # log-sum-exp over (0, eta) by hand: scipy's logsumexp builds (n, K) temporaries,
-        # and numpy's reductions along a short axis 1 are ~10x slower than column sums
-        top = np.zeros(eta.shape[0])
-        for j in range(eta.shape[1]):
-            np.maximum(top, eta[:, j], out=top)
-        p = np.exp(eta - top[:, None])
-        total = np.exp(-top)
-        for j in range(p.shape[1]):
-            total += p[:, j]
-        p /= total[:, None]
-        lse = np.log(total, out=total)
-        lse += top
-        return np.einsum("ij,ij->i", Y[:, 1:], eta) - lse, Y[:, 1:] - p, p
+        """(log-likelihood, score, class probabilities of classes 1..K-1) in one pass.
+
+        ``Y``: one-hot of shape (n, K), or its columns 1..K-1 (:meth:`derivs_response`).
+        """
+        m = self.n_outputs
+        Yc = Y if Y.shape[1] == m else Y[:, 1:]
+        ones = np.ones(m)
+        if eta.size == 0 or eta.max() < _EXP_SAFE:
+            # the reference class's log-odds 0 is the shift: no exponential overflows
+            # (e^700 * K is finite), and the rounding is that of the max-shifted sums.
+            # Row sums and row scalings through BLAS (p @ ones) and the transposed
+            # view: numpy's loops over a short axis 1 cost ~10x per element
+            p = np.exp(eta)
+            total = p @ ones
+            total += 1.0
+            inv = np.divide(1.0, total)
+            np.multiply(p.T, inv, out=p.T)
+            lse = np.log(total, out=total)
+        else:
+            # log-sum-exp over (0, eta) by hand: scipy's logsumexp builds (n, K)
+            # temporaries
+            top = np.zeros(eta.shape[0])
+            for j in range(eta.shape[1]):
+                np.maximum(top, eta[:, j], out=top)
+            p = np.exp(eta - top[:, None])
+            total = np.exp(-top)
+            for j in range(p.shape[1]):
+                total += p[:, j]
+            p /= total[:, None]
+            lse = np.log(total, out=total)
+            lse += top
+        lk = np.multiply(Yc, eta) @ ones  # one-hot: the observed class's log-odds
+        lk -= lse
+        return lk, Yc - p, p
 
     def init_eta(self, Y, w, offset):
         freq = np.clip(np.average(Y, axis=0, weights=w), 1e-3, None)

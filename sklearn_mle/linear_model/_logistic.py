@@ -28,6 +28,20 @@ def _named(y):
     return y if hasattr(y, "to_dask_array") or not is_dask(y) else None
 
 
+def _unique_codes(y):
+    """``np.unique(y, return_inverse=True)``; for integer labels in a short range by
+    counting (no sort: a tenth of the time at 10^4 rows), the same arrays."""
+    if y.ndim == 1 and y.dtype.kind in "iu" and y.size:
+        lo, hi = int(y.min()), int(y.max())
+        if hi - lo <= 4 * y.size and -(2**62) < lo and hi < 2**62:
+            shifted = y.astype(np.intp) - lo  # in intp: no wrap-around of small dtypes
+            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+            classes = (np.flatnonzero(present) + lo).astype(y.dtype)
+            rank = np.cumsum(present, dtype=np.intp) - 1
+            return classes, rank[shifted]
+    return np.unique(y, return_inverse=True)
+
+
 def _with_reference(eta):
     """``eta`` with the reference class's zero log-odds as column 0."""
     return np.column_stack([np.zeros(len(eta)), eta])
@@ -124,8 +138,10 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
         try:
-            check_classification_targets(y)
-            classes, codes = np.unique(y, return_inverse=True)
+            if y.ndim != 1 or y.dtype.kind not in "iub":
+                # integer or boolean labels of one column are always classes
+                check_classification_targets(y)
+            classes, codes = _unique_codes(y)
         except TypeError:  # labels that do not compare (None with str, str with int)
             kinds = sorted({type(v).__name__ for v in y.ravel()})
             raise ValueError(
@@ -164,7 +180,8 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         classes, codes = self._encode(y)
         self._check_classes(classes)
         w = self._sample_weight(sample_weight, X)
-        self._check_live(classes, np.unique(codes[w > 0]))
+        self._check_live(classes, np.flatnonzero(np.bincount(codes, weights=w,
+                                                             minlength=len(classes)) > 0))
         K = len(classes)
         self.classes_ = classes
         family = self._family(K)
@@ -268,20 +285,24 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
             return base
         return [f"{c}:{n}" for c in self.classes_[1:] for n in base]
 
-    def _post_fit(self, problem, res):
+    def _post_fit(self, problem, res, H):
         if self.prior is not None:
             return
         w = problem.w
         live = w > 0
-        if problem.n * problem.k > _ALWAYS_LP_SIZE and res.converged and live.any():
-            # large data: the LP only when a diverging-coefficient check says so. Rows with
-            # extreme fitted log-odds trigger a few more Newton steps at a 1e-4 times
-            # tighter tolerance: a finite MLE barely moves, a separated direction keeps
-            # growing (the fitted log-odds of the separated rows move by ~log(1e4)).
-            if np.max(np.abs(problem.eta[live])) <= _SUSPICIOUS_ETA:
-                return
-            if not self._diverges(problem, res, live):
-                return
+        large = problem.n * problem.k > _ALWAYS_LP_SIZE and res.converged and live.any()
+        # large data: no row with extreme fitted log-odds, no separation (no pass)
+        if large and np.max(np.abs(problem.eta[live])) <= _SUSPICIOUS_ETA:
+            return
+        # no sign of a diverging direction (one more Newton step leaves every row where
+        # it is): the MLE is finite, no linear program needed
+        if self._no_drift(problem, res, H, live):
+            return
+        # large data: the LP only when a diverging-coefficient check says so: a few
+        # more Newton steps at a 1e-4 times tighter tolerance: a finite MLE barely
+        # moves, a separated direction keeps growing (by ~log(1e4))
+        if large and not self._diverges(problem, res, live):
+            return
         info = find_separation(problem.X, self._codes, w, self.fit_intercept,
                                self._feature_names(), n_classes=len(self.classes_))
         if info is None:

@@ -120,18 +120,23 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
         self.intercept_ = float(theta[0]) if self.fit_intercept else 0.0
         return self
 
-    def _post_fit(self, problem, res):
+    def _post_fit(self, problem, res, H):
         if self.prior is not None:
             return
         eta, w = problem.eta[:, 0], problem.w
         live = w > 0
-        if problem.n * problem.k > _ALWAYS_LP_SIZE and res.converged:
-            # large data: the LP only if zero-count rows have fitted means near 0 and a
-            # diverging-coefficient check confirms the estimates keep moving
-            if not np.any(eta[live & (problem.y[:, 0] == 0)] < _SUSPICIOUS_LOG_MEAN):
-                return
-            if not self._diverges(problem, res, live):
-                return
+        large = problem.n * problem.k > _ALWAYS_LP_SIZE and res.converged
+        # large data: no zero-count row with a fitted mean near 0 (no pass)
+        if large and not np.any(eta[live & (problem.y[:, 0] == 0)] < _SUSPICIOUS_LOG_MEAN):
+            return
+        # no sign of a diverging direction (one more Newton step leaves every row where
+        # it is): every fitted mean is away from 0, no linear program needed
+        if self._no_drift(problem, res, H, live):
+            return
+        # large data: the LP only if a diverging-coefficient check confirms that the
+        # estimates keep moving
+        if large and not self._diverges(problem, res, live):
+            return
         info = find_zero_count_direction(problem.X, problem.y[:, 0], w, self.fit_intercept,
                                          self._feature_names())
         if info is not None:

@@ -11,7 +11,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._engine.dask import is_dask
 from ..exceptions import ComponentCollapseWarning
 from ..priors import Dirichlet
 from ..priors._wishart import NormalInverseWishart, niw_logpdf
@@ -37,11 +36,12 @@ from ._gaussian_params import (
     map_params,
     precision_cholesky,
 )
+from ._gaussian_streaming import StepwiseEMMixin
 from ._inference import flat_bounds, warn_if_not_identified
 from ._summary import MixtureSummaryMixin
 
 
-class GaussianMixture(MixtureSummaryMixin, BaseEM):
+class GaussianMixture(MixtureSummaryMixin, StepwiseEMMixin, BaseEM):
     """Gaussian mixture fitted by EM: a drop-in for ``sklearn.mixture.GaussianMixture``.
 
     Same parameters, attributes and, from the same initial parameters, the same EM
@@ -385,71 +385,6 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
                 stacklevel=4,
             )
 
-    # ---------------------------------------------------------- partial_fit
-    def partial_fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
-        """Update the mixture with one mini-batch by stepwise (online) EM.
-
-        The first call initialises on the batch (``init_params``) and sets the
-        running statistics; each later call runs one E-step on the batch and moves
-        the running per-unit-weight statistics ``s`` towards the batch's:
-        ``s <- (1 - eta_t) s + eta_t s_batch`` with ``eta_t = t ** -0.6``
-        (t = 1, 2, ... batches; Cappé & Moulines 2009, Liang & Klein 2009), then
-        an M-step. Over a stream of mini-batches (several passes over finite
-        data) the estimate approaches the batch EM solution.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        first = not hasattr(self, "n_batches_")
-        if first:
-            self._validate_params()
-        self.__dict__.pop("_init_sample", None)
-        if is_dask(X):  # one E-step reduction on the cluster; initialised on a sample
-            X, w = self._dask_input(X, sample_weight, reset=first)
-        else:
-            X = self._validate_X(X, reset=first)
-            w = self._weights(X, sample_weight)
-        batch_w = self._total_weight(X, w)
-        if first:
-            if X.shape[0] < self.n_components:
-                raise ValueError(
-                    "The first batch of partial_fit needs n_samples >= n_components, got "
-                    f"n_components = {self.n_components}, n_samples = {X.shape[0]}"
-                )
-            self._check_parameters(X, w)
-            self._initialize_parameters(X, w, check_random_state(self.random_state))
-            self.n_batches_ = 0
-            self.nobs_ = 0.0
-            self.n_iter_ = 0
-            self.converged_ = False
-            self.lower_bounds_ = []
-            self.init_lower_bounds_ = np.array([], dtype=float)
-        log_prior = self._log_prior()
-        total, stats = self._em_pass(X, w)
-        unit = stats.scaled(1.0 / batch_w)
-        self.n_batches_ += 1
-        eta = self.n_batches_ ** -0.6
-        self._stream_stats = unit if first else (
-            self._stream_stats.scaled(1.0 - eta) + unit.scaled(eta))
-        self.nobs_ += batch_w
-        self._m_step(self._stream_stats.scaled(self.nobs_))
-        self._set_parameters(self._get_parameters())
-        self.n_iter_ += 1
-        self.lower_bound_ = (total + log_prior) / batch_w
-        self.lower_bounds_.append(self.lower_bound_)
-        self.loglik_ = total + log_prior
-        self.n_params_ = self._n_parameters()
-        self.__dict__.pop("_init_sample", None)
-        return self
-
     # ------------------------------------------------------------- sampling
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw samples from the fitted mixture (the same draws as scikit-learn's).
@@ -499,6 +434,3 @@ class GaussianMixture(MixtureSummaryMixin, BaseEM):
             rows.append([float(self.weights_[j]), float(self.weights_[j]) * self.nobs_, mean,
                          float(logdet[j])])
         return cols, rows
-
-
-# ---------------------------------------------------------------- helpers
