@@ -12,7 +12,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._engine.rules import check_rule
@@ -23,7 +23,7 @@ from ..families.categorical import (
     CategoryStats,
     is_number,
 )
-from ..priors import Dirichlet
+from ..priors import Dirichlet, Prior
 from ._base import DistributionMLE, PartialFitMixin
 
 __all__ = ["CategoricalMLE", "CategoryStats"]
@@ -114,8 +114,10 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
     _param_names = ("probabilities",)
     _supported_priors = (Dirichlet,)
     _parameter_constraints: dict = {
-        **DistributionMLE._parameter_constraints,
         "categories": [StrOptions({"auto"}), list, tuple],
+        "prior": [None, Prior],
+        "fixed_params": [None, dict],
+        "contamination": [Interval(Real, 0.0, 0.5, closed="both")],
     }
 
     def __init__(self, *, categories="auto", prior=None, fixed_params=None,

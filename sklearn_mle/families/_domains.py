@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["DOMAIN_FAMILIES", "FAMILY_DOMAINS", "candidate_families", "column_domain",
-           "default_family", "is_boolean_column", "is_text_column"]
+           "default_family", "domain_default_family", "is_boolean_column", "is_text_column",
+           "summary_domain"]
 
 CATEGORIES = "categories"
 BINARY = "values 0 or 1"
@@ -145,18 +146,33 @@ def column_domain(column) -> str:
     x = _as_numbers(column)
     if not np.all(np.isfinite(x)):
         raise ValueError("the column has NaN or infinite values: drop missing values first")
-    integral = bool(np.all(x == np.floor(x)))
-    if integral and np.all((x == 0) | (x == 1)):
+    if not x.size:  # every rule holds for no values: the first
         return BINARY
-    if integral and np.all(x >= 1):
+    return summary_domain(bool(np.all(x == np.floor(x))), float(x.min()), float(x.max()))
+
+
+def summary_domain(integral: bool, low: float, high: float) -> str:
+    """The domain of a column of finite numbers from three summaries: whether every
+    value is an integer, the smallest and the largest value (what one pass over a
+    column larger than memory gives; :func:`column_domain` on the values).
+
+    Examples
+    --------
+    >>> from sklearn_mle.families._domains import summary_domain
+    >>> summary_domain(True, 0.0, 1.0), summary_domain(False, 0.2, 7.5)
+    ('values 0 or 1', 'values > 0')
+    """
+    if integral and low >= 0 and high <= 1:
+        return BINARY
+    if integral and low >= 1:
         return FROM_ONE
-    if integral and np.all(x >= 0):
+    if integral and low >= 0:
         return COUNTS
     if integral:
         return INTEGERS
-    if np.all((x > 0) & (x < 1)):
+    if low > 0 and high < 1:
         return UNIT
-    if np.all(x > 0):
+    if low > 0:
         return POSITIVE
     return REAL
 
@@ -189,8 +205,14 @@ def default_family(column):
     >>> default_family([0.5, 2.0, 3.5])
     GammaMLE()
     """
+    return domain_default_family(column_domain(column))
+
+
+def domain_default_family(domain: str):
+    """An unfitted estimator of the default family of a domain (a
+    :func:`column_domain` or :func:`summary_domain` value)."""
     import sklearn_mle
 
-    name = _DEFAULT[column_domain(column)]
+    name = _DEFAULT[domain]
     cls = getattr(sklearn_mle, name + "MLE")
     return cls(covariance_type="diag") if name == "Gaussian" else cls()

@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._engine.dask import is_dask
 from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
 from ..distributions import GaussianMLE
@@ -194,6 +195,14 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
+        if is_dask(X):
+            from ._dask import dask_fit
+
+            self.densities_, self._state, self._rows, counts = dask_fit(
+                self, X, y, sample_weight, self._density())
+            with one_blas_thread():
+                self._finish(counts)
+            return self
         X = self._validate_X(X, reset=True)
         y = self._encode(y, X.shape[0])
         self.classes_, idx = _labels(y)
@@ -355,6 +364,10 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
+        if is_dask(X):
+            from ._dask import dask_joint_log_proba
+
+            return dask_joint_log_proba(self, X)
         X = self._validate_X(X, reset=False)
         jll = class_log_densities(self.densities_, X, self.n_jobs) + self.class_log_prior_
         none = ~np.isfinite(jll).any(axis=1) if jll.size else np.zeros(0, bool)
@@ -383,15 +396,22 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         """Log class probabilities, shape (n_samples, n_classes) (log-sum-exp
         normalised)."""
         jll = self.predict_joint_log_proba(X)
-        return jll - logsumexp_rows(jll)[:, None]
+        if is_dask(jll):  # lazy: each chunk normalised where it lives
+            return jll.map_blocks(_normalise, dtype=np.float64)
+        return _normalise(jll)
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes), in ``classes_`` order."""
+        """Class probabilities, shape (n_samples, n_classes), in ``classes_`` order
+        (a lazy Dask array for a Dask array)."""
         return np.exp(self.predict_log_proba(X))
 
     def predict(self, X):
-        """The most probable class of each row."""
+        """The most probable class of each row (a lazy Dask array for a Dask array)."""
         jll = self.predict_joint_log_proba(X)
+        if is_dask(jll):
+            classes = self.classes_
+            return jll.map_blocks(lambda b: classes[np.argmax(b, axis=1)], drop_axis=1,
+                                  dtype=classes.dtype)
         return self.classes_[np.argmax(jll, axis=1)]
 
     # ---------------------------------------------------------- likelihood
@@ -446,6 +466,10 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _normalise(jll):
+    return jll - logsumexp_rows(jll)[:, None]
 
 
 def _labels(y):

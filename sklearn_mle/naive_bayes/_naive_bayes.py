@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..families._domains import default_family
+from .._engine.dask import is_dask
+from ..families._domains import default_family, domain_default_family, summary_domain
 from ..priors import Beta, Dirichlet
 from ._generative import GenerativeClassifier
 from ._independent import IndependentMLE
@@ -84,20 +85,26 @@ class NaiveBayes(GenerativeClassifier):
         frame = hasattr(X, "iloc")
         labels = list(X.columns) if frame else list(range(X.shape[1]))
         given = dict(self.families or {})
+
+        def infer(j):
+            column = X.iloc[:, j] if frame else X[:, j]
+            try:
+                return self._smoothed(default_family(column))
+            except ValueError as err:
+                raise ValueError(f"NaiveBayes: column {labels[j]!r}: {err}") from None
+
+        return self._group(labels, given, infer)
+
+    def _group(self, labels, given, infer):
+        """One IndependentMLE part per family: ``given`` columns' estimators, the others'
+        from ``infer(position)``."""
         unknown = [c for c in given if c not in labels]
         if unknown:
             raise ValueError(f"NaiveBayes: families names columns {unknown!r} that X does not "
                              f"have (its columns: {labels!r})")
         groups, families = {}, {}
         for j, label in enumerate(labels):
-            column = X.iloc[:, j] if frame else X[:, j]
-            if label in given:
-                est = clone(given[label])
-            else:
-                try:
-                    est = self._smoothed(default_family(column))
-                except ValueError as err:
-                    raise ValueError(f"NaiveBayes: column {label!r}: {err}") from None
+            est = clone(given[label]) if label in given else infer(j)
             name = type(est).__name__.removesuffix("MLE")
             families[label] = name
             key = (name, repr(est.get_params()))
@@ -132,8 +139,34 @@ class NaiveBayes(GenerativeClassifier):
         self : object
         """
         self._validate_params()
-        self.density_ = self._build(self._validate_X(X, reset=True))
+        if is_dask(X):
+            self.density_ = self._build_dask(X)
+        else:
+            self.density_ = self._build(self._validate_X(X, reset=True))
         return super().fit(X, y, sample_weight=sample_weight)
+
+    def _build_dask(self, X):
+        """The families of a Dask array's columns from one pass of column summaries
+        (every value an integer, the minimum, the maximum: the domain rule's input)."""
+        from .._engine.dask_input import check_dask_X
+        from ._dask import dask_summaries
+
+        Xd = check_dask_X(self, X, reset=True)
+        names = getattr(self, "feature_names_in_", None)
+        labels = list(names) if names is not None else list(range(Xd.shape[1]))
+        given = dict(self.families or {})
+        unknown = [c for c in given if c not in labels]
+        todo = [] if unknown else [j for j, label in enumerate(labels) if label not in given]
+        domains = {}
+        if todo:
+            try:
+                integral, low, high = dask_summaries(Xd)
+            except ValueError as err:
+                raise ValueError(f"NaiveBayes: {err}") from None
+            domains = {j: summary_domain(bool(integral[j]), float(low[j]), float(high[j]))
+                       for j in todo}
+        return self._group(labels, given,
+                           lambda j: self._smoothed(domain_default_family(domains[j])))
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """As :meth:`GenerativeClassifier.partial_fit`; the families come from the
