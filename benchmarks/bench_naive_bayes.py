@@ -17,6 +17,7 @@ Run (the machine's BLAS settings as they are, no other load if possible)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_naive_bayes.py
     python benchmarks/bench_naive_bayes.py --rows 200000 --repeats 1   # a quick look
+    python benchmarks/bench_naive_bayes.py --clock cpu --cases multinomial --repeats 5
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from sklearn_mle import BernoulliMLE, CategoricalMLE, GaussianMLE, MultinomialML
 from sklearn_mle.naive_bayes import GenerativeClassifier, NaiveBayes
 from sklearn_mle.priors import Beta, Dirichlet
 
+CLOCK = time.perf_counter  # --clock cpu: time.process_time (all threads' CPU time)
+
 
 def _timed(fn, *args):
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     out = fn(*args)
-    return time.perf_counter() - t0, out
+    return CLOCK() - t0, out
 
 
 def _data(n, d, k, seed=0):
@@ -65,9 +68,11 @@ def _cases(alpha=1.0):
     }
 
 
-def bench_pairs(y, data, repeats):
+def bench_pairs(y, data, repeats, cases=None):
     rows = []
     for name, (make_sk, make_ours) in _cases().items():
+        if cases is not None and name not in cases:
+            continue
         X = data[name]
         times = {"sk_fit": [], "our_fit": [], "sk_proba": [], "our_proba": []}
         diff = 0.0
@@ -118,14 +123,23 @@ def main(argv=None):
     parser.add_argument("--cols", type=int, default=50)
     parser.add_argument("--classes", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: perf_counter; cpu: process CPU time (all threads), "
+                             "steadier on a shared machine")
+    parser.add_argument("--cases", default=None,
+                        help="comma-separated subset of gaussian,multinomial,bernoulli,"
+                             "categorical,mixed (default: all)")
     args = parser.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    cases = None if args.cases is None else set(args.cases.split(","))
     warnings.simplefilter("ignore")
     y, data = _data(args.rows, args.cols, args.classes)
     print(f"n = {args.rows}, d = {args.cols}, {args.classes} classes; medians of "
-          f"{args.repeats} A/B pairs (seconds); ratio = sklearn / ours")
+          f"{args.repeats} A/B pairs ({args.clock} seconds); ratio = sklearn / ours")
     print(f"{'case':<12} {'sk fit':>8} {'our fit':>8} {'ratio':>6}   "
           f"{'sk proba':>8} {'our proba':>9} {'ratio':>6}   {'max |dp|':>9}")
-    rows = bench_pairs(y, data, args.repeats)
+    rows = bench_pairs(y, data, args.repeats, cases)
     slowest = 0.0
     for name, m, diff in rows:
         print(f"{name:<12} {m['sk_fit']:8.3f} {m['our_fit']:8.3f} "
@@ -133,6 +147,8 @@ def main(argv=None):
               f"{m['sk_proba'] / m['our_proba']:6.2f}   {diff:9.1e}")
         slowest = max(slowest, m["our_fit"])
     del data
+    if cases is not None and "mixed" not in cases:
+        return
     mixed, fams = bench_mixed(args.rows, args.repeats)
     print(f"NaiveBayes on a {args.rows}-row DataFrame of {args.cols} mixed columns "
           f"({', '.join(fams)}): fit {mixed['mixed fit']:.3f} s "
