@@ -348,7 +348,7 @@ def _fit(args):
         rows = rank_distributions(
             x, families=families, criterion=args.criterion, alpha=args.alpha,
             ci_method=args.ci, gof=args.gof, n_boot=args.n_boot, random_state=args.seed,
-            n_jobs=args.n_jobs, shifted=args.shifted,
+            n_jobs=args.n_jobs, shifted=args.shifted, as_frame=False,
         )
         results.append((name, x, dropped, rows))
     progress.close()

@@ -14,6 +14,11 @@ from sklearn_mle import DistributionFit, rank_distributions
 from sklearn_mle.model_selection import FAMILIES, column_domain
 
 
+def rank_rows(x=None, *args, **kwargs):
+    """The ranking as its list of DistributionFit rows (whatever the default form)."""
+    return rank_distributions(x, *args, as_frame=False, **kwargs)
+
+
 def _akaike_weights(values):
     values = np.asarray(values, dtype=float)
     rel = np.exp(-(values - values.min()) / 2.0)
@@ -31,7 +36,7 @@ def counts():
 
 
 def test_poisson_and_gaussian_criteria_match_scipy(counts):
-    rows = rank_distributions(counts, families=["Poisson"])
+    rows = rank_rows(counts, families=["Poisson"])
     (row,) = rows
     rate = counts.mean()
     ll = stats.poisson.logpmf(counts, rate).sum()
@@ -44,11 +49,11 @@ def test_poisson_and_gaussian_criteria_match_scipy(counts):
     # Wald on the log scale (delta method: se(log rate) = se / rate), mapped back
     assert_allclose(row.conf_int, [rate * np.exp([-z * se / rate, z * se / rate])],
                     rtol=1e-10)
-    (lin,) = rank_distributions(counts, families=["Poisson"], ci_method="wald-linear")
+    (lin,) = rank_rows(counts, families=["Poisson"], ci_method="wald-linear")
     assert_allclose(lin.conf_int, [[rate - z * se, rate + z * se]], rtol=1e-10)
 
     x = np.random.default_rng(1).normal(-3.0, 2.0, size=150)
-    (g,) = rank_distributions(x, families=["Gaussian"], criterion="bic")
+    (g,) = rank_rows(x, families=["Gaussian"], criterion="bic")
     var = np.mean((x - x.mean()) ** 2)  # MLE divides by n
     ll = stats.norm.logpdf(x, x.mean(), np.sqrt(var)).sum()
     assert_allclose(g.loglik, ll, rtol=1e-12)
@@ -60,7 +65,7 @@ def test_poisson_and_gaussian_criteria_match_scipy(counts):
 
 def test_bernoulli_beats_poisson_on_binary_data_with_exact_weights():
     x = np.array([1.0] * 7 + [0.0] * 3)  # 7 heads in 10 flips
-    rows = rank_distributions(x)
+    rows = rank_rows(x)
     by = {r.family: r for r in rows}
     assert rows[0].family == "Bernoulli"
     assert_allclose(by["Bernoulli"].params, [0.7], rtol=1e-12)
@@ -94,7 +99,7 @@ def test_default_candidates_follow_the_domain(x, domain, allowed):
     assert column_domain(x) == domain
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows = rank_distributions(np.array(x))
+        rows = rank_rows(np.array(x))
     names = {r.family for r in rows}
     assert names <= allowed
     # every available family of the domain is tried (Binomial only on request)
@@ -104,7 +109,7 @@ def test_default_candidates_follow_the_domain(x, domain, allowed):
 
 def test_named_families_outside_the_domain_are_listed_not_fitted():
     x = np.array([-1.5, 0.3, 2.2, 1.1])
-    rows = rank_distributions(x, families=["gaussianmle", "Poisson", "Gamma", "Gaussian"])
+    rows = rank_rows(x, families=["gaussianmle", "Poisson", "Gamma", "Gaussian"])
     assert [r.family for r in rows][0] == "Gaussian"
     assert len([r for r in rows if r.family == "Gaussian"]) == 1  # duplicates collapse
     by = {r.family: r for r in rows}
@@ -115,7 +120,7 @@ def test_named_families_outside_the_domain_are_listed_not_fitted():
 
 
 def test_mixed_kinds_get_weights_within_each_kind(counts):
-    rows = rank_distributions(counts, families=["Poisson", "Geometric", "Gaussian"])
+    rows = rank_rows(counts, families=["Poisson", "Geometric", "Gaussian"])
     ranked = [r for r in rows if r.ranked]
     for kind in {r.kind for r in ranked}:
         group = [r for r in ranked if r.kind == kind]
@@ -125,7 +130,7 @@ def test_mixed_kinds_get_weights_within_each_kind(counts):
 
 
 def test_bic_weights_and_profile_intervals(counts):
-    rows = rank_distributions(counts, criterion="BIC", ci_method="profile", alpha=0.1)
+    rows = rank_rows(counts, criterion="BIC", ci_method="profile", alpha=0.1)
     ranked = [r for r in rows if r.ranked]
     assert_allclose([r.weight for r in ranked], _akaike_weights([r.bic for r in ranked]),
                     rtol=1e-12)
@@ -157,7 +162,7 @@ def test_failing_and_non_converging_families_are_reported(monkeypatch, counts):
     monkeypatch.setattr(sklearn_mle, "NegativeBinomialMLE", _Exploding, raising=False)
     monkeypatch.setattr(sklearn_mle, "GeometricMLE", _NotConverging, raising=False)
     x = counts + 1.0  # >= 1: Geometric applies
-    rows = rank_distributions(x, families=["Poisson", "NegativeBinomial", "Geometric"])
+    rows = rank_rows(x, families=["Poisson", "NegativeBinomial", "Geometric"])
     by = {r.family: r for r in rows}
     assert by["Poisson"].rank == 1 and by["Poisson"].weight == 1.0
     assert by["NegativeBinomial"].status == "failed"
@@ -169,7 +174,7 @@ def test_failing_and_non_converging_families_are_reported(monkeypatch, counts):
 
 def test_boundary_fit_is_flagged_and_left_out_of_the_weights():
     x = np.zeros(20)
-    rows = rank_distributions(x, families=["Poisson"])
+    rows = rank_rows(x, families=["Poisson"])
     (row,) = rows
     # all-zero counts: MLE rate 0 on the boundary; log L = 0 exactly
     assert row.status == "boundary" and "prior" in row.message
@@ -178,7 +183,7 @@ def test_boundary_fit_is_flagged_and_left_out_of_the_weights():
     assert np.all(np.isnan(row.conf_int))  # no interval for a rate at 0
     # negative binomial on under-dispersed counts: r capped, flagged, no weight
     under = np.random.default_rng(3).binomial(10, 0.5, size=300).astype(float)
-    by = {r.family: r for r in rank_distributions(under)}
+    by = {r.family: r for r in rank_rows(under)}
     nb = by["NegativeBinomial"]
     assert nb.status == "boundary" and "not over-dispersed" in nb.message
     assert np.isnan(nb.weight) and np.all(np.isnan(nb.conf_int))
@@ -187,10 +192,10 @@ def test_boundary_fit_is_flagged_and_left_out_of_the_weights():
 
 def test_unavailable_family_is_listed_when_named(monkeypatch):
     monkeypatch.delattr(sklearn_mle, "GeometricMLE", raising=False)
-    rows = rank_distributions(np.array([1.0, 2.0, 3.0]), families=["Geometric", "Poisson"])
+    rows = rank_rows(np.array([1.0, 2.0, 3.0]), families=["Geometric", "Poisson"])
     by = {r.family: r for r in rows}
     assert by["Geometric"].status == "unavailable"
-    rows = rank_distributions(np.array([1.0, 2.0, 3.0]))
+    rows = rank_rows(np.array([1.0, 2.0, 3.0]))
     assert "Geometric" not in {r.family for r in rows}
 
 
@@ -209,11 +214,11 @@ def test_unavailable_family_is_listed_when_named(monkeypatch):
 )
 def test_bad_input_raises_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        rank_distributions(**kwargs)
+        rank_rows(**kwargs)
 
 
 def test_rows_are_dataclasses_with_fitted_estimators(counts):
-    rows = rank_distributions(counts.reshape(-1, 1), families="Poisson")
+    rows = rank_rows(counts.reshape(-1, 1), families="Poisson")
     (row,) = rows
     assert isinstance(row, DistributionFit)
     assert isinstance(row.estimator, sklearn_mle.PoissonMLE)
@@ -223,7 +228,7 @@ def test_rows_are_dataclasses_with_fitted_estimators(counts):
 
 def test_gaussian_profile_interval_of_the_mean_has_its_closed_form():
     x = np.random.default_rng(5).normal(4.0, 1.5, size=40)
-    (g,) = rank_distributions(x, families=["Gaussian"], ci_method="profile")
+    (g,) = rank_rows(x, families=["Gaussian"], ci_method="profile")
     lo, hi = g.conf_int[0]
     # profiling out the variance: 2 (l_max - l_p(mu)) = n log(1 + (mu - xbar)^2 / s^2)
     s2, n = x.var(), x.size
@@ -240,7 +245,7 @@ class _NoProfile(sklearn_mle.PoissonMLE):
 
 def test_profile_failure_keeps_the_fit_with_wald_intervals(monkeypatch, counts):
     monkeypatch.setattr(sklearn_mle, "PoissonMLE", _NoProfile)
-    (row,) = rank_distributions(counts, families=["Poisson"], ci_method="profile")
+    (row,) = rank_rows(counts, families=["Poisson"], ci_method="profile")
     assert row.status == "ok" and row.rank == 1
     assert "profile intervals unavailable" in row.message and "Wald" in row.message
     rate = counts.mean()
@@ -249,10 +254,10 @@ def test_profile_failure_keeps_the_fit_with_wald_intervals(monkeypatch, counts):
 
 
 def test_constant_continuous_column_has_no_mle_but_counts_do():
-    rows = [r for r in rank_distributions(np.full(10, 5.5)) if r.family != "Exponential"]
+    rows = [r for r in rank_rows(np.full(10, 5.5)) if r.family != "Exponential"]
     assert rows and all(r.status == "failed" for r in rows)
     assert all("no MLE exists" in r.message for r in rows)
-    rows = rank_distributions(np.full(10, 3.0))
+    rows = rank_rows(np.full(10, 3.0))
     pois = next(r for r in rows if r.family == "Poisson")
     assert pois.ranked
     assert_allclose(pois.loglik, 10 * stats.poisson.logpmf(3, 3.0), rtol=1e-12)
@@ -266,8 +271,8 @@ def test_weights_are_scale_invariant_for_scale_families(scale):
     names = ["Gaussian", "Exponential", "Gamma", "LogNormal", "Weibull", "StudentT"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        base = {r.family: r for r in rank_distributions(x, families=names)}
-        scaled = {r.family: r for r in rank_distributions(x * scale, families=names)}
+        base = {r.family: r for r in rank_rows(x, families=names)}
+        scaled = {r.family: r for r in rank_rows(x * scale, families=names)}
     assert set(base) == set(scaled)
     for name, r in base.items():
         if not r.ranked:
@@ -280,7 +285,7 @@ def test_weights_are_scale_invariant_for_scale_families(scale):
 
 def test_exponential_is_fitted_on_constant_data():
     # its MLE exists there (rate = 1 / mean): only the families with a free scale fail
-    rows = {r.family: r for r in rank_distributions(np.full(4, 5.5))}
+    rows = {r.family: r for r in rank_rows(np.full(4, 5.5))}
     assert rows["Exponential"].status == "ok" and rows["Exponential"].rank == 1
     np.testing.assert_allclose(rows["Exponential"].estimator.rate_, 1 / 5.5)
     assert rows["Gaussian"].status == "failed"
@@ -296,7 +301,7 @@ def test_no_interval_leaves_the_parameter_space_on_any_bundled_column():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 # every family that applies, the threshold variants included
-                rows = rank_distributions(x) + rank_distributions(
+                rows = rank_rows(x) + rank_rows(
                     x, families=[f.name for f in FAMILIES])
             for r in rows:
                 if r.estimator is None:
@@ -316,7 +321,7 @@ def test_no_interval_leaves_the_parameter_space_on_any_bundled_column():
 
 def test_logit_scale_wald_interval_of_a_probability():
     x = np.array([1.0] * 18 + [0.0] * 2)
-    (row,) = rank_distributions(x, families=["Bernoulli"])
+    (row,) = rank_rows(x, families=["Bernoulli"])
     p, n = 0.9, 20
     half = stats.norm.ppf(0.975) * np.sqrt(p * (1 - p) / n) / (p * (1 - p))
     assert_allclose(row.conf_int[0], 1 / (1 + np.exp(-(np.log(p / (1 - p)) + [-half, half]))),
@@ -334,7 +339,7 @@ def test_tidy_frame_aicc_and_goodness_of_fit():
         assert_allclose(r.aicc, r.aic + 2 * k * (k + 1) / (n - k - 1), rtol=1e-12)
     assert frame.ad_pvalue[1] == pytest.approx(1 / 20)  # exponential: shape 3 is far off
     assert frame.ad_pvalue[0] > 0.05 and not frame.boundary.any()
-    rows = rank_distributions(x, families=["Gamma", "Exponential"], criterion="aicc")
+    rows = rank_rows(x, families=["Gamma", "Exponential"], criterion="aicc")
     assert_allclose(rows[0].delta, 0.0) and rows[1].delta == pytest.approx(
         rows[1].aicc - rows[0].aicc)
     from sklearn_mle.model_selection import parameter_frame
@@ -351,8 +356,8 @@ def test_shifted_variants_are_opt_in_and_equal_scipy_on_engel():
     income = read_csv_columns(default_data_path("engel"))["income"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plain = rank_distributions(income)
-        rows = rank_distributions(income, shifted=True)
+        plain = rank_rows(income)
+        rows = rank_rows(income, shifted=True)
         direct = ShiftedMLE(sklearn_mle.GammaMLE()).fit(income[:, None])
     assert not any(r.family.startswith("Shifted") for r in plain)
     by = {r.family: r for r in rows}
@@ -375,9 +380,9 @@ def test_shifted_variants_apply_to_negative_data_and_not_to_counts(counts):
     x = np.random.default_rng(3).gamma(5.0, 1.0, size=300) - 8.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows = rank_distributions(x, shifted=True)
-        named = rank_distributions(x, families=["Gamma"], shifted=True)
-        discrete = rank_distributions(counts, shifted=True)
+        rows = rank_rows(x, shifted=True)
+        named = rank_rows(x, families=["Gamma"], shifted=True)
+        discrete = rank_rows(counts, shifted=True)
     assert [r.family for r in named] == ["ShiftedGamma", "Gamma"] or [
         r.family for r in named] == ["Gamma", "ShiftedGamma"]
     by = {r.family: r for r in rows}

@@ -456,7 +456,7 @@ def rank_distributions(
     >>> import numpy as np
     >>> from sklearn_mle import rank_distributions
     >>> x = np.array([2, 3, 1, 4, 0, 2, 5, 1, 2, 3])
-    >>> rows = rank_distributions(x, families=["Poisson", "Bernoulli"])
+    >>> rows = rank_distributions(x, families=["Poisson", "Bernoulli"], as_frame=False)
     >>> [(r.family, r.status) for r in rows]
     [('Poisson', 'ok'), ('Bernoulli', 'not applicable')]
     >>> round(rows[0].aic, 4), float(rows[0].weight)

@@ -40,7 +40,7 @@ def ranking_frame(rows):
     >>> import numpy as np
     >>> from sklearn_mle import rank_distributions
     >>> from sklearn_mle.model_selection import ranking_frame
-    >>> rows = rank_distributions(np.array([2, 3, 1, 4, 0, 2, 5, 1, 2, 3]))
+    >>> rows = rank_distributions(np.array([2, 3, 1, 4, 0, 2, 5, 1, 2, 3]), as_frame=False)
     >>> ranking_frame(rows)[["family", "rank", "status"]]
                  family  rank status
     0           Poisson     1     ok
@@ -88,7 +88,8 @@ def parameter_frame(rows, column=None):
     >>> import numpy as np
     >>> from sklearn_mle import rank_distributions
     >>> from sklearn_mle.model_selection import parameter_frame
-    >>> rows = rank_distributions(np.array([1.2, 0.4, 2.2, 0.9, 1.7]), families=["Gamma"])
+    >>> rows = rank_distributions(np.array([1.2, 0.4, 2.2, 0.9, 1.7]), families=["Gamma"],
+    ...                           as_frame=False)
     >>> parameter_frame(rows)[["family", "parameter"]].to_numpy().tolist()
     [['Gamma', 'shape'], ['Gamma', 'rate']]
     """

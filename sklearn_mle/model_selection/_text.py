@@ -101,7 +101,8 @@ def format_ranking(name, x, rows, *, criterion="aic", alpha=0.05, ci="wald",
     >>> import numpy as np
     >>> from sklearn_mle.model_selection import format_ranking, rank_distributions
     >>> x = np.array([2.0, 3, 1, 4, 0, 2, 5, 1, 2, 3])
-    >>> print(format_ranking("k", x, rank_distributions(x, families=["Poisson"])))
+    >>> rows = rank_distributions(x, families=["Poisson"], as_frame=False)
+    >>> print(format_ranking("k", x, rows))
     Column 'k': n=10, non-negative integers; ranked by AIC; parameters [95% wald CI]
     rank  family   log-lik    AIC    BIC  dAIC  weight  parameters
     1     Poisson   -17.47  36.94  37.25  0.00   1.000  rate=2.3 [1.528, 3.461]
