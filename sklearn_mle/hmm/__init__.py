@@ -1,5 +1,6 @@
 """Hidden Markov models over any emission family (:class:`HiddenMarkovModel`)."""
 
+from ._dask import sequence_chunks
 from ._model import HiddenMarkovModel
 
-__all__ = ["HiddenMarkovModel"]
+__all__ = ["HiddenMarkovModel", "sequence_chunks"]

@@ -198,7 +198,7 @@ class HMMInferenceMixin(LazyInferenceMixin):
         total = float(ll.sum() if wseq is None else ll @ wseq)
         return total + self._log_prior(startprob, transmat, params)
 
-    def _compute_inference(self, X, bounds, wseq):
+    def _compute_inference(self, X, bounds, wseq, sid=None):
         names, est, h, lo, hi, unpack = self._free_layout()
         p = est.size
         n_chain = self.n_components - 1 + self.n_components * (self.n_components - 1)
@@ -212,7 +212,9 @@ class HMMInferenceMixin(LazyInferenceMixin):
         on_edge = [i for i in range(p) if i not in set(free.tolist())]
         # the log-densities at the estimates, column by column as the trial points
         # recompute them (the same rounding on both sides of a difference)
-        base = np.column_stack([self._emission.log_prob(X, [q])[:, 0] for q in self._params])
+        # (sid: a Dask fit, each trial one reduction over the chunks)
+        base = None if sid is not None else np.column_stack(
+            [self._emission.log_prob(X, [q])[:, 0] for q in self._params])
         n_eval = 2 * free.size ** 2
         if n_eval * X.shape[0] > _MAX_ROW_EVALUATIONS:
             warnings.warn(
@@ -229,6 +231,8 @@ class HMMInferenceMixin(LazyInferenceMixin):
             theta[free] = sub
             moved = free[sub != est[free]]
             changed = sorted({int(j) for j in state_of[moved] if j >= 0})
+            if sid is not None:
+                return self._dask_objective(X, sid, wseq, *unpack(theta))
             return self._objective_at(X, bounds, wseq, *unpack(theta), base=base,
                                       changed=changed)
 

@@ -13,12 +13,14 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._engine.blocks import map_reduce
+from .._engine.dask import is_dask
 from ..base import LikelihoodMixin
 from ..exceptions import ComponentCollapseWarning
 from ..mixture._base import initial_responsibilities
 from ..mixture._emission import Emission
 from ..priors import Dirichlet
 from . import _estep
+from ._dask import HMMDaskMixin
 from ._inference import HMMInferenceMixin
 from ._scoring import HMMScoringMixin
 from ._sequences import sequence_bounds, sequence_weights
@@ -27,8 +29,8 @@ from ._symbols import symbol_codes, symbol_rows
 __all__ = ["HiddenMarkovModel"]
 
 
-class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, DensityMixin,
-                        BaseEstimator):
+class HiddenMarkovModel(HMMDaskMixin, HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin,
+                        DensityMixin, BaseEstimator):
     """Hidden Markov model with any emission family, fitted by Baum-Welch (EM or MAP-EM).
 
     A hidden state ``z_t`` in ``{0, ..., n_components - 1}`` follows a Markov chain
@@ -277,20 +279,41 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         -------
         self : object
         """
-        from ..distributions import CategoricalMLE, DistributionMLE, GaussianMLE
+        from ..distributions import CategoricalMLE
 
+        if is_dask(X):
+            return self._fit_dask(X, lengths, sample_weight, sequence_ids)
         X = self._validate_X(X, reset=True)
         if X.dtype == object and not isinstance(self.emission, CategoricalMLE):
             raise ValueError(
                 "HiddenMarkovModel: X holds text; text symbols need a CategoricalMLE() "
                 f"emission, got {self.emission!r}")
-        k = self.n_components
-        if X.shape[0] < k:
-            raise ValueError("Expected n_samples >= n_components but got "
-                             f"n_components = {k}, n_samples = {X.shape[0]}")
+        self._check_n_samples(X.shape[0])
         bounds = sequence_bounds(X.shape[0], lengths, sequence_ids)
         wseq = sequence_weights(sample_weight, X, bounds)
         wrow = None if wseq is None else np.repeat(wseq, np.diff(bounds))
+        total_w = self._set_up(X, wrow)
+        # for this fit only: the E-steps' buffers, and X's distinct rows when few
+        self._work = _estep.Workspace()
+        self._distinct = _estep.distinct_rows(self._emission, X)
+        try:
+            best = self._fit_runs(lambda state: self._memory_step(X, bounds, wseq, wrow, state),
+                                  lambda rng: self._initial_state(X, bounds, wrow, rng), total_w)
+        finally:
+            del self._work, self._distinct
+        self._finish_fit(best, total_w)
+        self._defer_inference(X, bounds, wseq)
+        return self
+
+    def _check_n_samples(self, n):
+        if n < self.n_components:
+            raise ValueError("Expected n_samples >= n_components but got "
+                             f"n_components = {self.n_components}, n_samples = {n}")
+
+    def _set_up(self, X, wrow):
+        """Priors, the emission prototype and ``Emission``; returns the total weight."""
+        from ..distributions import DistributionMLE, GaussianMLE
+
         self._check_prior()
         base = GaussianMLE(covariance_type="full") if self.emission is None else self.emission
         if not isinstance(base, DistributionMLE):
@@ -306,27 +329,24 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
             warnings.simplefilter("ignore")
             proto.fit(X, sample_weight=wrow)
         self._proto = proto
-        self._emission = Emission.from_estimator(proto, k)
-        total_w = float(X.shape[0]) if wrow is None else float(wrow.sum())
+        self._emission = Emission.from_estimator(proto, self.n_components)
+        return float(X.shape[0]) if wrow is None else float(np.sum(wrow))
 
+    def _fit_runs(self, step, start, total_w):
+        """The ``n_init`` EM runs (``step(state) -> (total, statistics)``: one pass
+        over the rows; ``start(rng) -> state``); returns the best."""
         master = check_random_state(self.random_state)
-        best = None
-        init_lbs = []
-        # for this fit only: the E-steps' buffers, and X's distinct rows when few
-        self._work = _estep.Workspace()
-        self._distinct = _estep.distinct_rows(self._emission, X)
-        try:
-            runs = []
-            for init in range(self.n_init):
-                rng = master if init == 0 else np.random.RandomState(
-                    master.randint(np.iinfo(np.int32).max))
-                runs.append(self._run_em(X, bounds, wseq, wrow, total_w, rng, init))
-        finally:
-            del self._work, self._distinct
-        for run in runs:
-            init_lbs.append(run["lower_bound"])
-            if best is None or run["lower_bound"] > best["lower_bound"]:
-                best = run
+        runs = []
+        for init in range(self.n_init):
+            rng = master if init == 0 else np.random.RandomState(
+                master.randint(np.iinfo(np.int32).max))
+            runs.append(self._run_em(step, start(rng), total_w, init))
+        best = max(runs, key=lambda run: run["lower_bound"])  # the first of equals
+        best["init_lbs"] = [run["lower_bound"] for run in runs]
+        return best
+
+    def _finish_fit(self, best, total_w):
+        k = self.n_components
         self.startprob_ = best["startprob"]
         self.transmat_ = best["transmat"]
         self._params = best["params"]
@@ -335,13 +355,13 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         self.n_iter_ = best["n_iter"]
         self.lower_bound_ = best["lower_bound"]
         self.lower_bounds_ = np.asarray(best["trace"], dtype=float)
-        self.init_lower_bounds_ = np.asarray(init_lbs, dtype=float)
+        self.init_lower_bounds_ = np.asarray(best["init_lbs"], dtype=float)
         if not self.converged_ and self.max_iter > 0:
             warnings.warn(
                 f"HiddenMarkovModel did not converge in max_iter={self.max_iter} "
                 f"iterations (last gain {best['last_change']:.3g} >= tol={self.tol}); "
                 "increase max_iter, loosen tol, or try other starting values (n_init)",
-                ConvergenceWarning, stacklevel=2)
+                ConvergenceWarning, stacklevel=3)
         self.loglik_ = best["total"] + self._log_prior(self.startprob_, self.transmat_,
                                                        self._params)
         self.nobs_ = total_w
@@ -349,8 +369,6 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         self.n_params_ = int(k - 1 + k * (k - 1)
                              + sum(int(e.n_params_) for e in self.emissions_))
         self._warn_unvisited(best["occupancy"])
-        self._defer_inference(X, bounds, wseq)
-        return self
 
     def _initial_state(self, X, bounds, wrow, rng):
         k = self.n_components
@@ -421,10 +439,29 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         total = float(loglik.sum() if wseq is None else loglik @ wseq)
         return total, loglik, gamma, xi, lp
 
-    def _m_step(self, X, bounds, wseq, wrow, gamma, xi, previous):
-        startprob0, transmat0, params0, stats0 = previous
+    def _memory_step(self, X, bounds, wseq, wrow, state):
+        """One pass over in-memory rows: the E-step at ``state`` and the statistics the
+        M-step needs, ``(total, (start counts, xi, emission stats, total weight))``."""
+        total, _, gamma, xi, _ = self._e_step(X, bounds, wseq, *state[:3])
         gw = gamma if wrow is None else gamma * wrow[:, None]
-        start = gw[bounds[:-1]].sum(axis=0) + self._pseudo_start
+        start = gw[bounds[:-1]].sum(axis=0)
+        distinct = getattr(self, "_distinct", None)
+        if distinct is not None and self._emission.family.finite_stats:
+            # few distinct rows: their summed weights give the same statistics
+            stats = self._emission.stats(distinct[0], _estep.weights_of_distinct(distinct, gw))
+        elif self._emission.family.finite_stats:
+            stats = map_reduce(lambda xb, gb: tuple(self._emission.stats(xb, gb)),
+                               X, gw, n_jobs=self.n_jobs)
+        else:
+            stats = self._emission.stats(X, gw)
+        return total, (start, xi, tuple(stats), float(gw.sum()))
+
+    def _m_update(self, suff, previous):
+        """The M-step from the statistics of one pass (:meth:`_memory_step` or the
+        Dask reduction): new ``(startprob, transmat, params, stats)`` and occupancy."""
+        startprob0, transmat0, params0, stats0 = previous
+        start, xi, stats, gsum = suff
+        start = start + self._pseudo_start
         startprob = start / start.sum() if start.sum() > 0 else startprob0
         counts = xi + self._pseudo_trans[None, :]
         sums = counts.sum(axis=1)
@@ -432,16 +469,7 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
         live = sums > 0
         # a state never left keeps its row: no data speaks about it (never NaN)
         transmat[live] = counts[live] / sums[live, None]
-        distinct = getattr(self, "_distinct", None)
-        if distinct is not None and self._emission.family.finite_stats:
-            # few distinct rows: their summed weights give the same statistics
-            stats = self._emission.stats(distinct[0], _estep.weights_of_distinct(distinct, gw))
-        elif self._emission.family.finite_stats:
-            stats = map_reduce(lambda xb, gb: tuple(self._emission.stats(xb, gb)),
-                                      X, gw, n_jobs=self.n_jobs)
-        else:
-            stats = self._emission.stats(X, gw)
-        tiny = 1e-10 * max(float(gw.sum()), 1.0)
+        tiny = 1e-10 * max(gsum, 1.0)
         params = self._emission.modes(stats, previous=params0, min_weight=tiny)
         occupancy = np.array([float(np.max(s.weight)) for s in stats])
         if stats0 is not None:
@@ -456,20 +484,19 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
             lp += float(sum(self._priors["transmat"].logpdf(row) for row in transmat))
         return lp
 
-    def _run_em(self, X, bounds, wseq, wrow, total_w, rng, init):
-        state = self._initial_state(X, bounds, wrow, rng)
-        total, _, gamma, xi, _ = self._e_step(X, bounds, wseq, *state[:3])
+    def _run_em(self, step, state, total_w, init):
+        total, suff = step(state)
         lb = (total + self._log_prior(*state[:3])) / total_w
         trace, converged, n_iter, change = [], False, 0, np.inf
         occupancy = np.ones(self.n_components, dtype=bool)
         if self.verbose:
             print(f"Initialization {init}: objective {lb:.6f}")
         for n_iter in range(1, self.max_iter + 1):
-            *new, occupancy = self._m_step(X, bounds, wseq, wrow, gamma, xi, state)
+            *new, occupancy = self._m_update(suff, state)
             state = tuple(new)
             # the objective of the parameters just estimated (hmmlearn records the one
             # before its M-step): the next E-step's log-likelihood
-            total, _, gamma, xi, _ = self._e_step(X, bounds, wseq, *state[:3])
+            total, suff = step(state)
             new_lb = (total + self._log_prior(*state[:3])) / total_w
             change, lb = new_lb - lb, new_lb
             trace.append(lb)
@@ -478,10 +505,8 @@ class HiddenMarkovModel(HMMScoringMixin, HMMInferenceMixin, LikelihoodMixin, Den
             if abs(change) < self.tol:
                 converged = True
                 break
-        stats = state[3]
-        if stats is None:  # emissions_init with max_iter=0: statistics of the start
-            gw = gamma if wrow is None else gamma * wrow[:, None]
-            stats = list(self._emission.stats(X, gw))
+        # emissions_init with max_iter=0: the statistics of the start
+        stats = state[3] if state[3] is not None else list(suff[2])
         return {"startprob": state[0], "transmat": state[1], "params": state[2],
                 "stats": stats, "lower_bound": lb, "trace": trace, "converged": converged,
                 "n_iter": n_iter, "total": total, "last_change": change,

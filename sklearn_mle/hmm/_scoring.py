@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._engine.dask import is_dask
 from . import _estep
 
 __all__ = ["HMMScoringMixin"]
@@ -37,6 +38,8 @@ class HMMScoringMixin:
         -------
         ndarray of shape (n_sequences,)
         """
+        if is_dask(X):  # one reduction
+            return self._dask_log_likelihood(X, lengths, sequence_ids)
         X, bounds = self._sequences(X, lengths, sequence_ids)
         return self._forward(X, bounds)[0]
 
@@ -55,6 +58,8 @@ class HMMScoringMixin:
         -------
         ndarray of shape (n_samples,)
         """
+        if is_dask(X):  # lazy
+            return self._dask_score_samples(X, lengths, sequence_ids)
         X, bounds = self._sequences(X, lengths, sequence_ids)
         return self._forward(X, bounds)[1]
 
@@ -102,6 +107,8 @@ class HMMScoringMixin:
         -------
         ndarray of shape (n_samples, n_components)
         """
+        if is_dask(X):  # lazy: one block per chunk of whole sequences
+            return self._dask_predict_proba(X, lengths, sequence_ids)
         X, bounds = self._sequences(X, lengths, sequence_ids)
         return self._e_step(X, bounds, None, self.startprob_, self.transmat_,
                             self._params)[2]
@@ -127,6 +134,9 @@ class HMMScoringMixin:
         algorithm = self.algorithm if algorithm is None else algorithm
         if algorithm not in ("viterbi", "map"):
             raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}")
+        if is_dask(X):
+            raise ValueError("HiddenMarkovModel.decode on a Dask array: use predict (lazy "
+                             "states) and log_likelihood (one reduction)")
         X, bounds = self._sequences(X, lengths, sequence_ids)
         if algorithm == "map":
             total, _, gamma, _, _ = self._e_step(X, bounds, None, self.startprob_,
@@ -150,6 +160,9 @@ class HMMScoringMixin:
         -------
         ndarray of shape (n_samples,)
         """
+        if is_dask(X):  # lazy: one block per chunk of whole sequences
+            check_is_fitted(self)
+            return self._dask_predict(X, lengths, sequence_ids, self.algorithm)
         return self.decode(X, lengths, sequence_ids)[1]
 
     # ------------------------------------------------------------- sampling
