@@ -30,7 +30,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._engine.dask import is_dask
@@ -52,6 +52,7 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
         "prior": [None, Prior],
         "fixed_params": [None, dict],
         "contamination": [Interval(Real, 0.0, 0.5, closed="both")],
+        "cov_type": [StrOptions({"nonrobust", "HC0", "HC1"})],
     }
     _param_names: tuple[str, ...] = ()
     _bounds: dict = {}
@@ -61,10 +62,12 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
     _integer_domain = False
     _count_input = False  # counts: tag the input so sklearn's checks generate integers
 
-    def __init__(self, *, prior=None, fixed_params=None, contamination=0.1):
+    def __init__(self, *, prior=None, fixed_params=None, contamination=0.1,
+                 cov_type="nonrobust"):
         self.prior = prior
         self.fixed_params = fixed_params
         self.contamination = contamination
+        self.cov_type = cov_type
 
     # ------------------------------------------------------------ validation
     # dtypes kept as they come in fit (others become float64); families that read
@@ -199,6 +202,9 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
         self : object
             The fitted estimator.
         """
+        robust = getattr(self, "cov_type", "nonrobust") != "nonrobust"
+        if robust:
+            self._check_robust(X)
         if is_dask(X):
             X, w, self.stats_, sample = self._dask_batch(X, sample_weight, first=True)
         else:
@@ -214,6 +220,8 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
         except BaseException:
             del self.stats_  # a failed fit leaves no statistics for partial_fit to add to
             raise
+        if robust:
+            self._set_robust_cov(X, w)
         self._set_offset(*sample)
         return self
 
@@ -221,6 +229,11 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
         first = not hasattr(self, "stats_")
         if first:
             self._validate_params()
+        if getattr(self, "cov_type", "nonrobust") != "nonrobust":
+            raise ValueError(
+                f"{type(self).__name__}: cov_type={self.cov_type!r} needs every row's score "
+                "at the final estimate, which partial_fit does not keep; use fit, or "
+                "cov_type='nonrobust' with partial_fit")
         if is_dask(X):
             X, w, batch, sample = self._dask_batch(X, sample_weight, first=first)
         else:
@@ -289,6 +302,7 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
         self.loglik_ = float(self._objective(stats, params))
         names, est, info = self._flat_inference(stats, params, fixed)
         self.n_params_ = len(names)
+        self.__dict__.pop("_model_cov_params", None)  # fit adds the sandwich after this
         self._set_inference(names, est, information=info)
 
     def from_stats(self, stats, X=None, sample_weight=None):

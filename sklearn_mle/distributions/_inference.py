@@ -1,13 +1,29 @@
 """Inference of the distribution estimators: the flat layout of the free parameters,
-their observed information, domain bounds and profile log-likelihoods
-(:class:`DistributionInferenceMixin`, a part of
-:class:`~sklearn_mle.distributions.DistributionMLE`)."""
+their observed information, domain bounds, profile log-likelihoods and sandwich
+covariances (:class:`DistributionInferenceMixin`, a part of
+:class:`~sklearn_mle.distributions.DistributionMLE`).
+
+``cov_type="HC0"`` (or ``"HC1"``, times ``n / (n - k)``) replaces the model-based
+covariance by the sandwich ``B M B``: ``B`` the inverse observed information, ``M``
+the sum over rows of the outer products of the per-row scores (the family's
+``score_rows``), as statsmodels' ``GenericLikelihoodModel.fit(cov_type="HC0")``. It
+is a constructor parameter, validated in ``fit``, like the regressions' ``cov_type``:
+a clone (cross-validation, the bootstrap) keeps it, and ``bse_``, ``pvalues_``,
+``conf_int`` and the summary all follow it. The sandwich is consistent when the
+family is wrong for the data (e.g. the variance of a Poisson rate under
+over-dispersion). HC2/HC3 need the leverages of a design matrix, which a
+distribution does not have; clusters are not offered (distributions take no
+``groups``).
+"""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
+
+from .._engine.dask import is_dask
+from ..inference._robust import sandwich_cov
 
 
 class DistributionInferenceMixin:
@@ -65,6 +81,51 @@ class DistributionInferenceMixin:
             params = self._solve(self.stats_, fixed)
             return self._objective(self.stats_, params)
 
+    def _check_robust(self, X):
+        """``cov_type`` other than 'nonrobust' needs the rows and the likelihood."""
+        who = type(self).__name__
+        if self.prior is not None:
+            raise ValueError(
+                f"{who}: cov_type={self.cov_type!r} is a sandwich around the likelihood's "
+                "Hessian; under a prior the Laplace approximation is the covariance of the "
+                "posterior: use cov_type='nonrobust' with a prior")
+        if is_dask(X):
+            raise ValueError(f"{who}: cov_type={self.cov_type!r} is not implemented for Dask "
+                             "arrays; fit in memory or use cov_type='nonrobust'")
+
+    def _per_column_layout(self):
+        """True where each free parameter is one entry of a per-column parameter."""
+        own = getattr(self._flat_inference, "__func__", None)
+        return getattr(self, "_flat_index", None) is not None and (
+            own is DistributionInferenceMixin._flat_inference
+            or getattr(self, "covariance_type", None) == "diag")
+
+    def _set_robust_cov(self, X, w):
+        """Replace the model-based covariance by the sandwich of type ``cov_type``."""
+        if not self._per_column_layout():
+            raise ValueError(
+                f"{type(self).__name__}: cov_type={self.cov_type!r} is implemented for "
+                "parameters stored one value per column (not category probabilities, a "
+                "full or spherical covariance); use cov_type='nonrobust'")
+        names = self._param_names
+        with np.errstate(all="ignore"):
+            scores = np.asarray(self.family_.score_rows(X, self._params), dtype=float)
+        S = np.column_stack([scores[:, j, p] for p, j in self._flat_index])
+        model = self.cov_params_
+        w = np.asarray(w, dtype=float)
+        if not np.all(np.isfinite(S[w > 0])) or not np.all(np.isfinite(model)):
+            raise ValueError(
+                f"{type(self).__name__}: the per-row scores or the information are not "
+                f"finite at this estimate (a boundary estimate: {list(names)}); no sandwich "
+                "covariance, use cov_type='nonrobust'")
+        cov = sandwich_cov(model, S, w, self.cov_type)
+        self._set_inference(self.param_names_, self.estimates_, cov=cov)
+        self._model_cov_params = model
+
+    def _summary_facts(self):
+        robust = "_model_cov_params" in self.__dict__
+        return {"Covariance type": self.cov_type if robust else "nonrobust"}
+
     def _loglik_function(self):
         """``theta -> objective`` (log-likelihood, log-posterior under a prior) of the
         training statistics at a free-parameter vector aligned with ``param_names_``:
@@ -75,12 +136,9 @@ class DistributionInferenceMixin:
         and spherical covariances); the constrained layouts (category
         probabilities summing to one, a full covariance matrix) are refused.
         """
-        base = DistributionInferenceMixin._flat_inference
-        own = getattr(self._flat_inference, "__func__", None)
         index = getattr(self, "_flat_index", None)
-        layout_ok = own is base or getattr(self, "covariance_type", None) in ("diag",
-                                                                            "spherical")
-        if index is None or not layout_ok:
+        spherical = getattr(self, "covariance_type", None) == "spherical"
+        if index is None or not (self._per_column_layout() or spherical):
             raise ValueError(
                 f"{type(self).__name__}: delta_method(method='profile') is implemented for "
                 "parameters stored one value per column (not category probabilities or a "
