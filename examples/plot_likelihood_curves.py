@@ -1,12 +1,13 @@
 """
-Worked examples: heights, dice and a coin, with their likelihood curves
-=======================================================================
+Profile-likelihood intervals of the heights, dice and coin
+==========================================================
 
-Three small data sets whose maximum-likelihood estimates have closed forms, drawn
-as likelihood curves with :class:`sklearn_mle.plotting.ProfileLikelihoodDisplay`:
-the curve peaks at the estimate, and the values whose log-likelihood is within
-``chi2(1).ppf(0.95) / 2 = 1.92`` of the peak form the 95% profile-likelihood
-interval that ``conf_int(method="profile")`` reports.
+The three worked examples (:ref:`checked against their closed forms
+<sphx_glr_auto_examples_worked_examples.py>`), drawn as likelihood curves with
+:class:`sklearn_mle.plotting.ProfileLikelihoodDisplay`: the curve peaks at the
+estimate, and the values whose log-likelihood is within ``chi2(1).ppf(0.95) / 2 =
+1.92`` of the peak form the 95% profile-likelihood interval that
+``conf_int(method="profile")`` reports.
 """
 
 # %%

@@ -15,6 +15,7 @@ Run with ``python examples/prior_on_the_boundary.py``; the asserts are the check
 # Ten days, no defect
 # -------------------
 # The MLE is 0 and the estimator warns, in words, what to do about it.
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -29,7 +30,9 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     mle = PoissonMLE().fit(defects)
 boundary = [w for w in caught if issubclass(w.category, BoundaryWarning)]
-print(f"MLE rate = {mle.rate_[0]:g}; warning: {boundary[0].message}")
+print(f"MLE rate = {mle.rate_[0]:g}; the warning says:")
+print(textwrap.fill(str(boundary[0].message), 80, initial_indent="  ", subsequent_indent="  ",
+                    break_on_hyphens=False))
 assert mle.rate_[0] == 0.0 and boundary
 
 # %%

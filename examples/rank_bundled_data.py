@@ -16,6 +16,8 @@ Run with ``python examples/rank_bundled_data.py``; the asserts are the checks.
 # ``vote`` is binary, ``TVnews`` counts days of the week, ``age`` is in whole years
 # and ``logpopul`` is a real number: each column is offered the families of its
 # domain.
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -31,7 +33,10 @@ for column in ["vote", "TVnews", "age", "logpopul"]:
         if r.ranked:
             print(f"  {r.rank}. {r.family:<17} AIC {r.aic:10.2f}  weight {r.weight:.3f}")
         else:
-            print(f"  -  {r.family:<17} {r.status}: {r.message}")
+            # the reason, wrapped to the page's width
+            print(f"  -  {r.family:<17} {r.status}:")
+            print(textwrap.fill(r.message, 80, initial_indent=" " * 7,
+                                subsequent_indent=" " * 7, break_on_hyphens=False))
     ranked = [r for r in rows if r.ranked]
     assert np.isclose(sum(r.weight for r in ranked), 1.0)
     assert all(a.aic <= b.aic for a, b in zip(ranked, ranked[1:]))

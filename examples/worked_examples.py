@@ -1,6 +1,6 @@
 """
-Worked examples checked against their closed forms: heights, dice and a coin
-============================================================================
+Worked examples: heights, dice and a coin against their closed forms
+====================================================================
 
 Three small data sets whose maximum-likelihood estimates have closed forms. Each fit
 is checked against its formula, and each likelihood is drawn as the function of the

@@ -144,3 +144,13 @@ def test_cli_help_is_generated_from_the_parser(conf):
     fit = conf._cli_help(["fit"])
     for option in ("--column", "--families", "--criterion", "--alpha", "--ci", "--format"):
         assert option in fit
+
+
+def test_readme_figure_is_small_and_every_readme_image_exists():
+    png = ROOT / "docs" / "images" / "readme_diagnostics.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size < 150_000, "README.md's figure should stay under 150 KB"
+    # README.md is read where nothing is built: its images must be committed files
+    for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", (ROOT / "README.md").read_text()):
+        if not target.startswith(("http://", "https://")):
+            assert (ROOT / target).is_file(), f"README.md shows a missing image: {target}"
