@@ -21,7 +21,15 @@ covariance), the robust covariance is ``B M B`` with the meat ``M``:
 rows fall in the same cluster).
 
 statsmodels computes HC1-HC3 for OLS only; for ``Logit``/``Poisson``/``GLM`` its
-``cov_type="HC1"``, ``"HC2"`` and ``"HC3"`` all return HC0.
+``cov_type="HC1"``, ``"HC2"`` and ``"HC3"`` all return HC0 (``MNLogit`` too).
+
+A model with ``m`` linear predictors per row (the multinomial logit) has an ``m x m``
+leverage block per row, ``H_i = V_i^(1/2) X_i B X_i^T V_i^(1/2)`` with ``X_i = I_m (x)
+a_i^T`` and ``V_i`` the row's Hessian weight block; HC2 and HC3 replace the scalar
+``(1 - h_i)^(-1/2)`` and ``(1 - h_i)^(-1)`` by the matrices ``(I - H_i)^(-1/2)`` and
+``(I - H_i)^(-1)`` acting on the standardised residual vector (the CR2/CR3
+adjustments of Bell and McCaffrey (2002) with each row as a cluster of its ``m``
+predictors); with ``m = 1`` they are the scalar ones (:func:`block_adjusted_scores`).
 """
 
 from __future__ import annotations
@@ -119,3 +127,69 @@ def sandwich_cov(bread, score_rows, weights, cov_type, *, leverage=None, groups=
 def n_clusters(groups, weights):
     """Number of clusters with positive weight."""
     return int(np.count_nonzero(np.bincount(groups, weights=weights) > 0))
+
+
+def block_adjusted_scores(resid, design, hess_blocks, bread, cov_type):
+    """Per-row scores ``(M_i r_i) (x) a_i`` adjusted for the leverage blocks (HC2/HC3).
+
+    Parameters
+    ----------
+    resid : ndarray of shape (n, m)
+        Each row's score in its ``m`` linear predictors (``y_i - p_i``).
+    design : ndarray of shape (n, p)
+        The rows ``a_i`` of the design (the same for every predictor).
+    hess_blocks : ndarray of shape (n, m, m)
+        Each row's Hessian weight block ``V_i`` (positive definite).
+    bread : ndarray of shape (m * p, m * p)
+        The model-based covariance, predictor-major (``theta.ravel()`` of ``(m, p)``).
+    cov_type : {"HC2", "HC3"}
+
+    Returns
+    -------
+    ndarray of shape (n, m * p)
+        ``M_i = V_i^(1/2) (I - H_i)^(-1/2) V_i^(-1/2)`` (HC2) or ``(I - V_i C_i)^(-1)``
+        (HC3, equal to ``V^(1/2) (I - H)^(-1) V^(-1/2)``), ``C_i = X_i B X_i^T``. A row
+        whose leverage block has an eigenvalue of 1 (fitted exactly by its own
+        parameters) has no residual information and is left out (its score is 0 at
+        the MLE), as in the scalar case.
+
+    Examples
+    --------
+    With one predictor the adjustment is the scalar one, ``s_i / (1 - h_i)``:
+
+    >>> import numpy as np
+    >>> A = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
+    >>> v = np.array([0.2, 0.25, 0.2, 0.15])
+    >>> r = np.array([[0.3], [-0.4], [0.5], [-0.2]])
+    >>> B = np.linalg.inv((A.T * v) @ A)
+    >>> h = v * np.einsum("ij,jk,ik->i", A, B, A)
+    >>> S = block_adjusted_scores(r, A, v[:, None, None], B, "HC3")
+    >>> bool(np.allclose(S, A * (r / (1 - h[:, None]))))
+    True
+    """
+    R = np.asarray(resid, dtype=float)
+    A = np.asarray(design, dtype=float)
+    V = np.asarray(hess_blocks, dtype=float)
+    n, m = R.shape
+    p = A.shape[1]
+    Bb = np.asarray(bread, dtype=float).reshape(m, p, m, p)
+    # C_i[k, l] = a_i' B_kl a_i, all rows at once
+    C = np.einsum("ia,kalb,ib->ikl", A, Bb, A)
+    # symmetric square root of each V_i (m is small: batched eigendecompositions)
+    lam, Q = np.linalg.eigh(V)
+    lam = np.clip(lam, 0.0, None)
+    root = np.einsum("ikj,ij,ilj->ikl", Q, np.sqrt(lam), Q)
+    H = root @ C @ root
+    H = 0.5 * (H + np.swapaxes(H, 1, 2))
+    mu, U = np.linalg.eigh(H)
+    one_minus = 1.0 - mu
+    ok = np.all(one_minus > 1e-12, axis=1)
+    power = 0.5 if cov_type == "HC2" else 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(ok[:, None], np.abs(one_minus) ** -power, 0.0)
+        inv_root = np.where(lam > 0, 1.0 / np.sqrt(lam), 0.0)
+    middle = np.einsum("ikj,ij,ilj->ikl", U, f, U)  # (I - H)^(-power)
+    root_inv = np.einsum("ikj,ij,ilj->ikl", Q, inv_root, Q)
+    M = root @ middle @ root_inv
+    adj = np.einsum("ikl,il->ik", M, R)
+    return (adj[:, :, None] * A[:, None, :]).reshape(n, m * p)

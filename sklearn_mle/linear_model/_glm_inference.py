@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..inference._delta import DeltaMethodResult, delta
 from ..inference._prediction import PredictionResult, mean_prediction
-from ..inference._robust import sandwich_cov
+from ..inference._robust import block_adjusted_scores, sandwich_cov
 from ._newton import GLMProblem, newton_solve
 
 
@@ -53,11 +53,20 @@ class GLMInferenceMixin:
     def _set_robust_inference(self, X, Y, w, offset, family, codes):
         """Replace the model-based covariance by the sandwich of type ``cov_type``."""
         S, lev = self._glm_score_rows(X, Y, offset, family)
-        if self.cov_type in ("HC2", "HC3") and lev is None:
-            raise ValueError(f"{type(self).__name__}: cov_type={self.cov_type!r} needs the "
-                             "leverages of a single linear predictor; use 'HC0', 'HC1' or "
-                             "'cluster' for the multinomial model")
-        cov = sandwich_cov(self.cov_params_, S, w, self.cov_type, leverage=lev, groups=codes)
+        cov_type = self.cov_type
+        if cov_type in ("HC2", "HC3") and lev is None:
+            # several linear predictors (multinomial): the leverage is a block per row;
+            # the adjusted scores enter an HC0 meat
+            A = self._design_matrix(X)
+            eta = A @ self._theta.T
+            if offset is not None:
+                eta = eta + offset[:, None]
+            _, r, prob = family.derivs(Y, eta)
+            V = np.einsum("ik,kl->ikl", prob, np.eye(prob.shape[1])) - \
+                prob[:, :, None] * prob[:, None, :]
+            S = block_adjusted_scores(r, A, V, self.cov_params_, cov_type)
+            cov_type = "HC0"
+        cov = sandwich_cov(self.cov_params_, S, w, cov_type, leverage=lev, groups=codes)
         self._set_inference(self.param_names_, self.estimates_, cov=cov)
         if codes is not None:
             self.n_groups_ = int(np.count_nonzero(np.bincount(codes, weights=w) > 0))
