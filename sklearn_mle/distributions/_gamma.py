@@ -71,8 +71,7 @@ class IterativeFitMixin:
 
 
 # The sklearn checks whose random data include values <= 0 (the rest use positive data)
-_POSITIVE_DOMAIN_FAILS = (
-    "check_all_zero_sample_weights_error",
+_POSITIVE_DOMAIN_FAILS = (  # not check_all_zero_sample_weights_error: weights come first
     "check_estimators_dtypes",
     "check_estimators_fit_returns_self",
     "check_estimators_overwrite_params",
@@ -149,11 +148,7 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
     _bounds = {"shape": (0.0, np.inf), "rate": (0.0, np.inf)}
     _supported_priors = (GammaPrior,)
     _prior_param = "rate"
-    _sklearn_xfail_checks = {
-        k: v
-        for k, v in positive_domain_xfails("gamma data must be strictly positive").items()
-        if k != "check_all_zero_sample_weights_error"  # weights are checked first here
-    }
+    _sklearn_xfail_checks = positive_domain_xfails("gamma data must be strictly positive")
 
     _stats_check_finite = True  # NaN/inf make log x non-finite: caught in the statistics
 

@@ -265,6 +265,12 @@ def test_integer_weights_equal_repeated_rows(est, data):
         return
     if _no_mle(fa) or _no_mle(fb):
         return
+    if list(_model(a).param_names_) != list(_model(b).param_names_):
+        # rows of weight 0 still define the model's structure, as they are still checked
+        # against its domain: the classes of y (a class whose rows all weigh 0 keeps a
+        # prior of 0), NaiveBayes' family chosen per column from the values seen
+        assert np.any(w == 0), "the same rows gave models of other parameters"
+        return
     _close(estimates(a), estimates(b), "integer weights != repeated rows")
     _close(_model(a).loglik_, _model(b).loglik_, "loglik_: integer weights != repeated rows")
 

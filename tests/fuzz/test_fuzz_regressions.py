@@ -148,3 +148,22 @@ def _quiet_inference(fn, *args):
         from sklearn.exceptions import ConvergenceWarning
         warnings.simplefilter("ignore", ConvergenceWarning)
         return fn(*args)
+
+
+def test_naive_bayes_class_whose_rows_all_weigh_zero_keeps_a_zero_prior():
+    # Spec(real, binary, n=3, some_zero, seed=130): class 1's only row weighs 0. The
+    # weighted fit keeps class 1 (classes_ come from y, whose values are all checked)
+    # with P(class 1) = 0; the other class's density is the fit on its rows alone
+    # (repeated by their integer weights: a closed form for the beta's sufficient
+    # statistics is not needed, the density estimator on those rows is the reference)
+    X, y, w = make_case(Spec("real", "binary", 3, 1, 0.0, "plain", "some_zero", 1.0, 130))
+    assert set(y[w > 0]) == {0} and set(y) == {0, 1}
+    nb = _quiet(m.NaiveBayes().fit, X, y, sample_weight=w)
+    assert list(nb.classes_) == [0, 1]
+    assert_allclose(nb.class_prior_, [1.0, 0.0])
+    reps = w.astype(int)
+    alone = _quiet(m.NaiveBayes().fit, np.repeat(X, reps, axis=0), np.repeat(y, reps))
+    assert list(alone.classes_) == [0]
+    k = len(alone.estimates_)
+    assert_allclose(nb.estimates_[:k], alone.estimates_, rtol=1e-10)
+    assert nb.param_names_[:k] == alone.param_names_
