@@ -235,3 +235,16 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (InferenceWarning, BoundaryWarning))
         check(estimator)
+
+
+def test_feature_names_follow_the_base_convention(income):
+    import pandas as pd
+
+    df = pd.DataFrame({"income": income})
+    est = _fit(ShiftedMLE(), df)
+    assert est.param_names_ == ["loc[income]", "shape[income]", "rate[income]"]
+    ref = _fit(ShiftedMLE(), income[:, None])
+    np.testing.assert_allclose(est.estimates_, ref.estimates_, rtol=1e-12)
+    np.testing.assert_allclose(est.score_samples(df[:5]), ref.score_samples(income[:5, None]),
+                               rtol=1e-12)
+    assert est.conf_int()[0, 1] < income.min()

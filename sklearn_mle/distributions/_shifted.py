@@ -197,8 +197,9 @@ class ShiftedMLE(ScipyMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
     loglik_, n_params_, nobs_, param_names_, estimates_, cov_params_, bse_, pvalues_
         The inference surface: ``n_params_`` is the base's plus one per fitted
         threshold; ``param_names_`` is ``loc`` (``loc[x0]``, ... for several
-        columns) then the base's names; the covariance is the inverse of the
-        negative numerical Hessian of the full log-likelihood (threshold included).
+        columns, ``loc[name]`` for named ones, as the base's) then the base's names;
+        the covariance is the inverse of the negative numerical Hessian of the full
+        log-likelihood (threshold included).
     converged_ : bool
         Whether the final base fit converged.
     n_features_in_ : int
@@ -377,11 +378,12 @@ class ShiftedMLE(ScipyMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
         base = self.estimator_
         fit_loc = self.loc == "fit"
         loc_names = []
-        if fit_loc:
-            loc_names = ["loc"] if d == 1 else [
-                f"loc[{n}]" for n in (getattr(self, "feature_names_in_", None)
-                                     if hasattr(self, "feature_names_in_")
-                                     else [f"x{j}" for j in range(d)])]
+        if fit_loc:  # the base estimators' convention: name[feature], plain for one
+            features = getattr(self, "feature_names_in_", None)  # unnamed column
+            if features is not None:
+                loc_names = [f"loc[{n}]" for n in features]
+            else:
+                loc_names = ["loc"] if d == 1 else [f"loc[x{j}]" for j in range(d)]
         index = self._layout()
         self._index = [("loc", j) for j in range(d)] * fit_loc + index
         names = loc_names + list(base.param_names_)

@@ -332,8 +332,8 @@ def _fit_family(fam, x, alpha, ci_method):
             row.params = np.asarray(est.estimates_, dtype=float)
             bse = np.asarray(est.bse_, dtype=float)
             # a threshold lies below the data: its interval too (log(min(x) - loc) scale)
-            upper = ({"loc": float(est.data_min_[0])} if hasattr(est, "data_min_")
-                     else None)
+            upper = ({n: float(est.data_min_[0]) for n in row.param_names
+                      if n.split("[")[0] == "loc"} if hasattr(est, "data_min_") else None)
             if ci_method == "wald":
                 row.conf_int = wald_interval(row.param_names, row.params, bse, alpha,
                                              upper=upper)
