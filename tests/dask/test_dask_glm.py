@@ -179,12 +179,12 @@ def test_glm_dask_refusals_and_bad_values(client):
         MLELogisticRegression(link="probit").fit(dX, yb)
     # a bad value in one chunk: the in-memory message (row counted in the whole array)
     bad = y.copy()
-    bad[437] = -1.0
+    bad[372] = -1.0  # a negative count in chunk 37
     with pytest.raises(ValueError) as mem:
         MLEPoissonRegression().fit(X, bad)
     with pytest.raises(ValueError) as dsk:
-        MLEPoissonRegression().fit(dX, da.from_array(bad, chunks=50))
-    assert str(dsk.value) == str(mem.value) and "row 437" in str(dsk.value)
+        MLEPoissonRegression().fit(dX, da.from_array(bad, chunks=10))
+    assert str(dsk.value) == str(mem.value) and "row 372" in str(dsk.value)
     Xn = X.copy()
     Xn[377, 1] = np.nan
     with pytest.raises(ValueError) as mem:
@@ -216,14 +216,41 @@ def test_logistic_fit_map_prior_and_no_intercept(client):
         MLELogisticRegression(prior=Laplace(scale=1.0)).fit(dX, y)
 
 
-def test_glm_fit_on_worker_processes(client):
+def _dying_rows(X, flag, start_at=150, on_read=3):
+    """X as a Dask array read chunk by chunk (150 rows) whose chunk at ``start_at``
+    kills its worker process on its ``on_read``-th read (once: a counter file)."""
+    import dask
+
+    def load(start, stop):
+        import os
+
+        if start == start_at:
+            with open(flag, "a") as f:
+                f.write("r")
+            if os.path.getsize(flag) == on_read:
+                os._exit(1)  # the worker process dies in the middle of the fit
+        return X[start:stop]
+
+    n = X.shape[0]
+    return da.concatenate([
+        da.from_delayed(dask.delayed(load, pure=False)(s, min(s + 150, n)),
+                        shape=(min(s + 150, n) - s, X.shape[1]), dtype=X.dtype)
+        for s in range(0, n, 150)])
+
+
+def test_glm_fit_on_worker_processes(client, tmp_path):
     """Worker processes pickle the chunk functions, the families and the label
-    encoding (standard pickle of the fitted estimator is tested above)."""
+    encoding (standard pickle of the fitted estimator is tested above); a worker
+    killed in the middle of a Newton fit (the third pass) is replaced and its task
+    retried: the fit is the in-memory one."""
+    from sklearn_mle.linear_model import MLELinearRegression
+
     distributed = pytest.importorskip("distributed")
     rng, X, eta = _data(400, 6)
     y = np.digitize(eta + rng.logistic(size=len(eta)), [-0.5, 0.7])
     ex = rng.uniform(0.5, 2.0, len(eta))
     yc = rng.poisson(ex * np.exp(0.4 * eta)).astype(float)
+    flag = str(tmp_path / "reads")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, \
             distributed.Client(cluster):
@@ -231,6 +258,21 @@ def test_glm_fit_on_worker_processes(client):
         got = MLELogisticRegression().fit(dX, da.from_array(y, chunks=150))
         proba = got.predict_proba(dX).compute()
         got_p = MLEPoissonRegression().fit(dX, yc, exposure=da.from_array(ex, chunks=150))
+        got_l = MLELinearRegression().fit(dX, da.from_array(eta + ex, chunks=100))
+        got_k = MLEPoissonRegression().fit(_dying_rows(X, flag), yc, exposure=ex)
+        Xb = X.copy()
+        Xb[372, 1] = np.nan  # bad input on a worker process: the in-memory message
+        with pytest.raises(ValueError) as dsk:
+            MLEPoissonRegression().fit(da.from_array(Xb, chunks=(10, -1)), yc)
+    with pytest.raises(ValueError) as mem:
+        MLEPoissonRegression().fit(Xb, yc)
+    assert str(dsk.value) == str(mem.value)
+    ref_l = MLELinearRegression().fit(X, eta + ex)
+    assert_allclose(got_l.estimates_, ref_l.estimates_, rtol=1e-10, atol=1e-12)
+    assert (tmp_path / "reads").stat().st_size > 3  # the worker died and the fit went on
+    ref_k = MLEPoissonRegression(tol=1e-12).fit(X, yc, exposure=ex)
+    assert_allclose(got_k.estimates_, ref_k.estimates_, rtol=RTOL)
+    assert_allclose(got_k.bse_, ref_k.bse_, rtol=1e-9)
     ref = MLELogisticRegression(tol=1e-12).fit(X, y)
     assert_allclose(got.bse_, ref.bse_, rtol=1e-9)
     assert_allclose(proba, ref.predict_proba(X), rtol=1e-10)
