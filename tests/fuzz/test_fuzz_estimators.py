@@ -54,13 +54,6 @@ INSTANCES = check_instances()
 # pending): (property, estimator class) -> what fails. They run as non-strict xfail,
 # so a fix shows as XPASS; delete the entry with the fix.
 KNOWN = {
-    ("loglik", "GenerativeClassifier"):
-        "families/gaussian.py Gaussian.stats(X, W) with (n, k) weights near 1e-200: "
-        "s1**2 underflows to 0 in m2 = s2 - s1**2 / s0, so a one-row class gets "
-        "m2 = sum w z**2 (variance 3.1) instead of 0 (fix: scale W by a power of two)",
-    ("loglik", "NaiveBayes"):
-        "the same Gaussian.stats(X, W) underflow at weights near 1e-200 (a one-row "
-        "class is not seen as degenerate; loglik_ differs from the rows' sum by 1e-200)",
     ("weight_scale", "MLENegativeBinomialRegression"):
         "linear_model/_negative_binomial.py _newton: the gradient test uses "
         "max(sum(w), 1), not sum(w): weights of 1e-8 stop at iteration 0",

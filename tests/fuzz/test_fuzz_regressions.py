@@ -167,3 +167,28 @@ def test_naive_bayes_class_whose_rows_all_weigh_zero_keeps_a_zero_prior():
     k = len(alone.estimates_)
     assert_allclose(nb.estimates_[:k], alone.estimates_, rtol=1e-10)
     assert nb.param_names_[:k] == alone.param_names_
+
+
+@pytest.mark.parametrize("cls", [m.NaiveBayes, m.GenerativeClassifier])
+def test_class_densities_under_weights_near_1e_200(cls):
+    # Spec(real, binary, n=3, ones * 1e-200, seed=2): the Gaussian family's (n, k)
+    # statistics lost s1**2 to underflow, so a one-row class got variance 3.1 and no
+    # warning (loglik_ off the rows' sum by 1e-200). Now the one-row class warns as at
+    # unit weights, and with two rows per class the densities are the closed form
+    X, y, w = make_case(Spec("real", "binary", 3, 1, 0.0, "plain", "ones", 1e-200, 2))
+    with pytest.warns(BoundaryWarning, match="single training row"):
+        cls().fit(X, y, sample_weight=w)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 1)), np.array([0, 1] * 4)
+    w = rng.uniform(0.5, 2.0, 8)
+    tiny = _quiet(cls().fit, X, y, sample_weight=w * 1e-200)
+    unit = _quiet(cls().fit, X, y, sample_weight=w)
+    assert_allclose(tiny.estimates_, unit.estimates_, rtol=1e-12)
+    got = dict(zip(tiny.param_names_, tiny.estimates_))
+    for k in (0, 1):
+        xs, ws = X[y == k, 0], w[y == k]
+        mean = ws @ xs / ws.sum()
+        (mkey,) = [n for n in got if n.startswith(f"{k}:") and n.endswith("mean")]
+        (vkey,) = [n for n in got if n.startswith(f"{k}:") and n.endswith("covariance")]
+        assert_allclose(got[mkey], mean, rtol=1e-12)
+        assert_allclose(got[vkey], ws @ (xs - mean) ** 2 / ws.sum(), rtol=1e-12)
