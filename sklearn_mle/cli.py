@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 
@@ -282,20 +283,48 @@ def read_columns(path) -> tuple[dict[str, np.ndarray], int]:
 
 # ---------------------------------------------------------------- fitting
 class _Progress:
-    """A progress line on stderr, shown on a terminal once the work passes a second."""
+    """A progress line on stderr, shown on a terminal once the work passes a second.
+
+    The line is redrawn when a column starts and, from a small background thread,
+    every quarter second while one column's fits run (a 10^6-row column, or --gof /
+    --shifted, can take several seconds on its own)."""
 
     def __init__(self, total):
         self.total, self.start, self.shown = total, time.perf_counter(), False
         self.tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+        self.state = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker = None
+        if self.tty:
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
+
+    def _tick(self):
+        while not self._stop.wait(0.25):
+            if self.state is not None:
+                self._draw(*self.state)
+
+    def _draw(self, i, name):
+        elapsed = time.perf_counter() - self.start
+        if elapsed > 1.0:
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                print(f"\r{_PROG}: fitting column {i}/{self.total} {name!r} "
+                      f"({elapsed:.1f} s)", end="", file=sys.stderr, flush=True)
+                self.shown = True
 
     def update(self, i, name):
-        elapsed = time.perf_counter() - self.start
-        if self.tty and elapsed > 1.0:
-            print(f"\r{_PROG}: fitting column {i}/{self.total} {name!r} "
-                  f"({elapsed:.1f} s)", end="", file=sys.stderr, flush=True)
-            self.shown = True
+        self.state = (i, name)
+        if self.tty:
+            self._draw(i, name)
 
     def close(self):
+        with self._lock:
+            self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
         if self.shown:
             print("\r" + " " * 70 + "\r", end="", file=sys.stderr, flush=True)
 
@@ -338,20 +367,24 @@ def _fit(args):
             notes.append(f"skipped non-numeric column(s): {', '.join(skipped)}")
     results = []
     progress = _Progress(len(names))
-    for i, name in enumerate(names, start=1):
-        progress.update(i, name)
-        raw = columns[name]
-        x = raw[~np.isnan(raw)]
-        dropped = raw.size - x.size
-        if x.size < 2:
-            raise _UsageError(f"column {name!r} has {x.size} non-missing value(s); need >= 2")
-        rows = rank_distributions(
-            x, families=families, criterion=args.criterion, alpha=args.alpha,
-            ci_method=args.ci, gof=args.gof, n_boot=args.n_boot, random_state=args.seed,
-            n_jobs=args.n_jobs, shifted=args.shifted, as_frame=False,
-        )
-        results.append((name, x, dropped, rows))
-    progress.close()
+    try:
+        for i, name in enumerate(names, start=1):
+            progress.update(i, name)
+            raw = columns[name]
+            x = raw[~np.isnan(raw)]
+            dropped = raw.size - x.size
+            if x.size < 2:
+                raise _UsageError(
+                    f"column {name!r} has {x.size} non-missing value(s); need >= 2")
+            rows = rank_distributions(
+                x, families=families, criterion=args.criterion, alpha=args.alpha,
+                ci_method=args.ci, gof=args.gof, n_boot=args.n_boot,
+                random_state=args.seed, n_jobs=args.n_jobs, shifted=args.shifted,
+                as_frame=False,
+            )
+            results.append((name, x, dropped, rows))
+    finally:
+        progress.close()
     if args.format == "csv":
         _tidy(results).to_csv(sys.stdout, index=False, lineterminator="\n")
     elif args.format == "json":

@@ -333,6 +333,27 @@ def test_progress_line_on_a_terminal(monkeypatch, capsys):
     assert code == 0 and "fitting column" in err
 
 
+def test_progress_line_while_one_long_column_is_fitted(monkeypatch, capsys):
+    import time
+
+    import sklearn_mle.cli as cli
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    real = cli.rank_distributions
+
+    def slow(*args, **kwargs):  # one column whose fits take 1.6 s
+        time.sleep(1.6)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "rank_distributions", slow)
+    code, out, err = _run(capsys, "fit", "-c", "vote")
+    assert code == 0 and "fitting column 1/1 'vote' (1." in err
+    assert err.endswith("\r") and "fitting" not in out  # cleared; stdout untouched
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    code, out, err = _run(capsys, "fit", "-c", "vote")
+    assert code == 0 and err == ""  # not a terminal (a pipe, a log): no progress line
+
+
 def test_pandas_reader_matches_numpy_on_quoted_and_crlf_files(tmp_path):
     from sklearn_mle.cli import read_columns
 
