@@ -358,3 +358,25 @@ def test_integer_labels_encoded_as_np_unique(dtype):
         assert classes.dtype == ref_classes.dtype
         np.testing.assert_array_equal(classes, ref_classes)
         np.testing.assert_array_equal(codes, ref_codes)
+
+
+@pytest.mark.parametrize("K", [2, 4])
+def test_chord_fit_lands_on_the_optimum(K):
+    # a fit from the subsample warm start ends on chord steps just below tol; the final
+    # Newton step from the covariance's Hessian puts it within rounding of the MLE:
+    # sklearn's newton-cholesky at tol=1e-12 (symmetric parametrisation, differenced)
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(7)
+    n, d = 60_000, 6
+    X = rng.normal(size=(n, d))
+    y = (X @ rng.normal(scale=0.5, size=(d, K)) + rng.gumbel(size=(n, K))).argmax(axis=1)
+    ours = MLELogisticRegression().fit(X, y)
+    ref = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-12,
+                             max_iter=1000).fit(X, y)
+    if K == 2:
+        coef, icpt = ref.coef_, ref.intercept_
+    else:
+        coef, icpt = ref.coef_[1:] - ref.coef_[0], ref.intercept_[1:] - ref.intercept_[0]
+    np.testing.assert_allclose(ours.coef_, coef, rtol=0, atol=1e-11)
+    np.testing.assert_allclose(ours.intercept_, icpt, rtol=0, atol=1e-11)
