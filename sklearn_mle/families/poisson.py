@@ -208,11 +208,10 @@ _LARGE_COUNT = float(1 << 20)
 
 
 def _large(X, r) -> bool:
-    """Whether a count or a rate exceeds :data:`_LARGE_COUNT` (NaN and inf, outside the
-    domain, do not count)."""
-    X, r = np.asarray(X, dtype=float), np.asarray(r, dtype=float)
-    return bool(np.max(r, where=np.isfinite(r), initial=0.0) > _LARGE_COUNT
-                or np.max(X, where=np.isfinite(X), initial=0.0) > _LARGE_COUNT)
+    """Whether a count or a rate exceeds :data:`_LARGE_COUNT` (one plain maximum each:
+    NaN compares False, and inf, outside the domain, takes the general path harmlessly)."""
+    top_r = np.max(np.asarray(r, dtype=float), initial=-np.inf)
+    return bool(top_r > _LARGE_COUNT or np.max(X, initial=-np.inf) > _LARGE_COUNT)
 
 
 def _centered(weight, sum_x, sum_lgamma):
