@@ -192,3 +192,15 @@ def test_class_densities_under_weights_near_1e_200(cls):
         (vkey,) = [n for n in got if n.startswith(f"{k}:") and n.endswith("covariance")]
         assert_allclose(got[mkey], mean, rtol=1e-12)
         assert_allclose(got[vkey], ws @ (xs - mean) ** 2 / ws.sum(), rtol=1e-12)
+
+
+def test_categorical_draws_of_string_labels_are_the_labels():
+    # Spec(counts, n=2, single_row) with object_strings: sample() returns the training
+    # labels (strings), which the property's NaN check (np.isfinite) could not take
+    X = np.array([["a"], ["b"], ["a"]], dtype=object)
+    est = m.CategoricalMLE().fit(X)
+    draws = est.sample(50, random_state=0)
+    draws = draws[0] if isinstance(draws, tuple) else draws
+    assert set(np.asarray(draws).ravel()) <= {"a", "b"}
+    assert_allclose(np.exp(est.score_samples(np.array([["a"], ["b"]], dtype=object))),
+                    [2 / 3, 1 / 3], rtol=1e-12)
