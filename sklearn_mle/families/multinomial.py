@@ -14,7 +14,7 @@ from scipy import special
 from scipy import stats as sps
 
 from .. import _native as native
-from .._engine.blocks import map_reduce
+from .._engine.blocks import map_blocks, map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ._probabilities import probability_covariance, probability_information, probability_mode
 from ._protocol import Family, ModeResult
@@ -135,25 +135,27 @@ class Multinomial(Family):
 
     def logpdf_rows(self, X, params_list):
         """Each row's log-probability under k probability vectors, shape (n, k): the
-        log-coefficient once per row plus ONE matrix product ``X @ log(P).T``
-        (``xlogy``'s care where a probability is 0: a zero count there adds 0)."""
-        X = np.asarray(X, dtype=np.float64)
+        log-coefficient once per row (the rows' totals and ``sum_j log x_ij!`` from
+        the compiled pass that also checks the counts) plus ONE matrix product
+        ``X @ log(P).T`` per row block (``xlogy``'s care where a probability is 0: a
+        zero count there adds 0); ``-inf`` for a row that is not counts."""
         P = np.array([np.asarray(p["probabilities"], dtype=float) for p in params_list])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ok = np.all((X >= 0) & (X == np.floor(X)), axis=1)
-            Xs = X if ok.all() else np.where(ok[:, None], X, 0.0)
-            lc = (special.gammaln(Xs.sum(axis=1) + 1.0)
-                  - native.log_factorial(Xs).sum(axis=1))
-            if np.all(P > 0):
-                out = lc[:, None] + Xs @ np.log(P).T
-            else:  # -inf where a row counts a category of probability 0, else finite
-                logp = np.log(np.where(P > 0, P, 1.0))
-                out = lc[:, None] + Xs @ logp.T
-                hits = (Xs > 0).astype(np.float64) @ (P <= 0).astype(np.float64).T
-                out[hits > 0] = -np.inf
-        if not ok.all():
-            out[~ok] = -np.inf
-        return out
+        positive = bool(np.all(P > 0))
+        with np.errstate(divide="ignore"):
+            logp = np.log(np.where(P > 0, P, 1.0)).T  # (d, k)
+        zero = None if positive else (P <= 0).astype(np.float64).T
+
+        def block(xb):
+            terms = _row_terms(xb)
+            if terms is None or not terms[0].max(initial=0.0) <= 1e300:
+                return _rows_numpy(xb, logp, zero)
+            xb = xb.astype(np.float64, copy=False)
+            out = (special.gammaln(terms[0] + 1.0) - terms[1])[:, None] + xb @ logp
+            if zero is not None:
+                out[((xb > 0).astype(np.float64) @ zero) > 0] = -np.inf
+            return out
+
+        return map_blocks(block, np.asarray(X), limit_blas=True)
 
     def category_stats(self, pseudo_counts, n_features):
         """Pseudo-statistics of ``pseudo_counts`` per column (a Dirichlet prior: its
@@ -238,6 +240,21 @@ class Multinomial(Family):
 
     def n_features(self, stats):
         return int(np.size(stats.counts))
+
+
+def _rows_numpy(xb, logp, zero):
+    """:meth:`Multinomial.logpdf_rows` of a block the compiled pass declines: rows that
+    are not counts get ``-inf``."""
+    xb = np.asarray(xb, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.all((xb >= 0) & (xb == np.floor(xb)), axis=1)
+        xs = xb if ok.all() else np.where(ok[:, None], xb, 0.0)
+        lc = special.gammaln(xs.sum(axis=1) + 1.0) - native.log_factorial(xs).sum(axis=1)
+        out = lc[:, None] + xs @ logp
+    if zero is not None:
+        out[((xs > 0).astype(np.float64) @ zero) > 0] = -np.inf
+    out[~ok] = -np.inf
+    return out
 
 
 def _row_terms(xb):
