@@ -202,6 +202,15 @@ def _pad(frame, idx, mask):
     return F
 
 
+def _fill_padding(arr, mask, value):
+    """``value`` on the padding rows of a (T, S, ...) layout."""
+    if arr.shape[1] > _COLUMN_COPIES:
+        arr[~mask] = value
+        return
+    for j, m in enumerate(mask.sum(axis=0).tolist()):
+        arr[m:, j] = value
+
+
 # up to this many sequences, (un)padding copies one slice per sequence
 _COLUMN_COPIES = 256
 
@@ -226,7 +235,7 @@ def _forward_padded(frame, idx, valid, active, mask, startprob, transmat):
             np.dot(a, ones, out=ct)
             np.divide(a, ct, out=a)
     c = c[..., 0]
-    c[~mask] = 1.0
+    _fill_padding(c, mask, 1.0)
     # a dead sequence (c_t = 0: no state can emit row t) turned NaN from that step on:
     # it gets c = 0 and alpha = 0 from its first dead step
     bad = ~(c > 0)
@@ -246,25 +255,25 @@ def _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat, 
     loglik = seq_loglik(c_rows, shift, bounds)
     dead = bool(np.any(c_rows == 0))
     T, S, _ = F.shape
-    # G_t = frame_t / c_t (1 on the padding): right_t = G_t * beta_t is what both
-    # beta_{t-1} = right_t @ A.T and xi need
+    # G_t = frame_t / c_t (0 on the padding), overwritten step by step (in place: no
+    # more (T, S, k) arrays) by right_t = G_t * beta_t, what both
+    # beta_{t-1} = right_t @ A.T and xi need; 0 on the padding
     G = F
     np.divide(F, np.where(c == 0, 1.0, c)[..., None], out=G)
+    _fill_padding(G, mask, 0.0)
     beta = np.empty((T, S, k))
     beta[T - 1] = 1.0
-    right = np.empty((T, S, k))
-    right[0] = 0.0
     At = np.ascontiguousarray(transmat.T)
     for t in range(T - 1, 0, -1):
-        r = right[t]
-        np.multiply(G[t], beta[t], out=r)
-        np.dot(r, At, out=beta[t - 1])
+        g = G[t]
+        np.multiply(g, beta[t], out=g)
+        np.dot(g, At, out=beta[t - 1])
         # the sequences whose last row is t - 1 (columns active[t]..active[t-1]) start
         # their backward pass there
         if active[t] < active[t - 1]:
             beta[t - 1, active[t]:active[t - 1]] = 1.0
-    right[~mask] = 0.0
-    gamma = alpha * beta
+    right = G
+    gamma = np.multiply(alpha, beta, out=beta)
     # column j of the layout is sequence seq_of_column[j] (see sequence_order)
     seq_of_column = np.argsort(-np.diff(bounds), kind="stable")
     if dead:

@@ -176,3 +176,20 @@ def test_sequence_chunks():
     assert sum(sequence_chunks(np.full(50, 7), 100)) == 350
     with pytest.raises(ValueError, match="positive"):
         sequence_chunks([3, 0])
+
+
+def test_dask_fitted_model_pickles_and_predicts_the_same(client):
+    import pickle
+
+    X, lengths = _data("categorical", seed=5)
+    dX = _chunked(X, lengths)
+    got = _fit(dX, lengths, "categorical")
+    back = pickle.loads(pickle.dumps(got))
+    np.testing.assert_array_equal(back.predict(dX, lengths=lengths).compute(),
+                                  got.predict(dX, lengths=lengths).compute())
+    # the chunk functions pickle (a cluster of processes ships them)
+    fn = pickle.loads(pickle.dumps(hmm_dask._EMChunk(got._emission, got.startprob_,
+                                                     got.transmat_, got._params)))
+    sid = np.repeat(np.arange(lengths.size), lengths)
+    total = fn(X[: lengths[0]], sid[: lengths[0]])[0]
+    assert_allclose(total, got.log_likelihood(X[: lengths[0]])[0], rtol=1e-12)
