@@ -248,3 +248,29 @@ def test_feature_names_follow_the_base_convention(income):
     np.testing.assert_allclose(est.score_samples(df[:5]), ref.score_samples(income[:5, None]),
                                rtol=1e-12)
     assert est.conf_int()[0, 1] < income.min()
+
+
+@pytest.mark.parametrize("name", ["gamma", "weibull"])
+def test_many_rows_sketch_scan_finds_the_full_grid_maximum(name, monkeypatch):
+    import sklearn_mle.distributions._shifted as shifted
+
+    rng = np.random.default_rng(11)
+    x = (3.0 + rng.gamma(3.0, 2.0, size=(10_000, 1)) if name == "gamma"
+         else -2.0 + stats.weibull_min(2.5, scale=3.0).rvs((10_000, 1), random_state=rng))
+    base = CASES[name][0]
+    monkeypatch.setattr(shifted, "_SKETCH", 2_000)  # a small sketch keeps the test short
+    used, real = [], shifted._sketch_first  # noqa: SLF001 - a spy on the module's helper
+
+    def spy(*args):
+        used.append(real(*args))
+        return used[-1]
+
+    monkeypatch.setattr(shifted, "_sketch_first", spy)
+    fast = _fit(ShiftedMLE(base()), x)  # > 2 * _SKETCH rows: the sketch scan first
+    assert len(used) == 1 and used[0] is not None  # its maximum was kept
+    monkeypatch.setattr(shifted, "_SKETCH", 10**9)  # the plain full-data grid
+    full = _fit(ShiftedMLE(base()), x)
+    assert fast.loglik_ >= full.loglik_ - 1e-6
+    np.testing.assert_allclose(fast.estimates_, full.estimates_, rtol=1e-5)
+    ref = CASES[name][1].fit(x[:, 0])
+    assert fast.loglik_ >= np.sum(CASES[name][1].logpdf(x[:, 0], *ref)) - 1e-6

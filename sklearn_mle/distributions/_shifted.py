@@ -49,6 +49,7 @@ _SHIFTABLE = ("gamma", "weibull", "lognormal")
 _SHAPE_REGULAR = {"gamma": "shape", "weibull": "shape"}
 _N_GRID = 40  # profile evaluations on the log(min(x) - loc) grid before refining
 _INNER, _OUTER = 1e-8, 1e2  # the grid's ends: min(x) - loc in units of the spread
+_SKETCH = 20_000  # above twice this many rows the grid is first scanned on a sketch
 
 
 def _fit_quiet(base, X, w):
@@ -102,6 +103,50 @@ def _family_profile(base, x, w, shift):
     return loglik
 
 
+def _peaks(ll):
+    """Interior local maxima of a profile on the grid. Toward -inf the profile
+    flattens to its limit, so a bump within rounding of its outer neighbour is that
+    plateau, not a maximum."""
+    finite = ll[np.isfinite(ll)]
+    if finite.size == 0:
+        return []
+    tol = 1e-9 * max(1.0, float(np.max(np.abs(finite))))
+    return [i for i in range(1, ll.size - 1)
+            if np.isfinite(ll[i]) and ll[i] >= ll[i - 1] and ll[i] > ll[i + 1] + tol]
+
+
+def _sketch_first(base, x, m, spread, grid, prof):
+    """Many equally weighted rows: scan the grid on a sketch of the data (its
+    ``_SKETCH // 4`` smallest values, then evenly spaced order statistics weighted by
+    the rows they stand for), then locate the maximum on the FULL data inside the
+    sketch's bracket (two grid steps either side). Kept only when it is a local maximum of
+    the full profile there (strictly inside, above both ends); None sends the caller to
+    the full-data grid."""
+    # the threshold is pinned by the smallest values: they are kept exactly, the rest
+    # of the sorted data is thinned to evenly spaced order statistics, each weighted
+    # by the rows it stands for
+    xs = np.sort(x)
+    keep = _SKETCH // 4
+    ranks = np.linspace(keep, x.size - 1, _SKETCH - keep).round().astype(np.intp)
+    sketch = np.concatenate([xs[:keep], xs[ranks]])
+    weights = np.concatenate([np.ones(keep), np.full(ranks.size, (x.size - keep) / ranks.size)])
+    at = _family_profile(base, sketch, weights, m - spread)
+    ll = np.array([at(m - np.exp(u)) for u in grid])
+    peaks = _peaks(ll)
+    if not peaks:
+        return None
+    i = max(peaks, key=lambda j: ll[j])
+    a, b = grid[max(i - 2, 0)], grid[min(i + 2, grid.size - 1)]
+    res = optimize.minimize_scalar(lambda u: -prof(u), bounds=(a, b), method="bounded",
+                                   options={"xatol": 1e-10})
+    margin = 1e-3 * (b - a)
+    if not (np.isfinite(res.fun) and a + margin < res.x < b - margin):
+        return None
+    if -res.fun <= max(prof(a), prof(b)):
+        return None
+    return m - np.exp(res.x), float(-res.fun), "interior"
+
+
 def profile_threshold(base, x, w):
     """The threshold MLE of one column: ``(loc, loglik, status)``.
 
@@ -123,15 +168,15 @@ def profile_threshold(base, x, w):
     def prof(u):
         return at(m - np.exp(u))
 
+    if x.size > 2 * _SKETCH and np.all(w == w.flat[0]):
+        found = _sketch_first(base, x, m, spread, grid, prof)
+        if found is not None:
+            return found
     ll = np.array([prof(u) for u in grid])
     if not np.any(np.isfinite(ll)):
         raise ValueError(f"{type(base).__name__} could not be fitted to x - loc for any "
                          "loc below min(x)")
-    tol = 1e-9 * max(1.0, float(np.max(np.abs(ll[np.isfinite(ll)]))))
-    # interior local maxima; toward -inf the profile flattens to its limit, so a bump
-    # within rounding of its outer neighbour is that plateau, not a maximum
-    peaks = [i for i in range(1, _N_GRID - 1)
-             if np.isfinite(ll[i]) and ll[i] >= ll[i - 1] and ll[i] > ll[i + 1] + tol]
+    peaks = _peaks(ll)
     if peaks:
         i = max(peaks, key=lambda j: ll[j])
         res = optimize.minimize_scalar(lambda u: -prof(u), bounds=(grid[i - 1], grid[i + 1]),
