@@ -123,7 +123,28 @@ def bootstrap_replicates(estimator, rows, kwargs_rows, *, n_boot, simulate=None,
         return _fit_one(estimator, args, kw)
 
     out = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(task)(s) for s in seeds)
-    good = [t for t in out if t is not None]
+    return collect_replicates(out, n_boot)
+
+
+def resample_counts(n, n_boot, random_state=None):
+    """How often each of ``n`` rows is drawn in each replicate, shape (n, n_boot).
+
+    The same draws as :func:`bootstrap_replicates` with the same ``random_state``
+    (one seed per replicate, ``n`` indices from it), so a fast refit from weighted
+    statistics gives the replicates of the refits on resampled rows.
+    """
+    rng = np.random.default_rng(random_state)
+    seeds = rng.integers(0, 2**32 - 1, size=n_boot)
+    counts = np.empty((n, n_boot))
+    for b, seed in enumerate(seeds):
+        counts[:, b] = np.bincount(np.random.default_rng(seed).integers(0, n, n), minlength=n)
+    return counts
+
+
+def collect_replicates(out, n_boot):
+    """The replicates that succeeded (None or non-finite entries failed), as an array;
+    a warning when more than 5% failed."""
+    good = [t for t in out if t is not None and np.all(np.isfinite(t))]
     failed = n_boot - len(good)
     if failed > 0.05 * n_boot:
         warnings.warn(f"{failed} of {n_boot} bootstrap refits failed (no MLE on the "
@@ -149,6 +170,14 @@ def _take(a, idx):
     if hasattr(a, "tocsr"):
         return a.tocsr()[idx]
     return np.asarray(a)[idx]
+
+
+def jackknife_counts(n, max_groups=200):
+    """Row counts ``(n, G)`` of the leave-one-out (or leave-one-block-out, rows ``i``
+    with ``i % max_groups == g``, beyond ``max_groups`` rows) samples of
+    :func:`jackknife`."""
+    groups = np.arange(n) % max_groups if n > max_groups else np.arange(n)
+    return (groups[:, None] != np.unique(groups)[None, :]).astype(float)
 
 
 def jackknife(estimator, rows, kwargs_rows, max_groups=200):

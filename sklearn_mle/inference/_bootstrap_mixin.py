@@ -60,11 +60,24 @@ class BootstrapMixin:
         if parametric and simulate is None:
             raise ValueError(f"{type(self).__name__} cannot simulate from its fit; use "
                              "parametric=False")
+        if not parametric and "lengths" not in kw:
+            # a fast refit from weighted statistics where the estimator has one (the same
+            # replicates as refitting clones on the resampled rows)
+            counts = boot.resample_counts(num_rows(rows[0]), int(n_boot), random_state)
+            fast = self._replicates_from_counts(rows, kw, counts)
+            if fast is not None:
+                return self._align(boot.collect_replicates(list(fast), int(n_boot)))
         reps = boot.bootstrap_replicates(self._bootstrap_template(), rows, kw,
                                          n_boot=int(n_boot),
                                          simulate=simulate if parametric else None,
                                          random_state=random_state, n_jobs=n_jobs)
         return self._align(reps)
+
+    def _replicates_from_counts(self, rows, kwargs_rows, counts):
+        """Replicate estimate vectors ``(n_boot, k)`` of the resamples whose row counts
+        are the columns of ``counts`` (NaN rows where a refit fails), without refitting
+        clones; None where the estimator has no such path (a hook)."""
+        return None
 
     def _bootstrap_template(self):
         """The estimator each replicate clones (a hook)."""
@@ -90,5 +103,16 @@ class BootstrapMixin:
         if kind == "percentile":
             return boot.percentile_interval(reps, alpha)
         rows, kw, _ = self._bootstrap_setup(X, y, fit_params)
-        jack = self._align(boot.jackknife(self._bootstrap_template(), rows, kw))
+        jack = None
+        if "lengths" not in kw:  # the fast refit of the same leave-out groups
+            fast = self._replicates_from_counts(rows, kw,
+                                                boot.jackknife_counts(num_rows(rows[0])))
+            if fast is not None:
+                jack = fast[np.all(np.isfinite(fast), axis=1)]
+                if len(jack) < 3:
+                    raise ValueError("the jackknife for the BCa acceleration failed; use "
+                                     "kind='percentile'")
+        if jack is None:
+            jack = boot.jackknife(self._bootstrap_template(), rows, kw)
+        jack = self._align(jack)
         return boot.bca_interval(reps, self.estimates_, jack, alpha)
