@@ -3,8 +3,9 @@
 Run by hand (never part of the test suite)::
 
     python benchmarks/bench_dask.py                        # scaled to run here in minutes
-    python benchmarks/bench_dask.py --rows 100000000 --chunks 100   # the issue's sizes
-    python benchmarks/bench_dask.py --store            # also read every pass from a .npy
+    python benchmarks/bench_dask.py --rows 1e8 --wide-rows 2e7 --chunks 100 --store
+                                                           # the issue's sizes
+    python benchmarks/bench_dask.py --sections dask-ml,ooc  # only those parts
 
 On ``LocalCluster(n_workers=2, threads_per_worker=1)`` (worker processes, as a real
 cluster), for each case the data are persisted on the workers (and, with
@@ -16,14 +17,21 @@ out-of-core path, where the data need not fit the cluster's memory). Printed:
 - distribution fits (PoissonMLE, GaussianMLE): the whole fit with standard errors,
   and its ratio to the floor (goal: <= 1.5: a fit is one reduction);
 - Newton fit (WeibullMLE): time per reduction (a Newton iteration is one);
-- logistic regression (exact Newton on Dask, ``linear_model._dask.dask_newton``, with
-  the information for the standard errors): time per reduction against the floor,
-  and the whole fit against the in-memory ``MLELogisticRegression`` plus one floor
-  per reduction (goal: <= 2);
+- logistic and Poisson regression (``MLELogisticRegression().fit(dask_X, dask_y)``,
+  exact Newton with the standard errors): time per pass against one reduction of the
+  same block function at the optimum (goal: <= 1.5), and the whole fit against the
+  in-memory fit plus one floor per pass (goal: <= 2);
 - GaussianMixture(k): time per EM iteration (fit of ``2 m`` minus fit of ``m``
   iterations, from the same given start, divided by ``m``) against one reduction of
   the same E-step (``em_pass``) and against the floor (goal: <= 1.5 x the E-step's
-  reduction), and the in-memory iteration on the same rows.
+  reduction), and the in-memory iteration on the same rows;
+- ``dask-ml`` (section ``dask-ml``, if installed: it is not a dependency): its
+  ``LogisticRegression(solver='newton')`` on the same cluster and persisted array
+  (10^6 x 20 in 40 chunks), its time against ours (with standard errors) and its
+  distance to the MLE;
+- out of core (section ``ooc``): a ``--ooc-gib`` GiB ``.npy`` fitted by a cluster of 2
+  workers with ``--ooc-limit`` MiB each (data ~3x the cluster's memory), re-read from
+  disk at every pass: a logistic regression and a Gaussian fit, which must not fail.
 
 Every timing is the median of ``--repeat`` runs. The machine this was written on is
 shared and noisy (2 cores): read the ratios, not the seconds.
@@ -35,6 +43,7 @@ import argparse
 import os
 import tempfile
 import time
+import uuid
 import warnings
 
 import numpy as np
@@ -65,7 +74,6 @@ def em_iteration(gm_kwargs, X, m, repeat):
 
 
 def run_case(label, dX, X, args):
-    import dask.array as da
 
     from sklearn_mle import GaussianMixture, GaussianMLE, PoissonMLE, WeibullMLE
     from sklearn_mle.mixture._gaussian_kernels import em_pass
@@ -115,23 +123,121 @@ def run_case(label, dX, X, args):
     if X is not None:
         t_mem = em_iteration(start, X, args.iters, 1)
         print(f"  in-memory iteration                {t_mem:8.3f} s")
-    # logistic regression with standard errors: exact Newton, one reduction an iteration
-    from sklearn_mle import MLELogisticRegression
-    from sklearn_mle.linear_model import _family as glm_family
-    from sklearn_mle.linear_model._dask import dask_newton
+    # GLMs with standard errors: exact Newton, one reduction an iteration
+    glm_case(dX, X, args, floor)
 
+
+def glm_case(dX, X, args, floor):
+    """Logistic and Poisson regression with SEs on Dask: time per reduction against one
+    reduction of the same block function (``dask_glm_terms`` at the optimum) and the
+    floor; the whole fit against the in-memory fit plus one floor per reduction."""
+    import dask.array as da
+
+    from sklearn_mle import MLELogisticRegression, MLEPoissonRegression
+    from sklearn_mle.linear_model import _family as glm_family
+    from sklearn_mle.linear_model._dask import dask_glm_terms
+
+    d = dX.shape[1]
     beta = np.linspace(-1.0, 1.0, d) / np.sqrt(d)
-    y = (dX @ beta + da.random.default_rng(1).logistic(size=dX.shape[0],
-                                                       chunks=dX.chunks[0]) > 0)
-    y = y.astype(np.float64).persist() if args.persisted else y.astype(np.float64)
-    t_glm, res = median_time(lambda: dask_newton(glm_family.Binomial(), dX, y), args.repeat)
-    print(f"  logistic Newton + SE (Dask)        {t_glm:8.3f} s   {res.n_reductions} "
-          f"reductions: {t_glm / res.n_reductions / floor:5.2f} x floor each")
-    if X is not None:
-        yy = y.compute()
-        t_mem, _ = median_time(lambda: MLELogisticRegression().fit(X, yy).bse_, args.repeat)
-        print(f"  logistic in memory + SE            {t_mem:8.3f} s   Dask / (memory + "
-              f"{res.n_reductions} floors) = {t_glm / (t_mem + res.n_reductions * floor):5.2f}")
+    eta = dX @ beta
+    noise = da.random.default_rng(1).logistic(size=dX.shape[0], chunks=dX.chunks[0])
+    cases = [("logistic", MLELogisticRegression, glm_family.Binomial(),
+              (eta + noise > 0).astype(np.float64)),
+             ("Poisson", MLEPoissonRegression, glm_family.Poisson(),
+              da.random.default_rng(2).poisson(da.exp(0.5 * eta)).astype(np.float64))]
+    for name, cls, family, y in cases:
+        y = y.persist() if args.persisted else y
+        t_fit, est = median_time(lambda: cls().fit(dX, y), args.repeat)  # noqa: B023
+        theta = np.column_stack([est.intercept_, np.atleast_2d(est.coef_)])
+        t_red, _ = median_time(lambda: dask_glm_terms(family, dX, y, None, None,  # noqa: B023
+                                                      theta), args.repeat)  # noqa: B023
+        # the fit's passes: the checks, the intercept's start, one per Newton step
+        n_red = est.n_iter_ + 3
+        print(f"  {name} regression + SE (Dask) {t_fit:8.3f} s   {est.n_iter_} Newton steps; "
+              f"{t_fit / n_red / t_red:5.2f} x one reduction per pass "
+              f"(one reduction {t_red:6.3f} s = {t_red / floor:5.2f} x floor)")
+        if X is not None:
+            yy = y.compute()
+            t_mem, ref = median_time(lambda: cls().fit(X, yy).bse_, args.repeat)  # noqa: B023
+            print(f"  {name} in memory + SE        {t_mem:8.3f} s   Dask / (memory + "
+                  f"{n_red} floors) = {t_fit / (t_mem + n_red * floor):5.2f}; max |SE "
+                  f"ratio - 1| = {np.max(np.abs(est.bse_ / ref - 1)):.1e}")
+
+
+def dask_ml_case(args):
+    """Against dask-ml (installed by hand, not a dependency): LogisticRegression with
+    solver='newton' on the same persisted array and cluster; distance to the MLE."""
+    import dask.array as da
+
+    from sklearn_mle import MLELogisticRegression
+
+    try:
+        from dask_ml.linear_model import LogisticRegression
+    except ImportError:
+        print("\n[dask-ml] not installed: pip install dask-ml")
+        return
+    n, d = int(args.dml_rows), args.d
+    dX = da.random.default_rng(3).normal(size=(n, d), chunks=(-(-n // 40), d)).persist()
+    beta = np.linspace(-1.0, 1.0, d) / np.sqrt(d)
+    noise = da.random.default_rng(4).logistic(size=n, chunks=dX.chunks[0])
+    y = ((dX @ beta + noise) > 0).astype(np.float64).persist()
+    print(f"\n[dask-ml] {n:.3g} x {d} in {dX.numblocks[0]} chunks, persisted")
+    t_ours, est = median_time(lambda: MLELogisticRegression().fit(dX, y), args.repeat)
+    ours = np.r_[est.intercept_, est.coef_.ravel()]
+    print(f"  sklearn_mle MLELogisticRegression + SE   {t_ours:8.3f} s")
+    for solver in args.dml_solvers:
+        t, m = median_time(lambda: LogisticRegression(solver=solver).fit(dX, y),  # noqa: B023
+                           1 if solver != "newton" else args.repeat)
+        theirs = np.r_[np.atleast_1d(m.intercept_), np.ravel(m.coef_)]
+        print(f"  dask-ml LogisticRegression({solver!r:9}) {t:8.3f} s   "
+              f"{t / t_ours:5.2f} x ours; max |coef - MLE| = "
+              f"{np.max(np.abs(theirs - ours)):.1e} (no standard errors)")
+
+
+def out_of_core_case(args):
+    """Data ``--ooc-gib`` GiB in a .npy on disk, 2 workers of ``--ooc-limit`` MiB each:
+    a logistic regression and a Gaussian fit that re-read the chunks every pass."""
+    from distributed import Client, LocalCluster
+
+    from sklearn_mle import GaussianMLE, MLELogisticRegression
+
+    d = args.d
+    n = int(args.ooc_gib * 2**30 / (8 * d))
+    chunk = 50_000
+    with tempfile.TemporaryDirectory() as tmp:
+        path, ypath = os.path.join(tmp, "x.npy"), os.path.join(tmp, "y.npy")
+        mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(n, d))
+        y = np.empty(n)
+        rng = np.random.default_rng(5)
+        beta = np.linspace(-1.0, 1.0, d) / np.sqrt(d)
+        for s in range(0, n, 1_000_000):  # written in slices: never the whole on the client
+            block = rng.normal(size=(min(s + 1_000_000, n) - s, d))
+            mm[s:s + block.shape[0]] = block
+            y[s:s + block.shape[0]] = (block @ beta + rng.logistic(size=block.shape[0])) > 0
+        mm.flush()
+        del mm
+        np.save(ypath, y[:, None])
+        del y
+        limit = f"{args.ooc_limit}MiB"
+        print(f"\n[out of core] {n:.3g} x {d} = {n * d * 8 / 2**30:.2f} GiB .npy, 2 workers x "
+              f"{limit} ({n * d * 8 / 2**20 / (2 * args.ooc_limit):.1f} x the cluster's memory)")
+        with LocalCluster(n_workers=2, threads_per_worker=1, memory_limit=limit,
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
+            client.run(lambda: __import__("sklearn_mle").PoissonMLE().fit(np.ones((2, 1))))
+            dX, dy = npy_rows(path, chunk), npy_rows(ypath, chunk)[:, 0]
+            t0 = time.perf_counter()
+            try:
+                est = MLELogisticRegression().fit(dX, dy)
+                t1 = time.perf_counter()
+                gm = GaussianMLE(covariance_type="diag").fit(dX)
+                t2 = time.perf_counter()
+            except Exception as err:  # noqa: BLE001 - the benchmark reports a failure
+                print(f"  FAILED: {type(err).__name__}: {err}")
+                return
+            print(f"  MLELogisticRegression + SE  {t1 - t0:8.2f} s  ({est.n_iter_} Newton steps, "
+                  f"converged={est.converged_}, max SE {np.max(est.bse_):.2e})")
+            print(f"  GaussianMLE(diag) + SE      {t2 - t1:8.2f} s  (max SE "
+                  f"{np.max(gm.bse_):.2e})")
 
 
 def main():
@@ -145,7 +251,15 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--store", action="store_true", help="also read from a .npy store")
     parser.add_argument("--no-memory", action="store_true", help="skip the in-memory fits")
+    parser.add_argument("--sections", default="dist,wide,dask-ml,ooc",
+                        help="comma-separated: dist, wide, dask-ml, ooc")
+    parser.add_argument("--dml-rows", type=float, default=1e6)
+    parser.add_argument("--dml-solvers", default="newton", help="dask-ml solvers, comma-separated")
+    parser.add_argument("--ooc-gib", type=float, default=1.8, help="size of the out-of-core .npy")
+    parser.add_argument("--ooc-limit", type=int, default=300, help="MiB per worker (out of core)")
     args = parser.parse_args()
+    args.dml_solvers = args.dml_solvers.split(",")
+    sections = args.sections.split(",")
 
     import dask.array as da
     from distributed import Client, LocalCluster
@@ -154,7 +268,9 @@ def main():
             Client(cluster) as client:
         # the workers import the package once, before anything is timed
         client.run(lambda: __import__("sklearn_mle").PoissonMLE().fit(np.ones((2, 1))))
-        for rows, d in ((int(args.rows), 1), (int(args.wide_rows), args.d)):
+        shapes = [(int(args.rows), 1)] if "dist" in sections else []
+        shapes += [(int(args.wide_rows), args.d)] if "wide" in sections else []
+        for rows, d in shapes:
             chunk = -(-rows // args.chunks)
             # generated on the workers (a NumPy array given to from_array would travel
             # inside the graph)
@@ -166,10 +282,16 @@ def main():
                 with tempfile.TemporaryDirectory() as tmp:
                     path = os.path.join(tmp, "x.npy")
                     np.save(path, dX.compute() if X is None else X)
+                    del X
+                    X = None
                     args.persisted = False
                     run_case("from .npy, re-read every pass", npy_rows(path, chunk), None,
                              args)
             del dX, X
+        if "dask-ml" in sections:
+            dask_ml_case(args)
+    if "ooc" in sections:
+        out_of_core_case(args)
 
 
 def _read_rows(path, start, stop):
@@ -184,10 +306,13 @@ def npy_rows(path, chunk):
 
     mm = np.load(path, mmap_mode="r")
     n, d = mm.shape
+    tag = uuid.uuid4().hex  # unique keys: two stores of one run never share a task name
     parts = [da.from_delayed(dask.delayed(_read_rows)(path, s, min(s + chunk, n)),
-                             shape=(min(s + chunk, n) - s, d), dtype=mm.dtype)
+                             shape=(min(s + chunk, n) - s, d), dtype=mm.dtype,
+                             name=f"npy-rows-{tag}-{s}")
              for s in range(0, n, chunk)]
     return da.concatenate(parts)
+
 
 if __name__ == "__main__":
     main()
