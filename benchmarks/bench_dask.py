@@ -30,7 +30,8 @@ out-of-core path, where the data need not fit the cluster's memory). Printed:
   (10^6 x 20 in 40 chunks), its time against ours (with standard errors) and its
   distance to the MLE;
 - out of core (section ``ooc``): a ``--ooc-gib`` GiB ``.npy`` fitted by a cluster of 2
-  workers with ``--ooc-limit`` MiB each (data ~3x the cluster's memory), re-read from
+  workers with ``--ooc-limit`` MiB each (data ~3x the cluster's memory; a worker
+  needs ~220 MiB for its imports alone, so 300 MiB workers pause and never resume), re-read from
   disk at every pass: a logistic regression and a Gaussian fit, which must not fail.
 
 Every timing is the median of ``--repeat`` runs. The machine this was written on is
@@ -255,8 +256,11 @@ def main():
                         help="comma-separated: dist, wide, dask-ml, ooc")
     parser.add_argument("--dml-rows", type=float, default=1e6)
     parser.add_argument("--dml-solvers", default="newton", help="dask-ml solvers, comma-separated")
-    parser.add_argument("--ooc-gib", type=float, default=1.8, help="size of the out-of-core .npy")
-    parser.add_argument("--ooc-limit", type=int, default=300, help="MiB per worker (out of core)")
+    parser.add_argument("--ooc-gib", type=float, default=3.0, help="size of the out-of-core .npy")
+    # a worker process holds ~220 MiB before any data (NumPy, SciPy, scikit-learn,
+    # distributed): at 300 MiB it pauses at once and never resumes (Dask's memory
+    # manager), so the smallest limit that runs is ~450 MiB
+    parser.add_argument("--ooc-limit", type=int, default=500, help="MiB per worker (out of core)")
     args = parser.parse_args()
     args.dml_solvers = args.dml_solvers.split(",")
     sections = args.sections.split(",")
