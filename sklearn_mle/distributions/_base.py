@@ -202,7 +202,7 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
         self : object
             The fitted estimator.
         """
-        robust = getattr(self, "cov_type", "nonrobust") != "nonrobust"
+        robust = self.cov_type != "nonrobust"
         if robust:
             self._check_robust(X)
         if is_dask(X):
@@ -229,7 +229,7 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
         first = not hasattr(self, "stats_")
         if first:
             self._validate_params()
-        if getattr(self, "cov_type", "nonrobust") != "nonrobust":
+        if self.cov_type != "nonrobust":
             raise ValueError(
                 f"{type(self).__name__}: cov_type={self.cov_type!r} needs every row's score "
                 "at the final estimate, which partial_fit does not keep; use fit, or "

@@ -35,6 +35,9 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
         ``{"p": value}`` holds ``p`` fixed.
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
 
     Attributes
     ----------
@@ -81,9 +84,11 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
         ),
     }
 
-    def __init__(self, n_trials=None, *, prior=None, fixed_params=None, contamination=0.1):
+    def __init__(self, n_trials=None, *, prior=None, fixed_params=None, contamination=0.1,
+                 cov_type="nonrobust"):
         self.n_trials = n_trials
-        super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination)
+        super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination,
+                         cov_type=cov_type)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the fit with a batch: ``stats_ = stats_ + stats(batch)``.

@@ -72,6 +72,9 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         the remaining mass in proportion to their counts (the constrained MLE).
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
 
     Attributes
     ----------
@@ -118,12 +121,14 @@ class CategoricalMLE(PartialFitMixin, DistributionMLE):
         "prior": [None, Prior],
         "fixed_params": [None, dict],
         "contamination": [Interval(Real, 0.0, 0.5, closed="both")],
+        "cov_type": [StrOptions({"nonrobust", "HC0", "HC1"})],
     }
 
     def __init__(self, *, categories="auto", prior=None, fixed_params=None,
-                 contamination=0.1):
+                 contamination=0.1, cov_type="nonrobust"):
         self.categories = categories
-        super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination)
+        super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination,
+                         cov_type=cov_type)
 
     # ------------------------------------------------------------------ family
     def _declared(self):

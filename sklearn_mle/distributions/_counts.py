@@ -26,6 +26,9 @@ class PoissonMLE(PartialFitMixin, DistributionMLE):
         ``{"rate": value}`` holds the rate fixed (a restricted model).
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
 
     Attributes
     ----------
@@ -77,6 +80,9 @@ class BernoulliMLE(PartialFitMixin, DistributionMLE):
         ``{"p": value}`` holds ``p`` fixed.
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
 
     Attributes
     ----------

@@ -29,6 +29,9 @@ class ExponentialMLE(PartialFitMixin, DistributionMLE):
         with NaN for the columns left free).
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
 
     Attributes
     ----------
@@ -103,6 +106,9 @@ class GeometricMLE(PartialFitMixin, DistributionMLE):
         ``{"p": value}`` holds ``p`` fixed.
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
 
     Attributes
     ----------

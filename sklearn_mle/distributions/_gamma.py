@@ -41,10 +41,11 @@ class IterativeFitMixin:
     }
 
     def __init__(self, *, prior=None, fixed_params=None, contamination=0.1, max_iter=100,
-                 tol=1e-10):
+                 tol=1e-10, cov_type="nonrobust"):
         self.prior = prior
         self.fixed_params = fixed_params
         self.contamination = contamination
+        self.cov_type = cov_type
         self.max_iter = max_iter
         self.tol = tol
 
@@ -109,6 +110,9 @@ class GammaMLE(IterativeFitMixin, PartialFitMixin, DistributionMLE):
         column, NaN meaning free. ``{"shape": 1.0}`` is the exponential model.
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
     max_iter : int, default=100
         Maximum number of Newton iterations.
     tol : float, default=1e-10

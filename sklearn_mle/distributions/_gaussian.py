@@ -32,6 +32,9 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
         parameters at known values, e.g. the known-variance model.
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
 
     Attributes
     ----------
@@ -66,10 +69,12 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
     _stats_check_finite = True
 
     def __init__(
-        self, covariance_type="full", *, prior=None, fixed_params=None, contamination=0.1
+        self, covariance_type="full", *, prior=None, fixed_params=None, contamination=0.1,
+        cov_type="nonrobust",
     ):
         self.covariance_type = covariance_type
-        super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination)
+        super().__init__(prior=prior, fixed_params=fixed_params, contamination=contamination,
+                         cov_type=cov_type)
 
     # --------------------------------------------------------------- hooks
     def _make_family(self, X=None, sample_weight=None):

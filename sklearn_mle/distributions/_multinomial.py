@@ -50,6 +50,9 @@ class MultinomialMLE(PartialFitMixin, DistributionMLE):
         their column totals (the constrained MLE).
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
 
     Attributes
     ----------

@@ -37,6 +37,9 @@ class NegativeBinomialMLE(IterativeFitMixin, DistributionMLE):
         NaN meaning free. A fixed integer ``r`` is the Pascal distribution.
     contamination : float, default=0.1
         Fraction of training samples below the novelty threshold ``offset_``.
+    cov_type : {'nonrobust', 'HC0', 'HC1'}, default='nonrobust'
+        Covariance of the estimates: the inverse observed information, or the
+        sandwich (HC0; HC1 times ``n / (n - k)``) robust to a misspecified family.
     max_iter : int, default=100
         Maximum number of Newton iterations.
     tol : float, default=1e-10
