@@ -128,22 +128,13 @@ class DaskDataStats(DataStats):
                 "weight": self.weight + other.weight}
 
 
-# families whose passes read ``stats.w``'s strides directly (the others keep Dask
-# weights on the cluster: families._data.unit_broadcast says they are not unit ones)
-_WEIGHTS_ON_CLIENT = ("StudentT",)
-
-
 def dask_weighted_stats(family, X, W, totals):
     """The k statistics of a family without finite statistics that share the Dask rows
     ``X``: column j of the lazy (n, k) weights ``W`` (responsibilities times sample
     weights) and its total ``totals[j]``. Nothing is computed here: each pass of the
     family's Newton over them computes the weights of a chunk where the chunk lives
     (the mixture's E-step, redone per pass instead of kept: the data may exceed the
-    cluster's memory); families in ``_WEIGHTS_ON_CLIENT`` get them computed once."""
-    import dask
-
-    if type(family).__name__ in _WEIGHTS_ON_CLIENT:
-        (W,) = dask.compute(W)
+    cluster's memory)."""
     d = X.shape[1]
     return tuple(family.make_stats(DaskDataStats, x=X, w=W[:, j],
                                    weight=np.full(d, float(totals[j])))
@@ -176,8 +167,6 @@ def dask_family_stats(family, X, w, *, check_finite: bool, sample_rows: int,
     -------
     stats, (X_sample, w_sample) as NumPy arrays
     """
-    import dask
-
     from .dask import dask_map_reduce
     from .rules import NONFINITE, raise_first
 
@@ -204,10 +193,6 @@ def dask_family_stats(family, X, w, *, check_finite: bool, sample_rows: int,
                          "zero; at least one row needs a positive weight")
     if finite:
         return out, (xs, ws)
-    if is_dask(w) and type(family).__name__ in _WEIGHTS_ON_CLIENT:
-        # StudentT tests its weights' strides itself (not through unit_broadcast, which
-        # knows Dask weights): its weights (one number per row) come to the client
-        (w,) = dask.compute(w)
     return family.make_stats(DaskDataStats, x=X, w=w, weight=out), (xs, ws)
 
 

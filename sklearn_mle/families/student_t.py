@@ -17,7 +17,7 @@ from scipy import stats as sps
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
-from ._data import column_range, data_stats, total_weight_or_raise
+from ._data import column_range, data_stats, total_weight_or_raise, unit_broadcast
 from ._protocol import Family, ModeResult
 
 __all__ = ["StudentT"]
@@ -175,7 +175,7 @@ class StudentT(Family):
 
     def _sums(self, stats, nu, mu, sigma, order, wscale=1.0):
         w = stats.w
-        unit = w.ndim == 1 and w.size > 0 and w.strides[0] == 0 and w[0] == 1.0
+        unit = unit_broadcast(w)
         args = (np.asarray(nu, float), np.asarray(mu, float), np.asarray(sigma, float))
 
         def block(xb, wb):
