@@ -19,6 +19,7 @@ from .distributions import (
     MultinomialMLE,
     NegativeBinomialMLE,
     PoissonMLE,
+    ShiftedMLE,
     StudentTMLE,
     WeibullMLE,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "MLEPoissonRegression",
     "PoissonMLE",
     "SeparationWarning",
+    "ShiftedMLE",
     "StudentTMLE",
     "Summary",
     "WeibullMLE",

@@ -13,6 +13,7 @@ from ._gaussian import GaussianMLE
 from ._lognormal import LogNormalMLE
 from ._multinomial import MultinomialMLE
 from ._negative_binomial import NegativeBinomialMLE
+from ._shifted_mle import ShiftedMLE
 from ._student_t import StudentTMLE
 from ._weibull import WeibullMLE
 
@@ -33,6 +34,7 @@ __all__ = [
     "MultinomialMLE",
     "NegativeBinomialMLE",
     "PoissonMLE",
+    "ShiftedMLE",
     "Stats",
     "StudentTMLE",
     "WeibullMLE",

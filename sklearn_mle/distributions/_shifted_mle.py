@@ -160,11 +160,21 @@ class ShiftedMLE(ShiftedInferenceMixin, ScipyMixin, LikelihoodMixin, DensityMixi
         -------
         self : object
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=3)
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
         X = np.asarray(X, dtype=np.float64)
         w = np.asarray(check_sample_weight(sample_weight, X, ones=True), dtype=float)
         keep = w > 0
         Xk, wk = X[keep], w[keep]
+        if self.loc == "fit":
+            # the rule counts distinct values, not rows, so integer weights act exactly
+            # as repeated rows (a row count would refuse [a, b] weighted [1, 2])
+            for j in range(X.shape[1]):
+                if np.unique(Xk[:, j]).size < 2:
+                    raise ValueError(
+                        f"ShiftedMLE: {self._column(j)}: all values are equal ({len(Xk)} "
+                        "sample(s) of positive weight); fitting a threshold needs at least "
+                        "2 distinct values. Give loc=<a number below the data> or fit the "
+                        "two-parameter estimator")
         base = self._base()
         if getattr(base, "prior", None) is not None:
             raise ValueError("ShiftedMLE fits the likelihood: give an estimator without "

@@ -3,7 +3,7 @@ covariances, the delta method, prediction intervals and the bootstrap."""
 
 from ..exceptions import InferenceWarning
 from ._delta import DeltaMethodResult, numerical_jacobian
-from ._lrt import LikelihoodRatioResult, likelihood_ratio_test
+from ._lrt import LikelihoodRatioResult, chi_bar_squared_sf, likelihood_ratio_test
 from ._prediction import PredictionResult
 from ._robust import COV_TYPES, sandwich_cov
 from ._summary import Summary
@@ -19,6 +19,7 @@ __all__ = [
     "PredictionResult",
     "Summary",
     "WaldTestResult",
+    "chi_bar_squared_sf",
     "cov_from_information",
     "likelihood_ratio_test",
     "numerical_jacobian",

@@ -133,7 +133,7 @@ def chi_bar_squared_sf(statistic: float, df: int, n_boundary: int) -> float:
     chi-square p-value, so the 5% critical value is 2.71, not 3.84:
 
     >>> from scipy import stats
-    >>> from sklearn_mle.inference._lrt import chi_bar_squared_sf
+    >>> from sklearn_mle.inference import chi_bar_squared_sf
     >>> round(chi_bar_squared_sf(3.841458820694124, 1, 1), 6)
     0.025
     >>> round(chi_bar_squared_sf(2.705543454095404, 1, 1), 6)

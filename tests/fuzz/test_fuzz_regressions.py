@@ -204,3 +204,16 @@ def test_categorical_draws_of_string_labels_are_the_labels():
     assert set(np.asarray(draws).ravel()) <= {"a", "b"}
     assert_allclose(np.exp(est.score_samples(np.array([["a"], ["b"]], dtype=object))),
                     [2 / 3, 1 / 3], rtol=1e-12)
+
+
+def test_shifted_two_rows_weighted_equal_three_repeated_rows():
+    # found by the fuzz once ShiftedMLE was exported: a row-count minimum (3) refused
+    # [a, b] weighted [1, 2] but fitted the repeated rows [a, b, b]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weighted = m.ShiftedMLE().fit(np.array([[1.0], [2.5]]), sample_weight=[1, 2])
+        repeated = m.ShiftedMLE().fit(np.array([[1.0], [2.5], [2.5]]))
+    assert_allclose(weighted.loc_, repeated.loc_, rtol=1e-10)
+    assert_allclose(weighted.loglik_, repeated.loglik_, rtol=1e-10)
+    with pytest.raises(ValueError, match="all values are equal"):
+        m.ShiftedMLE().fit(np.array([[2.0], [2.0]]), sample_weight=[1, 3])
