@@ -23,7 +23,7 @@ from sklearn_mle.plotting import ProfileLikelihoodDisplay, plot_fit_diagnostics
 
 income = read_csv_columns(default_data_path("engel"))["income"]
 X = income[:, None]
-rows = [r for r in rank_distributions(income) if r.ranked]
+rows = [r for r in rank_distributions(income, as_frame=False) if r.ranked]
 for r in rows:
     print(f"{r.rank}. {r.family:<12} AIC = {r.aic:9.2f}   Akaike weight = {r.weight:.3f}")
 

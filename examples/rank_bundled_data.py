@@ -27,7 +27,7 @@ from sklearn_mle.plotting import DistributionFitDisplay, plot_fit_diagnostics
 
 data = load_default_data()
 for column in ["vote", "TVnews", "age", "logpopul"]:
-    rows = rank_distributions(data[column])
+    rows = rank_distributions(data[column], as_frame=False)
     print(f"\n{column}:")
     for r in rows:
         if r.ranked:
@@ -45,7 +45,8 @@ for column in ["vote", "TVnews", "age", "logpopul"]:
 # Age with continuous families
 # ----------------------------
 # Age is recorded in whole years; continuous families can be asked for by name.
-rows = rank_distributions(data["age"], families=["Gaussian", "LogNormal", "Gamma", "Weibull"])
+rows = rank_distributions(data["age"], families=["Gaussian", "LogNormal", "Gamma", "Weibull"],
+                          as_frame=False)
 best = rows[0]
 print(f"\nage, continuous families: best {best.family} (weight {best.weight:.3f})")
 for name, est, (lo, hi) in zip(best.param_names, best.params, best.conf_int):
@@ -66,7 +67,7 @@ displays[0, 0].figure_.suptitle("ANES 1996: age, the three best continuous famil
 # offers the unbounded count families; the binomial with 7 trials, which knows the
 # week has 7 days, is fitted by name. None of them follows the data, which pile up
 # at 0 and at 7 (every day): the best AIC is not a good fit, and the figure shows it.
-tv = [r for r in rank_distributions(data["TVnews"]) if r.ranked]
+tv = [r for r in rank_distributions(data["TVnews"], as_frame=False) if r.ranked]
 X_tv = data["TVnews"][:, None]
 week = BinomialMLE(n_trials=7).fit(X_tv)
 print(f"\nTVnews: Binomial(7) AIC {week.aic(X_tv):.2f}, p = {week.p_[0]:.3f}")

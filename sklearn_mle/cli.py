@@ -166,11 +166,8 @@ def _print_families():
     import sklearn_mle
 
     print(f"{'family':<18}{'kind':<12}{'domain':<24}{'default':<9}available")
-    from .distributions import _shifted
-
     for f in FAMILIES:
-        avail = "yes" if (hasattr(sklearn_mle, f.class_name)
-                          or hasattr(_shifted, f.class_name)) else "no"
+        avail = "yes" if hasattr(sklearn_mle, f.class_name) else "no"
         print(f"{f.name:<18}{f.kind:<12}{f.domain:<24}{'yes' if f.default else 'no':<9}{avail}")
 
 

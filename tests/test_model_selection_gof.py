@@ -82,7 +82,7 @@ def test_bad_input():
 
 
 def test_shifted_family_statistics_use_its_threshold():
-    from sklearn_mle.distributions._shifted import ShiftedMLE
+    from sklearn_mle import ShiftedMLE
 
     x = 4.0 + np.random.default_rng(1).gamma(5.0, 1.0, size=(200, 1))
     est = ShiftedMLE().fit(x)

@@ -171,7 +171,7 @@ def test_discrete_density_is_pmf_against_relative_frequencies(count_data):
 def test_ranking_rows_are_accepted(gamma_data):
     from sklearn_mle import rank_distributions
 
-    rows = [r for r in rank_distributions(gamma_data[:, 0]) if r.ranked][:2]
+    rows = [r for r in rank_distributions(gamma_data[:, 0], as_frame=False) if r.ranked][:2]
     disp = DistributionFitDisplay.from_estimator(rows, gamma_data[:, :1])
     assert [ln.get_label() for ln in disp.lines_] == [r.family for r in rows]
     x = disp.lines_[0].get_xdata()

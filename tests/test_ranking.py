@@ -350,8 +350,8 @@ def test_tidy_frame_aicc_and_goodness_of_fit():
 
 
 def test_shifted_variants_are_opt_in_and_equal_scipy_on_engel():
+    from sklearn_mle import ShiftedMLE
     from sklearn_mle.datasets import default_data_path, read_csv_columns
-    from sklearn_mle.distributions._shifted import ShiftedMLE
 
     income = read_csv_columns(default_data_path("engel"))["income"]
     with warnings.catch_warnings():
@@ -390,3 +390,22 @@ def test_shifted_variants_apply_to_negative_data_and_not_to_counts(counts):
     assert by["ShiftedGamma"].loglik >= np.sum(stats.gamma.logpdf(x, a, loc, scale)) - 1e-7
     assert by["ShiftedGamma"].ranked and "Gamma" not in by  # x < 0: only the shifted one
     assert not any(r.family.startswith("Shifted") for r in discrete)
+
+
+def test_default_is_a_tidy_frame_one_row_per_family(counts):
+    import pandas as pd
+
+    table = rank_distributions(counts, gof=True, n_boot=9, random_state=0)
+    rows = rank_rows(counts, gof=True, n_boot=9, random_state=0)
+    assert isinstance(table, pd.DataFrame) and len(table) == len(rows)
+    assert list(table.family) == [r.family for r in rows]
+    assert {"loglik", "n_params", "aic", "aicc", "bic", "delta", "weight", "boundary",
+            "chi2", "chi2_pvalue", "chi2_boot_pvalue", "parameters", "status",
+            "estimator"} <= set(table.columns)
+    for col in ("loglik", "aic", "aicc", "bic", "delta", "weight"):
+        assert_allclose(table[col], [getattr(r, col) for r in rows], rtol=1e-12)
+    assert list(table.boundary) == [r.status == "boundary" for r in rows]
+    for t, r in zip(table.estimator, rows):  # the fitted estimators come with it
+        assert (t is None) == (r.estimator is None)
+        if t is not None:
+            assert t.loglik_ == pytest.approx(r.loglik, rel=1e-12)

@@ -9,9 +9,8 @@ from scipy import optimize, stats
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from statsmodels.tools.numdiff import approx_hess
 
-from sklearn_mle import GammaMLE, LogNormalMLE, PoissonMLE, WeibullMLE
+from sklearn_mle import GammaMLE, LogNormalMLE, PoissonMLE, ShiftedMLE, WeibullMLE
 from sklearn_mle.datasets import default_data_path, read_csv_columns
-from sklearn_mle.distributions._shifted import ShiftedMLE
 from sklearn_mle.exceptions import BoundaryWarning, InferenceWarning
 from sklearn_mle.priors import Gamma as GammaPrior
 

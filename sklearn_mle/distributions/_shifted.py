@@ -29,17 +29,7 @@ import numpy as np
 from scipy import optimize
 from sklearn.base import clone
 
-__all__ = ["ShiftedMLE"]  # noqa: F822 - provided by __getattr__ below
-
-
-def __getattr__(name):
-    # ShiftedMLE lives in ._shifted_mle, which imports this module's search; it is
-    # still importable from here (its first home) without an import cycle
-    if name == "ShiftedMLE":
-        from ._shifted_mle import ShiftedMLE
-
-        return ShiftedMLE
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["SHIFTABLE", "profile_threshold"]
 
 
 #: Families whose support is (0, inf) and that have a threshold variant.

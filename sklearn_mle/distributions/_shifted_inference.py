@@ -38,7 +38,7 @@ def _fit_quiet(base, X, w):
 
 
 class ShiftedInferenceMixin:
-    """The inference surface of :class:`~sklearn_mle.distributions._shifted.ShiftedMLE`
+    """The inference surface of :class:`~sklearn_mle.ShiftedMLE`
     (fitted attributes ``estimator_``, ``loc_``, ``data_min_``, ``boundary_``)."""
 
     # ------------------------------------------------------------ inference
@@ -178,7 +178,7 @@ class ShiftedInferenceMixin:
         Examples
         --------
         >>> import numpy as np
-        >>> from sklearn_mle.distributions._shifted import ShiftedMLE
+        >>> from sklearn_mle import ShiftedMLE
         >>> x = 5.0 + np.random.default_rng(1).gamma(6.0, 1.0, size=(300, 1))
         >>> est = ShiftedMLE().fit(x)
         >>> ci = est.conf_int()

@@ -103,7 +103,7 @@ class ShiftedMLE(ShiftedInferenceMixin, ScipyMixin, LikelihoodMixin, DensityMixi
     >>> import numpy as np
     >>> from scipy import stats
     >>> from sklearn_mle import GammaMLE
-    >>> from sklearn_mle.distributions._shifted import ShiftedMLE
+    >>> from sklearn_mle import ShiftedMLE
     >>> x = 10.0 + np.random.default_rng(0).gamma(4.0, 2.0, size=(400, 1))
     >>> est = ShiftedMLE(GammaMLE()).fit(x)
     >>> est.param_names_, est.n_params_
@@ -281,7 +281,7 @@ class ShiftedMLE(ShiftedInferenceMixin, ScipyMixin, LikelihoodMixin, DensityMixi
         Examples
         --------
         >>> import numpy as np
-        >>> from sklearn_mle.distributions._shifted import ShiftedMLE
+        >>> from sklearn_mle import ShiftedMLE
         >>> x = 3.0 + np.random.default_rng(2).gamma(5.0, 1.0, size=(200, 1))
         >>> dist, = ShiftedMLE().fit(x).to_scipy()
         >>> dist.dist.name, bool(dist.support()[0] < x.min())

@@ -224,7 +224,7 @@ def rank_distributions(
     random_state=None,
     n_jobs=None,
     shifted: bool = False,
-    as_frame: bool = False,
+    as_frame: bool = True,
 ):
     """Fit candidate distribution families to ``x`` and rank them by AIC or BIC.
 
@@ -262,20 +262,24 @@ def rank_distributions(
         Bootstrap replicates run in parallel.
     shifted : bool, default=False
         Also fit the three-parameter variants with a fitted threshold ``loc``
-        (:class:`~sklearn_mle.distributions._shifted.ShiftedMLE`: "ShiftedGamma",
+        (:class:`~sklearn_mle.ShiftedMLE`: "ShiftedGamma",
         "ShiftedLogNormal", "ShiftedWeibull"): of each named Gamma, LogNormal or
         Weibull, or, when ``families`` is None and the data are continuous, all three
         (their support ``x > loc`` follows the data, so they apply to negative values
         too). They count ``k = 3`` parameters. Each fit is a profile search (about 60
         two-parameter fits), and with ``gof=True`` every bootstrap replicate repeats
         it. They can also be named in ``families``.
-    as_frame : bool, default=False
-        Return the tidy table of :func:`ranking_frame` (a pandas DataFrame, one row per
-        family) instead of the list of rows.
+    as_frame : bool, default=True
+        Return the tidy table of :func:`ranking_frame`: a pandas DataFrame, one row per
+        family (``loglik``, ``n_params``, ``aic``, ``aicc``, ``bic``, ``delta``,
+        ``weight``, the goodness-of-fit statistics and p-values, ``boundary``, the
+        ``parameters`` with their intervals, ``message`` and the fitted ``estimator``).
+        False: the list of :class:`DistributionFit` rows (estimates and intervals as
+        arrays; what :func:`format_ranking` and :func:`parameter_frame` take).
 
     Returns
     -------
-    list of DistributionFit or pandas.DataFrame
+    pandas.DataFrame or list of DistributionFit
         Ranked fits first (best first), then boundary fits, fits that failed, did not
         converge or do not apply, each with its message.
 
@@ -294,7 +298,7 @@ def rank_distributions(
     [('Poisson', 'ok'), ('Bernoulli', 'not applicable')]
     >>> round(rows[0].aic, 4), float(rows[0].weight)
     (36.9432, 1.0)
-    >>> rank_distributions(x, families=["Poisson"], as_frame=True)[["family", "aic"]]
+    >>> rank_distributions(x, families=["Poisson"])[["family", "aic"]]
         family        aic
     0  Poisson  36.943...
     """
