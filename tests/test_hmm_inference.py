@@ -12,6 +12,7 @@ from hmmlearn import hmm
 from sklearn_mle.distributions import BernoulliMLE, CategoricalMLE, PoissonMLE
 from sklearn_mle.exceptions import InferenceWarning
 from sklearn_mle.hmm import HiddenMarkovModel
+from sklearn_mle.inference._bootstrap import resample_sequences
 
 from ._numerics import central_hessian
 
@@ -121,3 +122,78 @@ def test_emission_probability_never_seen_is_held_alone():
                and e < 1e-3]
     assert held == ["startprob[0]"] + on_edge and len(on_edge) == 1
     assert np.all(se[np.isfinite(se)] > 0) and not np.any(np.isnan(m.cov_params_))
+
+
+# ------------------------------------------------------------------- bootstrap
+_T = np.array([[0.95, 0.05], [0.1, 0.9]])
+_RATES = np.array([2.0, 10.0])
+
+
+def _chain(n, rng):
+    z = np.zeros(n, dtype=int)
+    u = rng.random(n)
+    for t in range(1, n):
+        z[t] = z[t - 1] if u[t] < _T[z[t - 1], z[t - 1]] else 1 - z[t - 1]
+    return rng.poisson(_RATES[z])[:, None]
+
+
+def test_bootstrap_of_one_sequence_simulates_from_the_fit():
+    X = _chain(400, np.random.default_rng(3))
+    m = _fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reps = m.bootstrap_replicates(40, X=X, random_state=0)
+        same = m.bootstrap_replicates(40, X=X, random_state=0, parametric=True)
+        ci = m.conf_int(method="bootstrap", X=X, n_boot=40, random_state=0)
+        wald = m.conf_int()
+    np.testing.assert_array_equal(reps, same)  # one sequence: parametric
+    free = slice(1, 5)  # transmat[0,0], transmat[1,0] and the rates
+    truth = np.r_[_T[0, 0], _T[1, 0], _RATES]
+    assert np.all((ci[free, 0] <= truth) & (truth <= ci[free, 1]))
+    ratio = np.diff(ci[free]).ravel() / np.diff(wald[free]).ravel()
+    assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
+
+
+def test_bootstrap_keeps_a_transition_never_taken():
+    """Rows resampled i.i.d. put transmat[0,0] of the one-switch sequence (0.99999) in
+    [0.39, 0.60]; simulated chains keep it near 1."""
+    X = _one_switch()
+    m = _fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reps = m.bootstrap_replicates(20, X=X, random_state=0)
+    assert np.median(reps[:, 1]) > 0.999 and np.median(reps[:, 2]) < 0.05
+
+
+def test_bootstrap_of_sequences_draws_whole_ones_with_their_weights():
+    rng = np.random.default_rng(4)
+    lengths = [80] * 6
+    X = np.concatenate([_chain(n, rng) for n in lengths])
+    ids = np.repeat(np.arange(6), 80)
+    w = np.array([1.0, 2.0, 1.0, 3.0, 1.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = HiddenMarkovModel(PoissonMLE(), 2, random_state=0).fit(
+            X, lengths=lengths, sample_weight=w)
+        a = m.bootstrap_replicates(6, X=X, lengths=lengths, sample_weight=w, random_state=1)
+        b = m.bootstrap_replicates(6, X=X, sequence_ids=ids, sample_weight=np.repeat(w, 80),
+                                   random_state=1)
+        # the replicate of the first draw, refitted by hand on its whole sequences
+        seed = np.random.default_rng(1).integers(0, 2**32 - 1, size=6)[0]
+        idx, lens = resample_sequences(lengths, np.random.default_rng(seed))
+        ref = HiddenMarkovModel(PoissonMLE(), 2, random_state=0).fit(
+            X[idx], lengths=lens, sample_weight=np.repeat(w, 80)[idx])
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+    rate = [3, 4]
+    np.testing.assert_allclose(np.sort(a[0, rate]), np.sort(ref.estimates_[rate]),
+                               rtol=1e-10)
+
+
+def test_bca_of_one_sequence_jackknifes_blocks():
+    X = _chain(300, np.random.default_rng(6))
+    m = _fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ci = m.conf_int(method="bootstrap", X=X, n_boot=30, kind="bca", random_state=0)
+    est = m.estimates_
+    assert np.all((ci[1:, 0] <= est[1:]) & (est[1:] <= ci[1:, 1]))

@@ -20,6 +20,7 @@ from ..mixture._base import initial_responsibilities
 from ..mixture._emission import Emission
 from ..priors import Dirichlet
 from . import _estep
+from ._bootstrap import HMMBootstrapMixin
 from ._chain import HMMChainMixin
 from ._dask import HMMDaskMixin
 from ._inference import HMMInferenceMixin
@@ -31,7 +32,7 @@ __all__ = ["HiddenMarkovModel"]
 
 
 class HiddenMarkovModel(HMMChainMixin, HMMDaskMixin, HMMScoringMixin, HMMInferenceMixin,
-                        LikelihoodMixin, DensityMixin, BaseEstimator):
+                        HMMBootstrapMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
     """Hidden Markov model with any emission family, fitted by Baum-Welch (EM or MAP-EM).
 
     A hidden state ``z_t`` in ``{0, ..., n_components - 1}`` follows a Markov chain
