@@ -230,31 +230,48 @@ class MLELinearRegression(RegressorMixin, LinearPosteriorMixin, GLMBase):
                 return
             if self._fit_newton(X, A, y, w, W, names, count):
                 return
-        coef, R, piv, norms, rss = self._solve(A, y, w, names, type(self).__name__,
-                                               None if rows is None else rows.n)
-        sigma2 = rss / W
-        yw2 = float(np.sum(w * y**2))
-        if is_exact_fit(A, w, rss, yw2, R, count):
+        # the solve sees the weights relative to the largest, as a power of 4 (an exact
+        # scaling, its square root too: the same rounding whatever the weights' scale):
+        # w * x**2 and w * resid**2 stay out of the subnormal range where the weights
+        # are tiny (1e-200) or the data small (1e-150)
+        top = float(np.max(w, initial=0.0))
+        top = float(np.ldexp(1.0, 2 * (int(np.frexp(top)[1]) // 2))) if top > 0 else 1.0
+        wn = w / top
+        coef, R, piv, norms, rss_n = self._solve(A, y, wn, names, type(self).__name__,
+                                                 None if rows is None else rows.n)
+        Wn = W / top
+        sigma2 = rss_n / Wn
+        yw2 = float(np.sum(wn * y**2))
+        if is_exact_fit(A, wn, rss_n, yw2, R, count):
             warnings.warn(exact_fit_message(type(self).__name__, A, w, self.prior is not None
                                             or self.intercept_prior is not None, count),
                           InferenceWarning, stacklevel=3)
             sigma2 = 0.0
-        # cov = sigma2 (A'WA)^{-1} = sigma2 D^{-1} P (R'R)^{-1} P' D^{-1}
+        # (A'WA)^{-1} = F F' / top with F = P R^{-1} / norms (R, norms: of the solve's
+        # weights w / top). F is kept as a factor: (A'WA)^{-1} alone overflows where
+        # w x**2 is near 1e-308 while sigma2 (A'WA)^{-1} is an ordinary number
         Rinv = linalg.solve_triangular(R, np.eye(R.shape[0]))
-        covp = Rinv @ Rinv.T
-        unit = np.empty_like(covp)  # (A'WA)^{-1}
-        unit[np.ix_(piv, piv)] = covp
-        unit /= np.outer(norms, norms)
+        F = np.empty_like(Rinv)
+        F[piv] = Rinv
+        F /= norms[:, None]
         if self.cov_type != "nonrobust":
             resid = y - A @ coef
-            lev = np.einsum("ij,ij->i", A @ unit, A)
-            cov = sandwich_cov(unit, A * resid[:, None], w, self.cov_type, leverage=lev,
-                               groups=codes)
+            AF = A @ F
+            lev = np.einsum("ij,ij->i", AF, AF) / top
+            # sandwich (A'WA)^{-1} M (A'WA)^{-1} = G [F' M F / r^2] G' with G = F r / top,
+            # r the residuals' scale: every factor stays within float64
+            r = float(np.sqrt(sigma2)) if sigma2 > 0 else 1.0
+            inner = sandwich_cov(np.eye(F.shape[1]), (AF * (resid / r)[:, None]), w,
+                                 self.cov_type, leverage=lev, groups=codes)
+            G = F * (r / top)
+            cov = G @ inner @ G.T
             if codes is not None:
                 self.n_groups_ = int(np.count_nonzero(np.bincount(codes, weights=w) > 0))
         else:
             # the MLE RSS / n, or the unbiased RSS / (n - p) for small-sample inference
-            cov = unit * (rss / self.df_resid_ if self.use_t and self.df_resid_ > 0 else sigma2)
+            s = rss_n / (self.df_resid_ / top) if self.use_t and self.df_resid_ > 0 else sigma2
+            G = F * (np.sqrt(s) / np.sqrt(top))
+            cov = G @ G.T
         self.sigma2_ = float(sigma2)
         self._theta = coef[None, :]
         self.coef_ = coef[1:].copy() if self.fit_intercept else coef.copy()

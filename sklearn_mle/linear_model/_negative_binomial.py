@@ -212,7 +212,10 @@ class MLENegativeBinomialRegression(MLEPoissonRegression):
         mom = float(np.sum(w * ((y - mu) ** 2 - y)) / np.sum(w * mu**2))
         theta = np.append(beta, np.log(min(max(mom, 0.05), 10.0)))
         k = A.shape[1]
-        scale = max(float(np.sum(w)), 1.0)
+        # the gradient is a sum over rows: its test is relative to the total weight (not
+        # to max(total, 1)), so the estimates do not change when the weights are scaled
+        scale = float(np.sum(w))
+        unit = scale / max(np.count_nonzero(w), 1)  # the mean positive weight
         ll, g, H, _, _ = nb2_terms(y, A @ theta[:k] + base, theta[k], w, A)
         for it in range(1, self.max_iter + 1):
             if np.max(np.abs(g)) <= self.tol * scale:
@@ -220,7 +223,7 @@ class MLENegativeBinomialRegression(MLEPoissonRegression):
             try:
                 step = linalg.cho_solve(linalg.cho_factor(H), g)
             except linalg.LinAlgError:  # not concave here: a gradient step
-                step = g / max(np.max(np.abs(np.diag(H))), 1.0)
+                step = g / max(np.max(np.abs(np.diag(H))), unit)
             t = 1.0
             for _ in range(50):
                 cand = theta + t * step

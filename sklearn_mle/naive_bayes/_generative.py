@@ -440,7 +440,12 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
         jll = class_log_densities(self.densities_, Xv, self.n_jobs) + self.class_log_prior_
         terms = jll[np.arange(idx.size), idx]
         w = check_sample_weight(sample_weight, Xv, owner=type(self).__name__)
-        return float(terms.sum() if w is None else terms @ w)
+        if w is None:
+            return float(terms.sum())
+        # a row of weight 0 is no term of the sum, even where its density is 0 (a class
+        # whose rows all weigh 0 has prior 0): 0 * -inf would make the total NaN
+        kept = w > 0
+        return float(terms[kept] @ w[kept])
 
     def _total_loglik(self, X, y=None):
         if y is None:

@@ -53,20 +53,7 @@ INSTANCES = check_instances()
 # Failures found by this suite in code outside the families (their owners' fixes are
 # pending): (property, estimator class) -> what fails. They run as non-strict xfail,
 # so a fix shows as XPASS; delete the entry with the fix.
-KNOWN = {
-    ("any_input", "MLELinearRegression"):
-        "linear_model/_linear.py fit: (A'WA)^{-1} = P (R'R)^{-1} P' / outer(norms, norms) "
-        "overflows where w x**2 is near 1e-308 (Spec(real, real, n=7, d=3, mag=-150, "
-        "some_zero, weights * 1e-8, seed=999)): cov_params_ inf with only a RuntimeWarning; "
-        "fold sqrt(sigma2) into P R^-1 before dividing by the norms",
-    ("loglik", "NaiveBayes"):
-        "naive_bayes/_generative.py log_likelihood: terms @ w takes 0 * -inf = NaN for a "
-        "row of weight 0 in a class of prior 0 (Spec(real, binary, n=2, d=2, some_zero, "
-        "seed=4294967294)); sum the rows of positive weight only",
-    ("weight_scale", "MLENegativeBinomialRegression"):
-        "linear_model/_negative_binomial.py _newton: the gradient test uses "
-        "max(sum(w), 1), not sum(w): weights of 1e-8 stop at iteration 0",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _params(prop):
