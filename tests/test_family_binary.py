@@ -278,8 +278,8 @@ def test_n_trials_from_data_ignores_zero_weight_rows_in_one_and_k_passes():
 
 
 def test_n_trials_validation():
-    for bad in (0, 2.5, [1, -1], np.inf, "a", [[1]]):
-        with pytest.raises(ValueError, match="n_trials must be integers >= 1"):
+    for bad in (0, 2.5, [1, -1], np.inf, "a", [[1]], 2**53 + 2):
+        with pytest.raises(ValueError, match=r"n_trials must be integers in \[1, 2\*\*53\]"):
             Binomial(bad)
     with pytest.raises(ValueError, match="3 values .* 2 columns"):
         Binomial((1, 2, 3)).stats(np.zeros((2, 2)))

@@ -131,7 +131,7 @@ class BinomialMLE(PartialFitMixin, DistributionMLE):
             return Binomial(arr)
         except ValueError:
             raise ValueError(
-                f"BinomialMLE: n_trials must be integers >= 1, got {self.n_trials!r}"
+                f"BinomialMLE: n_trials must be integers in [1, 2**53], got {self.n_trials!r}"
             ) from None
 
     @property

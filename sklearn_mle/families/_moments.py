@@ -98,7 +98,8 @@ def centred_moments(X, w, full, shift=None):
     with np.errstate(over="ignore", invalid="ignore"):
         m2 = m2 * (np.outer(xscale, xscale) if full else xscale**2) * wscale
     _check_overflow(X, np.diag(m2) if full else m2)
-    m2 = 0.5 * (m2 + m2.T) if full else np.maximum(m2, 0.0)
+    # halves first: m2 near 1.8e308 (w * x**2 with large weights) is finite, m2 + m2.T not
+    m2 = 0.5 * m2 + 0.5 * m2.T if full else np.maximum(m2, 0.0)
     return GaussianStats(weight=np.asarray(total), mean=mean, m2=m2, dof=np.zeros(d))
 
 

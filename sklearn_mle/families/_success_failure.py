@@ -19,7 +19,7 @@ from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
 from ._protocol import Family, ModeResult
-from ._stats import total_weight
+from ._stats import total_weight, unit_weights
 
 __all__ = ["SuccessFailure"]
 
@@ -86,7 +86,7 @@ class SuccessFailure(Family):
         """Sufficient statistics; weights (n, k) give k components' in one pass of
         matrix products (``W.T @ [1, X, extra terms]``)."""
         if weights is None or np.ndim(weights) == 1:
-            return self._stats(X, weights, checked)
+            return self._recount(X, weights, self._stats(X, weights, checked))
         W = np.asarray(weights, dtype=np.float64)
         if not checked:
             self._check_data(X, W.max(axis=1))
@@ -103,9 +103,35 @@ class SuccessFailure(Family):
         for j in range(W.shape[1]):
             extra = {name: sums[j, 1 + (1 + i) * d : 1 + (2 + i) * d].copy()
                      for i, name in enumerate(self.extra_fields)}
-            out.append(self._trial_stats(np.full(d, sums[j, 0]), sums[j, 1 : 1 + d].copy(),
-                                         extra))
+            out.append(self._recount(X, W[:, j], self._trial_stats(
+                np.full(d, sums[j, 0]), sums[j, 1 : 1 + d].copy(), extra)))
         return tuple(out)
+
+    # failures below this fraction of the weight are recounted row by row: weight -
+    # successes (two sums of the weights in another order) leaves rounding (1e-15)
+    # where a column has no failures at all, which moves p off the boundary (p = 1 -
+    # 1e-16, no BoundaryWarning) and makes the log-likelihood depend on the order
+    _RECOUNT = 1e-9
+
+    def _row_failures(self, xb):
+        """Each row's failures (a block of valid values, float64)."""
+        raise NotImplementedError
+
+    def _recount(self, X, w, stats):
+        """``stats`` whose failures near 0 are the weighted sums of the rows' failures
+        (exactly 0 where there are none); unweighted counts are exact already."""
+        if w is None or unit_weights(w):
+            return stats
+        cols = np.flatnonzero(stats.failures <= self._RECOUNT * stats.weight)
+        if cols.size == 0:
+            return stats
+
+        def block(xb, wb):
+            return wb @ self._row_failures(np.asarray(xb, dtype=np.float64))[:, cols]
+
+        failures = stats.failures.copy()
+        failures[cols] = np.maximum(map_reduce(block, X, w), 0.0)
+        return stats.replace(failures=failures)
 
     def _row_extras(self, X):
         """Per-row terms of the extra fields (summed with the weights)."""

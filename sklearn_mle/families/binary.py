@@ -79,6 +79,9 @@ class Bernoulli(SuccessFailure):
     def _trial_stats(self, weight, sum_x, extra):
         return self._counted(weight, sum_x, weight - sum_x, extra)
 
+    def _row_failures(self, xb):
+        return 1.0 - xb
+
     def logpdf(self, X, params):
         p = params["p"]
         with np.errstate(invalid="ignore"):
@@ -108,6 +111,11 @@ class Bernoulli(SuccessFailure):
 
 # ------------------------------------------------------------------ Binomial
 _BINOMIAL_RULE = "binomial counts must be integers in [0, n_trials]"
+# beyond 2**53 float64 no longer holds every integer (log C(n, x) is then rounding, and
+# NumPy draws binomials of int64 trials)
+_BINOMIAL_MAX = 2.0**53
+_BINOMIAL_MAX_RULE = (f"{_BINOMIAL_RULE}, at most 2**53 (about 9.0e15: larger counts are "
+                      "not exact integers in float64); rescale or model them as continuous")
 
 
 class Binomial(SuccessFailure):
@@ -153,10 +161,10 @@ class Binomial(SuccessFailure):
         if not bad:
             arr = arr.astype(np.float64)
             bad = not (np.all(np.isfinite(arr)) and np.all(arr >= 1)
-                       and np.all(arr == np.floor(arr)))
+                       and np.all(arr == np.floor(arr)) and np.all(arr <= _BINOMIAL_MAX))
         if bad:
-            raise ValueError(f"Binomial: n_trials must be integers >= 1 (one, or one per "
-                             f"column), got {n_trials!r}")
+            raise ValueError(f"Binomial: n_trials must be integers in [1, 2**53] (one, or "
+                             f"one per column), got {n_trials!r}")
         # ints (a tuple per column): hashable, and they compare exactly in ``constants``;
         # equal values for every column are the one-value family (same statistics type)
         if arr.ndim and np.all(arr == arr[0]):
@@ -185,8 +193,8 @@ class Binomial(SuccessFailure):
 
         hi = map_reduce(top, X, weights, combine=np.maximum)
         with np.errstate(invalid="ignore"):
-            n = np.where(np.isfinite(hi), np.maximum(np.ceil(hi), 1.0), 1.0)
-        return cls(n)
+            n = np.where(np.isfinite(hi), np.clip(np.ceil(hi), 1.0, _BINOMIAL_MAX), 1.0)
+        return cls(n)  # counts beyond 2**53 are left to the statistics' rule
 
     def trials(self, n_features):
         """``n_trials`` per column, a float array of shape (n_features,)."""
@@ -202,6 +210,7 @@ class Binomial(SuccessFailure):
             (f"Negative values in data are outside the support: {_BINOMIAL_RULE}",
              lambda X: X < 0),
             (_BINOMIAL_RULE, lambda X: X != np.floor(X)),
+            (_BINOMIAL_MAX_RULE, lambda X: X > _BINOMIAL_MAX),
             (f"{_BINOMIAL_RULE}; n_trials is {_fmt_trials(self.n_trials)}",
              lambda X: X > self.trials(X.shape[1])),
         )
@@ -259,6 +268,9 @@ class Binomial(SuccessFailure):
     def _trial_stats(self, weight, sum_x, extra):
         n = self.trials(sum_x.size)
         return self._counted(weight, sum_x, weight * n - sum_x, extra)
+
+    def _row_failures(self, xb):
+        return self.trials(xb.shape[1]) - xb
 
     def _log_base(self, stats):
         return stats.sum_logc
@@ -335,6 +347,9 @@ class Geometric(SuccessFailure):
 
     def _trial_stats(self, weight, sum_x, extra):
         return self._counted(weight, weight, sum_x - weight, extra)
+
+    def _row_failures(self, xb):
+        return xb - 1.0
 
     def logpdf(self, X, params):
         p = params["p"]

@@ -217,3 +217,124 @@ def test_shifted_two_rows_weighted_equal_three_repeated_rows():
     assert_allclose(weighted.loglik_, repeated.loglik_, rtol=1e-10)
     with pytest.raises(ValueError, match="all values are equal"):
         m.ShiftedMLE().fit(np.array([[2.0], [2.0]]), sample_weight=[1, 3])
+
+
+# ------------------------------------------------ the KNOWN table's entries (emptied)
+def test_linear_regression_covariance_where_w_x_squared_is_near_1e_308():
+    # Spec(real, real, n=7, d=3, mag=-150, some_zero, weights * 1e-8, seed=999):
+    # (A'WA)^{-1} overflowed (cov_params_ inf, a bare RuntimeWarning) where
+    # sigma2 (A'WA)^{-1} is an ordinary number. Reference: the same data rescaled by
+    # 1e150 (X, y) and 1e8 (weights), where the closed form is well inside float64:
+    # slopes are unchanged, their SEs scale by 1 / sqrt(1e-8), the intercept's by 1e-150
+    X, y, w = make_case(Spec("real", "real", 7, 3, -150.0, "plain", "some_zero", 1e-8, 999))
+    Xs, ys, ws = X * 1e150, y * 1e150, w * 1e8
+    A = np.column_stack([np.ones(len(ys)), Xs])
+    coef = np.linalg.solve(A.T @ (A * ws[:, None]), A.T @ (ws * ys))
+    sigma2 = ws @ (ys - A @ coef) ** 2 / ws.sum()
+    bse = np.sqrt(np.diag(np.linalg.inv(A.T @ (A * ws[:, None]))) * sigma2)
+    for cov_type in ("nonrobust", "HC0"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no overflow, no warning at all
+            est = m.MLELinearRegression(cov_type=cov_type).fit(X, y, sample_weight=w)
+        ref = m.MLELinearRegression(cov_type=cov_type).fit(Xs, ys, sample_weight=ws)
+        assert_allclose(est.coef_, coef[1:], rtol=1e-9)
+        assert_allclose(est.intercept_ * 1e150, coef[0], rtol=1e-9)
+        assert_allclose(est.sigma2_ * 1e300, sigma2, rtol=1e-9)
+        factor = np.r_[1e-150, np.ones(3)] / np.sqrt(1e-8)
+        assert_allclose(est.bse_, ref.bse_ * factor, rtol=1e-9)
+        if cov_type == "nonrobust":
+            assert_allclose(ref.bse_, bse, rtol=1e-9)
+    # a tiny weight scale no longer rounds w * resid**2 into the subnormals
+    tiny = _quiet(m.MLELinearRegression().fit, X, y, sample_weight=w * 1e-192)
+    assert_allclose(tiny.sigma2_ * 1e300, sigma2, rtol=1e-9)
+
+
+@pytest.mark.parametrize("cls, spec", [
+    (m.NaiveBayes, Spec("real", "binary", 2, 2, 0.0, "plain", "some_zero", 1.0, 4294967294)),
+    (m.GenerativeClassifier,
+     Spec("real", "labels3", 5, 1, 0.0, "duplicated", "some_zero", 1.0, 5806)),
+])
+def test_generative_log_likelihood_skips_rows_of_weight_zero(cls, spec):
+    # a row of weight 0 in a class of prior 0 has log-density -inf: terms @ w took
+    # 0 * -inf = NaN. Reference: the rows of positive weight alone (and loglik_)
+    X, y, w = make_case(spec)
+    est = _quiet(cls().fit, X, y, sample_weight=w)
+    kept = w > 0
+    assert np.any(est.class_prior_ == 0.0)  # the case: a class of prior 0
+    total = est.log_likelihood(X, y, sample_weight=w)
+    assert_allclose(total, est.log_likelihood(X[kept], y[kept], sample_weight=w[kept]),
+                    rtol=1e-13)
+    assert_allclose(total, est.loglik_, rtol=1e-12)
+
+
+def test_negative_binomial_regression_does_not_depend_on_the_weights_scale():
+    # the gradient test used max(sum(w), 1): weights of 1e-8 stopped at iteration 0 (the
+    # Poisson start). Reference: statsmodels' NB2 on the unweighted rows
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 2))
+    mu = np.exp(0.5 + X @ [0.4, -0.3])
+    y = rng.negative_binomial(2.0, 2.0 / (2.0 + mu)).astype(float)
+    ref = sm.NegativeBinomial(y, sm.add_constant(X), loglike_method="nb2").fit(
+        disp=0, method="newton", maxiter=100, tol=1e-12)
+    for scale in (1e-8, 1.0, 1e8):
+        est = m.MLENegativeBinomialRegression(tol=1e-10).fit(
+            X, y, sample_weight=np.full(200, scale))
+        assert est.converged_ and est.n_iter_ > 0
+        assert_allclose(np.r_[est.intercept_, est.coef_, est.alpha_], ref.params, rtol=1e-6)
+
+
+def test_gaussian_weighted_squares_near_the_float64_limit():
+    # Spec(real, n=2, mag=150, ones * 1e8, seed=2): sum w (x - mean)**2 = 1.6e308 is
+    # finite, but 0.5 * (m2 + m2.T) overflowed (a bare "array must not contain infs or
+    # NaNs" from the Cholesky). Reference: the closed-form weighted moments
+    X, _, w = make_case(Spec("real", None, 2, 1, 150.0, "plain", "ones", 1e8, 2))
+    for ctype in ("full", "diag", "spherical"):
+        est = _quiet(m.GaussianMLE(covariance_type=ctype).fit, X, sample_weight=w)
+        unit = _quiet(m.GaussianMLE(covariance_type=ctype).fit, X)
+        x = X[:, 0]
+        assert_allclose(np.ravel(est.mean_), x.mean(), rtol=1e-14)
+        assert_allclose(np.ravel(est.covariance_), ((x - x.mean()) / 2) @ (x - x.mean()),
+                        rtol=1e-12)
+        assert_allclose(est.loglik_, 1e8 * unit.loglik_, rtol=1e-12)
+        assert_allclose(est.score_samples(X), stats.norm.logpdf(
+            x, x.mean(), np.sqrt(np.ravel(est.covariance_)[0])), rtol=1e-12)
+
+
+def test_binomial_counts_beyond_2_to_53_are_a_clean_error():
+    # Spec(counts, ones * 1e-8) with 1.7e308: n_trials = 1.7e308, loglik_ NaN (gammaln
+    # inf - inf) and sample() raised NumPy's "n < 0" (int64 trials)
+    with pytest.raises(ValueError, match=r"at most 2\*\*53"):
+        m.BinomialMLE().fit([[1.0], [1.7e308]], sample_weight=[1e-8, 1e-8])
+    with pytest.raises(ValueError, match=r"integers in \[1, 2\*\*53\]"):
+        m.BinomialMLE(n_trials=2**60).fit([[1.0], [2.0]])
+    X = np.array([[1.0], [2.0**53]])  # the largest allowed
+    est = _quiet(m.BinomialMLE().fit, X)
+    assert_allclose(est.p_, (1.0 + 2.0**53) / 2.0**54, rtol=1e-15)
+    assert np.all(np.isfinite(est.sample(3, random_state=0)))
+
+
+@pytest.mark.parametrize("cls, value, other", [(m.BernoulliMLE, 1.0, (0, 2)),
+                                               (m.GeometricMLE, 1.0, (1, 5)),
+                                               (m.BinomialMLE, 3.0, (0, 4))])
+def test_no_failures_under_random_weights_is_the_boundary(cls, value, other):
+    # Spec(binary, n=40, d=2, constant_column, random weights, seed=5537088), cut 2:
+    # failures = weight - successes left 1e-14 (two sums of the weights in another
+    # order), so p = 1 - 1e-16 without a BoundaryWarning after fit, and p = 1 with
+    # loglik_ = -inf after partial_fit. With no failures p = 1 and the column's
+    # log-likelihood is log(1) = 0 (the binomial's log C(3, 3) = 0 too)
+    rng = np.random.default_rng(5537088)
+    X = np.column_stack([np.full(40, value), rng.integers(*other, 40).astype(float)])
+    w = rng.uniform(0.1, 3.0, 40)
+    kw = {"n_trials": 3} if cls is m.BinomialMLE else {}
+    with pytest.warns(BoundaryWarning):
+        full = cls(**kw).fit(X, sample_weight=w)
+    part = cls(**kw)
+    _quiet(part.partial_fit, X[:2], sample_weight=w[:2])
+    _quiet(part.partial_fit, X[2:], sample_weight=w[2:])
+    assert full.p_[0] == 1.0 and part.p_[0] == 1.0
+    assert full.stats_.failures[0] == 0.0
+    one = _quiet(cls(**kw).fit, X[:, 1:], sample_weight=w)
+    assert_allclose(full.loglik_, one.loglik_, rtol=1e-12)
+    assert_allclose(part.loglik_, full.loglik_, rtol=1e-12)
