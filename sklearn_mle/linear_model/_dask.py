@@ -109,74 +109,41 @@ def _log_prior(theta, prior, intercept_prior, fit_intercept):
     return lp, g, nh
 
 
-def dask_newton(family, X, Y, w=None, offset=None, *, fit_intercept=True, tol=1e-8,
-                max_iter=100, theta0=None, prior=None, intercept_prior=None):
-    """The MLE of a GLM on Dask data by damped Newton, one reduction per iteration.
+_FINAL_DECREMENT = 1e-22  # g' H^-1 g / |loglik| at which a reduction's step is the last
+_WARM_MIN_ROWS = 50_000  # from this many rows, Newton starts at the optimum of a sample
+_WARM_ROWS = 100_000  # ... of at most this many rows (every s-th row of each chunk)
+_WARM_MIN_PER_PARAM = 50  # ... and at least this many rows per parameter
 
-    Parameters
-    ----------
-    family : a GLM family of ``sklearn_mle.linear_model._family``
-    X : Dask array of shape (n, d)
-    Y : Dask or NumPy array of shape (n,) or (n, m) (one-hot for the multinomial)
-    w, offset : Dask or NumPy arrays of shape (n,) or None
-    fit_intercept : bool
-    tol : float
-        Unused: the iterations stop when a Newton step is below 1e-10 relative (the
-        optimum to rounding, so the result equals the in-memory fit's).
-    max_iter : int
-    theta0 : ndarray of shape (m, p) or None
-        None: the intercept-only start of the in-memory solver (zero slopes).
-    prior, intercept_prior : elementwise priors (Normal, StudentT) or None
-        MAP instead of the MLE: the log-prior, its gradient and curvature are added
-        on the client (no pass over the data).
 
-    Returns
-    -------
-    DaskNewtonResult
+def _newton_step(H, g):
+    """``H^-1 g`` by Cholesky (``exact`` True), else by least squares."""
+    try:
+        c = linalg.cho_factor(H, lower=True, check_finite=True)
+        return linalg.cho_solve(c, g.ravel()).reshape(g.shape), True
+    except (linalg.LinAlgError, ValueError):
+        return linalg.lstsq(H, g.ravel())[0].reshape(g.shape), False
+
+
+def _newton(terms, theta, max_iter, final=_FINAL_DECREMENT):
+    """Damped Newton from ``theta`` on ``terms(theta) -> (ll, g, H)`` (one reduction).
+
+    It stops when the Newton decrement ``g' H^-1 g`` of the last reduction is at most
+    ``final * |ll|``: that step is then taken without another reduction, as the
+    in-memory fit's last step from the covariance's Hessian. At that point the step
+    is ~1e-11 of the linear predictor's scale, so the point is the optimum to
+    rounding (Newton converges quadratically) and ``H`` there is the Hessian at the
+    optimum to ~1e-11 (the standard errors' accuracy); the log-likelihood is that of
+    the quadratic model, exact to third order. Returns
+    ``(theta, ll, g, H, n_iter, converged)``.
     """
-    m = int(family.n_outputs)
-    p = X.shape[1] + int(fit_intercept)
-    if theta0 is None:
-        theta = np.zeros((m, p))
-        if fit_intercept:
-            # the intercept-only start needs y's weighted mean: one small reduction
-            from .._engine.dask import dask_map_reduce
-
-            def sums(xb, yb, wb):
-                yb = np.asarray(yb, dtype=np.float64)
-                wb = np.ones(yb.shape[0]) if wb is None else wb
-                return float(wb.sum()), wb @ yb
-
-            total, ysum = dask_map_reduce(sums, X, (Y, w))
-            ybar = np.atleast_1d(ysum / total)
-            wm = np.ones(1)
-            if m == 1:
-                eta0 = family.init_eta(ybar[:1], wm, None) if offset is None else None
-            else:
-                eta0 = family.init_eta(ybar[None, :], wm, None)
-            if eta0 is None:  # an offset: the intercept-only fit starts at 0
-                eta0 = 0.0
-            theta[:, 0] = eta0
-    else:
-        theta = np.array(theta0, dtype=np.float64).reshape(m, p)
-    reductions = 0
-
-    def terms(t):
-        """Log-posterior, its gradient and information at ``t``: one reduction."""
-        nonlocal reductions
-        reductions += 1
-        ll, g, H = dask_glm_terms(family, X, Y, w, offset, t, fit_intercept, with_const=True)
-        lp, gp, nh = _log_prior(t, prior, intercept_prior, fit_intercept)
-        return ll + lp, g + gp, H + np.diag(nh.ravel())
-
     ll, g, H = terms(theta)
     converged, n_iter = False, 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
-        try:
-            c = linalg.cho_factor(H, lower=True, check_finite=True)
-            step = linalg.cho_solve(c, g.ravel()).reshape(m, p)
-        except (linalg.LinAlgError, ValueError):
-            step = linalg.lstsq(H, g.ravel())[0].reshape(m, p)
+        step, exact = _newton_step(H, g)
+        decrement = float(g.ravel() @ step.ravel())
+        if exact and 0.0 <= decrement <= final * max(abs(ll), 1.0):
+            theta, ll, converged = theta + step, ll + 0.5 * decrement, True
+            break
         t = 1.0
         while True:
             cand = theta + t * step
@@ -190,11 +157,128 @@ def dask_newton(family, X, Y, w=None, offset=None, *, fit_intercept=True, tol=1e
         done = (cand is theta) or np.max(np.abs(t * step)) <= 1e-12 * (
             1.0 + np.max(np.abs(theta)))
         theta, ll, g, H = cand, ll_c, g_c, H_c
-        # Newton converges quadratically: once a step is this small, the point is the
-        # optimum to rounding (one reduction more than a gradient rule would take)
-        if done:
+        if done:  # no progress in floating point (an ill-conditioned or flat optimum)
             converged = True
             break
+    return theta, ll, g, H, n_iter, converged
+
+
+def _start_chunk(stride):
+    """A chunk's weight total, weighted response sum and (``stride``) every
+    ``stride``-th row of its X, Y, weights and offset: the start's one reduction."""
+
+    def chunk(xb, yb, wb, ob):
+        yb = np.asarray(yb, dtype=np.float64)
+        wb = np.ones(yb.shape[0]) if wb is None else np.asarray(wb, dtype=np.float64)
+        sample = []
+        if stride:
+            sample = [tuple(None if a is None else np.ascontiguousarray(a[::stride])
+                            for a in (xb, yb, wb, ob))]
+        return float(wb.sum()), wb @ yb, sample  # lists add by concatenation
+
+    return chunk
+
+
+def _intercept_start(family, m, p, ybar, with_offset):
+    """The in-memory solver's start: intercepts at the link of ``y``'s mean."""
+    theta = np.zeros((m, p))
+    wm = np.ones(1)
+    if m == 1:
+        eta0 = family.init_eta(ybar[:1], wm, None) if not with_offset else None
+    else:
+        eta0 = family.init_eta(ybar[None, :], wm, None)
+    theta[:, 0] = 0.0 if eta0 is None else eta0  # an offset: the null fit starts at 0
+    return theta
+
+
+def _sample_start(family, sample, theta, fit_intercept, prior, intercept_prior):
+    """The optimum on the gathered sample (the in-memory Newton on the same block
+    function), or None where it does not converge to finite values (a sample the
+    data separate): only the full fit's path changes, not its answer."""
+    parts = list(zip(*sample, strict=True))
+    xs, ys, ws = (np.concatenate(a) for a in parts[:3])
+    os_ = None if parts[3][0] is None else np.concatenate(parts[3])
+
+    def terms(t):
+        ll, g, H = _chunk_terms(family, t, fit_intercept, t.shape[0], False)(xs, ys, ws, os_)
+        lp, gp, nh = _log_prior(t, prior, intercept_prior, fit_intercept)
+        return ll + lp, g + gp, H + np.diag(nh.ravel())
+
+    with np.errstate(all="ignore"):
+        theta, _, _, _, _, converged = _newton(terms, theta, 30, final=1e-12)
+    if not converged or not np.all(np.isfinite(theta)):
+        return None
+    return theta
+
+
+def dask_newton(family, X, Y, w=None, offset=None, *, fit_intercept=True, tol=1e-8,
+                max_iter=100, theta0=None, prior=None, intercept_prior=None):
+    """The MLE of a GLM on Dask data by damped Newton, one reduction per iteration.
+
+    From 50 000 rows the iterations start at the optimum of a strided sample of the
+    rows (at most 100 000, gathered in the start's reduction and fitted on the
+    client with the same block function), as the in-memory fit starts from a
+    subsample: the full fit then needs ~3 reductions instead of ~8. Only the path
+    changes: the answer is the full data's optimum.
+
+    Parameters
+    ----------
+    family : a GLM family of ``sklearn_mle.linear_model._family``
+    X : Dask array of shape (n, d)
+    Y : Dask or NumPy array of shape (n,) or (n, m) (one-hot for the multinomial)
+    w, offset : Dask or NumPy arrays of shape (n,) or None
+    fit_intercept : bool
+    tol : float
+        Unused: the iterations stop when the Newton decrement is below 1e-22 of the
+        log-likelihood (the optimum to rounding, so the result equals the in-memory
+        fit's, which ends with the Newton step from its covariance's Hessian).
+    max_iter : int
+    theta0 : ndarray of shape (m, p) or None
+        None: the sample's optimum, else the intercept-only start of the in-memory
+        solver (zero slopes).
+    prior, intercept_prior : elementwise priors (Normal, StudentT) or None
+        MAP instead of the MLE: the log-prior, its gradient and curvature are added
+        on the client (no pass over the data).
+
+    Returns
+    -------
+    DaskNewtonResult
+    """
+    from .._engine.dask import dask_map_reduce
+
+    m = int(family.n_outputs)
+    p = X.shape[1] + int(fit_intercept)
+    reductions = 0
+    if theta0 is None:
+        n = X.shape[0]
+        rows = min(_WARM_ROWS, n // 8)
+        stride = (-(-n // rows) if n >= _WARM_MIN_ROWS and rows >= _WARM_MIN_PER_PARAM * m * p
+                  else 0)
+        theta = np.zeros((m, p))
+        if fit_intercept or stride:
+            # the intercept-only start needs y's weighted mean, the sample's start the
+            # sample: one reduction for both
+            total, ysum, sample = dask_map_reduce(_start_chunk(stride), X, (Y, w, offset))
+            reductions += 1
+            if fit_intercept:
+                theta = _intercept_start(family, m, p, np.atleast_1d(ysum / total),
+                                         offset is not None)
+            if stride:
+                start = _sample_start(family, sample, theta, fit_intercept, prior,
+                                      intercept_prior)
+                theta = theta if start is None else start
+    else:
+        theta = np.array(theta0, dtype=np.float64).reshape(m, p)
+
+    def terms(t):
+        """Log-posterior, its gradient and information at ``t``: one reduction."""
+        nonlocal reductions
+        reductions += 1
+        ll, g, H = dask_glm_terms(family, X, Y, w, offset, t, fit_intercept, with_const=True)
+        lp, gp, nh = _log_prior(t, prior, intercept_prior, fit_intercept)
+        return ll + lp, g + gp, H + np.diag(nh.ravel())
+
+    theta, ll, g, H, n_iter, converged = _newton(terms, theta, max_iter)
     # loglik: the log-posterior kernel under a prior (as the estimators' loglik_)
     return DaskNewtonResult(theta=theta, loglik=float(ll), information=H, gradient=g,
                             n_iter=n_iter, converged=converged, n_reductions=reductions)

@@ -20,12 +20,12 @@ from functools import partial
 
 import numpy as np
 
-from .._engine.dask import as_dask_rows, is_dask
+from .._engine.dask import RowMap, as_dask_rows, is_dask
 from ._dask import dask_newton
 from ._diagnostics import aliased_columns, aliased_message
 
 __all__ = ["DaskFitInput", "DaskProblem", "aligned_rows", "dask_fit_input", "dask_glm_solve",
-           "dask_offset", "eta_rows", "map_rows", "refuse_on_dask"]
+           "dask_offset", "eta_rows", "label_targets", "map_rows", "refuse_on_dask"]
 
 _SAMPLE_REMEDY = "compute the data (X.compute()) or a sample of it first"
 
@@ -102,13 +102,13 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
         lazy.update(w_finite=da.isfinite(w).all(), w_min=w.min(), w_sum=w.sum())
     off_parts = []
     if offset is not None:
-        off = aligned_rows(offset, X, "offset").astype(np.float64)
+        off = aligned_rows(offset, X, "offset")
         lazy["off_finite"] = da.isfinite(off).all()
         off_parts.append(off)
     if exposure is not None:
-        ex = aligned_rows(exposure, X, "exposure").astype(np.float64)
+        ex = aligned_rows(exposure, X, "exposure")
         lazy["ex_ok"] = (da.isfinite(ex) & (ex > 0)).all()
-        off_parts.append(da.log(ex))
+        off_parts.append(ex)
     got = dict(zip(lazy, dask.compute(*lazy.values()), strict=True))
     if not got["finite"]:  # sklearn's message, from the first row with NaN/inf
         i = int(da.argmin(da.isfinite(X).all(axis=1)).compute())
@@ -137,9 +137,12 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
         raise ValueError(f"offset must be a finite array of length {X.shape[0]}")
     if exposure is not None and not got["ex_ok"]:
         raise ValueError(f"exposure must be a finite positive array of length {X.shape[0]}")
+    # the offset of the fit's passes: built inside each pass's chunk task (RowMap), not
+    # by Dask tasks of its own recomputed at every pass
     off = None
-    for part in off_parts:
-        off = part if off is None else off + part
+    if off_parts:
+        off = RowMap(partial(_offset_rows, offset is not None, exposure is not None),
+                     *off_parts)
     return DaskFitInput(X=X, y=y, w=w, offset=off, total_weight=total,
                         classes=np.asarray(got["classes"]) if labels else None)
 
@@ -165,6 +168,30 @@ def _codes_block(classes, b):
 
 def _one_hot_block(K, b):
     return np.eye(K)[b]
+
+
+def _label_block(classes, b):
+    """The Newton's response of a chunk of labels: the code as a float (two classes),
+    else the one-hot rows."""
+    codes = np.searchsorted(classes, b)
+    return codes.astype(np.float64) if len(classes) == 2 else np.eye(len(classes))[codes]
+
+
+def _offset_rows(with_offset, with_exposure, *parts):
+    """A chunk's offset: ``offset + log(exposure)`` (either may be absent)."""
+    parts = list(parts)
+    out = np.asarray(parts.pop(0), dtype=np.float64) if with_offset else None
+    if with_exposure:
+        ex = np.log(np.asarray(parts.pop(0), dtype=np.float64))
+        out = ex if out is None else out + ex
+    return out
+
+
+def label_targets(y, classes):
+    """The Newton's response from the Dask labels ``y``, encoded inside each pass's
+    chunk task (:class:`~sklearn_mle._engine.dask.RowMap`): float codes for two
+    classes, one-hot rows for more."""
+    return RowMap(partial(_label_block, np.asarray(classes)), y)
 
 
 def _offset_block(name, positive, n, b):

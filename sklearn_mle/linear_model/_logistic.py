@@ -202,7 +202,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     def _fit_dask(self, X, y, sample_weight, offset):
         """The fit on Dask data: labels encoded chunk by chunk, exact Newton on the
         cluster (one reduction per iteration)."""
-        from ._dask_fit import dask_fit_input, encode_labels, one_hot, refuse_on_dask
+        from ._dask_fit import dask_fit_input, encode_labels, label_targets, refuse_on_dask
 
         who = type(self).__name__
         if self.link != "logit":
@@ -222,7 +222,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         K = len(classes)
         self.classes_ = classes
         family = self._family(K)
-        Y = codes.astype(np.float64) if K == 2 else one_hot(codes, K)
+        Y = label_targets(data.y, classes)  # encoded inside each pass's chunk tasks
         self._check_offset(data.offset, K)
         self._fit_glm(data.X, Y, data.w, data.offset, family, nobs=data.total_weight)
         self._remember_fit(data.X, data.y, data.w, data.offset, _named(y))
