@@ -92,3 +92,31 @@ def test_shifted_family_statistics_use_its_threshold():
     assert_allclose(gof.ks, stats.kstest(x[:, 0], ref.cdf).statistic, rtol=1e-10)
     assert_allclose(gof.cvm, stats.cramervonmises(x[:, 0], ref.cdf).statistic, rtol=1e-10)
     assert gof.n_boot == 9 and 0.1 <= gof.ad_pvalue <= 1  # refitted on every replicate
+
+
+def test_shifted_bootstrap_pvalues_equal_a_hand_loop_of_cold_refits():
+    """The warm-started replicate refits of a threshold family (ShiftedMLE) give the
+    p-values of a hand loop that refits fresh clones (full threshold search) and takes
+    scipy's KS and Cramér-von Mises statistics, on the same draws."""
+    from sklearn.base import clone
+
+    from sklearn_mle import ShiftedMLE
+
+    x = 4.0 + np.random.default_rng(5).gamma(3.0, 1.0, size=(150, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = ShiftedMLE().fit(x)
+        n_boot = 30
+        gof = goodness_of_fit(est, x, n_boot=n_boot, random_state=0)
+        seeds = np.random.RandomState(0).randint(np.iinfo(np.int32).max, size=n_boot)
+        reps = []
+        for s in seeds:
+            xb = est.sample(x.shape[0], random_state=int(s))
+            ref = clone(est).fit(xb).to_scipy()[0]
+            reps.append([stats.kstest(xb[:, 0], ref.cdf).statistic,
+                         stats.cramervonmises(xb[:, 0], ref.cdf).statistic])
+    reps = np.array(reps)
+    assert gof.n_boot == n_boot
+    for j, (stat, p) in enumerate([(gof.ks, gof.ks_pvalue), (gof.cvm, gof.cvm_pvalue)]):
+        assert np.min(np.abs(reps[:, j] - stat)) > 1e-9 * stat  # no tie for rounding to flip
+        assert p == (1 + np.sum(reps[:, j] >= stat)) / (n_boot + 1)

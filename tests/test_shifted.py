@@ -273,3 +273,42 @@ def test_many_rows_sketch_scan_finds_the_full_grid_maximum(name, monkeypatch):
     np.testing.assert_allclose(fast.estimates_, full.estimates_, rtol=1e-5)
     ref = CASES[name][1].fit(x[:, 0])
     assert fast.loglik_ >= np.sum(CASES[name][1].logpdf(x[:, 0], *ref)) - 1e-6
+
+
+@pytest.mark.parametrize("name", ["gamma", "weibull", "lognormal"])
+def test_warm_start_refits_equal_cold_refits(name, income, monkeypatch):
+    """Parametric-bootstrap replicates of the engel income fit: a refit started from the
+    fit's threshold finds the full grid search's maximum (no fallback to the grid, spied
+    on), and its log-likelihood is scipy's density at its estimates."""
+    import copy
+
+    import sklearn_mle.distributions._shifted as shifted
+
+    est = _fit(ShiftedMLE(CASES[name][0]()), income[:, None])
+    warm_from = copy.deepcopy(est).set_params(warm_start=True)
+    calls, real = [], shifted._near_first  # noqa: SLF001 - a spy on the module's helper
+
+    def spy(*args):
+        calls.append(real(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(shifted, "_near_first", spy)
+    for seed in range(6):
+        xb = est.sample(income.size, random_state=seed)
+        cold = _fit(ShiftedMLE(CASES[name][0]()), xb)
+        warm = _fit(copy.deepcopy(warm_from), xb)
+        assert abs(warm.loglik_ - cold.loglik_) <= 1e-8 * abs(cold.loglik_)
+        np.testing.assert_allclose(warm.loc_, cold.loc_, rtol=1e-4)
+        np.testing.assert_allclose(warm.estimates_[1:], cold.estimates_[1:], rtol=1e-3)
+        assert abs(warm.loglik_ - _scipy_loglik(name, xb[:, 0], warm)) <= 1e-9 * abs(
+            warm.loglik_)
+    assert len(calls) == 6 and all(c is not None for c in calls)  # no fallback to the grid
+    # a boundary fit (J-shaped data) is no start: the full grid decides it again
+    rng = np.random.default_rng(3)
+    j_shaped = rng.gamma(0.6, 1.0, size=(300, 1))
+    with pytest.warns(BoundaryWarning):
+        est = ShiftedMLE(warm_start=True).fit(j_shaped)
+    calls.clear()
+    with pytest.warns(BoundaryWarning):
+        est.fit(j_shaped)
+    assert calls == [] and est.boundary_[0]

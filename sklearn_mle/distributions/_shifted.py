@@ -37,6 +37,7 @@ SHIFTABLE = ("gamma", "weibull", "lognormal")
 _N_GRID = 40  # profile evaluations on the log(min(x) - loc) grid before refining
 _INNER, _OUTER = 1e-8, 1e2  # the grid's ends: min(x) - loc in units of the spread
 _SKETCH = 20_000  # above twice this many rows the grid is first scanned on a sketch
+_WALK = 6  # a warm start walks at most this many grid steps uphill before the full grid
 
 def _family_profile(base, x, w, shift):
     """``loc -> loglik`` of the base family's MLE of ``x - loc``, through the family's
@@ -117,12 +118,50 @@ def _sketch_first(base, x, m, spread, grid, prof):
     return m - np.exp(res.x), float(-res.fun), "interior"
 
 
-def profile_threshold(base, x, w):
+def _near_first(m, near, grid, prof):
+    """Warm start from a threshold ``near`` (a previous fit's): evaluate the profile at
+    ``log(m - near)`` and one grid step either side, walk uphill a grid step at a time
+    until the maximum is bracketed, then refine it as the full search does. Three to
+    eight evaluations instead of the grid's 40; None (the caller scans the full grid)
+    when the walk leaves the grid or takes more than ``_WALK`` steps, so the boundary
+    cases and far moves are decided as without a start."""
+    if not (np.isfinite(near) and near < m):
+        return None
+    step = grid[1] - grid[0]
+    u0 = float(np.clip(np.log(m - near), grid[0] + step, grid[-1] - step))
+    us = [u0 - step, u0, u0 + step]
+    ll = [prof(u) for u in us]
+    for _ in range(_WALK):
+        if not np.all(np.isfinite(ll)):
+            return None
+        tol = 1e-9 * max(1.0, abs(ll[1]))  # _peaks' rule: a plateau toward -inf is no peak
+        if ll[1] >= ll[0] and ll[1] > ll[2] + tol:
+            break
+        if ll[0] > ll[2]:  # uphill toward min(x)
+            if us[0] - step < grid[0]:
+                return None
+            us, ll = [us[0] - step, *us[:2]], [prof(us[0] - step), *ll[:2]]
+        else:
+            if us[2] + step > grid[-1]:
+                return None
+            us, ll = [*us[1:], us[2] + step], [*ll[1:], prof(us[2] + step)]
+    else:
+        return None
+    res = optimize.minimize_scalar(lambda u: -prof(u), bounds=(us[0], us[2]),
+                                   method="bounded", options={"xatol": 1e-10})
+    u_best, ll_best = (res.x, -res.fun) if -res.fun >= ll[1] else (us[1], ll[1])
+    return m - np.exp(u_best), float(ll_best), "interior"
+
+
+def profile_threshold(base, x, w, near=None):
     """The threshold MLE of one column: ``(loc, loglik, status)``.
 
     ``status`` is ``"interior"`` (a local maximum of the profile strictly inside
     ``(-inf, min(x))``), ``"at min"`` (the profile increases up to ``min(x)``: no
-    maximum; ``loc`` is the innermost point searched) or ``"at -inf"``.
+    maximum; ``loc`` is the innermost point searched) or ``"at -inf"``. With ``near``
+    (a threshold, e.g. of a fit to similar data: a bootstrap replicate's source) the
+    search starts there and returns the local maximum it brackets, scanning the full
+    grid only when none is found within a few grid steps.
     """
     m = float(np.min(x))
     spread = float(np.sqrt(np.average((x - np.average(x, weights=w)) ** 2, weights=w)))
@@ -138,6 +177,10 @@ def profile_threshold(base, x, w):
     def prof(u):
         return at(m - np.exp(u))
 
+    if near is not None:
+        found = _near_first(m, float(near), grid, prof)
+        if found is not None:
+            return found
     if x.size > 2 * _SKETCH and np.all(w == w.flat[0]):
         found = _sketch_first(base, x, m, spread, grid, prof)
         if found is not None:

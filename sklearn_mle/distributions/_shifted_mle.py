@@ -57,6 +57,12 @@ class ShiftedMLE(ShiftedInferenceMixin, ScipyMixin, LikelihoodMixin, DensityMixi
     loc : "fit" or float, default="fit"
         ``"fit"``: estimate the threshold (one more free parameter per column). A
         number: a known threshold below every value (the base fit of ``x - loc``).
+    warm_start : bool, default=False
+        With ``loc="fit"``, start the threshold search of the next ``fit`` from this
+        fit's ``loc_`` and keep the local maximum of the profile it brackets within a
+        few grid steps (else the full grid search runs). A parametric bootstrap refits
+        this way (:func:`~sklearn_mle.model_selection.goodness_of_fit`): about five
+        times fewer profile evaluations per replicate.
 
     Attributes
     ----------
@@ -118,11 +124,13 @@ class ShiftedMLE(ShiftedInferenceMixin, ScipyMixin, LikelihoodMixin, DensityMixi
     _parameter_constraints: dict = {
         "estimator": [None, HasMethods(["fit", "score_samples", "sample"])],
         "loc": [StrOptions({"fit"}), Real],
+        "warm_start": ["boolean"],
     }
 
-    def __init__(self, estimator=None, *, loc="fit"):
+    def __init__(self, estimator=None, *, loc="fit", warm_start=False):
         self.estimator = estimator
         self.loc = loc
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ fit
     def _base(self):
@@ -180,13 +188,20 @@ class ShiftedMLE(ShiftedInferenceMixin, ScipyMixin, LikelihoodMixin, DensityMixi
             raise ValueError("ShiftedMLE fits the likelihood: give an estimator without "
                              f"a prior (got prior={base.prior!r})")
         d = X.shape[1]
+        start = getattr(self, "loc_", None) if self.warm_start else None
+        if start is not None and np.shape(start) == (d,):
+            # a boundary threshold is no start: the full grid decides those cases
+            start = np.where(self.boundary_, np.nan, start)
+        else:
+            start = None  # not fitted, or fitted to other columns
         self.data_min_ = Xk.min(axis=0)
         self.boundary_ = np.zeros(d, dtype=bool)
         notes = []
         if self.loc == "fit":
             locs = np.empty(d)
             for j in range(d):
-                locs[j], _, status = profile_threshold(base, Xk[:, j], wk)
+                near = None if start is None or np.isnan(start[j]) else start[j]
+                locs[j], _, status = profile_threshold(base, Xk[:, j], wk, near=near)
                 if status != "interior":
                     self.boundary_[j] = True
                     notes.append(self._boundary_text(base, j, status, locs[j]))

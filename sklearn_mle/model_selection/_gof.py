@@ -14,6 +14,7 @@ freedom and a bootstrap p-value.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 
@@ -127,12 +128,21 @@ def _statistics(est, x, kind, cuts=None):
     return edf_statistics(xs, dist.cdf(xs))
 
 
-def _replicate(est, n, kind, cuts, seed):
-    xb = est.sample(n, random_state=seed)
+def _refit_template(est):
+    """What each replicate refits: a clone, or, for an estimator with ``warm_start``
+    (a threshold search, ShiftedMLE), a copy of the fit started from its solution (the
+    replicates are drawn from that fit, so their optima lie near it)."""
+    if "warm_start" in est.get_params(deep=False):
+        return copy.deepcopy(est).set_params(warm_start=True), True
+    return est, False
+
+
+def _replicate(template, warm, n, kind, cuts, seed):
+    xb = template.sample(n, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            fitted = clone(est).fit(xb)
+            fitted = (copy.deepcopy(template) if warm else clone(template)).fit(xb)
             return _statistics(fitted, np.asarray(xb, dtype=float).ravel(), kind, cuts)
         except Exception:  # a replicate that cannot be fitted is dropped
             return None
@@ -146,7 +156,8 @@ def goodness_of_fit(estimator, x, *, kind: str | None = None, n_boot: int = 200,
     ----------
     estimator : fitted distribution estimator
         E.g. ``GammaMLE().fit(x)``; one column. It is refitted (a clone) on each
-        bootstrap replicate drawn from it with ``sample``.
+        bootstrap replicate drawn from it with ``sample``; an estimator with a
+        ``warm_start`` parameter (``ShiftedMLE``) is refitted from its own solution.
     x : array-like of shape (n_samples,) or (n_samples, 1)
         The data the estimator was fitted to.
     kind : {"continuous", "discrete"} or None, default=None
@@ -199,8 +210,9 @@ def goodness_of_fit(estimator, x, *, kind: str | None = None, n_boot: int = 200,
     if n_boot == 0:
         return out
     seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_boot)
+    template, warm = _refit_template(estimator)
     reps = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_replicate)(estimator, x.size, kind, cuts, int(s)) for s in seeds)
+        delayed(_replicate)(template, warm, x.size, kind, cuts, int(s)) for s in seeds)
     reps = np.array([r for r in reps if r is not None], dtype=float).reshape(-1, len(observed))
     out.n_boot = int(reps.shape[0])
     if out.n_boot == 0:
