@@ -37,19 +37,21 @@ class DaskNewtonResult:
 
 
 def _chunk_terms(family, theta, fit_intercept, m, with_const):
+    """The block function of a pass: a chunk's ``(loglik, gradient, A^T W A)`` at
+    ``theta``, without building ``A = [1, X]`` (the intercept's row and column of the
+    Newton matrix are the weights' sums)."""
     p = theta.shape[1]
     icpt = int(fit_intercept)
+    slopes = np.ascontiguousarray(theta[:, icpt:])
+    b = theta[:, 0] if icpt else np.zeros(m)
 
     def block(xb, yb, wb, ob):
         xb = np.asarray(xb, dtype=np.float64)
         n = xb.shape[0]
-        A = np.empty((n, p))
-        if icpt:
-            A[:, 0] = 1.0
-        A[:, icpt:] = xb
-        eta = A @ theta.T
+        eta = xb @ slopes.T
+        eta += b
         if ob is not None:
-            eta += ob[:, None]
+            eta += np.asarray(ob, dtype=np.float64)[:, None]
         yb = np.asarray(yb, dtype=np.float64)
         y_in = yb[:, 0] if (m == 1 and yb.ndim == 2) else yb
         e_in = eta[:, 0] if m == 1 else eta
@@ -60,24 +62,53 @@ def _chunk_terms(family, theta, fit_intercept, m, with_const):
         if with_const:
             ll += float(wb @ family.loglik_const(y_in))
         r = sc * wb[:, None]
-        g = (A.T @ r).T  # (m, p)
+        g = np.empty((m, p))
+        if icpt:
+            g[:, 0] = r.sum(axis=0)
+        g[:, icpt:] = (xb.T @ r).T
+        H = np.empty((m * p, m * p))
         if m == 1:
-            H = A.T @ (A * (np.reshape(hh, n) * wb)[:, None])
+            hw = np.reshape(hh, n) * wb
+            _weighted_gram(xb, hw, icpt, H)
         else:  # multinomial: W_i = diag(p_i) - p_i p_i^T per row, by blocks
             pr = np.reshape(hh, (n, m)) * wb[:, None]
             pu = np.reshape(hh, (n, m))
-            H = np.zeros((m * p, m * p))
+            blk = np.empty((p, p))
             for k in range(m):
                 for j in range(k, m):
                     wk = -pr[:, k] * pu[:, j]
                     if j == k:
-                        wk = wk + pr[:, k]
-                    blk = A.T @ (A * wk[:, None])
+                        wk += pr[:, k]
+                        _weighted_gram(xb, wk, icpt, blk)
+                    else:
+                        _cross_gram(xb, wk, icpt, blk)
                     H[k * p:(k + 1) * p, j * p:(j + 1) * p] = blk
                     H[j * p:(j + 1) * p, k * p:(k + 1) * p] = blk.T
         return ll, g, H
 
     return block
+
+
+def _cross_gram(xb, hw, icpt, out):
+    """``A^T diag(hw) A`` for ``A = [1, X]`` (``icpt``), any sign of ``hw``."""
+    xw = xb * hw[:, None]
+    out[icpt:, icpt:] = xb.T @ xw
+    if icpt:
+        out[0, 0] = hw.sum()
+        out[0, 1:] = out[1:, 0] = xw.sum(axis=0)
+
+
+def _weighted_gram(xb, hw, icpt, out):
+    """``A^T diag(hw) A`` for ``A = [1, X]``; with ``hw >= 0`` by the symmetric product
+    of ``sqrt(hw) X`` with itself (BLAS syrk: half the flops)."""
+    if not np.all(hw >= 0):
+        return _cross_gram(xb, hw, icpt, out)
+    s = np.sqrt(hw)
+    xs = xb * s[:, None]
+    out[icpt:, icpt:] = xs.T @ xs
+    if icpt:
+        out[0, 0] = hw.sum()
+        out[0, 1:] = out[1:, 0] = s @ xs
 
 
 def dask_glm_terms(family, X, Y, w, offset, theta, fit_intercept=True, with_const=False):
