@@ -14,6 +14,7 @@ from scipy import sparse
 
 from .._engine.blocks import effective_threads, map_reduce, map_reduce_ranges
 from . import _forward_backward as fb
+from . import _pieces
 
 try:  # pragma: no cover - which branch runs depends on the build
     from .._native import _hmm as _native
@@ -26,6 +27,8 @@ __all__ = ["NATIVE", "log_prob_rows", "run_forward", "run_forward_backward", "ru
            "sample_states", "shifted_frame", "Workspace", "distinct_frame", "distinct_rows",
            "weights_of_distinct"]
 
+# the longest burn-in of the NumPy pieces (see _pieces)
+_MAX_BURN_IN = 1024
 # a block of sequences should hold at least this many rows before threads pay off
 _MIN_ROWS_PER_BLOCK = 8192
 # rows of sequences handled together inside a block: their (rows, k) buffers stay in
@@ -134,6 +137,8 @@ class Workspace:
 
     def __init__(self):
         self._arrays = {}
+        # rows before (after) a piece that its forward (backward) pass starts from
+        self.burn_in = 64
 
     def get(self, name, shape):
         arr = self._arrays.get(name)
@@ -187,8 +192,15 @@ def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_job
     if not (use_native and NATIVE):
         if framed is None:
             shifted_frame(lp, frame, shift)
-        return (*fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight),
-                shift)
+        # long sequences in overlapping pieces (a loop over a piece's length), checked
+        # to meet at every cut; else whole, with a longer burn-in next time
+        out = _pieces.forward_backward_pieces(frame, shift, bounds, startprob, transmat,
+                                              seq_weight, burn_in=work.burn_in)
+        if out is False:
+            work.burn_in = min(2 * work.burn_in, _MAX_BURN_IN)
+        if not out:
+            out = fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight)
+        return (*out, shift)
     alpha = work.get("alpha", (n, k))
     gamma = work.get("gamma", (n, k))
     c = np.empty(n)

@@ -215,26 +215,68 @@ def _fill_padding(arr, mask, value):
 _COLUMN_COPIES = 256
 
 
+# the forward pass of the padded layout rescales alpha only where it could underflow:
+# when the bound on its shrinkage since the last rescaling passes exp(-_SHRINK_LIMIT),
+# far above the smallest normal double (entries 1e-170 below their row's sum keep full
+# precision)
+_SHRINK_LIMIT = 300.0
+
+
+def _rescale_steps(F):
+    """Which steps of the padded forward pass rescale alpha (a bool per step).
+
+    Without rescaling, ``alpha~_t = (alpha~_{t-1} A) * F_t`` with ``A`` row-stochastic
+    and every row of ``F`` at most 1 loses at most the factor ``min_j F_t(j)`` of its
+    sum per step; a step rescales when the product of those factors since the last
+    rescaling (over all columns) would pass ``exp(-_SHRINK_LIMIT)`` at the next step.
+    """
+    T = F.shape[0]
+    with np.errstate(divide="ignore"):
+        drop = -np.log(F.reshape(T, -1).min(axis=1))
+    flags = np.zeros(T, dtype=bool)
+    flags[0] = True
+    acc = 0.0
+    nxt = drop[1:].tolist() + [0.0]
+    for t, d in enumerate(nxt):
+        acc += d
+        if acc > _SHRINK_LIMIT:
+            flags[t] = True
+            acc = d
+    return flags
+
+
 def _forward_padded(frame, idx, valid, active, mask, startprob, transmat):
     k = frame.shape[1]
     F = _pad(frame, idx, mask)
     T, S, _ = F.shape
     alpha = np.empty((T, S, k))
-    c = np.empty((T, S, 1))
+    # the divisor each step's alpha was rescaled by (1 where it was not)
+    scale = np.ones((T, S, 1))
     ones = np.ones((k, 1))
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        a = alpha[0]
-        np.multiply(startprob, F[0], out=a)
-        np.dot(a, ones, out=c[0])
-        np.divide(a, c[0], out=a)
-        # np.dot with out= costs less per call than matmul on these small blocks
+    rescale = _rescale_steps(F).tolist()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        np.multiply(startprob, F[0], out=alpha[0])
+        np.dot(alpha[0], ones, out=scale[0])
+        scale[0][scale[0] == 0] = 1.0
+        np.divide(alpha[0], scale[0], out=alpha[0])
+        # np.dot with out= costs less per call than matmul on these small blocks; two
+        # calls per step, the sums and normalisation after the loop in whole-array calls
         A = np.ascontiguousarray(transmat, dtype=np.float64)
-        for a_prev, a, f, ct in zip(alpha[:-1], alpha[1:], F[1:], c[1:]):
+        for t, (a_prev, a, f) in enumerate(zip(alpha[:-1], alpha[1:], F[1:]), start=1):
             np.dot(a_prev, A, out=a)
             np.multiply(a, f, out=a)
-            np.dot(a, ones, out=ct)
-            np.divide(a, ct, out=a)
-    c = c[..., 0]
+            if rescale[t]:
+                st = scale[t]
+                np.dot(a, ones, out=st)
+                st[st == 0] = 1.0
+                np.divide(a, st, out=a)
+        # c_t = sum(alpha~_{t-1} A F_t) / sum(alpha~_{t-1}) (A keeps a vector's sum):
+        # Rabiner's normaliser of the scaled recursion
+        sums = (alpha.reshape(-1, k) @ ones).reshape(T, S)
+        c = np.empty((T, S))
+        c[0] = sums[0] * scale[0, :, 0]
+        np.divide(sums[1:] * scale[1:, :, 0], sums[:-1], out=c[1:])
+        np.divide(alpha, sums[..., None], out=alpha)
     _fill_padding(c, mask, 1.0)
     # a dead sequence (c_t = 0: no state can emit row t) turned NaN from that step on:
     # it gets c = 0 and alpha = 0 from its first dead step

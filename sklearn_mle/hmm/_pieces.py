@@ -1,0 +1,123 @@
+"""The NumPy forward-backward with long sequences cut into overlapping pieces.
+
+The NumPy recursions (:mod:`._forward_backward`) take one Python step per row of the
+longest sequence, so 50 sequences of ~4000 rows cost ~6000 steps of small NumPy calls
+and a single sequence one step per row. Here every sequence is cut into pieces of about
+the same length, laid side by side as the columns of the padded layout, so the loop
+runs over one piece's length instead.
+
+A piece's forward pass cannot know the true filtered distribution at its first row,
+so it starts ``burn_in`` rows earlier, from the uniform distribution; its backward
+pass ends ``burn_in`` rows after its last row, from beta = 1. The filter of an HMM
+forgets where it started (the forward and backward maps are contractions), so after
+the burn-in both are the exact ones, up to rounding: that is *checked*, not assumed.
+At every cut, the last row of the piece before is also the last burn-in row of the
+piece after, and their normalised alpha (and their beta) must agree to ``_TOL``. When
+they do not (a chain that mixes slowly, or a sequence of probability zero), the caller
+runs the whole sequences instead and the burn-in doubles for the next E-step. With the
+check passed, the scaled recursions' normalisers ``c_t``, the posteriors and the
+expected transitions are those of the uncut sequences (the tests compare them with
+direct log-space recursions and the compiled kernels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _forward_backward as fb
+
+__all__ = ["forward_backward_pieces"]
+
+_TOL = 1e-13
+# pieces hold at least this many burn-ins, and there are about this many columns
+_MIN_PIECE_BURN_INS = 4
+_TARGET_COLUMNS = 256
+
+
+def _pieces(bounds, burn_in):
+    """``(seq, a, r0, r1, b)`` per piece (rows ``a..b`` laid out, ``r0..r1`` its own),
+    or None when cutting would not shorten the loop."""
+    lens = np.diff(bounds)
+    n = int(bounds[-1])
+    target = max(_MIN_PIECE_BURN_INS * burn_in, n // _TARGET_COLUMNS)
+    if lens.size == 0 or lens.max() < 2 * target:
+        return None
+    out = []
+    for s, (start, length) in enumerate(zip(bounds[:-1].tolist(), lens.tolist())):
+        m = max(1, length // target)
+        cuts = start + (np.arange(m + 1) * length) // m
+        for i in range(m):
+            r0, r1 = int(cuts[i]), int(cuts[i + 1])
+            out.append((s, r0 - burn_in if i else r0, r0, r1,
+                        r1 + burn_in if i < m - 1 else r1))
+    return np.array(out, dtype=np.int64)
+
+
+def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weight=None,
+                            burn_in=64):
+    """:func:`._forward_backward.forward_backward` on overlapping pieces: its
+    ``(loglik, gamma, xi, dead)``; None when cutting does not pay, False when the
+    pieces did not meet at some cut (then run the sequences whole)."""
+    pieces = _pieces(bounds, burn_in)
+    if pieces is None:
+        return None
+    n, k = frame.shape
+    seq, a, r0, r1, b = pieces.T
+    width = b - a
+    order = np.argsort(-width, kind="stable")
+    seq, a, r0, r1, b, width = (v[order] for v in (seq, a, r0, r1, b, width))
+    P, T = order.size, int(width[0])
+    t = np.arange(T)[:, None]
+    mask = t < width[None, :]
+    idx = np.where(mask, a[None, :] + t, 0)
+    active = np.searchsorted(-width, -np.arange(T), side="left")
+    start = np.full((P, k), 1.0 / k)
+    first = r0 == a
+    start[first] = startprob
+    alpha, c, F = fb._forward_padded(frame, idx, None, active, mask, start, transmat)
+    if not np.all(c[mask] > 0):
+        return False  # a sequence of probability zero: the whole sequences say where
+    # the cuts: column/step of row q = r1 - 1 in the piece before and the piece after
+    by_start = {(int(s), int(x)): j for j, (s, x) in enumerate(zip(seq, r0))}
+    left, right_col = [], []
+    for j in range(P):
+        nxt = by_start.get((int(seq[j]), int(r1[j])))
+        if nxt is not None:
+            left.append(j)
+            right_col.append(nxt)
+    left, right_col = np.array(left, dtype=np.int64), np.array(right_col, dtype=np.int64)
+    tl = r1[left] - 1 - a[left]
+    tr = r1[left] - 1 - a[right_col]
+    if left.size and np.max(np.abs(alpha[tl, left] - alpha[tr, right_col])) > _TOL:
+        return False
+    # backward (as the padded layout's): G_t = F_t / c_t, in place right_t = G_t beta_t
+    G = F
+    np.divide(F, c[..., None], out=G)
+    fb._fill_padding(G, mask, 0.0)
+    beta = np.empty((T, P, k))
+    beta[T - 1] = 1.0
+    At = np.ascontiguousarray(transmat.T)
+    for step in range(T - 1, 0, -1):
+        g = G[step]
+        np.multiply(g, beta[step], out=g)
+        np.dot(g, At, out=beta[step - 1])
+        if active[step] < active[step - 1]:
+            beta[step - 1, active[step]:active[step - 1]] = 1.0
+    if left.size:
+        bl, br = beta[tl, left], beta[tr, right_col]
+        if np.max(np.abs(bl - br) / np.max(np.abs(br), axis=1, keepdims=True)) > _TOL:
+            return False
+    right = G
+    own = mask & (a[None, :] + t >= r0[None, :]) & (a[None, :] + t < r1[None, :])
+    right[~own] = 0.0  # transitions into a burn-in row belong to the neighbouring piece
+    if seq_weight is not None:
+        right *= np.asarray(seq_weight, dtype=np.float64)[seq][None, :, None]
+    xi = (alpha[:-1].reshape(-1, k).T @ right[1:].reshape(-1, k)) * transmat
+    gamma = np.multiply(alpha, beta, out=beta)
+    gamma_rows = np.empty((n, k))
+    c_rows = np.empty(n)
+    for j, (x0, x1, off) in enumerate(zip(r0.tolist(), r1.tolist(), (r0 - a).tolist())):
+        gamma_rows[x0:x1] = gamma[off:off + x1 - x0, j]
+        c_rows[x0:x1] = c[off:off + x1 - x0, j]
+    loglik = fb.seq_loglik(c_rows, shift, bounds)
+    return loglik, gamma_rows, xi, False
