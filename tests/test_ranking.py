@@ -191,7 +191,10 @@ def test_boundary_fit_is_flagged_and_left_out_of_the_weights():
 
 
 def test_unavailable_family_is_listed_when_named(monkeypatch):
+    # a family whose estimator is not in the package: out of the lazy table and the module
+    monkeypatch.delitem(sklearn_mle._EXPORTS, "GeometricMLE")  # noqa: SLF001
     monkeypatch.delattr(sklearn_mle, "GeometricMLE", raising=False)
+    assert not hasattr(sklearn_mle, "GeometricMLE")
     rows = rank_rows(np.array([1.0, 2.0, 3.0]), families=["Geometric", "Poisson"])
     by = {r.family: r for r in rows}
     assert by["Geometric"].status == "unavailable"

@@ -31,6 +31,7 @@ from ._candidates import (
     resolve_families,
     with_shifted,
 )
+from ._criteria import CRITERIA, aicc_from_aic, first_line
 from ._gof import GoodnessOfFit, goodness_of_fit
 from ._intervals import capped_parameters, wald_interval
 
@@ -38,7 +39,6 @@ __all__ = ["FAMILIES", "DistributionFit", "Family", "column_domain", "rank_distr
            "resolve_families"]
 
 
-_CRITERIA = ("aic", "aicc", "bic")
 _CI_METHODS = ("wald", "wald-linear", "profile")
 
 
@@ -113,18 +113,10 @@ class DistributionFit:
         return self.status in ("ok", "warning")
 
 
-def _first_line(text):
-    text = str(text).strip()
-    return text.splitlines()[0] if text else ""
-
-
 def _estimator_class(name):
     import sklearn_mle
 
-    cls = getattr(sklearn_mle, name, None)
-    if cls is None and name == "ShiftedMLE":  # until it is exported at the top level
-        from ..distributions._shifted_mle import ShiftedMLE as cls
-    return cls
+    return getattr(sklearn_mle, name, None)
 
 
 def _make_estimator(cls, fam):
@@ -178,35 +170,35 @@ def _fit_family(fam, x, alpha, ci_method):
                 except Exception as exc:  # keep the fit, show Wald intervals instead
                     row.conf_int = wald_interval(row.param_names, row.params, bse, alpha,
                                                  upper=upper)
-                    ci_note = (f"profile intervals unavailable ({_first_line(exc)}): "
+                    ci_note = (f"profile intervals unavailable ({first_line(exc)}): "
                                "Wald intervals shown")
             # the fit has no prior: loglik_ is the log-likelihood (no extra data pass)
             k, n = int(est.n_params_), x.size
             row.loglik = float(est.loglik_)
             row.n_params = k
             row.aic = -2.0 * row.loglik + 2.0 * k
-            row.aicc = row.aic + (2.0 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf)
+            row.aicc = aicc_from_aic(row.aic, k, n)
             row.bic = -2.0 * row.loglik + np.log(n) * k
         except Exception as exc:  # a family that cannot fit is reported, not raised
             row.status = "failed"
-            row.message = f"{type(exc).__name__}: {_first_line(exc)}"
+            row.message = f"{type(exc).__name__}: {first_line(exc)}"
             return row
     msgs = [w for w in caught if issubclass(w.category, Warning)]
     conv = [w for w in msgs if issubclass(w.category, ConvergenceWarning)]
     boundary = [w for w in msgs if issubclass(w.category, BoundaryWarning)]
     if conv or getattr(row.estimator, "converged_", True) is False:
         row.status = "not converged"
-        row.message = _first_line(conv[0].message) if conv else "the fit did not converge"
+        row.message = first_line(conv[0].message) if conv else "the fit did not converge"
     elif not all(np.isfinite([row.loglik, row.aic, row.bic])):
         row.status = "failed"
         row.message = "the log-likelihood is not finite at the estimates"
     elif boundary:
         row.status = "boundary"
-        row.message = "left out of the ranking: " + _first_line(boundary[0].message)
+        row.message = "left out of the ranking: " + first_line(boundary[0].message)
         row.conf_int[capped_parameters(row.param_names, row.params, row.conf_int)] = np.nan
     elif msgs:
         row.status = "warning"
-        row.message = _first_line(msgs[0].message)
+        row.message = first_line(msgs[0].message)
     notes = [m for m in (fam.note, ci_note, row.message) if m]
     row.message = "; ".join(notes)
     return row
@@ -303,7 +295,7 @@ def rank_distributions(
     0  Poisson  36.943...
     """
     criterion = str(criterion).lower()
-    if criterion not in _CRITERIA:
+    if criterion not in CRITERIA:
         raise ValueError(f"criterion must be 'aic', 'aicc' or 'bic', got {criterion!r}")
     if not 0.0 < float(alpha) < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")

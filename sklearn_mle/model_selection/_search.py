@@ -26,10 +26,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import ComponentCollapseWarning
+from ._criteria import CRITERIA, aicc_from_aic, first_line
 
 __all__ = ["GridSearchIC"]
 
-_CRITERIA = ("aic", "aicc", "bic")
 
 
 def _best_has(attr):
@@ -121,11 +121,6 @@ def _collapsed(final):
     return bool(np.any(smallest - reg <= 1e-10 * scale))
 
 
-def _first_line(text):
-    text = str(text).strip()
-    return text.splitlines()[0] if text else ""
-
-
 def _fit_candidate(base, params, X, y, fit_params, error_score):
     """Fit one candidate on all the data; return its row of the results table."""
     row = {"params": params, "loglik": np.nan, "n_params": np.nan, "nobs": _n_rows(X),
@@ -151,7 +146,7 @@ def _fit_candidate(base, params, X, y, fit_params, error_score):
                 raise
             row["fit_time"] = time.perf_counter() - start
             row["status"] = "failed"
-            row["warnings"] = f"{type(exc).__name__}: {_first_line(exc)}"
+            row["warnings"] = f"{type(exc).__name__}: {first_line(exc)}"
             return row
     k = getattr(final, "n_params_", None)
     if k is None:  # an estimator without n_params_ (sklearn's GaussianMixture): from AIC/BIC
@@ -164,8 +159,8 @@ def _fit_candidate(base, params, X, y, fit_params, error_score):
         n = int(n) if float(n).is_integer() else n
         aic, bic = -2.0 * ll_w + 2.0 * k, -2.0 * ll_w + k * np.log(n)
     loglik = -0.5 * (aic - 2.0 * k)
-    aicc = aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) if n - k - 1.0 > 0 else np.inf
-    messages = [f"{w.category.__name__}: {_first_line(w.message)}" for w in caught]
+    aicc = aicc_from_aic(aic, k, n)
+    messages = [f"{w.category.__name__}: {first_line(w.message)}" for w in caught]
     degenerate = any(issubclass(w.category, ComponentCollapseWarning) for w in caught)
     degenerate = degenerate or _collapsed(final)
     converged = bool(getattr(final, "converged_", True))
@@ -282,7 +277,7 @@ class GridSearchIC(MetaEstimatorMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
         "param_grid": [dict, list],
-        "criterion": [StrOptions(set(_CRITERIA))],
+        "criterion": [StrOptions(set(CRITERIA))],
         "n_jobs": [numbers.Integral, None],
         "error_score": [StrOptions({"raise"}), numbers.Real],
         "exclude_degenerate": ["boolean"],

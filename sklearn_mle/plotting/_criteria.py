@@ -7,7 +7,6 @@ import numpy as np
 
 from ._mpl import check_matplotlib, figure_and_axes
 
-_CRITERIA = ("aic", "aicc", "bic")
 _GROUP_KEYS = ("covariance_type", "component__covariance_type")
 
 
