@@ -40,7 +40,13 @@ def bd0(x, r):
     x, r = np.asarray(x, dtype=float), np.asarray(r, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         d = x - r
-        out = x * np.log1p(d / r) - d
+        # log(x / r) by log1p(d / r) to full precision, except where x << r: there d / r
+        # rounds to -1 (x = 1 at r = 8.5e307 gave log1p(-1) = -inf) and x / r may be
+        # subnormal, so the logarithms are subtracted
+        small = x < 0.5 * r
+        lxr = np.where(small, np.log(np.where(small, x, 1.0)) - np.log(np.where(small, r, 1.0)),
+                       np.log1p(d / r))
+        out = x * lxr - d
         near = np.abs(d) < 0.1 * (0.5 * x + 0.5 * r) * 2.0
         if np.any(near):
             v = np.where(near, (0.5 * d) / (0.5 * x + 0.5 * r), 0.0)  # no overflow of x + r

@@ -243,7 +243,11 @@ class Gamma(Family):
     def logpdf(self, X, params):
         k, r = np.asarray(params["shape"], float), np.asarray(params["rate"], float)
         y = X * r
-        lp = special.xlogy(k - 1.0, y) - y - special.gammaln(k) + np.log(r)
+        # log y as log x + log r: x r underflows to 0 for a subnormal x (5e-324 at rate
+        # 1e-3), and (k - 1) log 0 is +inf for k < 1 where the density is finite
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logy = np.log(np.where(X > 0, X, 1.0)) + np.log(r)
+        lp = np.where(k == 1.0, 0.0, (k - 1.0) * logy) - y - special.gammaln(k) + np.log(r)
         if np.any(k > _LARGE_SHAPE):
             # y = k (1 + v): (k - 1) log y - y - gammaln(k) cancels from ~k to O(1);
             # Stirling's series turns it into -0.5 log k + k (log1p(v) - v) - log1p(v)

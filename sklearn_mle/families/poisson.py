@@ -12,7 +12,7 @@ from .. import _native as native
 from .._engine.blocks import map_reduce
 from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
-from ._count_sums import checked_count_sums, count_sums
+from ._count_sums import check_sum_in_range, checked_count_sums, count_sums
 from ._protocol import Family, ModeResult
 from ._saddle import poisson_logpmf, rate_shift
 from ._stats import RateStats, total_weight, unit_weights
@@ -21,6 +21,8 @@ __all__ = ["Poisson"]
 
 _POISSON_SAMPLER_MAX = 1e15  # numpy's poisson() raises above ~9.2e18
 _RULE = "Poisson counts must be non-negative integers"
+_SUM_RULE = (f"{_RULE}, and their (weighted) sum must stay within the float64 range "
+             "(about 1.8e308): rescale the column")
 
 
 class Poisson(Family):
@@ -64,6 +66,8 @@ class Poisson(Family):
                 raise DomainError(NONFINITE)
             ones = np.broadcast_to(1.0, (X.shape[0],)) if w is None else w
             sums = checked_count_sums(self, X, ones)  # raises naming the rule
+        # counts near 1.8e308 sum to inf: the rate would be inf and loglik_ NaN
+        check_sum_in_range(X, sums[0], _SUM_RULE)
         n = X.shape[0] if w is None else total_weight(w)
         weight = np.full(X.shape[1], float(n))
         center, dev, ll = _centered(weight, sums[0], sums[1])
@@ -221,8 +225,9 @@ def _centered(weight, sum_x, sum_lgamma):
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = sum_x / weight
     center = np.where((weight > 0) & (sum_x > 0), mean, 0.0)
-    ll = special.xlogy(sum_x, center) - weight * center - sum_lgamma
-    return center, sum_x - weight * center, ll
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: see _cancels
+        ll = special.xlogy(sum_x, center) - weight * center - sum_lgamma
+        return center, sum_x - weight * center, ll
 
 
 def _cancels(weight, sum_x, sum_lgamma, ll):
@@ -231,7 +236,10 @@ def _cancels(weight, sum_x, sum_lgamma, ll):
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(weight > 0, sum_x / weight, 0.0)
         size = np.abs(special.xlogy(sum_x, mean)) + np.abs(sum_lgamma) + np.abs(sum_x)
-    return np.isfinite(size) & (size * 1e-15 > 1e-10 * np.maximum(np.abs(ll), weight))
+    # a size beyond float64 (counts near 1.8e308: sum_x log(mean) overflows, and ll is
+    # inf - inf) is summed row by row too, where each row's log-probability is finite
+    return (~np.isfinite(size) & (weight > 0)) | (
+        np.isfinite(size) & (size * 1e-15 > 1e-10 * np.maximum(np.abs(ll), weight)))
 
 
 def _row_terms(x, center, w):

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy import stats
+from scipy import special, stats
 
 import sklearn_mle as m
 from sklearn_mle.exceptions import BoundaryWarning, NumericalRangeWarning
@@ -338,3 +338,35 @@ def test_no_failures_under_random_weights_is_the_boundary(cls, value, other):
     one = _quiet(cls(**kw).fit, X[:, 1:], sample_weight=w)
     assert_allclose(full.loglik_, one.loglik_, rtol=1e-12)
     assert_allclose(part.loglik_, full.loglik_, rtol=1e-12)
+
+
+def test_gamma_density_at_a_subnormal_value():
+    # Spec(positive_int, n=2) with 5e-324: x * rate underflowed to 0 and (shape - 1) *
+    # log 0 = +inf for shape < 1, so score_samples was inf where loglik_ was finite.
+    # Reference: the closed form with log x itself (scipy's logpdf also gives inf)
+    X = np.array([[6.0], [5e-324]])
+    est = m.GammaMLE().fit(X)
+    k, r = est.shape_[0], est.rate_[0]
+    x = X[:, 0]
+    ref = k * np.log(r) - special.gammaln(k) + (k - 1) * np.log(x) - r * x
+    assert_allclose(est.score_samples(X), ref, rtol=1e-13)
+    assert_allclose(est.score_samples(X).sum(), est.loglik_, rtol=1e-12)
+
+
+def test_poisson_counts_near_the_float64_limit():
+    # Spec(counts, n=2) with 1.7e308: sum_x log(mean) overflowed (loglik_ = inf - inf =
+    # NaN) and bd0(1, 8.5e307) took log1p(-1) (score inf). Reference: Loader's form by
+    # hand, x log(x / r) + r - x with log x - log r
+    X = np.array([[1.0], [1.7e308]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        est = m.PoissonMLE().fit(X)
+    r, x = est.rate_[0], X[:, 0]
+    assert r == 8.5e307
+    deviance_half = x * (np.log(x) - np.log(r)) - (x - r)
+    ref = -deviance_half - 0.5 * (np.log(2 * np.pi) + np.log(x))  # stirlerr(x) < 0.1
+    assert_allclose(est.score_samples(X), ref, rtol=1e-12)
+    assert_allclose(est.loglik_, ref.sum(), rtol=1e-12)
+    # counts whose sum overflows: the rate is not representable, a clear error
+    with pytest.raises(ValueError, match="sum must stay within the float64 range"):
+        m.PoissonMLE().fit([[1.7e308], [1.7e308]])
