@@ -28,7 +28,7 @@ import numpy as np
 
 from .rules import NONFINITE, DomainError
 
-__all__ = ["RowError", "RowMap", "as_dask_rows", "dask_map_blocks", "dask_map_reduce",
+__all__ = ["ROW_START", "RowError", "RowMap", "as_dask_rows", "dask_map_blocks", "dask_map_reduce",
            "is_dask", "row_offsets"]
 
 SPLIT_EVERY = 8  # partials added per node of the reduction tree
@@ -107,6 +107,16 @@ class RowMap:
         return (RowMap, (self.fn, *self.arrays))
 
 
+class _RowStart:
+    """The row array whose block is the chunk's first global row (an int)."""
+
+    def __reduce__(self):
+        return "ROW_START"
+
+
+ROW_START = _RowStart()  # pass as a row array: the block function gets its chunk's start
+
+
 def _run_chunk(fn, index, offset, rule_order, maps, xb, *rbs):
     from .blocks import _in_worker
 
@@ -179,6 +189,8 @@ def _row_blocks(a, X):
     chunks = X.chunks[0]
     if a is None:
         return [None] * len(chunks)
+    if a is ROW_START:
+        return [int(o) for o in row_offsets(X)[:-1]]
     if is_dask(a):
         a = as_dask_rows(a)
         if a.shape[0] != X.shape[0]:
@@ -205,8 +217,9 @@ def dask_map_reduce(fn, X, row_arrays=(), combine=None, *, rule_order=(),
         As for :func:`~sklearn_mle._engine.blocks.map_reduce`; it must pickle (a
         cluster with processes ships it; cloudpickle handles closures).
     X : dask array or DataFrame
-    row_arrays : sequence of arrays (NumPy or Dask), :class:`RowMap` or None
-        Aligned with X's rows (rechunked or sliced to its chunks).
+    row_arrays : sequence of arrays (NumPy or Dask), :class:`RowMap`, ``ROW_START`` or None
+        Aligned with X's rows (rechunked or sliced to its chunks); ``ROW_START``
+        gives the chunk's first row in the whole array.
     combine : callable or None
         ``combine(a, b)`` instead of ``+``.
     rule_order : tuple of str

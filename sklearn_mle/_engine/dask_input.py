@@ -160,33 +160,38 @@ def dask_family_stats(family, X, w, *, check_finite: bool, sample_rows: int,
     family's rules (in its ``stats``), and returns its statistics; they are added
     in a tree on the cluster. Families without finite statistics return
     :class:`DaskDataStats` (a reference to the array, the total weight reduced).
-    The strided sample of at most ``sample_rows`` rows (the novelty threshold's) is
-    computed in the same call.
+    The strided sample of at most ``sample_rows`` rows (the novelty threshold's, every
+    ``step``-th row as in memory) is taken in the same tasks.
 
     Returns
     -------
     stats, (X_sample, w_sample) as NumPy arrays
     """
-    from .dask import dask_map_reduce
+    from .dask import ROW_START, dask_map_reduce
     from .rules import NONFINITE, raise_first
 
     finite = family.finite_stats
+    n = X.shape[0]
+    # the sample's rows, X[::step] as in memory, taken inside each chunk's own task (a
+    # lazy X[::step] adds a slicing task per chunk to the pass)
+    step = -(-n // sample_rows) if n > sample_rows else 1
+    w_rows = is_dask(w)
 
-    def chunk(xb, wb):
+    def chunk(xb, wb, start):
         check_weight_block(wb)
         if check_finite:
             bad = ~np.isfinite(xb)
             if bad.any():
                 raise_first(xb, bad, NONFINITE)
         s = family.stats(xb, wb)
-        return s if finite else np.asarray(s.weight, dtype=np.float64)
+        first = (-start) % step
+        sample = [(np.array(xb[first::step]), np.array(wb[first::step]) if w_rows else None)]
+        return (s if finite else np.asarray(s.weight, dtype=np.float64)), sample
 
-    xs, ws = dask_sample(X, w, sample_rows)
-    extra = tuple(a for a in (xs, ws) if is_dask(a))
     order = (NONFINITE, *(rule for rule, _ in family.rules))
-    out, *computed = dask_map_reduce(chunk, X, (w,), rule_order=order, extra=extra)
-    computed = iter(computed)
-    xs, ws = (next(computed) if is_dask(a) else np.asarray(a) for a in (xs, ws))
+    out, sample = dask_map_reduce(chunk, X, (w, ROW_START), rule_order=order)
+    xs = np.concatenate([a for a, _ in sample])
+    ws = np.concatenate([b for _, b in sample]) if w_rows else np.asarray(w)[::step]
     total = float(np.max(out if not finite else out.weight))
     if not total > 0:  # as check_sample_weight in memory (unit weights never get here)
         raise ValueError(f"{owner + ': ' if owner else ''}sample_weight: the weights sum to "

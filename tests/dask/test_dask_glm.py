@@ -325,3 +325,55 @@ def test_glm_dask_fit_at_200k_rows(client):
                     atol=RTOL * np.max(np.abs(ref.estimates_)))
     assert_allclose(got.bse_, ref.bse_, rtol=RTOL)
     assert_allclose(got.loglik_, ref.loglik_, rtol=1e-12)
+
+
+# ------------------------------------------- the user's defaults: the same optimum
+
+
+def _default_tol_cases(n, seed):
+    """(name, estimator class, fit(X, **arrays) kwargs as NumPy) at the defaults."""
+    rng, X, eta = _data(n, seed)
+    yb = (rng.random(n) < 1 / (1 + np.exp(-eta - 0.3))).astype(int)
+    ym = np.digitize(eta + rng.logistic(size=n), [-0.5, 0.7])
+    ex = rng.uniform(0.5, 2.0, n)
+    yp = rng.poisson(ex * np.exp(0.5 * eta + 0.1)).astype(float)
+    yl = eta + rng.normal(size=n)
+    from sklearn_mle import MLELinearRegression
+
+    return X, [("binary", MLELogisticRegression, yb, {}),
+               ("multinomial", MLELogisticRegression, ym, {}),
+               ("Poisson, exposure", MLEPoissonRegression, yp, {"exposure": ex}),
+               ("linear", MLELinearRegression, yl, {})]
+
+
+# 60 000 rows: the Dask Newton starts at the optimum of a strided sample
+@pytest.mark.parametrize("n", [2000, 60_000])
+def test_default_tolerance_same_optimum(client, n):
+    """At the user's defaults (in memory tol=1e-8, then the Newton step from the
+    covariance's Hessian; on Dask Newton to a decrement of 1e-22 |loglik|) the Dask
+    fit's estimates and log-likelihood equal the in-memory fit's to 1e-10, and its
+    standard errors equal those at the optimum (in memory at tol=1e-13) to 1e-10."""
+    X, cases = _default_tol_cases(n, 5)
+    chunks = ((n // 8, n // 2, n - n // 8 - n // 2), -1)  # uneven
+    dX = da.from_array(X, chunks=chunks)
+    for name, cls, y, kw in cases:
+        dkw = {k: da.from_array(v, chunks=n // 3) for k, v in kw.items()}
+        est = cls().fit(dX, da.from_array(y, chunks=n // 5), **dkw)
+        ref = cls().fit(X, y, **kw)
+        assert_allclose(est.estimates_, ref.estimates_, rtol=RTOL, atol=1e-13, err_msg=name)
+        assert_allclose(est.loglik_, ref.loglik_, rtol=RTOL, err_msg=name)
+        tight = cls(tol=1e-13).fit(X, y, **kw) if "tol" in cls().get_params() else ref
+        assert_allclose(est.bse_, tight.bse_, rtol=RTOL, err_msg=name)
+        assert getattr(est, "converged_", True), name
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the in-memory fit at tol=1e-8 keeps the Hessian of its stopping point (~1e-7 from "
+    "the optimum): its SEs are ~1e-8 from the optimum's; proposal in "
+    "/work/notes/h13_to_h8.md (remove this mark when the in-memory fit takes them at "
+    "the polished point)"))
+def test_default_tolerance_same_standard_errors(client):
+    X, cases = _default_tol_cases(2000, 0)
+    name, cls, y, kw = cases[0]
+    est = cls().fit(da.from_array(X, chunks=(500, -1)), da.from_array(y, chunks=500))
+    assert_allclose(est.bse_, cls().fit(X, y).bse_, rtol=RTOL, err_msg=name)
