@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import linalg
 from sklearn.utils._param_validation import StrOptions
 
+from ..exceptions import InferenceWarning
 from ..families.gaussian import Gaussian, centred_moments
 from ..priors import NormalInverseGamma
 from ._base import DistributionMLE, PartialFitMixin
@@ -159,7 +162,8 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
                 est.append(cov[i, j])
             c_ik, c_jl = cov[np.ix_(ii, ii)], cov[np.ix_(jj, jj)]
             c_il, c_jk = cov[np.ix_(ii, jj)], cov[np.ix_(jj, ii)]
-            cov_s = (c_ik * c_jl + c_il * c_jk) / n
+            with np.errstate(over="ignore", invalid="ignore"):  # said in _set_inference
+                cov_s = (c_ik * c_jl + c_il * c_jk) / n
             cov_blocks.append(cov_s)
         self._flat_index = None
         k = len(est)
@@ -174,6 +178,15 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
     def _set_inference(self, names, estimates, information=None, cov=None):
         if information is None and cov is None:
             cov = self._full_cov
+            if np.any(np.isposinf(np.diag(cov))) and np.all(np.diag(cov) > 0):
+                # not singular: cov(s_ij, s_kl) = (s_ik s_jl + s_il s_jk) / n is of the
+                # order of covariance**2, beyond float64 for variances above ~1e154
+                warnings.warn(
+                    f"{type(self).__name__}: the variance of the covariance estimates (of "
+                    "the order of covariance**2) exceeds the float64 range, so their "
+                    "standard errors are reported as inf; rescale the data (e.g. divide "
+                    "by a power of ten) for finite ones", InferenceWarning, stacklevel=2)
+                return super()._set_inference(names, estimates, cov=cov)
             if np.any(~np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
                 diag = np.diag(cov)
                 with np.errstate(divide="ignore"):  # the zeros are not divided

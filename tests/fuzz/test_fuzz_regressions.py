@@ -370,3 +370,15 @@ def test_poisson_counts_near_the_float64_limit():
     # counts whose sum overflows: the rate is not representable, a clear error
     with pytest.raises(ValueError, match="sum must stay within the float64 range"):
         m.PoissonMLE().fit([[1.7e308], [1.7e308]])
+
+
+def test_gaussian_full_covariance_se_overflow_is_said_in_words():
+    # found with the case above: at variances near 1e300 cov(s_ij, s_kl) ~ covariance**2
+    # overflows; the fit said "singular ... not identified" (and NumPy's overflow). The
+    # means' SEs stay the closed form sqrt(covariance / n)
+    X = np.random.default_rng(0).normal(size=(20, 2)) * 1e153
+    with pytest.warns(m.InferenceWarning, match="exceeds the float64 range") as rec:
+        est = m.GaussianMLE().fit(X)
+    assert not any("singular" in str(r.message) for r in rec)
+    assert_allclose(est.bse_[:2], np.sqrt(np.diag(est.covariance_) / 20), rtol=1e-12)
+    assert np.all(np.isposinf(est.bse_[2:]))
