@@ -294,32 +294,66 @@ def test_exponential_is_fitted_on_constant_data():
     assert rows["Gaussian"].status == "failed"
 
 
-def test_no_interval_leaves_the_parameter_space_on_any_bundled_column():
+def _assert_intervals_inside(x, rows, column, closed=False):
+    """Every interval holds its estimate and stays in its parameter's space: positive
+    parameters above 0, probabilities below 1, a threshold below min(x); ``closed``:
+    intervals cut at the space's bounds (``wald-linear``) may end on them."""
+    real = {"mean", "loc", "mu"}
+    for r in rows:
+        if r.estimator is None:
+            continue
+        for pname, est, (lo, hi) in zip(r.param_names, r.params, r.conf_int):
+            if np.isnan(lo):  # no interval (a capped, unconverged or boundary parameter)
+                assert np.isnan(hi) and r.status != "ok", (column, r.family)
+                continue
+            assert lo <= est <= hi, (column, r.family, pname)
+            if r.family.startswith("Shifted") and pname == "loc":
+                assert hi < x.min() or closed and hi == x.min(), (column, r.family, hi)
+            if pname.split("[")[0] not in real:
+                assert lo > 0 or closed and lo == 0, (column, r.family, pname, lo)
+            if pname == "p":
+                assert hi < 1 or closed and hi == 1, (column, r.family, lo, hi)
+
+
+def _bundled_columns():
     from sklearn_mle.datasets import default_data_path, read_csv_columns
 
-    real = {"mean", "loc", "mu"}
     for name in ("anes96", "engel"):
         for column, values in read_csv_columns(default_data_path(name)).items():
-            x = values[~np.isnan(values)]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                # every family that applies, the threshold variants included
-                rows = rank_rows(x) + rank_rows(
-                    x, families=[f.name for f in FAMILIES])
-            for r in rows:
-                if r.estimator is None:
-                    continue
-                for pname, est, (lo, hi) in zip(r.param_names, r.params, r.conf_int):
-                    if np.isnan(lo):  # no interval (a capped or unconverged parameter)
-                        assert np.isnan(hi) and r.status != "ok", (column, r.family)
-                        continue
-                    assert lo <= est <= hi, (column, r.family, pname)
-                    if r.family.startswith("Shifted") and pname == "loc":
-                        assert hi < x.min(), (column, r.family, hi)  # loc < min(x)
-                    if pname.split("[")[0] not in real:
-                        assert lo > 0, (column, r.family, pname, lo)
-                    if pname == "p":
-                        assert hi < 1, (column, r.family, lo, hi)
+            yield name, column, values[~np.isnan(values)]
+
+
+def test_no_interval_leaves_the_parameter_space_on_any_bundled_column():
+    for _, column, x in _bundled_columns():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # every family that applies, the threshold variants included
+            rows = rank_rows(x) + rank_rows(x, families=[f.name for f in FAMILIES])
+            linear = rank_rows(x, families=[f.name for f in FAMILIES], ci_method="wald-linear")
+        _assert_intervals_inside(x, rows, column)
+        _assert_intervals_inside(x, linear, column, closed=True)
+
+
+def test_profile_intervals_stay_in_the_parameter_space_on_bundled_columns():
+    """Profile intervals (bounded so: a few columns): engel foodexp with every family, and
+    anes96 TVnews, whose threshold fits sit at the boundary (the likelihood grows up to
+    min(x)), so their threshold has no interval rather than one ending at min(x)."""
+    cases = {"foodexp": [f.name for f in FAMILIES],
+             "TVnews": ["ShiftedGamma", "ShiftedLogNormal", "Poisson"]}
+    seen = 0
+    for _, column, x in _bundled_columns():
+        if column not in cases:
+            continue
+        seen += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rows = rank_rows(x, families=cases[column], ci_method="profile")
+        _assert_intervals_inside(x, rows, column)
+        if column == "TVnews":
+            shifted = [r for r in rows if r.family.startswith("Shifted")]
+            assert shifted and all(r.status == "boundary" and np.all(np.isnan(r.conf_int[0]))
+                                   for r in shifted)
+    assert seen == 2
 
 
 def test_logit_scale_wald_interval_of_a_probability():

@@ -143,6 +143,9 @@ def test_j_shaped_data_warn_and_report_the_boundary():
     assert np.isinf(est.bse_[0]) and np.all(np.isfinite(est.bse_[1:]))
     ci = est.conf_int()
     assert np.all(np.isnan(ci[0])) and np.all(ci[1:, 0] > 0)
+    # no threshold estimate exists: no profile interval either (it would end at min(x))
+    prof = est.conf_int(method="profile")
+    assert np.all(np.isnan(prof[0])) and np.all(prof[1:, 0] > 0)
 
 
 def test_symmetric_data_run_off_to_the_gaussian_limit():

@@ -172,8 +172,9 @@ class ShiftedInferenceMixin:
 
         As :meth:`~sklearn_mle.base.LikelihoodMixin.conf_int`; the Wald interval of a
         threshold is computed for ``log(min(x) - loc)`` and mapped back, so it never
-        reaches ``min(x)`` (NaN where the threshold has no standard error: a boundary).
-        ``method="profile"`` needs one column.
+        reaches ``min(x)``. A threshold at the boundary (``boundary_``: no maximum of
+        the likelihood below ``min(x)``, or none short of ``-inf``) gets no interval
+        (NaN) by any method. ``method="profile"`` needs one column.
 
         Examples
         --------
@@ -186,6 +187,11 @@ class ShiftedInferenceMixin:
         True
         """
         ci = super().conf_int(alpha=alpha, method=method, **kwargs)
+        # a threshold at the boundary is no estimate (the likelihood has no maximum
+        # there): no interval by any method, rather than one that ends at min(x)
+        for i, (name, j) in enumerate(self._index):
+            if name == "loc" and self.boundary_[j]:
+                ci[i] = np.nan
         if method != "wald":
             return ci
         z = self._critical_value(alpha)
@@ -216,7 +222,10 @@ class ShiftedInferenceMixin:
         fixed[name] = value
         template = clone(base).set_params(fixed_params=fixed)
         try:
-            _, ll, _ = profile_threshold(template, X[:, 0], w)
+            # started from the fit's threshold (the profile moves it a little), unless
+            # that is a boundary
+            near = None if self.boundary_[0] else self.loc_[0]
+            _, ll, _ = profile_threshold(template, X[:, 0], w, near=near)
         except ValueError:
             return -np.inf
         return ll
