@@ -76,6 +76,38 @@ def test_multinomial_derivatives_against_scipy(scale):
         np.testing.assert_allclose(score, Y[:, 1:] - prob, rtol=1e-12, atol=1e-15)
 
 
+
+@pytest.mark.parametrize("scale", [0.1, 5.0, 60.0, 705.0])
+@pytest.mark.parametrize("unit", [True, False])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_block_terms_against_scipy(scale, unit, n_classes):
+    """The solver's in-place block terms (weighted score, Hessian weights, weighted
+    log-likelihood sum) against scipy's log-sum-exp and softmax: the fast path and the
+    overflow fallback (log-odds beyond 700), unit and general weights."""
+    rng = np.random.default_rng(9)
+    n, m = 400, n_classes - 1
+    eta = rng.normal(scale=scale, size=(n, m))
+    codes = rng.integers(0, n_classes, n)
+    w = np.ones(n) if unit else rng.uniform(0.0, 3.0, n)
+    full = np.column_stack([np.zeros(n), eta])
+    loglik = full[np.arange(n), codes] - special.logsumexp(full, axis=1)
+    prob = special.softmax(full, axis=1)[:, 1:]
+    onehot = np.eye(n_classes)[codes][:, 1:]
+    if n_classes == 2:
+        fam, Y = Binomial(), onehot
+        hess = special.expit(eta) * special.expit(-eta) * w[:, None]  # exact in the tails
+    else:
+        fam = Multinomial(n_classes)
+        Y = fam.derivs_response(np.eye(n_classes)[codes])
+        hess = prob
+    score_out, hess_out = np.full((n, m), np.nan), np.full((n, m), np.nan)
+    total = fam.block_terms(Y, eta.copy(), w, unit, score_out, hess_out)
+    assert total == pytest.approx(float(w @ loglik), rel=1e-12)
+    np.testing.assert_allclose(score_out, (onehot - prob) * w[:, None], rtol=1e-11,
+                               atol=1e-15)
+    np.testing.assert_allclose(hess_out, hess, rtol=1e-11, atol=1e-300)
+
+
 def test_line_search_reuses_the_direction(monkeypatch):
     """Per Newton step one pass over X gives X @ step with the value and gradient at the
     full step; further trials evaluate eta + t * (X @ step) only (no pass over X), and

@@ -10,6 +10,9 @@ A family maps the linear predictor ``eta`` of each row to, in one pass,
   link here is canonical, so observed and expected information coincide);
 - ``dvar_ratio(eta)``: ``v'(eta) / v(eta)``, used by Firth's (Jeffreys) correction;
 - ``check_y(y)``: the valid range of ``y``, a ValueError naming the rule otherwise.
+- ``block_terms(y, eta, w, unit, score_out, hess_out)`` (optional, the binomial and
+  multinomial): :meth:`derivs` weighted and written into the solver's per-row
+  arrays, returning the weighted log-likelihood sum (no temporaries or copies).
 
 The multinomial family works on ``eta`` of shape ``(n, K - 1)`` (reference category
 ``0`` has ``eta = 0``); its ``hess`` is the class probabilities ``p`` of shape
@@ -23,6 +26,7 @@ import numpy as np
 from scipy import special
 
 _EXP_SAFE = 700.0  # exp(x) of any x below this is finite, with room for a sum of K terms
+_EXP_SAFE_SUM = float(np.exp(_EXP_SAFE))  # a row total 1 + sum exp(eta) below this: no overflow
 
 
 class Binomial:
@@ -66,6 +70,32 @@ class Binomial:
         h *= inv
         lk = y * eta - lk
         return lk, y - mu, h
+
+    @staticmethod
+    def block_terms(y, eta, w, unit, score_out, hess_out):
+        """:meth:`derivs` of one row block written where the solver keeps them: the
+        weighted score ``w * (y - mu)`` into ``score_out``, the weighted Hessian weight
+        ``w * mu (1 - mu)`` into ``hess_out`` (both (rows, 1)); returns the weighted
+        log-likelihood sum. The same formulas as :meth:`derivs`, without its
+        temporaries and copies (``unit``: all weights are 1)."""
+        e = np.abs(eta)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        lk = np.log1p(e)
+        lk += np.maximum(eta, 0.0)
+        inv = np.add(e, 1.0)
+        np.reciprocal(inv, out=inv)  # 1 / (1 + e)
+        h = np.multiply(e, inv, out=hess_out)  # e / (1 + e)
+        mu = np.where(eta >= 0.0, inv, h)
+        h *= inv
+        np.subtract(y, mu, out=score_out)
+        np.multiply(y, eta, out=e)
+        e -= lk
+        if unit:
+            return float(np.sum(e))
+        score_out *= w[:, None]
+        hess_out *= w[:, None]
+        return float(w @ e[:, 0])
 
     @staticmethod
     def init_eta(y, w, offset):
@@ -170,6 +200,38 @@ class Multinomial:
         lk = np.multiply(Yc, eta) @ ones  # one-hot: the observed class's log-odds
         lk -= lse
         return lk, Yc - p, p
+
+    def block_terms(self, Y, eta, w, unit, score_out, hess_out):
+        """:meth:`derivs` of one row block written where the solver keeps them: the
+        weighted score ``w * (Y - p)`` into ``score_out`` and the class probabilities
+        ``p`` into ``hess_out`` (both (rows, K - 1); ``Y`` in the layout of
+        :meth:`derivs_response`); returns the weighted log-likelihood sum. The same
+        formulas as :meth:`derivs` without its temporaries and copies; the overflow
+        test reads the row totals (rows) instead of ``eta`` (rows x (K - 1))."""
+        m = self.n_outputs
+        ones = np.ones(m)
+        with np.errstate(over="ignore"):  # an overflow takes the fallback below
+            p = np.exp(eta, out=hess_out)
+        total = p @ ones
+        total += 1.0
+        if not total.size or not total.max() < _EXP_SAFE_SUM:  # also NaN
+            lk, sc, hh = self.derivs(Y, eta)  # the max-shifted form
+            np.copyto(hess_out, hh)
+            np.copyto(score_out, sc)
+            if unit:
+                return float(np.sum(lk))
+            np.multiply(score_out.T, w, out=score_out.T)
+            return float(w @ lk)
+        inv = np.divide(1.0, total)
+        np.multiply(p.T, inv, out=p.T)
+        lse = np.log(total, out=total)
+        np.subtract(Y, p, out=score_out)
+        if unit:
+            return float(np.vdot(Y, eta)) - float(np.sum(lse))
+        np.multiply(score_out.T, w, out=score_out.T)
+        lk = np.multiply(Y, eta) @ ones  # one-hot: the observed class's log-odds
+        lk -= lse
+        return float(w @ lk)
 
     def init_eta(self, Y, w, offset):
         freq = np.clip(np.average(Y, axis=0, weights=w), 1e-3, None)

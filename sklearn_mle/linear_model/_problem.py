@@ -71,6 +71,7 @@ class GLMProblem(GLMHessianMixin):
         # unit weights (the common case): the per-row weights need no multiplication
         self._unit_w = bool(np.all(w == 1.0))
         self.family = family
+        self._block_terms = getattr(family, "block_terms", None)
         self.fit_intercept = fit_intercept
         self.prior, self.intercept_prior = prior, intercept_prior
         self.sparse = sp.issparse(X)
@@ -143,12 +144,13 @@ class GLMProblem(GLMHessianMixin):
                 out += self.offset[:, None]
             return out
         sparse = self.sparse
+        coef_t = np.ascontiguousarray(coef.T)  # a strided (d, m) operand costs 2x per block
 
         def block(xb, ob, offb):
             if sparse:
-                ob[:] = np.asarray(xb @ coef.T)
+                ob[:] = np.asarray(xb @ coef_t)
             else:
-                np.matmul(_dense(xb), coef.T, out=ob)
+                np.matmul(_dense(xb), coef_t, out=ob)
             ob += b
             if offb is not None:
                 ob += offb[:, None]
@@ -174,6 +176,8 @@ class GLMProblem(GLMHessianMixin):
         """One block's weighted log-likelihood; stores its per-row ``w * score`` in
         ``rb`` and Hessian weights in ``hb`` (the class probabilities for the
         multinomial: its weights follow in the Hessian's blocks)."""
+        if self._block_terms is not None:  # the family writes them in place
+            return self._block_terms(yb, eb, wb, self._unit_w, rb, hb)
         lk, sc, hh = self.family.derivs(yb, eb)
         if self._unit_w:
             np.copyto(rb, sc)  # w * score with w = 1, bit for bit
@@ -270,16 +274,17 @@ class GLMProblem(GLMHessianMixin):
             return d_eta, eta_new, self.value(theta + step, eta_new)
         self._invalidate()
         coef, b = self.split(step)
+        coef_t = np.ascontiguousarray(coef.T)  # a strided (d, m) operand costs 2x per block
         sparse = self.sparse
         d_eta = np.empty((self.n, self.m))
         eta_new = np.empty((self.n, self.m))
 
         def block(xb, eb, yb, wb, db, nb, rb, hb):
             if sparse:
-                db[:] = np.asarray(xb @ coef.T)
+                db[:] = np.asarray(xb @ coef_t)
             else:
                 xb = _dense(xb)
-                np.matmul(xb, coef.T, out=db)
+                np.matmul(xb, coef_t, out=db)
             db += b
             np.add(eb, db, out=nb)  # exactly eta + 1.0 * d_eta, as a later trial's
             ll = self._row_terms(nb, yb, wb, rb, hb)
