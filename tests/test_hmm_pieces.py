@@ -24,8 +24,9 @@ def _problem(lengths, scale, stay, seed=0, k=4):
                          ids=["one", "mixed", "equal"])
 def test_pieces_equal_whole_sequences(lengths):
     lp, frame, shift, bounds, pi, A, w = _problem(lengths, scale=3.0, stay=0.9)
-    out = _pieces.forward_backward_pieces(frame, shift, bounds, pi, A, w, burn_in=64)
+    out, nxt = _pieces.forward_backward_pieces(frame, shift, bounds, pi, A, w, burn_in=64)
     assert isinstance(out, tuple)  # cut, and the pieces met
+    assert 16 <= nxt <= 64  # what the cuts needed, with a margin
     ref = fb.forward_backward(frame, shift, bounds, pi, A, w)
     np.testing.assert_allclose(out[0], ref[0], rtol=1e-13)
     np.testing.assert_allclose(out[1], ref[1], rtol=1e-11, atol=1e-13)
@@ -39,7 +40,7 @@ def test_pieces_equal_whole_sequences(lengths):
 def test_slow_forgetting_falls_back_and_lengthens_the_burn_in():
     lp, frame, shift, bounds, pi, A, w = _problem([4000, 4000], scale=0.01, stay=0.999)
     assert _pieces.forward_backward_pieces(frame, shift, bounds, pi, A, w,
-                                           burn_in=16) is False
+                                           burn_in=16) == (False, 32)
     work = _estep.Workspace()
     burn_in = work.burn_in
     got = _estep.run_forward_backward(lp, bounds, pi, A, w, use_native=False, work=work)
@@ -60,4 +61,4 @@ def test_dead_sequence_falls_back():
 
 def test_short_sequences_are_not_cut():
     _, frame, shift, bounds, pi, A, w = _problem([300] * 5, scale=3.0, stay=0.9)
-    assert _pieces.forward_backward_pieces(frame, shift, bounds, pi, A, w) is None
+    assert _pieces.forward_backward_pieces(frame, shift, bounds, pi, A, w) == (None, 64)

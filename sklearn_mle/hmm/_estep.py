@@ -27,8 +27,6 @@ __all__ = ["NATIVE", "log_prob_rows", "run_forward", "run_forward_backward", "ru
            "sample_states", "shifted_frame", "Workspace", "distinct_frame", "distinct_rows",
            "weights_of_distinct"]
 
-# the longest burn-in of the NumPy pieces (see _pieces)
-_MAX_BURN_IN = 1024
 # a block of sequences should hold at least this many rows before threads pay off
 _MIN_ROWS_PER_BLOCK = 8192
 # rows of sequences handled together inside a block: their (rows, k) buffers stay in
@@ -193,13 +191,14 @@ def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_job
         if framed is None:
             shifted_frame(lp, frame, shift)
         # long sequences in overlapping pieces (a loop over a piece's length), checked
-        # to meet at every cut; else whole, with a longer burn-in next time
-        out = _pieces.forward_backward_pieces(frame, shift, bounds, startprob, transmat,
-                                              seq_weight, burn_in=work.burn_in)
-        if out is False:
-            work.burn_in = min(2 * work.burn_in, _MAX_BURN_IN)
+        # to meet at every cut; else whole, with a longer burn-in next time (and a
+        # burn-in fitted to what the cuts needed after a success)
+        out, work.burn_in = _pieces.forward_backward_pieces(
+            frame, shift, bounds, startprob, transmat, seq_weight, burn_in=work.burn_in,
+            work=work)
         if not out:
-            out = fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight)
+            out = fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight,
+                                      work=work)
         return (*out, shift)
     alpha = work.get("alpha", (n, k))
     gamma = work.get("gamma", (n, k))

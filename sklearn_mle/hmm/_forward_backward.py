@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["forward_backward", "forward_loglik", "forward_pass", "seq_loglik", "sequence_order",
+__all__ = ["fill_padding", "forward_backward", "forward_loglik", "forward_pass", "forward_padded",
+           "seq_loglik", "sequence_order",
            "viterbi"]
 
 
@@ -44,7 +45,7 @@ def forward_pass(frame, bounds, startprob, transmat):
     """``(alpha, c)``: scaled forward variables and normalisers, in row order."""
     padded = _padding(bounds)
     if padded is not None:
-        alpha, c, _ = _forward_padded(frame, *padded, startprob, transmat)
+        alpha, c, _ = forward_padded(frame, *padded, startprob, transmat)
         idx, valid = padded[:2]
         n = frame.shape[0]
         return _unpad(alpha, idx, valid, n), _unpad(c, idx, valid, n)
@@ -88,7 +89,8 @@ def seq_loglik(c, shift, bounds):
     return np.add.reduceat(logc, bounds[:-1]) if logc.size else np.zeros(0)
 
 
-def forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None):
+def forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None,
+                     work=None):
     """One E-step's quantities.
 
     Parameters
@@ -100,6 +102,8 @@ def forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None)
     startprob : ndarray of shape (k,)
     transmat : ndarray of shape (k, k)
     seq_weight : ndarray of shape (S,) or None
+    work : Workspace or None
+        Where the padded layout's (T, S, k) arrays live between calls.
 
     Returns
     -------
@@ -114,8 +118,10 @@ def forward_backward(frame, shift, bounds, startprob, transmat, seq_weight=None)
     """
     padded = _padding(bounds)
     if padded is not None:
+        get = None if work is None else (
+            lambda name, shape: work.get("padded_" + name, shape))
         return _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat,
-                                        seq_weight)
+                                        seq_weight, get)
     return _forward_backward_ragged(frame, shift, bounds, startprob, transmat, seq_weight)
 
 
@@ -187,14 +193,14 @@ def _unpad(arr, idx, valid, n):
     return out
 
 
-def _pad(frame, idx, mask):
-    """``frame`` in the (T, S, k) layout, 1 on the padding."""
+def _pad(frame, idx, mask, out=None):
+    """``frame`` in the (T, S, k) layout, 1 on the padding (into ``out`` if given)."""
     T, S = idx.shape
     if S > _COLUMN_COPIES:
-        F = frame[idx]
+        F = np.take(frame, idx, axis=0, out=out)
         F[~mask] = 1.0
         return F
-    F = np.empty((T, S, frame.shape[1]))
+    F = np.empty((T, S, frame.shape[1])) if out is None else out
     lens = mask.sum(axis=0).tolist()
     for j, (a, m) in enumerate(zip(idx[0].tolist(), lens)):
         F[:m, j] = frame[a:a + m]
@@ -202,7 +208,7 @@ def _pad(frame, idx, mask):
     return F
 
 
-def _fill_padding(arr, mask, value):
+def fill_padding(arr, mask, value):
     """``value`` on the padding rows of a (T, S, ...) layout."""
     if arr.shape[1] > _COLUMN_COPIES:
         arr[~mask] = value
@@ -245,11 +251,14 @@ def _rescale_steps(F):
     return flags
 
 
-def _forward_padded(frame, idx, valid, active, mask, startprob, transmat):
+def forward_padded(frame, idx, valid, active, mask, startprob, transmat, get=None):
+    """``(alpha, c, F)`` of the padded layout; ``get(name, shape)``: where the (T, S, k)
+    arrays live (reused buffers: fresh ones cost their first touch at every call)."""
     k = frame.shape[1]
-    F = _pad(frame, idx, mask)
-    T, S, _ = F.shape
-    alpha = np.empty((T, S, k))
+    T, S = idx.shape
+    get = (lambda name, shape: np.empty(shape)) if get is None else get
+    F = _pad(frame, idx, mask, out=get("F", (T, S, k)))
+    alpha = get("alpha", (T, S, k))
     # the divisor each step's alpha was rescaled by (1 where it was not)
     scale = np.ones((T, S, 1))
     ones = np.ones((k, 1))
@@ -277,7 +286,7 @@ def _forward_padded(frame, idx, valid, active, mask, startprob, transmat):
         c[0] = sums[0] * scale[0, :, 0]
         np.divide(sums[1:] * scale[1:, :, 0], sums[:-1], out=c[1:])
         np.divide(alpha, sums[..., None], out=alpha)
-    _fill_padding(c, mask, 1.0)
+    fill_padding(c, mask, 1.0)
     # a dead sequence (c_t = 0: no state can emit row t) turned NaN from that step on:
     # it gets c = 0 and alpha = 0 from its first dead step
     bad = ~(c > 0)
@@ -289,10 +298,11 @@ def _forward_padded(frame, idx, valid, active, mask, startprob, transmat):
     return alpha, c, F
 
 
-def _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat, seq_weight):
+def _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat, seq_weight,
+                             get=None):
     idx, valid, active, mask = padded
     n, k = frame.shape
-    alpha, c, F = _forward_padded(frame, *padded, startprob, transmat)
+    alpha, c, F = forward_padded(frame, *padded, startprob, transmat, get)
     c_rows = _unpad(c, idx, valid, n)
     loglik = seq_loglik(c_rows, shift, bounds)
     dead = bool(np.any(c_rows == 0))
@@ -302,8 +312,8 @@ def _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat, 
     # beta_{t-1} = right_t @ A.T and xi need; 0 on the padding
     G = F
     np.divide(F, np.where(c == 0, 1.0, c)[..., None], out=G)
-    _fill_padding(G, mask, 0.0)
-    beta = np.empty((T, S, k))
+    fill_padding(G, mask, 0.0)
+    beta = np.empty((T, S, k)) if get is None else get("beta", (T, S, k))
     beta[T - 1] = 1.0
     At = np.ascontiguousarray(transmat.T)
     for t in range(T - 1, 0, -1):

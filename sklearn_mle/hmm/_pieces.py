@@ -32,6 +32,7 @@ _TOL = 1e-13
 # pieces hold at least this many burn-ins, and there are about this many columns
 _MIN_PIECE_BURN_INS = 4
 _TARGET_COLUMNS = 256
+_MIN_BURN_IN, _MAX_BURN_IN = 16, 1024
 
 
 def _pieces(bounds, burn_in):
@@ -53,14 +54,28 @@ def _pieces(bounds, burn_in):
     return np.array(out, dtype=np.int64)
 
 
+def _rows_to_converge(diff, tol):
+    """Rows each cut needed before ``diff`` (cuts x rows, in the order the burn-in runs)
+    stayed within ``tol``; the row count itself when it never did."""
+    bad = diff > tol
+    last = np.where(bad.any(axis=1), diff.shape[1] - 1 - np.argmax(bad[:, ::-1], axis=1), -1)
+    return last + 2
+
+
 def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weight=None,
-                            burn_in=64):
-    """:func:`._forward_backward.forward_backward` on overlapping pieces: its
-    ``(loglik, gamma, xi, dead)``; None when cutting does not pay, False when the
-    pieces did not meet at some cut (then run the sequences whole)."""
+                            burn_in=64, work=None):
+    """:func:`._forward_backward.forward_backward` on overlapping pieces.
+
+    Returns ``(out, burn_in)``: ``out`` is its ``(loglik, gamma, xi, dead)``, None when
+    cutting does not pay, False when the pieces did not meet at some cut (then run the
+    sequences whole); ``burn_in`` the one to use next time (twice as long after a
+    miss, else a quarter longer than the longest the cuts needed). ``work``: a
+    :class:`._estep.Workspace` whose buffers hold the (T, P, k) arrays.
+    """
     pieces = _pieces(bounds, burn_in)
     if pieces is None:
-        return None
+        return None, burn_in
+    longer = min(2 * burn_in, _MAX_BURN_IN)
     n, k = frame.shape
     seq, a, r0, r1, b = pieces.T
     width = b - a
@@ -74,27 +89,33 @@ def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weigh
     start = np.full((P, k), 1.0 / k)
     first = r0 == a
     start[first] = startprob
-    alpha, c, F = fb._forward_padded(frame, idx, None, active, mask, start, transmat)
+    get = (lambda name, shape: np.empty(shape)) if work is None else (
+        lambda name, shape: work.get("pieces_" + name, shape))
+    alpha, c, F = fb.forward_padded(frame, idx, None, active, mask, start, transmat, get)
     if not np.all(c[mask] > 0):
-        return False  # a sequence of probability zero: the whole sequences say where
-    # the cuts: column/step of row q = r1 - 1 in the piece before and the piece after
+        return False, burn_in  # a sequence of probability zero: run whole, it says where
+    # the cuts: the piece before (column lc) ends at row q, the piece after (column rc)
+    # starts its burn-in at row q - burn_in + 1 and its own rows at q + 1
     by_start = {(int(s), int(x)): j for j, (s, x) in enumerate(zip(seq, r0))}
-    left, right_col = [], []
-    for j in range(P):
-        nxt = by_start.get((int(seq[j]), int(r1[j])))
-        if nxt is not None:
-            left.append(j)
-            right_col.append(nxt)
-    left, right_col = np.array(left, dtype=np.int64), np.array(right_col, dtype=np.int64)
-    tl = r1[left] - 1 - a[left]
-    tr = r1[left] - 1 - a[right_col]
-    if left.size and np.max(np.abs(alpha[tl, left] - alpha[tr, right_col])) > _TOL:
-        return False
+    pairs = [(j, by_start[key]) for j in range(P)
+             if (key := (int(seq[j]), int(r1[j]))) in by_start]
+    lc, rc = (np.array(v, dtype=np.int64) for v in zip(*pairs)) if pairs else (
+        np.zeros(0, np.int64), np.zeros(0, np.int64))
+    q = r1[lc] - 1
+    need = 0
+    if lc.size:
+        rows = q[:, None] - burn_in + 1 + np.arange(burn_in)
+        diff = np.abs(alpha[rows - a[lc, None], lc[:, None]]
+                      - alpha[rows - a[rc, None], rc[:, None]]).max(axis=2)
+        steps = _rows_to_converge(diff, _TOL)
+        if steps.max() > burn_in:
+            return False, longer
+        need = int(steps.max())
     # backward (as the padded layout's): G_t = F_t / c_t, in place right_t = G_t beta_t
     G = F
     np.divide(F, c[..., None], out=G)
-    fb._fill_padding(G, mask, 0.0)
-    beta = np.empty((T, P, k))
+    fb.fill_padding(G, mask, 0.0)
+    beta = get("beta", (T, P, k))
     beta[T - 1] = 1.0
     At = np.ascontiguousarray(transmat.T)
     for step in range(T - 1, 0, -1):
@@ -103,10 +124,15 @@ def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weigh
         np.dot(g, At, out=beta[step - 1])
         if active[step] < active[step - 1]:
             beta[step - 1, active[step]:active[step - 1]] = 1.0
-    if left.size:
-        bl, br = beta[tl, left], beta[tr, right_col]
-        if np.max(np.abs(bl - br) / np.max(np.abs(br), axis=1, keepdims=True)) > _TOL:
-            return False
+    if lc.size:  # rows q + burn_in down to q: the piece before's backward burn-in
+        rows = q[:, None] + burn_in - np.arange(burn_in + 1)
+        bl = beta[rows - a[lc, None], lc[:, None]]
+        br = beta[rows - a[rc, None], rc[:, None]]
+        diff = (np.abs(bl - br) / np.abs(br).max(axis=2, keepdims=True)).max(axis=2)
+        steps = _rows_to_converge(diff, _TOL)
+        if steps.max() > burn_in + 1:
+            return False, longer
+        need = max(need, int(steps.max()))
     right = G
     own = mask & (a[None, :] + t >= r0[None, :]) & (a[None, :] + t < r1[None, :])
     right[~own] = 0.0  # transitions into a burn-in row belong to the neighbouring piece
@@ -120,4 +146,5 @@ def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weigh
         gamma_rows[x0:x1] = gamma[off:off + x1 - x0, j]
         c_rows[x0:x1] = c[off:off + x1 - x0, j]
     loglik = fb.seq_loglik(c_rows, shift, bounds)
-    return loglik, gamma_rows, xi, False
+    nxt = int(np.clip(8 * -(-(need * 5 // 4 + 8) // 8), _MIN_BURN_IN, _MAX_BURN_IN))
+    return (loglik, gamma_rows, xi, False), nxt
