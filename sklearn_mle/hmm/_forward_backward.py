@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fill_padding", "forward_backward", "forward_loglik", "forward_pass", "forward_padded",
-           "seq_loglik", "sequence_order",
-           "viterbi"]
+__all__ = ["fill_padding", "forward_backward", "forward_loglik", "forward_padded",
+           "forward_pass", "seq_loglik", "sequence_order", "viterbi"]
 
 
 def sequence_order(bounds):
