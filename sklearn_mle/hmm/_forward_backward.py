@@ -4,7 +4,9 @@ the compiled kernels in ``sklearn_mle/_native/_hmm.pyx``).
 The recursions over time cannot be vectorised along time, so they are vectorised
 across sequences instead: the sequences are sorted by length and step ``t`` of every
 sequence still running is one ``(m_t, k) @ (k, k)`` product. A single long sequence
-therefore costs one Python step per row here; the compiled kernels have no such cost.
+costs one Python step per row here, which is why the E-step first tries
+:mod:`._pieces` (long sequences cut into overlapping pieces, checked to meet); the
+compiled kernels have no such cost.
 
 Scaling (Rabiner's, with log normalisers). The emissions arrive as
 ``frame = exp(log_prob - shift)`` with ``shift`` the row maximum of the (n, k)
