@@ -37,14 +37,16 @@ def test_multinomial_hessian_block_structure(zero_coef):
                                rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize(("d", "fit_intercept", "unit"), [
-    (3, False, False),  # the class-pair form, no intercept
-    (5, True, True),  # the class-pair form, unit weights (no weight products)
-    (50, True, False),  # too wide for the pair form: the syrk of p (x) a
+@pytest.mark.parametrize(("d", "fit_intercept", "unit", "K"), [
+    (3, False, False, 3),  # the class-pair form (C Q^T), no intercept
+    (5, True, True, 3),  # the pair form by columns, unit weights (no weight products)
+    (20, True, False, 5),  # the pair form by columns, 10 pairs
+    (12, False, False, 6),  # the pair form (C Q^T), 15 pairs
+    (50, True, False, 3),  # too wide for the pair form: the syrk of p (x) a
 ])
-def test_multinomial_hessian_both_forms(d, fit_intercept, unit):
+def test_multinomial_hessian_both_forms(d, fit_intercept, unit, K):
     rng = np.random.default_rng(4)
-    n, K = 2600, 3  # more rows than one sub-block of the pair form
+    n = 2600  # more rows than one sub-block of the pair forms
     X = rng.normal(size=(n, d))
     Y = np.eye(K)[rng.integers(0, K, n)]
     w = np.ones(n) if unit else rng.uniform(0.0, 2.0, n)
