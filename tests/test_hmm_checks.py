@@ -283,3 +283,41 @@ def test_text_symbols_bad_input():
         m.predict(np.array([["dog"], [{}]], dtype=object))
     with pytest.raises(ValueError, match="text symbols need a CategoricalMLE"):
         HiddenMarkovModel(GaussianMLE(), 2).fit(X)
+
+
+# ---------------------------------------- hmmlearn's M-step flaws under emission priors
+@pytest.mark.parametrize("kind", ["poisson-gamma", "diag-nig"])
+def test_state_map_is_the_standalone_map_of_its_own_posteriors(kind):
+    """Each state's M-step under an emission prior is the standalone estimator's MAP on
+    the rows weighted by that state's posteriors: the Poisson rate uses the state's own
+    counts (hmmlearn's PoissonHMM uses the total over all states), and a Gaussian
+    state's variances their own pseudo-observations. (hmmlearn's other prior flaw, its
+    full-covariance prior added to every entry, cannot arise: GaussianMLE takes priors
+    on diagonal and spherical covariances only.)"""
+    from sklearn_mle.priors import Gamma, NormalInverseGamma
+
+    rng = np.random.default_rng(8)
+    z = (np.arange(400) // 25) % 2
+    if kind == "poisson-gamma":
+        X = rng.poisson(np.where(z == 0, 2.0, 7.0))[:, None].astype(float)
+        proto = PoissonMLE(prior=Gamma(3.0, 2.0))
+        init = [{"rate": np.array([1.5])}, {"rate": np.array([6.0])}]
+    else:
+        X = rng.normal(size=(400, 2)) * [1.0, 0.5] + 2.5 * z[:, None]
+        proto = GaussianMLE(covariance_type="diag",
+                            prior=NormalInverseGamma(mu=[1.0, 1.0], kappa=0.5, alpha=3.0,
+                                                     beta=[0.5, 0.2]))
+        init = [{"mean": np.zeros(2), "covariance": np.ones(2)},
+                {"mean": np.full(2, 2.0), "covariance": np.ones(2)}]
+    kw = dict(emissions_init=init, startprob_init=[0.5, 0.5],
+              transmat_init=[[0.9, 0.1], [0.1, 0.9]], tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = HiddenMarkovModel(proto, 2, max_iter=0, **kw).fit(X, lengths=[200, 200])
+        gamma = start.predict_proba(X, lengths=[200, 200])
+        one = HiddenMarkovModel(proto, 2, max_iter=1, **kw).fit(X, lengths=[200, 200])
+        for j in range(2):
+            ref = sklearn.base.clone(proto).fit(X, sample_weight=gamma[:, j])
+            for name, value in ref.params_.items():
+                np.testing.assert_allclose(one.emissions_[j].params_[name], value,
+                                           rtol=1e-9)
