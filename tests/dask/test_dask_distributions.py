@@ -239,7 +239,7 @@ def test_without_a_client_dasks_own_scheduler_runs():
     _assert_same_fit(PoissonMLE().fit(X), got)
 
 
-def test_worker_processes_pickle_blocks_and_stats(tmp_path):
+def test_worker_processes_pickle_blocks_and_stats(process_cluster, tmp_path):
     """Block functions (closures) and statistics travel to worker processes; a worker
     killed while it reads a chunk is replaced and the task retried: the fit is right."""
     import dask
@@ -261,9 +261,7 @@ def test_worker_processes_pickle_blocks_and_stats(tmp_path):
         da.from_delayed(dask.delayed(load, pure=False)(s, s + 45 if s < 270 else 300),
                         shape=((45 if s < 270 else 30), 2), dtype=float)
         for s in range(0, 300, 45)])
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster):
+    with distributed.Client(process_cluster):
         got_p = PoissonMLE().fit(da.from_array(Xp, chunks=45))
         got_w = WeibullMLE().fit(da.from_array(Xw, chunks=45))
         Xb = Xp.copy()

@@ -238,7 +238,7 @@ def _dying_rows(X, flag, start_at=150, on_read=3):
         for s in range(0, n, 150)])
 
 
-def test_glm_fit_on_worker_processes(client, tmp_path):
+def test_glm_fit_on_worker_processes(client, process_cluster, tmp_path):
     """Worker processes pickle the chunk functions, the families and the label
     encoding (standard pickle of the fitted estimator is tested above); a worker
     killed in the middle of a Newton fit (the third pass) is replaced and its task
@@ -251,9 +251,7 @@ def test_glm_fit_on_worker_processes(client, tmp_path):
     ex = rng.uniform(0.5, 2.0, len(eta))
     yc = rng.poisson(ex * np.exp(0.4 * eta)).astype(float)
     flag = str(tmp_path / "reads")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster):
+    with distributed.Client(process_cluster):
         dX = da.from_array(X, chunks=(150, -1))
         got = MLELogisticRegression().fit(dX, da.from_array(y, chunks=150))
         proba = got.predict_proba(dX).compute()

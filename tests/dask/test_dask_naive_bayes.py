@@ -194,15 +194,13 @@ def test_bad_value_in_a_chunk_names_column_and_row(client):
         GenerativeClassifier(PoissonMLE()).fit(da.from_array(Xn, chunks=(500, 3)), yf)
 
 
-def test_worker_processes(tmp_path):
+def test_worker_processes(process_cluster):
     """The chunk function, the statistics and the class sums pickle: a cluster with
     processes gives the same fit."""
     rng = np.random.default_rng(7)
     X, y = _data("multinomial", 2000, rng)
     ref = GenerativeClassifier(MultinomialMLE(prior=Dirichlet(2.0))).fit(X, y)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster):
+    with distributed.Client(process_cluster):
         got = GenerativeClassifier(MultinomialMLE(prior=Dirichlet(2.0))).fit(
             da.from_array(X, chunks=(400, 5)), da.from_array(y, chunks=400))
         proba = got.predict_proba(da.from_array(X, chunks=(700, 5))).compute()
