@@ -402,7 +402,7 @@ def _edge_reasons(names, est, lo, hi, on_edge, n_chain):
                    "never, or always, taken); a Dirichlet prior with alpha > 1 on the "
                    "transitions keeps them inside")
         elif lo[i] == 0.0 and hi[i] == np.inf and est[i] - lo[i] <= hi[i] - est[i]:
-            why = ("variances (or scales, rates) at their floor (a state whose rows are "
+            why = ("variances (or scales) at their floor (a state whose rows are "
                    "(nearly) equal: its likelihood has no finite maximum); a prior on the "
                    "emission (e.g. NormalInverseWishart), fewer states or more data keep "
                    "them positive")
