@@ -5,8 +5,10 @@ their inputs from ``tests/fuzz/_inputs.py`` (by kind and probed domain), the
 properties from ``tests/fuzz/_properties.py``. Budget:
 
 - ``SKLEARN_MLE_FUZZ_EXAMPLES`` (default 4): hypothesis examples per test and
-  estimator; the default keeps the suite near a minute on two cores. A long run:
-  ``SKLEARN_MLE_FUZZ_EXAMPLES=500 SKLEARN_MLE_FUZZ_RANDOM=1 pytest tests/fuzz -n 2``.
+  estimator; about 150 (property, estimator) tests draw examples (the others skip),
+  so a run draws ~150 times this many (600 by default, ~10 s on one core). A long
+  run of ~30 000: ``SKLEARN_MLE_FUZZ_EXAMPLES=200 SKLEARN_MLE_FUZZ_RANDOM=1 pytest
+  tests/fuzz -p no:xdist --hypothesis-show-statistics`` (the statistics count them).
 - ``SKLEARN_MLE_FUZZ_RANDOM=1``: fresh random examples (default: derandomized, the
   same examples on every run, as CI needs).
 
@@ -50,9 +52,9 @@ FUZZ = settings(
 
 INSTANCES = check_instances()
 
-# Failures found by this suite in code outside the families (their owners' fixes are
-# pending): (property, estimator class) -> what fails. They run as non-strict xfail,
-# so a fix shows as XPASS; delete the entry with the fix.
+# Failures found by this suite whose fixes are pending (empty: keep it so): (property,
+# estimator class) -> what fails, with the minimal Spec. They run as non-strict xfail,
+# so a fix shows as XPASS; delete the entry with the fix and its regression test.
 KNOWN: dict[tuple[str, str], str] = {}
 
 
