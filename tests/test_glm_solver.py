@@ -311,3 +311,36 @@ def test_default_tolerance_lands_on_the_optimum(prior, n_classes):
     if prior is not None:
         score[:, 1:] -= theta[:, 1:]  # d/db of log N(b; 0, 1)
     assert np.max(np.abs(score)) < 1e-9 * n  # tol=1e-8 alone leaves up to 1e-8 * n
+
+
+def test_warm_start_of_a_wide_fit_below_50000_rows(monkeypatch):
+    """10^4 rows, 51 parameters: the fit starts from a subsample of 40 rows per
+    parameter, builds a single Newton matrix over all rows (the final one, for the
+    covariance; without the warm start 4) and reaches the plain Newton fit's estimates
+    and standard errors (the closed-form Hessian at the solution)."""
+    from sklearn_mle import MLELogisticRegression
+
+    rng = np.random.default_rng(12)
+    n, d = 10_000, 50
+    X = rng.normal(size=(n, d))
+    y = (rng.random(n) < special.expit(X @ rng.normal(scale=0.3, size=d) + 0.2)).astype(int)
+    full_rows = []
+    real = GLMProblem.hessian
+
+    def spy(self):
+        full_rows.append(self.n)
+        return real(self)
+
+    monkeypatch.setattr(GLMProblem, "hessian", spy)
+    est = MLELogisticRegression().fit(X, y)
+    assert full_rows.count(n) == 1 and min(full_rows) < n // 4
+    monkeypatch.setattr(GLMProblem, "hessian", real)
+    A = np.column_stack([np.ones(n), X])
+    plain = newton_solve(GLMProblem(X, y[:, None].astype(float), np.ones(n), None,
+                                    Binomial(), True), np.zeros((1, d + 1)), 1e-13, 100,
+                         lambda H: None, free=np.ones(d + 1, dtype=bool))  # no warm start
+    theta = np.r_[est.intercept_, est.coef_.ravel()]
+    np.testing.assert_allclose(theta, plain.theta.ravel(), rtol=1e-11, atol=1e-13)
+    mu = special.expit(A @ theta)
+    cov = np.linalg.inv(A.T @ (A * (mu * (1 - mu))[:, None]))
+    np.testing.assert_allclose(est.bse_, np.sqrt(np.diag(cov)), rtol=1e-7)

@@ -21,8 +21,9 @@ caller builds exactly one there, for the covariance (``SolveResult.info``). When
 line search fails (no progress possible in floating point) and ``fallback`` is set,
 L-BFGS continues from there and the better of the two is returned.
 
-From 50 000 rows (``_warm_start``) the fit starts at the optimum of a random 1/16 of
-the rows, with that subsample's information scaled to all rows as the first Newton
+From 50 000 rows (``_warm_start``; from 5 000 with 32 parameters or more) the fit
+starts at the optimum of a random 1/16 of the rows (at least 40 rows per parameter,
+at most a quarter of them), with that subsample's information scaled to all rows as the first Newton
 matrix: the iterations far from the answer run on the subsample, and the full fit
 typically needs one pass per step and a single Hessian pass (the final one, for the
 covariance). The fit still stops on the gradient over all rows, so only the path
@@ -43,7 +44,9 @@ _CHORD_RATIO = 0.3  # keep the Newton matrix while the gradient falls at least t
 # matrix costs about what the extra iterations of chord steps cost
 _CHORD_MIN_PARAMS = 32
 _WARM_MIN_ROWS = 50_000  # from this many rows, start from the fit on a subsample
-_WARM_FRACTION = 16  # ... of one row in this many (and at least 50 rows per parameter)
+_WARM_FRACTION = 16  # ... of one row in this many
+_WARM_ROWS_PER_PARAM = 40  # ... and at least this many rows per parameter
+_WARM_MIN_ROWS_WIDE = 5_000  # from this many rows with _CHORD_MIN_PARAMS parameters or more
 
 
 class SolveResult:
@@ -207,11 +210,16 @@ def _warm_start(problem, theta0):
     subsample = getattr(problem, "subsample", None)
     n, k = getattr(problem, "n", 0), problem.m * problem.p
     theta0 = np.asarray(theta0, dtype=float)
-    if (subsample is None or n < _WARM_MIN_ROWS or n < 50 * _WARM_FRACTION * k
+    # 1/16 of the rows, at least _WARM_ROWS_PER_PARAM per parameter; at most a quarter
+    # of them (below 50 000 rows only for many parameters, where a Newton matrix is
+    # the dominant cost: 10^4 x 50 needs 2 full ones instead of 4)
+    size = max(n // _WARM_FRACTION, _WARM_ROWS_PER_PARAM * k)
+    if (subsample is None or n < 4 * size
+            or n < (_WARM_MIN_ROWS if k < _CHORD_MIN_PARAMS else _WARM_MIN_ROWS_WIDE)
             or problem.l1_weights().any() or getattr(problem, "jeffreys", False)
             or problem.at(theta0)):
         return theta0, None
-    sub = subsample(n // _WARM_FRACTION, seed=0)
+    sub = subsample(size, seed=0)
     if sub is None:
         return theta0, None
     res = _newton_loop(sub, theta0, 1e-6, 25, lambda H: None)
