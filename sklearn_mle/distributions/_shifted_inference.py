@@ -208,6 +208,12 @@ class ShiftedInferenceMixin:
                 -half)
         return ci
 
+    def _profile_interval(self, index, alpha):
+        name, j = self._index[index]
+        if name == "loc" and self.boundary_[j]:  # no estimate, no interval: not searched
+            return np.array([np.nan, np.nan])
+        return super()._profile_interval(index, alpha)
+
     def _profile_loglik(self, index, value):
         if self.n_features_in_ != 1:
             raise ValueError("ShiftedMLE: profile likelihoods need a one-column fit")
