@@ -33,13 +33,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from .datasets import BUNDLED_DATASETS, default_data_path
-from .model_selection import (
-    FAMILIES,
-    format_ranking,
-    parameter_frame,
-    rank_distributions,
-    resolve_families,
-)
+
+# the model-selection modules (and through them scikit-learn, SciPy and pandas, ~1.5 s
+# of imports) are imported by the commands that fit, so ``--help`` answers at once
 
 __all__ = ["main"]
 
@@ -164,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _print_families():
     import sklearn_mle
+
+    from .model_selection import FAMILIES
 
     print(f"{'family':<18}{'kind':<12}{'domain':<24}{'default':<9}available")
     for f in FAMILIES:
@@ -333,6 +331,8 @@ def _fit(args):
         raise _UsageError(f"--n-boot must be >= 1, got {args.n_boot}")
     if args.file is not None and args.dataset is not None:
         raise _UsageError("give either FILE or --dataset, not both")
+    from .model_selection import rank_distributions, resolve_families
+
     if args.plot is not None:
         _check_plotting()
     path = args.file if args.file is not None else default_data_path(args.dataset or "anes96")
@@ -406,6 +406,8 @@ def _first_non_numeric(values):
 def _tidy(results):
     import pandas as pd
 
+    from .model_selection import parameter_frame
+
     frames = []
     for name, x, dropped, rows in results:
         frame = parameter_frame(rows, column=name)
@@ -449,6 +451,8 @@ def _plot(results, target):
 
 # ---------------------------------------------------------------- text tables
 def _write_text(path, n_rows, notes, results, args):
+    from .model_selection import format_ranking
+
     print(f"Data: {path} ({n_rows} rows)")
     for note in notes:
         print(f"Note: {note}")

@@ -336,16 +336,17 @@ def test_progress_line_on_a_terminal(monkeypatch, capsys):
 def test_progress_line_while_one_long_column_is_fitted(monkeypatch, capsys):
     import time
 
-    import sklearn_mle.cli as cli
+    import sklearn_mle.model_selection as model_selection
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    real = cli.rank_distributions
+    real = model_selection.rank_distributions
 
     def slow(*args, **kwargs):  # one column whose fits take 1.6 s
         time.sleep(1.6)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "rank_distributions", slow)
+    # the command imports rank_distributions when it runs, from model_selection
+    monkeypatch.setattr(model_selection, "rank_distributions", slow)
     code, out, err = _run(capsys, "fit", "-c", "vote")
     assert code == 0 and "fitting column 1/1 'vote' (1." in err
     assert err.endswith("\r") and "fitting" not in out  # cleared; stdout untouched
@@ -367,3 +368,23 @@ def test_pandas_reader_matches_numpy_on_quoted_and_crlf_files(tmp_path):
     bad.write_text("a,b\n1,2\n3,4,5\n")
     with pytest.raises(ValueError, match="data row 2 has 3 fields"):
         read_columns(bad)
+
+
+def test_imports_are_deferred_until_a_command_needs_them():
+    """``import sklearn_mle`` loads no subpackage (PEP 562 names) and the command line
+    loads scikit-learn only to fit, so ``--help`` answers without ~1.5 s of imports; the
+    public names stay the same objects."""
+    code = (
+        "import sys, sklearn_mle, sklearn_mle.cli\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('sklearn_mle.', 'sklearn.')))\n"
+        "assert loaded == ['sklearn_mle.cli', 'sklearn_mle.datasets', "
+        "'sklearn_mle.datasets._base'], loaded\n"
+        "from sklearn_mle.distributions import GammaMLE\n"
+        "from sklearn_mle.model_selection import _ranking\n"
+        "assert sklearn_mle.GammaMLE is GammaMLE\n"
+        "assert sklearn_mle.rank_distributions is _ranking.rank_distributions\n"
+        "assert 'GammaMLE' in dir(sklearn_mle) and 'distributions' in dir(sklearn_mle)\n"
+        "assert all(hasattr(sklearn_mle, n) for n in sklearn_mle.__all__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
