@@ -67,6 +67,18 @@ def test_one_sequence_one_switch_has_finite_rate_errors():
     assert np.all((ci[3:, 0] > 1.0) & (ci[3:, 1] < 10.0))
 
 
+def test_held_parameters_do_not_depend_on_the_weights_scale():
+    X = _one_switch()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = HiddenMarkovModel(PoissonMLE(), 2, random_state=0).fit(X)
+        b = HiddenMarkovModel(PoissonMLE(), 2, random_state=0).fit(X, sample_weight=[1e-3])
+        se_a, se_b = a.bse_, b.bse_
+    np.testing.assert_array_equal(np.isinf(se_a), np.isinf(se_b))
+    finite = np.isfinite(se_a)
+    np.testing.assert_allclose(se_b[finite], se_a[finite] * np.sqrt(1e3), rtol=2e-3)
+
+
 def test_rate_errors_equal_closed_form_on_separated_states():
     X = _one_switch(rates=(2.0, 40.0), n=200, seed=1)
     m = _fit(X, tol=1e-10, max_iter=2000)

@@ -337,7 +337,10 @@ class HMMInferenceMixin(LazyInferenceMixin):
         info = -_central_hessian(f, u0[free], h[free])
         # a log / log-ratio coordinate with (almost) no information is on its boundary
         # in all but name (a probability EM drives towards 0): held with the edge ones
-        weak = np.asarray(layout.transformed)[free] & ~(np.diag(info) >= _MIN_INFORMATION)
+        # (in units of the rows' mean weight: weights scaled by a constant scale the
+        # information, not what the data say)
+        floor = _MIN_INFORMATION * float(self.nobs_) / max(int(X.shape[0]), 1)
+        weak = np.asarray(layout.transformed)[free] & ~(np.diag(info) >= floor)
         held_u = edge.copy()
         held_u[free[weak]] = True
         keep = free[~weak]
