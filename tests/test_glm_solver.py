@@ -82,7 +82,7 @@ def test_multinomial_derivatives_against_scipy(scale):
 @pytest.mark.parametrize("scale", [0.1, 5.0, 60.0, 705.0])
 @pytest.mark.parametrize("unit", [True, False])
 @pytest.mark.parametrize("n_classes", [2, 4])
-def test_block_terms_against_scipy(scale, unit, n_classes):
+def test_derivs_into_against_scipy(scale, unit, n_classes):
     """The solver's in-place block terms (weighted score, Hessian weights, weighted
     log-likelihood sum) against scipy's log-sum-exp and softmax: the fast path and the
     overflow fallback (log-odds beyond 700), unit and general weights."""
@@ -103,7 +103,7 @@ def test_block_terms_against_scipy(scale, unit, n_classes):
         Y = fam.derivs_response(np.eye(n_classes)[codes])
         hess = prob
     score_out, hess_out = np.full((n, m), np.nan), np.full((n, m), np.nan)
-    total = fam.block_terms(Y, eta.copy(), w, unit, score_out, hess_out)
+    total = fam.derivs_into(Y, eta.copy(), w, unit, score_out, hess_out)
     assert total == pytest.approx(float(w @ loglik), rel=1e-12)
     np.testing.assert_allclose(score_out, (onehot - prob) * w[:, None], rtol=1e-11,
                                atol=1e-15)

@@ -10,7 +10,7 @@ A family maps the linear predictor ``eta`` of each row to, in one pass,
   link here is canonical, so observed and expected information coincide);
 - ``dvar_ratio(eta)``: ``v'(eta) / v(eta)``, used by Firth's (Jeffreys) correction;
 - ``check_y(y)``: the valid range of ``y``, a ValueError naming the rule otherwise.
-- ``block_terms(y, eta, w, unit, score_out, hess_out)`` (optional, the binomial and
+- ``derivs_into(y, eta, w, unit, score_out, hess_out)`` (optional, the binomial and
   multinomial): :meth:`derivs` weighted and written into the solver's per-row
   arrays, returning the weighted log-likelihood sum (no temporaries or copies).
 
@@ -72,7 +72,7 @@ class Binomial:
         return lk, y - mu, h
 
     @staticmethod
-    def block_terms(y, eta, w, unit, score_out, hess_out):
+    def derivs_into(y, eta, w, unit, score_out, hess_out):
         """:meth:`derivs` of one row block written where the solver keeps them: the
         weighted score ``w * (y - mu)`` into ``score_out``, the weighted Hessian weight
         ``w * mu (1 - mu)`` into ``hess_out`` (both (rows, 1)); returns the weighted
@@ -152,6 +152,7 @@ class Multinomial:
     def __init__(self, n_classes):
         self.n_classes = n_classes
         self.n_outputs = n_classes - 1
+        self._ones = np.ones(n_classes - 1)  # row sums of (rows, K - 1) blocks through BLAS
 
     @staticmethod
     def loglik_const(Y):
@@ -201,15 +202,14 @@ class Multinomial:
         lk -= lse
         return lk, Yc - p, p
 
-    def block_terms(self, Y, eta, w, unit, score_out, hess_out):
+    def derivs_into(self, Y, eta, w, unit, score_out, hess_out):
         """:meth:`derivs` of one row block written where the solver keeps them: the
         weighted score ``w * (Y - p)`` into ``score_out`` and the class probabilities
         ``p`` into ``hess_out`` (both (rows, K - 1); ``Y`` in the layout of
         :meth:`derivs_response`); returns the weighted log-likelihood sum. The same
         formulas as :meth:`derivs` without its temporaries and copies; the overflow
         test reads the row totals (rows) instead of ``eta`` (rows x (K - 1))."""
-        m = self.n_outputs
-        ones = np.ones(m)
+        ones = self._ones
         with np.errstate(over="ignore"):  # an overflow takes the fallback below
             p = np.exp(eta, out=hess_out)
         total = p @ ones

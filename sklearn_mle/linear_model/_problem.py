@@ -71,7 +71,7 @@ class GLMProblem(GLMHessianMixin):
         # unit weights (the common case): the per-row weights need no multiplication
         self._unit_w = bool(np.all(w == 1.0))
         self.family = family
-        self._block_terms = getattr(family, "block_terms", None)
+        self._derivs_into = getattr(family, "derivs_into", None)
         self.fit_intercept = fit_intercept
         self.prior, self.intercept_prior = prior, intercept_prior
         self.sparse = sp.issparse(X)
@@ -85,6 +85,7 @@ class GLMProblem(GLMHessianMixin):
         # derivatives (a few (rows, m) arrays) stay small and in cache
         self.block_rows = int(block_rows) if block_rows is not None else max(
             1, min(BLOCK_ELEMENTS // max(self.p, 1), _MAX_BLOCK_ROWS // self.m))
+        self._ones = np.ones(self.block_rows)  # column sums of a block through BLAS
         self.jeffreys = prior is not None and type(prior).__name__ == "Jeffreys"
         self.l1 = prior is not None and not getattr(prior, "smooth", True)
         self._eta = None  # linear predictor of the point last given to value()
@@ -176,8 +177,8 @@ class GLMProblem(GLMHessianMixin):
         """One block's weighted log-likelihood; stores its per-row ``w * score`` in
         ``rb`` and Hessian weights in ``hb`` (the class probabilities for the
         multinomial: its weights follow in the Hessian's blocks)."""
-        if self._block_terms is not None:  # the family writes them in place
-            return self._block_terms(yb, eb, wb, self._unit_w, rb, hb)
+        if self._derivs_into is not None:  # the family writes them in place
+            return self._derivs_into(yb, eb, wb, self._unit_w, rb, hb)
         lk, sc, hh = self.family.derivs(yb, eb)
         if self._unit_w:
             np.copyto(rb, sc)  # w * score with w = 1, bit for bit
@@ -199,7 +200,7 @@ class GLMProblem(GLMHessianMixin):
         if icpt:
             # column sums of a (rows, m) block through BLAS for m > 1: numpy's reduction
             # over axis 0 of a narrow array costs ~30x more
-            g[:, 0] = rb.sum(axis=0) if self.m == 1 else np.ones(rb.shape[0]) @ rb
+            g[:, 0] = rb.sum(axis=0) if self.m == 1 else self._ones[:rb.shape[0]] @ rb
         return g
 
     def _invalidate(self):
