@@ -23,7 +23,8 @@ iterations), ``mixture_gauss_diag`` (MixtureMLE(GaussianMLE("diag")), d = 16, k 
 iterations), ``logit_small`` (logistic with standard errors, n = 10**4, d = 50),
 ``logit_mid`` (n = 10**5, d = 10), ``logit_large`` (n = 5 * 10**5, d = 50),
 ``multinomial`` (K = 5, n = 200 000, d = 20; the reference is the faster of sklearn's
-lbfgs and newton-cholesky).
+lbfgs and newton-cholesky), ``studentt`` and ``weibull`` (StudentTMLE and WeibullMLE
+with standard errors on 10**7 rows, one column; no reference).
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ def _case(name, repeat, reference, jobs=None):
             ref = _median_time(lambda: GaussianMixture(8, random_state=0, max_iter=20, tol=0.0,
                                                        init_params="random_from_data").fit(X),
                                repeat)
+    elif name in ("studentt", "weibull"):
+        # 10**7 rows, one column (the engine issue: StudentT 8-14 s and 686 MiB, Weibull
+        # with a full-size temporary); the fit with its standard errors
+        est = m.StudentTMLE if name == "studentt" else m.WeibullMLE
+        x = (1.5 + 2.0 * rng.standard_t(4.0, 10**7) if name == "studentt"
+             else 3.0 * rng.weibull(1.7, 10**7))[:, None]
+        ours = _median_time(lambda: est().fit(x).bse_, repeat)
     elif name.startswith("logit") or name == "multinomial":
         n, d, k = {"logit_small": (10_000, 50, 2), "logit_mid": (100_000, 10, 2),
                    "logit_large": (500_000, 50, 2), "multinomial": (200_000, 20, 5)}[name]
@@ -112,7 +120,7 @@ def _case(name, repeat, reference, jobs=None):
 
 
 CASES = ["mixture_poisson", "mixture_gauss_diag", "gmm_full", "logit_small", "logit_mid",
-         "logit_large", "multinomial"]
+         "logit_large", "multinomial", "studentt", "weibull"]
 
 
 def main():
