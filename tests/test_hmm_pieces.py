@@ -62,3 +62,16 @@ def test_dead_sequence_falls_back():
 def test_short_sequences_are_not_cut():
     _, frame, shift, bounds, pi, A, w = _problem([300] * 5, scale=3.0, stay=0.9)
     assert _pieces.forward_backward_pieces(frame, shift, bounds, pi, A, w) == (None, 64)
+
+
+@pytest.mark.parametrize("lengths", [[5000], [3000, 2500, 40, 3100]], ids=["one", "mixed"])
+def test_forward_pieces_equal_whole_sequences(lengths):
+    lp, frame, shift, bounds, pi, A, _ = _problem(lengths, scale=3.0, stay=0.9)
+    c, nxt = _pieces.forward_pieces(frame, bounds, pi, A, burn_in=64)
+    assert isinstance(c, np.ndarray) and 16 <= nxt <= 64
+    _, ref = fb.forward_pass(frame, bounds, pi, A)
+    np.testing.assert_allclose(c, ref, rtol=1e-13)
+    work = _estep.Workspace()
+    ll, log_c = _estep.run_forward(lp, bounds, pi, A, use_native=False, work=work)
+    np.testing.assert_allclose(ll, fb.seq_loglik(ref, shift, bounds), rtol=1e-13)
+    assert work.burn_in == nxt

@@ -225,9 +225,10 @@ def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_job
     return fb.seq_loglik(c, shift, bounds), gamma, xi, bool(dead), shift
 
 
-def run_forward(lp, bounds, startprob, transmat, n_jobs=None, use_native=True):
+def run_forward(lp, bounds, startprob, transmat, n_jobs=None, use_native=True, work=None):
     """``(loglik (S,), log_c (n,))``: each sequence's log-likelihood and each row's
-    one-step-ahead predictive log-density ``log p(x_t | x_1..x_{t-1})``."""
+    one-step-ahead predictive log-density ``log p(x_t | x_1..x_{t-1})``. ``work``: a
+    :class:`Workspace` kept across calls (the NumPy pieces' burn-in and buffers)."""
     n, k = lp.shape
     frame, shift = np.empty((n, k)), np.empty(n)
     if use_native and NATIVE:
@@ -246,7 +247,11 @@ def run_forward(lp, bounds, startprob, transmat, n_jobs=None, use_native=True):
         _over_blocks(block, _sequence_blocks(bounds, n_jobs), n_jobs)
     else:
         shifted_frame(lp, frame, shift)
-        _, c = fb.forward_pass(frame, bounds, startprob, transmat)
+        work = Workspace() if work is None else work
+        c, work.burn_in = _pieces.forward_pieces(frame, bounds, startprob, transmat,
+                                                 burn_in=work.burn_in, work=work)
+        if c is None or c is False:
+            _, c = fb.forward_pass(frame, bounds, startprob, transmat)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_c = np.log(c) + shift
     log_c[c == 0] = -np.inf

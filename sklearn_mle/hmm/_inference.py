@@ -287,7 +287,7 @@ class HMMInferenceMixin(LazyInferenceMixin):
         return out
 
     def _objective_at(self, X, bounds, wseq, startprob, transmat, params, base=None,
-                      changed=()):
+                      changed=(), work=None):
         """Log-likelihood (plus log-priors) of the training data at given parameters.
         ``base``: the (n, k) log-densities at the estimates, of which only the columns
         of the ``changed`` states are recomputed."""
@@ -297,7 +297,8 @@ class HMMInferenceMixin(LazyInferenceMixin):
             lp = base.copy() if changed else base
             for j in changed:
                 lp[:, j] = self._emission.log_prob(X, [params[j]])[:, 0]
-        ll, _ = _estep.run_forward(lp, bounds, startprob, transmat, n_jobs=self.n_jobs)
+        ll, _ = _estep.run_forward(lp, bounds, startprob, transmat, n_jobs=self.n_jobs,
+                                   work=work)
         total = float(ll.sum() if wseq is None else ll @ wseq)
         return total + self._log_prior(startprob, transmat, params)
 
@@ -321,6 +322,7 @@ class HMMInferenceMixin(LazyInferenceMixin):
         # the log-densities at the estimates, column by column as the trial points
         # recompute them (the same rounding on both sides of a difference)
         # (sid: a Dask fit, each trial one reduction over the chunks)
+        work = _estep.Workspace()  # the NumPy forward's pieces, across the trial points
         base = None if sid is not None else np.column_stack(
             [self._emission.log_prob(X, [q])[:, 0] for q in self._params])
 
@@ -332,7 +334,7 @@ class HMMInferenceMixin(LazyInferenceMixin):
             if sid is not None:
                 return self._dask_objective(X, sid, wseq, *self._unpack(layout, u))
             return self._objective_at(X, bounds, wseq, *self._unpack(layout, u),
-                                      base=base, changed=changed)
+                                      base=base, changed=changed, work=work)
 
         info = -_central_hessian(f, u0[free], h[free])
         # a log / log-ratio coordinate with (almost) no information is on its boundary

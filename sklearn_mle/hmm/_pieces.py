@@ -22,11 +22,13 @@ direct log-space recursions and the compiled kernels).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from . import _forward_backward as fb
 
-__all__ = ["forward_backward_pieces"]
+__all__ = ["forward_backward_pieces", "forward_pieces"]
 
 _TOL = 1e-13
 # pieces hold at least this many burn-ins, and there are about this many columns
@@ -62,21 +64,15 @@ def _rows_to_converge(diff, tol):
     return last + 2
 
 
-def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weight=None,
-                            burn_in=64, work=None):
-    """:func:`._forward_backward.forward_backward` on overlapping pieces.
-
-    Returns ``(out, burn_in)``: ``out`` is its ``(loglik, gamma, xi, dead)``, None when
-    cutting does not pay, False when the pieces did not meet at some cut (then run the
-    sequences whole); ``burn_in`` the one to use next time (twice as long after a
-    miss, else a quarter longer than the longest the cuts needed). ``work``: a
-    :class:`._estep.Workspace` whose buffers hold the (T, P, k) arrays.
-    """
+def _forward(frame, bounds, startprob, transmat, burn_in, work):
+    """The forward pass of the pieces: ``(status, burn_in, state)``; ``status`` None
+    (cutting does not pay), False (missed: the next burn-in in ``burn_in``) or True
+    with ``state`` the layout, ``alpha``, ``c``, ``F`` and the rows the cuts needed."""
     pieces = _pieces(bounds, burn_in)
     if pieces is None:
-        return None, burn_in
+        return None, burn_in, None
     longer = min(2 * burn_in, _MAX_BURN_IN)
-    n, k = frame.shape
+    k = frame.shape[1]
     seq, a, r0, r1, b = pieces.T
     width = b - a
     order = np.argsort(-width, kind="stable")
@@ -87,13 +83,12 @@ def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weigh
     idx = np.where(mask, a[None, :] + t, 0)
     active = np.searchsorted(-width, -np.arange(T), side="left")
     start = np.full((P, k), 1.0 / k)
-    first = r0 == a
-    start[first] = startprob
+    start[r0 == a] = startprob
     get = (lambda name, shape: np.empty(shape)) if work is None else (
         lambda name, shape: work.get("pieces_" + name, shape))
     alpha, c, F = fb.forward_padded(frame, idx, None, active, mask, start, transmat, get)
     if not np.all(c[mask] > 0):
-        return False, burn_in  # a sequence of probability zero: run whole, it says where
+        return False, burn_in, None  # probability zero: run whole, it says where
     # the cuts: the piece before (column lc) ends at row q, the piece after (column rc)
     # starts its burn-in at row q - burn_in + 1 and its own rows at q + 1
     by_start = {(int(s), int(x)): j for j, (s, x) in enumerate(zip(seq, r0))}
@@ -109,15 +104,62 @@ def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weigh
                       - alpha[rows - a[rc, None], rc[:, None]]).max(axis=2)
         steps = _rows_to_converge(diff, _TOL)
         if steps.max() > burn_in:
-            return False, longer
+            return False, longer, None
         need = int(steps.max())
+    state = SimpleNamespace(seq=seq, a=a, r0=r0, r1=r1, T=T, P=P, t=t, mask=mask,
+                            active=active, get=get, alpha=alpha, c=c, F=F, lc=lc, rc=rc,
+                            q=q, need=need, longer=longer)
+    return True, burn_in, state
+
+
+def _next_burn_in(need):
+    return int(np.clip(8 * -(-(need * 5 // 4 + 8) // 8), _MIN_BURN_IN, _MAX_BURN_IN))
+
+
+def _own_rows(values, state, n):
+    """The rows of ``values`` (T, P, ...) each piece owns, in row order."""
+    out = np.empty((n,) + values.shape[2:])
+    r0, r1, a = state.r0, state.r1, state.a
+    for j, (x0, x1, off) in enumerate(zip(r0.tolist(), r1.tolist(), (r0 - a).tolist())):
+        out[x0:x1] = values[off:off + x1 - x0, j]
+    return out
+
+
+def forward_pieces(frame, bounds, startprob, transmat, burn_in=64, work=None):
+    """The scaled forward normalisers ``c`` (n,) on overlapping pieces, as
+    :func:`._forward_backward.forward_pass` gives them: ``(c, burn_in)`` with ``c``
+    None or False as :func:`forward_backward_pieces`."""
+    status, nxt, state = _forward(frame, bounds, startprob, transmat, burn_in, work)
+    if not status:
+        return status, nxt
+    return _own_rows(state.c, state, frame.shape[0]), _next_burn_in(state.need)
+
+
+def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weight=None,
+                            burn_in=64, work=None):
+    """:func:`._forward_backward.forward_backward` on overlapping pieces.
+
+    Returns ``(out, burn_in)``: ``out`` is its ``(loglik, gamma, xi, dead)``, None when
+    cutting does not pay, False when the pieces did not meet at some cut (then run the
+    sequences whole); ``burn_in`` the one to use next time (twice as long after a
+    miss, else a quarter longer than the longest the cuts needed). ``work``: a
+    :class:`._estep.Workspace` whose buffers hold the (T, P, k) arrays.
+    """
+    status, nxt, state = _forward(frame, bounds, startprob, transmat, burn_in, work)
+    if not status:
+        return status, nxt
+    n, k = frame.shape
+    st = state
+    a, r0, r1, t, mask, alpha, c, F = st.a, st.r0, st.r1, st.t, st.mask, st.alpha, st.c, st.F
+    T, P, lc, rc, q, need = st.T, st.P, st.lc, st.rc, st.q, st.need
     # backward (as the padded layout's): G_t = F_t / c_t, in place right_t = G_t beta_t
     G = F
     np.divide(F, c[..., None], out=G)
     fb.fill_padding(G, mask, 0.0)
-    beta = get("beta", (T, P, k))
+    beta = st.get("beta", (T, P, k))
     beta[T - 1] = 1.0
     At = np.ascontiguousarray(transmat.T)
+    active = st.active
     for step in range(T - 1, 0, -1):
         g = G[step]
         np.multiply(g, beta[step], out=g)
@@ -131,20 +173,14 @@ def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weigh
         diff = (np.abs(bl - br) / np.abs(br).max(axis=2, keepdims=True)).max(axis=2)
         steps = _rows_to_converge(diff, _TOL)
         if steps.max() > burn_in + 1:
-            return False, longer
+            return False, st.longer
         need = max(need, int(steps.max()))
     right = G
     own = mask & (a[None, :] + t >= r0[None, :]) & (a[None, :] + t < r1[None, :])
     right[~own] = 0.0  # transitions into a burn-in row belong to the neighbouring piece
     if seq_weight is not None:
-        right *= np.asarray(seq_weight, dtype=np.float64)[seq][None, :, None]
+        right *= np.asarray(seq_weight, dtype=np.float64)[st.seq][None, :, None]
     xi = (alpha[:-1].reshape(-1, k).T @ right[1:].reshape(-1, k)) * transmat
     gamma = np.multiply(alpha, beta, out=beta)
-    gamma_rows = np.empty((n, k))
-    c_rows = np.empty(n)
-    for j, (x0, x1, off) in enumerate(zip(r0.tolist(), r1.tolist(), (r0 - a).tolist())):
-        gamma_rows[x0:x1] = gamma[off:off + x1 - x0, j]
-        c_rows[x0:x1] = c[off:off + x1 - x0, j]
-    loglik = fb.seq_loglik(c_rows, shift, bounds)
-    nxt = int(np.clip(8 * -(-(need * 5 // 4 + 8) // 8), _MIN_BURN_IN, _MAX_BURN_IN))
-    return (loglik, gamma_rows, xi, False), nxt
+    loglik = fb.seq_loglik(_own_rows(c, state, n), shift, bounds)
+    return (loglik, _own_rows(gamma, state, n), xi, False), _next_burn_in(need)
