@@ -155,10 +155,10 @@ def test_bootstrap_of_one_sequence_simulates_from_the_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reps = m.bootstrap_replicates(40, X=X, random_state=0)
-        same = m.bootstrap_replicates(40, X=X, random_state=0, parametric=True)
-        ci = m.conf_int(method="bootstrap", X=X, n_boot=40, random_state=0)
+        same = m.bootstrap_replicates(5, X=X, random_state=0, parametric=True)
         wald = m.conf_int()
-    np.testing.assert_array_equal(reps, same)  # one sequence: parametric
+    np.testing.assert_array_equal(reps[:5], same)  # one sequence: parametric
+    ci = np.quantile(reps, [0.025, 0.975], axis=0).T  # conf_int's percentile interval
     free = slice(1, 5)  # transmat[0,0], transmat[1,0] and the rates
     truth = np.r_[_T[0, 0], _T[1, 0], _RATES]
     assert np.all((ci[free, 0] <= truth) & (truth <= ci[free, 1]))
@@ -173,7 +173,7 @@ def test_bootstrap_keeps_a_transition_never_taken():
     m = _fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        reps = m.bootstrap_replicates(20, X=X, random_state=0)
+        reps = m.bootstrap_replicates(12, X=X, random_state=0)
     assert np.median(reps[:, 1]) > 0.999 and np.median(reps[:, 2]) < 0.05
 
 
