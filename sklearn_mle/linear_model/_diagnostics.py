@@ -59,7 +59,9 @@ def aliased_columns(H, names, tol=_ALIAS_TOL):
     for j in dropped:
         rhs = S[kept, j]
         coefs = linalg.cho_solve((L, True), rhs, check_finite=False) if rank else rhs[:0]
-        partners = [names[keep[kept[i]]] for i in np.flatnonzero(np.abs(coefs) > 1e-6)]
+        # in the design's column order, not the pivots' (ties between equal pivots
+        # break by rounding, which differs with the order of the sums)
+        partners = [names[c] for c in sorted(keep[kept[np.abs(coefs) > 1e-6]])]
         out.append((names[keep[j]], partners))
     return out
 
