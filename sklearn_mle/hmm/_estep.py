@@ -144,6 +144,12 @@ class Workspace:
             arr = self._arrays[name] = np.empty(shape)
         return arr
 
+    def drop(self, prefix):
+        """Free the buffers whose names start with ``prefix`` (the layout not in use:
+        the pieces' and the whole sequences' (T, S, k) arrays are never both kept)."""
+        for name in [n for n in self._arrays if n.startswith(prefix)]:
+            del self._arrays[name]
+
 
 def _sequence_blocks(bounds, n_jobs):
     """Blocks of whole sequences, ``[(s0, s1), ...]``: one when threads cannot help."""
@@ -196,7 +202,10 @@ def run_forward_backward(lp, bounds, startprob, transmat, seq_weight=None, n_job
         out, work.burn_in = _pieces.forward_backward_pieces(
             frame, shift, bounds, startprob, transmat, seq_weight, burn_in=work.burn_in,
             work=work)
-        if not out:
+        if out:
+            work.drop("padded_")
+        else:
+            work.drop("pieces_")
             out = fb.forward_backward(frame, shift, bounds, startprob, transmat, seq_weight,
                                       work=work)
         return (*out, shift)
