@@ -175,8 +175,11 @@ class LikelihoodMixin(BootstrapMixin, ParameterFunctionsMixin):
             of the maximum; invariant to reparametrisation and respects the
             parameter's domain. ``"bootstrap"``: ``n_boot`` refits of a clone on
             resampled rows (``parametric=False``) or on data simulated from the fit
-            (``parametric=True``); mixture components are matched to the fit's
-            before the intervals are taken (label switching).
+            (``parametric=True``); mixture components and hidden states are matched
+            to the fit's before the intervals are taken (label switching). A hidden
+            Markov model keeps its chain: whole sequences are resampled, and a single
+            sequence is always simulated from the fit (rows are never drawn
+            one by one).
         X, y : array-like, optional
             The training data, for ``method="bootstrap"`` on estimators that do not
             keep it (density estimators and mixtures); regression models reuse their
@@ -193,7 +196,8 @@ class LikelihoodMixin(BootstrapMixin, ParameterFunctionsMixin):
             Threads over replicates.
         **fit_params
             Per-row fit arguments resampled with the rows (``sample_weight``);
-            ``lengths`` (hidden Markov models): whole sequences are resampled.
+            ``lengths`` or ``sequence_ids`` (hidden Markov models): whole sequences
+            are resampled.
 
         Returns
         -------
