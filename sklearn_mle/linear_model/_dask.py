@@ -195,15 +195,17 @@ def _newton(terms, theta, max_iter, final=_FINAL_DECREMENT):
 
 
 def _start_chunk(stride):
-    """A chunk's weight total, weighted response sum and (``stride``) every
-    ``stride``-th row of its X, Y, weights and offset: the start's one reduction."""
+    """A chunk's weight total, weighted response sum and (``stride``) its rows of
+    ``X[::stride]`` (counted in the whole array: at most n / stride rows, whatever
+    the chunks) with their Y, weights and offset: the start's one reduction."""
 
-    def chunk(xb, yb, wb, ob):
+    def chunk(xb, yb, wb, ob, start):
         yb = np.asarray(yb, dtype=np.float64)
         wb = np.ones(yb.shape[0]) if wb is None else np.asarray(wb, dtype=np.float64)
         sample = []
         if stride:
-            sample = [tuple(None if a is None else np.ascontiguousarray(a[::stride])
+            first = (-start) % stride
+            sample = [tuple(None if a is None else np.ascontiguousarray(a[first::stride])
                             for a in (xb, yb, wb, ob))]
         return float(wb.sum()), wb @ yb, sample  # lists add by concatenation
 
@@ -235,8 +237,11 @@ def _sample_start(family, sample, theta, fit_intercept, prior, intercept_prior):
         lp, gp, nh = _log_prior(t, prior, intercept_prior, fit_intercept)
         return ll + lp, g + gp, H + np.diag(nh.ravel())
 
-    with np.errstate(all="ignore"):
-        theta, _, _, _, _, converged = _newton(terms, theta, 30, final=1e-12)
+    try:
+        with np.errstate(all="ignore"):
+            theta, _, _, _, _, converged = _newton(terms, theta, 30, final=1e-12)
+    except (ValueError, ArithmeticError, linalg.LinAlgError):  # e.g. an overflowing sample
+        return None
     if not converged or not np.all(np.isfinite(theta)):
         return None
     return theta
@@ -275,7 +280,7 @@ def dask_newton(family, X, Y, w=None, offset=None, *, fit_intercept=True, tol=1e
     -------
     DaskNewtonResult
     """
-    from .._engine.dask import dask_map_reduce
+    from .._engine.dask import ROW_START, dask_map_reduce
 
     m = int(family.n_outputs)
     p = X.shape[1] + int(fit_intercept)
@@ -289,7 +294,8 @@ def dask_newton(family, X, Y, w=None, offset=None, *, fit_intercept=True, tol=1e
         if fit_intercept or stride:
             # the intercept-only start needs y's weighted mean, the sample's start the
             # sample: one reduction for both
-            total, ysum, sample = dask_map_reduce(_start_chunk(stride), X, (Y, w, offset))
+            total, ysum, sample = dask_map_reduce(_start_chunk(stride), X,
+                                                  (Y, w, offset, ROW_START))
             reductions += 1
             if fit_intercept:
                 theta = _intercept_start(family, m, p, np.atleast_1d(ysum / total),
