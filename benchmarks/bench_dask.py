@@ -64,6 +64,15 @@ def clock():
     return time.process_time() + sum(workers.values())
 
 
+def persisted(a):
+    """``a.persist()``, waited for: no timing includes making the data."""
+    from distributed import wait
+
+    a = a.persist()
+    wait(a)
+    return a
+
+
 def median_time(fn, repeat):
     times = []
     out = None
@@ -109,14 +118,14 @@ def run_case(label, dX, X, args):
     print(f"  floor x.sum().compute()            {floor:8.3f} s")
     if dX.shape[1] == 1:
         counts = (abs(dX) * 4).astype(np.int64).astype(np.float64)  # counts
-        counts = counts.persist() if args.persisted else counts
+        counts = persisted(counts) if args.persisted else counts
         floor_c, _ = median_time(lambda: counts.sum().compute(), args.repeat)
         t, est = median_time(lambda: PoissonMLE().fit(counts).bse_, args.repeat)
         print(f"  PoissonMLE fit + SE                {t:8.3f} s   {t / floor_c:5.2f} x floor")
         t, _ = median_time(lambda: GaussianMLE().fit(dX).bse_, args.repeat)
         print(f"  GaussianMLE fit + SE               {t:8.3f} s   {t / floor:5.2f} x floor")
         pos = abs(dX) + 0.1
-        pos = pos.persist() if args.persisted else pos
+        pos = persisted(pos) if args.persisted else pos
         floor_p, _ = median_time(lambda: pos.sum().compute(), args.repeat)
         try:
             with warnings.catch_warnings():
@@ -172,7 +181,7 @@ def glm_case(dX, X, args, floor):
              ("Poisson", MLEPoissonRegression, glm_family.Poisson(),
               da.random.default_rng(2).poisson(da.exp(0.5 * eta)).astype(np.float64))]
     for name, cls, family, y in cases:
-        y = y.persist() if args.persisted else y
+        y = persisted(y) if args.persisted else y
         t_fit, est = median_time(lambda: cls().fit(dX, y), args.repeat)  # noqa: B023
         theta = np.column_stack([est.intercept_, np.atleast_2d(est.coef_)])
         t_red, _ = median_time(lambda: dask_glm_terms(family, dX, y, None, None,  # noqa: B023
@@ -204,10 +213,10 @@ def dask_ml_case(args):
         print("\n[dask-ml] not installed: pip install dask-ml")
         return
     n, d = int(args.dml_rows), args.d
-    dX = da.random.default_rng(3).normal(size=(n, d), chunks=(-(-n // 40), d)).persist()
+    dX = persisted(da.random.default_rng(3).normal(size=(n, d), chunks=(-(-n // 40), d)))
     beta = np.linspace(-1.0, 1.0, d) / np.sqrt(d)
     noise = da.random.default_rng(4).logistic(size=n, chunks=dX.chunks[0])
-    y = ((dX @ beta + noise) > 0).astype(np.float64).persist()
+    y = persisted(((dX @ beta + noise) > 0).astype(np.float64))
     print(f"\n[dask-ml] {n:.3g} x {d} in {dX.numblocks[0]} chunks, persisted")
     t_ours, est = median_time(lambda: MLELogisticRegression().fit(dX, y), args.repeat)
     ours = np.r_[est.intercept_, est.coef_.ravel()]
@@ -309,7 +318,7 @@ def main():
             chunk = -(-rows // args.chunks)
             # generated on the workers (a NumPy array given to from_array would travel
             # inside the graph)
-            dX = da.random.default_rng(0).normal(size=(rows, d), chunks=(chunk, d)).persist()
+            dX = persisted(da.random.default_rng(0).normal(size=(rows, d), chunks=(chunk, d)))
             X = None if args.no_memory else dX.compute()
             args.persisted = True
             run_case("persisted", dX, X, args)
