@@ -47,6 +47,9 @@ def bd0(x, r):
         lxr = np.where(small, np.log(np.where(small, x, 1.0)) - np.log(np.where(small, r, 1.0)),
                        np.log1p(d / r))
         out = x * lxr - d
+        # x log(x / r) beyond float64 where the deviance is not (x = 1.7e308 at r = x / 3):
+        # the same value as x (log(x / r) - d / x), which stays in range
+        out = np.where(np.isinf(out) & np.isfinite(x) & (x > 0), x * (lxr - d / x), out)
         near = np.abs(d) < 0.1 * (0.5 * x + 0.5 * r) * 2.0
         if np.any(near):
             v = np.where(near, (0.5 * d) / (0.5 * x + 0.5 * r), 0.0)  # no overflow of x + r

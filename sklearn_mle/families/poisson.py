@@ -21,6 +21,9 @@ __all__ = ["Poisson"]
 
 _POISSON_SAMPLER_MAX = 1e15  # numpy's poisson() raises above ~9.2e18
 _RULE = "Poisson counts must be non-negative integers"
+_LOGLIK_RULE = (f"{_RULE}, and their log-likelihood must stay within the float64 range "
+                "(about -1.8e308; counts this large, far from their mean, exceed it): "
+                "rescale the column")
 _SUM_RULE = (f"{_RULE}, and their (weighted) sum must stay within the float64 range "
              "(about 1.8e308): rescale the column")
 
@@ -77,6 +80,7 @@ class Poisson(Family):
             dev[cols], ll[cols] = map_reduce(
                 lambda xb, wb: _row_terms(xb[:, cols], center[cols], wb),
                 X, None if unit else w)
+        _check_loglik_in_range(X, weight, ll)
         return self.make_stats(RateStats, weight=weight, sum_x=sums[0], center=center,
                                dev=dev, ll_center=ll)
 
@@ -242,9 +246,20 @@ def _cancels(weight, sum_x, sum_lgamma, ll):
         np.isfinite(size) & (size * 1e-15 > 1e-10 * np.maximum(np.abs(ll), weight)))
 
 
+def _check_loglik_in_range(X, weight, ll):
+    """DomainError where the log-likelihood at the mean is below -1.8e308: counts near
+    1.8e308 far from their mean (each row's value finite, their sum not)."""
+    over = np.isneginf(ll) & (weight > 0)
+    if over.any():
+        j = int(np.flatnonzero(over)[0])
+        i = int(np.argmax(X[:, j]))
+        raise DomainError(_LOGLIK_RULE, column=j, row=i, value=X[i, j])
+
+
 def _row_terms(x, center, w):
     """``(sum w (x - center), sum w log P(x; center))`` of one block, row by row."""
     dev, lp = x - center, poisson_logpmf(x, center)
-    if w is None:
-        return dev.sum(axis=0), lp.sum(axis=0)
-    return w @ dev, w @ lp
+    with np.errstate(over="ignore"):  # a sum below -1.8e308: _check_loglik_in_range
+        if w is None:
+            return dev.sum(axis=0), lp.sum(axis=0)
+        return w @ dev, w @ lp

@@ -12,6 +12,7 @@ from scipy import special, stats
 
 import sklearn_mle as m
 from sklearn_mle.exceptions import BoundaryWarning, NumericalRangeWarning
+from sklearn_mle.families._saddle import bd0
 
 from ._inputs import Spec, make_case
 
@@ -370,6 +371,15 @@ def test_poisson_counts_near_the_float64_limit():
     # counts whose sum overflows: the rate is not representable, a clear error
     with pytest.raises(ValueError, match="sum must stay within the float64 range"):
         m.PoissonMLE().fit([[1.7e308], [1.7e308]])
+    # Spec(counts, n=3) with 1.7e308 (long run 5): x log(x / r) overflowed in bd0 where
+    # the row's value is finite (r = x / 3: x (log 3 - 2/3) = 7.3e307), but the rows' sum,
+    # -1.86e308, is beyond float64: loglik_ was -inf without a word
+    assert_allclose(bd0(1.7e308, 1.7e308 / 3), 1.7e308 * (np.log(3.0) - 2.0 / 3.0),
+                    rtol=1e-13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="log-likelihood must stay within the float64"):
+            m.PoissonMLE().fit([[1.0], [0.0], [1.7e308]])
 
 
 def test_gaussian_full_covariance_se_overflow_is_said_in_words():
