@@ -37,7 +37,10 @@ def cov_from_information(information, names=None):
             c, low = linalg.cho_factor(corr, lower=True, check_finite=False)
             if np.all(np.diag(c) > 1e-7):  # condition number of corr below ~1e14
                 inv = linalg.cho_solve((c, low), np.eye(k), check_finite=False)
-                return (inv * scale[:, None]) * scale[None, :]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    cov = (inv * scale[:, None]) * scale[None, :]
+                _warn_if_overflowed(cov, names)
+                return cov
         except linalg.LinAlgError:
             pass
     # Not positive definite: invert on the identified subspace, inf elsewhere.
@@ -48,10 +51,13 @@ def cov_from_information(information, names=None):
         sub = info[np.ix_(finite, finite)]
         sd = np.sqrt(np.abs(np.diag(sub)))
         sc = np.where(sd > 0, 1.0 / np.where(sd > 0, sd, 1.0), 1.0)
-        vals, vecs = linalg.eigh(sub * np.outer(sc, sc))
+        # row then column scaling: outer(sc, sc) overflows for a diagonal near 1e-310
+        vals, vecs = linalg.eigh((sub * sc[:, None]) * sc[None, :])
         tol = max(vals.max(initial=0.0), 0.0) * k * 1e-12
         good = vals > tol
-        sub_cov = ((vecs[:, good] / vals[good]) @ vecs[:, good].T) * np.outer(sc, sc)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sub_cov = (((vecs[:, good] / vals[good]) @ vecs[:, good].T) * sc[:, None]
+                       ) * sc[None, :]
         # a parameter loading on a null direction is not identified
         null_load = (vecs[:, ~good] ** 2).sum(axis=1) if (~good).any() else np.zeros(len(sub))
         idx = np.flatnonzero(finite)
@@ -73,6 +79,23 @@ def cov_from_information(information, names=None):
         stacklevel=3,
     )
     return cov
+
+
+def _warn_if_overflowed(cov, names):
+    """An InferenceWarning in words where a variance exceeds float64 (an information
+    below ~1e-308: tiny weights, or data near 1e300): the variance is inf, the
+    standard error (its square root) would not be, but cov_params_ cannot hold it."""
+    over = np.isposinf(np.diag(cov))
+    if over.any():
+        which = ", ".join(str(names[i]) if names is not None else str(i)
+                          for i in np.flatnonzero(over))
+        warnings.warn(
+            f"The variance of {which} exceeds the float64 range (its information is "
+            "below ~1e-308: tiny weights, or data of extreme magnitude), so it is "
+            "reported as inf. Rescale the data or the weights for a finite one.",
+            InferenceWarning,
+            stacklevel=4,
+        )
 
 
 def _overflowed_information(info, overflowed, names):

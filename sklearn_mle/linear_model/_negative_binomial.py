@@ -141,11 +141,18 @@ class MLENegativeBinomialRegression(MLEPoissonRegression):
         off = self._offset(offset, exposure, X.shape[0])
         check_n_samples(self, X)
         A = self._design_matrix(X)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as start_warnings:
+            warnings.simplefilter("always")
             pois = MLEPoissonRegression(fit_intercept=self.fit_intercept, tol=self.tol,
                                         max_iter=self.max_iter).fit(
                 X, y, sample_weight=w, offset=off)
+        for rec in start_warnings:
+            # the mean's MLE does not exist (zero counts fitted exactly by a coefficient
+            # at -infinity): as true of the NB2 mean, so said in this estimator's name
+            if issubclass(rec.category, BoundaryWarning):
+                warnings.warn(str(rec.message).replace("MLEPoissonRegression",
+                                                       type(self).__name__),
+                              rec.category, stacklevel=2)
         beta = pois.estimates_.copy()
         k = A.shape[1]
         mu = pois.predict(X, offset=off)

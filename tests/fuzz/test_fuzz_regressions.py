@@ -392,3 +392,29 @@ def test_gaussian_full_covariance_se_overflow_is_said_in_words():
     assert not any("singular" in str(r.message) for r in rec)
     assert_allclose(est.bse_[:2], np.sqrt(np.diag(est.covariance_) / 20), rtol=1e-12)
     assert np.all(np.isposinf(est.bse_[2:]))
+
+
+def test_variance_beyond_float64_is_said_in_words():
+    # Spec(counts, n=2, ones * 1e-8) with 1.7e308: the rate's variance r / sum(w) =
+    # 4.25e315 overflowed with NumPy's RuntimeWarning only
+    with pytest.warns(m.InferenceWarning, match="variance of rate exceeds the float64"):
+        est = m.PoissonMLE().fit([[1.0], [1.7e308]], sample_weight=[1e-8, 1e-8])
+    assert_allclose(est.rate_, 8.5e307, rtol=1e-15)  # the mean count
+    assert np.isposinf(est.bse_[0])
+
+
+def test_negative_binomial_regression_all_zero_counts():
+    # Spec(real, counts, n=2, mag=-150, seed=216): y = [0, 0] gave numpy's "array must
+    # not contain infs or NaNs" (outer(sc, sc) overflowed in the singular-information
+    # path); and the Poisson start's BoundaryWarning (the mean's MLE does not exist)
+    # was swallowed. Reference: the Poisson regression says the same in its name
+    X, y, _ = make_case(Spec("real", "counts", 2, 1, -150.0, "plain", "none", 1.0, 216))
+    assert np.all(y == 0)
+    with pytest.warns(BoundaryWarning, match="MLENegativeBinomialRegression: .* -infinity"):
+        _quiet_inference(m.MLENegativeBinomialRegression().fit, X, y)
+    X = np.random.default_rng(0).normal(size=(20, 1))
+    with pytest.warns(BoundaryWarning, match="MLEPoissonRegression: .* -infinity"):
+        pois = m.MLEPoissonRegression().fit(X, np.zeros(20))
+    with pytest.warns(BoundaryWarning, match="MLENegativeBinomialRegression: .* -infinity"):
+        nb = _quiet_inference(m.MLENegativeBinomialRegression().fit, X, np.zeros(20))
+    assert_allclose(nb.coef_, pois.coef_, atol=1e-12)
