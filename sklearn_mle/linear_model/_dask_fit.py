@@ -81,35 +81,29 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
     ``labels``: ``y`` holds class labels (their sorted unique values are returned in
     ``classes``); else counts (non-negative, as ``Poisson.check_y``).
     """
-    import dask
     import dask.array as da
     from sklearn.utils import check_array
 
     from .._engine import check_sample_weight
+    from .._engine.dask import dask_map_reduce
     from .._engine.dask_input import check_dask_weights, check_dask_X
 
     owner = type(est).__name__
     X = check_dask_X(est, X, reset=True)
     y = aligned_rows(y, X, f"{owner}: y")
     w = check_dask_weights(sample_weight, X, owner=owner)
-    lazy = {"finite": da.isfinite(X).all()}
-    if labels:
-        lazy["classes"] = da.unique(y)
-    else:
+    if not labels:
         y = y.astype(np.float64)
-        lazy["y_bad"] = (~(y >= 0)).any()
-    if is_dask(w):
-        lazy.update(w_finite=da.isfinite(w).all(), w_min=w.min(), w_sum=w.sum())
-    off_parts = []
+    off_parts, arrays = [], [y, w if is_dask(w) else None]
     if offset is not None:
-        off = aligned_rows(offset, X, "offset")
-        lazy["off_finite"] = da.isfinite(off).all()
-        off_parts.append(off)
+        off_parts.append(aligned_rows(offset, X, "offset"))
     if exposure is not None:
-        ex = aligned_rows(exposure, X, "exposure")
-        lazy["ex_ok"] = (da.isfinite(ex) & (ex > 0)).all()
-        off_parts.append(ex)
-    got = dict(zip(lazy, dask.compute(*lazy.values()), strict=True))
+        off_parts.append(aligned_rows(exposure, X, "exposure"))
+    arrays += [off_parts[0] if offset is not None else None,
+               off_parts[-1] if exposure is not None else None]
+    # every check in one task per chunk (a reduction of Dask expressions such as
+    # da.unique and isfinite().all() costs 2-3 tasks per chunk)
+    got = dask_map_reduce(partial(_check_chunk, labels), X, arrays, combine=_merge_checks)
     if not got["finite"]:  # sklearn's message, from the first row with NaN/inf
         i = int(da.argmin(da.isfinite(X).all(axis=1)).compute())
         check_array(X[i:i + 1].compute(), input_name="X", estimator=est)
@@ -145,6 +139,45 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
                      *off_parts)
     return DaskFitInput(X=X, y=y, w=w, offset=off, total_weight=total,
                         classes=np.asarray(got["classes"]) if labels else None)
+
+
+def _check_chunk(labels, xb, yb, wb, ob, eb):
+    """The values' checks of one chunk (what ``dask_fit_input`` reports)."""
+    out = {"finite": bool(np.isfinite(xb).all())}
+    if labels:
+        out["classes"] = np.unique(yb)
+    else:
+        out["y_bad"] = bool((~(np.asarray(yb, dtype=np.float64) >= 0)).any())
+    if wb is not None:
+        wb = np.asarray(wb, dtype=np.float64)
+        out.update(w_finite=bool(np.isfinite(wb).all()),
+                   w_min=float(wb.min()) if wb.size else np.inf, w_sum=float(wb.sum()))
+    if ob is not None:
+        out["off_finite"] = bool(np.isfinite(np.asarray(ob, dtype=np.float64)).all())
+    if eb is not None:
+        eb = np.asarray(eb, dtype=np.float64)
+        out["ex_ok"] = bool((np.isfinite(eb) & (eb > 0)).all())
+    return out
+
+
+_ALL = ("finite", "w_finite", "off_finite", "ex_ok")
+
+
+def _merge_checks(a, b):
+    out = {}
+    for key, value in a.items():
+        other = b[key]
+        if key in _ALL:
+            out[key] = value and other
+        elif key == "y_bad":
+            out[key] = value or other
+        elif key == "classes":
+            out[key] = np.union1d(value, other)
+        elif key == "w_min":
+            out[key] = min(value, other)
+        else:  # w_sum
+            out[key] = value + other
+    return out
 
 
 def encode_labels(y, classes, w):
