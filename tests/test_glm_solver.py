@@ -344,3 +344,25 @@ def test_warm_start_of_a_wide_fit_below_50000_rows(monkeypatch):
     mu = special.expit(A @ theta)
     cov = np.linalg.inv(A.T @ (A * (mu * (1 - mu))[:, None]))
     np.testing.assert_allclose(est.bse_, np.sqrt(np.diag(cov)), rtol=1e-7)
+
+
+@pytest.mark.parametrize("multinomial", [False, True])
+def test_default_tolerance_standard_errors_at_the_optimum(multinomial):
+    # the solver's finishing step (one pass with its last Newton matrix) brings the
+    # point the covariance is built at to ~1e-11 of the optimum: the default fit's
+    # standard errors equal a tight fit's to 1e-10 (they were ~1e-8 off, the Hessian
+    # taken at the stopping point); estimates equal to 1e-12
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(3000, 4))
+    eta = X @ np.array([0.8, -0.5, 0.3, 0.0])
+    y = (np.digitize(eta + rng.logistic(size=3000), [-0.5, 0.7]) if multinomial
+         else (rng.random(3000) < 1 / (1 + np.exp(-eta))).astype(int))
+    from numpy.testing import assert_allclose
+
+    from sklearn_mle import MLELogisticRegression
+
+    default = MLELogisticRegression().fit(X, y)
+    tight = MLELogisticRegression(tol=1e-13).fit(X, y)
+    assert_allclose(default.estimates_, tight.estimates_, rtol=1e-12, atol=1e-14)
+    assert_allclose(default.bse_, tight.bse_, rtol=1e-10)
+    assert_allclose(default.loglik_, tight.loglik_, rtol=1e-14)

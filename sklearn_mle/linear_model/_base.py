@@ -218,7 +218,7 @@ class GLMBase(SolutionChecksMixin, GLMInferenceMixin, LikelihoodMixin, BaseEstim
         if solver == "newton":
             # solver="auto": a stalled Newton continues with L-BFGS inside the solver
             res = newton_solve(problem, theta0, self.tol, self.max_iter, inspect,
-                               inspect=inspect, fallback=self.solver == "auto")
+                               inspect=inspect, fallback=self.solver == "auto", finish=True)
         else:
             if not checked["done"]:
                 problem.value(theta0)

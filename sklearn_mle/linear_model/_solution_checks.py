@@ -33,15 +33,16 @@ class SolutionChecksMixin:
         Chord steps converge linearly and stop just below the tolerance (coefficients
         ~1e-7 from the optimum at tol=1e-8); one Newton step from there with the exact
         Hessian lands within rounding of it, as a Newton iteration's last quadratic
-        step would. The log-likelihood and the Hessian at the stopping point are kept:
-        they differ from those at the optimum by second-order terms (~g.step and
-        ~step, below 1e-12 relative). Also under a smooth prior (Normal, Student-t,
-        Cauchy), whose exact curvature ``H`` includes: the MAP then lands on the
-        posterior mode to ~1e-13 relative, not ~1e-6. Not under a Laplace prior (a
-        kink) or Jeffreys' (``H`` is the Fisher information, not the objective's
-        Hessian). Only after a Newton fit that converged, and only when the step is
-        small (a separated fit's step, along a diverging direction, is not; an
-        indefinite ``H`` has no Cholesky factor).
+        step would. The log-likelihood and the Hessian at the solution are kept: the
+        solver's finishing step (``_newton._finish_step``) already brought the solution
+        within ~1e-11 of the optimum, so they differ from the optimum's by ~1e-20 and
+        ~1e-11 relative (the Hessian moves to first order with the point). Also under a
+        smooth prior (Normal, Student-t, Cauchy), whose exact curvature ``H``
+        includes: the MAP then lands on the posterior mode to ~1e-13 relative, not
+        ~1e-6. Not under a Laplace prior (a kink) or Jeffreys' (``H`` is the Fisher
+        information, not the objective's Hessian). Only after a Newton fit that
+        converged, and only when the step is small (a separated fit's step, along a
+        diverging direction, is not; an indefinite ``H`` has no Cholesky factor).
         """
         theta = res.theta
         if (not res.converged or res.solver != "newton" or problem.jeffreys
