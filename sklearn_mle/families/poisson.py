@@ -262,4 +262,6 @@ def _row_terms(x, center, w):
     with np.errstate(over="ignore"):  # a sum below -1.8e308: _check_loglik_in_range
         if w is None:
             return dev.sum(axis=0), lp.sum(axis=0)
+        # a row of weight 0 is no term, even where its log-probability is -inf (1.7e308)
+        lp = np.where((w > 0)[:, None], lp, 0.0)
         return w @ dev, w @ lp

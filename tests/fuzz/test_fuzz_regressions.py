@@ -380,6 +380,10 @@ def test_poisson_counts_near_the_float64_limit():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match="log-likelihood must stay within the float64"):
             m.PoissonMLE().fit([[1.0], [0.0], [1.7e308]])
+        # Spec(positive_int, n=2, some_zero) with 1.7e308 in the row of weight 0 (run
+        # 8): 0 * -inf made loglik_ NaN; that row is no term (reference: the other row)
+        est = m.PoissonMLE().fit([[6.0], [1.7e308]], sample_weight=[1.0, 0.0])
+    assert_allclose(est.loglik_, stats.poisson.logpmf(6, 6.0), rtol=1e-13)
 
 
 def test_gaussian_full_covariance_se_overflow_is_said_in_words():
