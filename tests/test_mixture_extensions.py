@@ -288,3 +288,27 @@ def test_niw_default_scale_with_fewer_rows_than_columns():
     assert np.all(np.isfinite(est.covariances_)) and np.isfinite(est.loglik_)
     scale = est.prior_params_["scale"]
     assert_allclose(scale, np.diag(np.diag(scale)))
+
+
+def test_partial_fit_after_fit_continues_from_the_fit():
+    # known_defects [33]: partial_fit after fit re-initialised (discarding the fit) and
+    # accepted another number of features
+    import numpy as np
+    import pytest
+
+    from sklearn_mle import GaussianMixture
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(-4.0, 1.0, (300, 2)), rng.normal(4.0, 1.0, (300, 2))]
+    gm = GaussianMixture(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="features"):
+        gm.partial_fit(rng.normal(size=(50, 3)))
+    batch = X[::3]
+    resp = gm.predict_proba(batch)  # the E-step with the fitted parameters
+    expected = (resp.T @ batch) / resp.sum(axis=0)[:, None]
+    gm.partial_fit(batch)  # one EM step from the fitted parameters (not a new init)
+    np.testing.assert_allclose(gm.means_, expected, rtol=1e-10)
+    assert gm.n_batches_ == 1
+    # and a new fit ends the stream
+    gm.fit(X)
+    assert not hasattr(gm, "n_batches_")

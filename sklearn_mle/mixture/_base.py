@@ -127,6 +127,9 @@ class BaseEM(LazyInferenceMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
         """
         on_dask = is_dask(X)
         self.__dict__.pop("_init_sample", None)  # never a previous failed fit's
+        # a new fit ends any partial_fit stream: a later partial_fit starts from it
+        for name in ("n_batches_", "_stream_stats"):
+            self.__dict__.pop(name, None)
         if on_dask:
             X, w = self._dask_input(X, sample_weight)
         else:

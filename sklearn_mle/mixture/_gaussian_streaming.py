@@ -23,7 +23,10 @@ class StepwiseEMMixin:
         """Update the mixture with one mini-batch by stepwise (online) EM.
 
         The first call initialises on the batch (``init_params``) and sets the
-        running statistics; each later call runs one E-step on the batch and moves
+        running statistics; after :meth:`fit` it starts from the fitted parameters
+        instead (no new initialisation; batches must have the fitted number of
+        features), whose E-step on the batch gives the running statistics; each
+        later call runs one E-step on the batch and moves
         the running per-unit-weight statistics ``s`` towards the batch's:
         ``s <- (1 - eta_t) s + eta_t s_batch`` with ``eta_t = t ** -0.6``
         (t = 1, 2, ... batches; Cappé & Moulines 2009, Liang & Klein 2009), then
@@ -42,16 +45,19 @@ class StepwiseEMMixin:
         self : object
         """
         first = not hasattr(self, "n_batches_")
+        # a model from fit(): continue from its parameters (re-initialising would
+        # discard it), on batches with its number of features
+        initialise = first and not hasattr(self, "means_")
         if first:
             self._validate_params()
         self.__dict__.pop("_init_sample", None)
         if is_dask(X):  # one E-step reduction on the cluster; initialised on a sample
-            X, w = self._dask_input(X, sample_weight, reset=first)
+            X, w = self._dask_input(X, sample_weight, reset=initialise)
         else:
-            X = self._validate_X(X, reset=first)
+            X = self._validate_X(X, reset=initialise)
             w = self._weights(X, sample_weight)
         batch_w = self._total_weight(X, w)
-        if first:
+        if initialise:
             if X.shape[0] < self.n_components:
                 raise ValueError(
                     "The first batch of partial_fit needs n_samples >= n_components, got "
@@ -59,6 +65,7 @@ class StepwiseEMMixin:
                 )
             self._check_parameters(X, w)
             self._initialize_parameters(X, w, check_random_state(self.random_state))
+        if first:
             self.n_batches_ = 0
             self.nobs_ = 0.0
             self.n_iter_ = 0
