@@ -201,6 +201,22 @@ def newton_solve(problem, theta0, tol, max_iter, on_singular, free=None, inspect
     return res
 
 
+def small_newton_step(H, grad, theta, bound=1e-6):
+    """The Newton step ``-H^-1 grad`` (shaped as ``theta``) if ``H`` has a Cholesky
+    factor and no coefficient moves by more than ``bound * max(1, |theta|)``, else
+    None (an indefinite matrix, or a step along a diverging direction)."""
+    theta = np.asarray(theta, dtype=float)
+    g = np.asarray(grad, dtype=float).ravel()
+    try:
+        factor = linalg.cho_factor(H, lower=True, check_finite=True)
+        step = -linalg.cho_solve(factor, g, check_finite=True).reshape(theta.shape)
+    except (linalg.LinAlgError, ValueError):
+        return None
+    if not np.all(np.abs(step) <= bound * np.maximum(1.0, np.abs(theta))):
+        return None
+    return step
+
+
 def _finish_step(problem, res):
     """One more step from a converged solution with the loop's last Newton matrix, in
     one pass over ``X`` (the value and gradient at the new point; no Hessian).
@@ -221,13 +237,8 @@ def _finish_step(problem, res):
             or getattr(problem, "jeffreys", False)):
         return res
     theta = np.asarray(res.theta, dtype=float)
-    g = np.asarray(res.grad, dtype=float).ravel()
-    try:
-        factor = linalg.cho_factor(Hf, lower=True, check_finite=True)
-        step = -linalg.cho_solve(factor, g, check_finite=False).reshape(theta.shape)
-    except (linalg.LinAlgError, ValueError):
-        return res
-    if not (np.any(step) and np.all(np.abs(step) <= 1e-6 * np.maximum(1.0, np.abs(theta)))):
+    step = small_newton_step(Hf, res.grad, theta)
+    if step is None or not np.any(step):
         return res
     eta = np.array(problem.eta)
     f_new = problem.trial(theta, eta, step)[2]

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import linalg
 
 from ._diagnostics import aliased_columns, aliased_message
-from ._newton import newton_solve
+from ._newton import newton_solve, small_newton_step
 
 # a Newton step from the solution that moves no row's linear predictor by this much:
 # no sign of a diverging direction (which moves the affected rows by about 1 or more)
@@ -48,13 +48,8 @@ class SolutionChecksMixin:
         if (not res.converged or res.solver != "newton" or problem.jeffreys
                 or problem.l1_weights().any()):
             return theta
-        g = np.asarray(res.grad, dtype=float).ravel()
-        try:
-            factor = linalg.cho_factor(H, lower=True, check_finite=True)
-            step = -linalg.cho_solve(factor, g, check_finite=True).reshape(theta.shape)
-        except (linalg.LinAlgError, ValueError):
-            return theta
-        if not np.all(np.abs(step) <= _POLISH * np.maximum(1.0, np.abs(theta))):
+        step = small_newton_step(H, res.grad, theta, _POLISH)
+        if step is None:
             return theta
         return theta + step
 
