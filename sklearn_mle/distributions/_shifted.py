@@ -163,6 +163,18 @@ def profile_threshold(base, x, w, near=None):
     search starts there and returns the local maximum it brackets, scanning the full
     grid only when none is found within a few grid steps.
     """
+    # weights of mean 1 over the rows that count: the profile, its grid search and the
+    # peak tests (relative to max(1, |ll|)) then do not depend on the weights' scale
+    # (weights of 1e-8 flattened the profile below the tests' floor); the log-likelihood
+    # returned is scaled back
+    w = np.asarray(w, dtype=float)
+    unit = float(np.sum(w)) / max(int(np.count_nonzero(w)), 1)
+    found = _profile_threshold(base, x, w / unit, near)
+    return found[0], found[1] * unit, found[2]
+
+
+def _profile_threshold(base, x, w, near):
+    """:func:`profile_threshold` with weights of mean 1 over the positive ones."""
     m = float(np.min(x))
     spread = float(np.sqrt(np.average((x - np.average(x, weights=w)) ** 2, weights=w)))
     if not spread > 0:

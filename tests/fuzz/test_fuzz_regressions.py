@@ -422,3 +422,19 @@ def test_negative_binomial_regression_all_zero_counts():
     with pytest.warns(BoundaryWarning, match="MLENegativeBinomialRegression: .* -infinity"):
         nb = _quiet_inference(m.MLENegativeBinomialRegression().fit, X, np.zeros(20))
     assert_allclose(nb.coef_, pois.coef_, atol=1e-12)
+
+
+def test_shifted_threshold_search_is_weight_scale_free():
+    # fuzz long run: weights of 1e-8 flattened the threshold profile below its peak
+    # tests' absolute floor (1e-9 * max(1, |ll|)), so the search reported a boundary
+    # threshold (loc -149, BoundaryWarning) where unit weights find an interior one
+    # (-43.13); the search now runs on weights of mean 1
+    X, _, _ = make_case(Spec("real", None, 15, 1, 0.0, "plain", "none", 1.0, 0))
+    ref = m.ShiftedMLE().fit(X)
+    for scale in (1e-8, 1e-4, 1e8):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", BoundaryWarning)
+            est = m.ShiftedMLE().fit(X, sample_weight=np.full(len(X), scale))
+        assert not est.boundary_.any()
+        assert_allclose(est.loc_, ref.loc_, rtol=1e-4)
+        assert_allclose(est.loglik_ / scale, ref.loglik_, rtol=1e-9)
