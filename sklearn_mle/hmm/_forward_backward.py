@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fill_padding", "forward_backward", "forward_loglik", "forward_padded",
-           "forward_pass", "seq_loglik", "sequence_order", "viterbi"]
+__all__ = ["backward_padded", "fill_padding", "forward_backward", "forward_loglik",
+           "forward_padded", "forward_pass", "seq_loglik", "sequence_order", "viterbi"]
 
 
 def sequence_order(bounds):
@@ -299,6 +299,28 @@ def forward_padded(frame, idx, valid, active, mask, startprob, transmat, get=Non
     return alpha, c, F
 
 
+def backward_padded(G, transmat, active, beta):
+    """The scaled backward recursion over a padded (T, S, k) layout, in place.
+
+    ``G``: the emissions over the scaling factors, ``frame_t / c_t`` (0 on the
+    padding); overwritten step by step by ``right_t = G_t * beta_t`` (what both
+    ``beta_{t-1} = right_t @ A.T`` and the transition statistics need). ``active[t]``:
+    the number of sequences (columns) still running at step ``t``. ``beta`` receives
+    the backward variables (``beta[T - 1] = 1``, and 1 at each sequence's last row).
+    """
+    T = G.shape[0]
+    beta[T - 1] = 1.0
+    At = np.ascontiguousarray(transmat.T)
+    for t in range(T - 1, 0, -1):
+        g = G[t]
+        np.multiply(g, beta[t], out=g)
+        np.dot(g, At, out=beta[t - 1])
+        # the sequences whose last row is t - 1 (columns active[t]..active[t-1]) start
+        # their backward pass there
+        if active[t] < active[t - 1]:
+            beta[t - 1, active[t]:active[t - 1]] = 1.0
+
+
 def _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat, seq_weight,
                              get=None):
     idx, valid, active, mask = padded
@@ -315,16 +337,7 @@ def _forward_backward_padded(frame, shift, bounds, padded, startprob, transmat, 
     np.divide(F, np.where(c == 0, 1.0, c)[..., None], out=G)
     fill_padding(G, mask, 0.0)
     beta = np.empty((T, S, k)) if get is None else get("beta", (T, S, k))
-    beta[T - 1] = 1.0
-    At = np.ascontiguousarray(transmat.T)
-    for t in range(T - 1, 0, -1):
-        g = G[t]
-        np.multiply(g, beta[t], out=g)
-        np.dot(g, At, out=beta[t - 1])
-        # the sequences whose last row is t - 1 (columns active[t]..active[t-1]) start
-        # their backward pass there
-        if active[t] < active[t - 1]:
-            beta[t - 1, active[t]:active[t - 1]] = 1.0
+    backward_padded(G, transmat, active, beta)
     right = G
     gamma = np.multiply(alpha, beta, out=beta)
     # column j of the layout is sequence seq_of_column[j] (see sequence_order)

@@ -157,15 +157,7 @@ def forward_backward_pieces(frame, shift, bounds, startprob, transmat, seq_weigh
     np.divide(F, c[..., None], out=G)
     fb.fill_padding(G, mask, 0.0)
     beta = st.get("beta", (T, P, k))
-    beta[T - 1] = 1.0
-    At = np.ascontiguousarray(transmat.T)
-    active = st.active
-    for step in range(T - 1, 0, -1):
-        g = G[step]
-        np.multiply(g, beta[step], out=g)
-        np.dot(g, At, out=beta[step - 1])
-        if active[step] < active[step - 1]:
-            beta[step - 1, active[step]:active[step - 1]] = 1.0
+    fb.backward_padded(G, transmat, st.active, beta)
     if lc.size:  # rows q + burn_in down to q: the piece before's backward burn-in
         rows = q[:, None] + burn_in - np.arange(burn_in + 1)
         bl = beta[rows - a[lc, None], lc[:, None]]
