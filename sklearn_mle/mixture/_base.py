@@ -231,6 +231,23 @@ class BaseEM(LazyInferenceMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
         self.n_params_ = self._n_parameters()
         self._check_collapse()
 
+    def _em_step_gain(self, X, w):
+        """The objective (log-likelihood plus log prior, total) one more EM step from
+        the fit gains, the fit left as it was; NaN where the step fails."""
+        saved = self._get_parameters()
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                before, stats = self._em_pass(X, w)
+                before += self._log_prior()
+                self._m_step(stats)
+                after, _ = self._em_pass(X, w)
+                return float(after + self._log_prior() - before)
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            return float("nan")
+        finally:
+            self._set_parameters(saved)
+
     # standard errors are computed when first read: inference/_lazy.py
     def _check_collapse(self):
         """Hook: warn in words when a component collapsed (default: nothing)."""

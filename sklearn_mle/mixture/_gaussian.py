@@ -37,7 +37,7 @@ from ._gaussian_params import (
     precision_cholesky,
 )
 from ._gaussian_streaming import StepwiseEMMixin
-from ._inference import flat_bounds, warn_if_not_identified
+from ._inference import check_stationary, flat_bounds
 from ._summary import MixtureSummaryMixin
 
 
@@ -347,14 +347,18 @@ class GaussianMixture(MixtureSummaryMixin, StepwiseEMMixin, BaseEM):
         """Standard errors from the observed information of the observed-data
         log-likelihood (Louis' method, exact Gaussian derivatives; the Laplace
         approximation under a prior): :mod:`._gaussian_inference`."""
-        names, est, info = gaussian_mixture_information(
+        result = gaussian_mixture_information(
             self.weights_, self.means_, self.covariances_, self.precisions_,
             self.covariance_type, X, w, weights_prior=self.weights_prior,
             niw_hyper=self.prior_params_ if self.prior is not None else None,
             column_names=getattr(self, "feature_names_in_", None))
-        warn_if_not_identified(info, self.n_components, "GaussianMixture")
-        self._set_inference(names, est, information=info)
-        self._bounds_flat = flat_bounds(names, {})
+        cov = check_stationary(result, self.n_components, "GaussianMixture", self.tol, self.nobs_,
+                               lambda: self._em_step_gain(X, w))
+        if cov is None:
+            self._set_inference(result.names, result.estimates, information=result.information)
+        else:
+            self._set_inference(result.names, result.estimates, cov=cov)
+        self._bounds_flat = flat_bounds(result.names, {})
 
     def _param_bounds(self):
         self.bse_  # noqa: B018 - the bounds are set with the (lazy) inference

@@ -26,7 +26,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..priors._wishart import niw_logpdf
-from ._inference import missing_information, weight_scores, weights_information
+from ._inference import (
+    MixtureInformation,
+    missing_information,
+    weight_scores,
+    weights_information,
+    weights_prior_score,
+)
 
 __all__ = ["gaussian_mixture_information"]
 
@@ -160,16 +166,45 @@ def gaussian_mixture_information(weights, means, covariances, precisions,
             G[j, :, cov_slice(j)] = 0.5 * outer @ D
         return log_prob(xb), G, cols
 
-    information = info - missing_information(Xf, w, scores, size)
+    missing, score = missing_information(Xf, w, scores, size)
+    score = score + weights_prior_score(weights, weights_prior, size)
+    information = info - missing
+    est = np.asarray(est, dtype=float)
     if niw_hyper is not None:
-        information = information + _prior_information(
-            np.asarray(est, float), k, d, ct, n_w, per, m, tied, D, niw_hyper)
-    return names, np.asarray(est, dtype=float), 0.5 * (information + information.T)
+        logp = _prior_logpdf(k, d, ct, n_w, per, m, tied, niw_hyper)
+        prior_hessian, prior_gradient = _derivatives(logp, est, n_w)
+        information = information - prior_hessian
+        info = info - prior_hessian
+        score = score + prior_gradient
+    return MixtureInformation(names, est, 0.5 * (information + information.T), info, score)
 
 
-def _prior_information(theta, k, d, ct, n_w, per, m, tied, D, hyper):
-    """Negative Hessian of the NormalInverseWishart log-density at ``theta`` by central
-    differences (the prior involves no data: a few thousand cheap evaluations)."""
+def _derivatives(logp, theta, start):
+    """Hessian and gradient of ``logp`` at ``theta`` by central differences in the
+    coordinates from ``start`` on (the prior involves no data: a few thousand cheap
+    evaluations)."""
+    size = theta.size
+    h = 1e-4 * np.maximum(np.abs(theta), 1e-2)
+    H = np.zeros((size, size))
+    grad = np.zeros(size)
+    f0 = logp(theta)
+    for a in range(start, size):
+        ea = np.zeros(size)
+        ea[a] = h[a]
+        up, down = logp(theta + ea), logp(theta - ea)
+        grad[a] = (up - down) / (2 * h[a])
+        H[a, a] = (up - 2 * f0 + down) / h[a] ** 2
+        for b in range(a + 1, size):
+            eb = np.zeros(size)
+            eb[b] = h[b]
+            H[a, b] = H[b, a] = (logp(theta + ea + eb) - logp(theta + ea - eb)
+                                 - logp(theta - ea + eb) + logp(theta - ea - eb)) / (
+                4 * h[a] * h[b])
+    return H, grad
+
+
+def _prior_logpdf(k, d, ct, n_w, per, m, tied, hyper):
+    """The NormalInverseWishart log-density as a function of the free parameters."""
     iu = np.triu_indices(d)
 
     def unpack(t):
@@ -197,18 +232,4 @@ def _prior_information(theta, k, d, ct, n_w, per, m, tied, D, hyper):
         means, covs = unpack(t)
         return niw_logpdf(means, covs, ct, hyper)
 
-    size = theta.size
-    h = 1e-4 * np.maximum(np.abs(theta), 1e-2)
-    H = np.zeros((size, size))
-    f0 = logp(theta)
-    for a in range(n_w, size):
-        ea = np.zeros(size)
-        ea[a] = h[a]
-        H[a, a] = (logp(theta + ea) - 2 * f0 + logp(theta - ea)) / h[a] ** 2
-        for b in range(a + 1, size):
-            eb = np.zeros(size)
-            eb[b] = h[b]
-            H[a, b] = H[b, a] = (logp(theta + ea + eb) - logp(theta + ea - eb)
-                                 - logp(theta - ea + eb) + logp(theta - ea - eb)) / (
-                4 * h[a] * h[b])
-    return -H
+    return logp

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods
 
 from .._engine.dask import is_dask
+from ..exceptions import BoundaryWarning
 from ..families.categorical import Categorical
 from ..families.gaussian import Gaussian
 from ..families.multinomial import Multinomial
@@ -18,15 +19,46 @@ from ._base import EM_CONSTRAINTS, BaseEM, _logsumexp_rows
 from ._emission import Emission
 from ._gaussian_inference import gaussian_mixture_information
 from ._inference import (
+    check_stationary,
     flat_bounds,
     mixture_information,
-    warn_if_not_identified,
     warn_no_inference,
 )
 from ._probability_inference import probability_mixture_information
 from ._summary import MixtureSummaryMixin
 
 _COMPRESS_MIN_ROWS = 10_000  # below this, EM on the rows themselves costs little
+
+
+def _relay_constant_columns(proto, X, w, caught):
+    """On a constant column every component's weighted share is that one value, so each
+    component's M-step meets exactly the boundary the family met on the whole column:
+    say so once, in the family's own words (its warnings from fitting the prototype to
+    all the data, caught by the caller), or raise where the family's density there is
+    degenerate (a point mass: the mixture's likelihood has no maximum and EM cannot
+    even start)."""
+    rows = X if w is None else X[np.asarray(w) > 0]
+    constant = np.flatnonzero(np.all(rows == rows[:1], axis=0))
+    if constant.size == 0:
+        return
+    name = type(proto).__name__
+    said = []
+    for item in caught:
+        text = str(item.message)
+        if issubclass(item.category, BoundaryWarning) and text not in said:
+            said.append(text)
+    cols = ", ".join(str(int(c)) for c in constant)
+    values = ", ".join(f"{float(rows[0, c]):.6g}" for c in constant)
+    head = (f"MixtureMLE: column {cols} is constant (every row {values}), so every "
+            f"component's share of it is that one value and each component meets there "
+            f"what {name} meets on the whole column")
+    family_says = (" " + " ".join(said)) if said else ""
+    if not np.isfinite(proto.loglik_):
+        raise ValueError(
+            f"{head}: a degenerate density, so the mixture's likelihood has no maximum."
+            + (family_says or " Drop the column, or fix the spread with fixed_params."))
+    if said:
+        warnings.warn(f"{head}.{family_says}", BoundaryWarning, stacklevel=6)
 
 
 class MixtureMLE(MixtureSummaryMixin, BaseEM):
@@ -159,9 +191,11 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
         # n_trials) and resolves the prior's data-dependent defaults once, so every EM
         # step maximises the same objective
         proto = clone(base)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             proto.fit(X, sample_weight=w)
+        if not is_dask(X):
+            _relay_constant_columns(proto, X, w, caught)
         self._proto = proto
         self._emission = Emission.from_estimator(proto, k)
 
@@ -281,16 +315,14 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             result = gaussian_mixture_information(
                 self.weights_, np.array([p["mean"] for p in self._comp_params]), cov, prec,
                 family.covariance_type, X, w, weights_prior=self.prior, column_names=names_in)
-            warn_if_not_identified(result[2], self.n_components, "MixtureMLE")
         elif (isinstance(family, (Categorical, Multinomial)) and not self._emission.fixed):
             result = probability_mixture_information(
-                self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
-                weights_prior=self.prior, column_names=names_in)
-            warn_if_not_identified(result[2], self.n_components, "MixtureMLE")
+                self._emission, self.weights_, self._comp_params, self._stats_at_fit(X, w),
+                X, w, weights_prior=self.prior, column_names=names_in)
         else:
             result = mixture_information(
-                self._emission, self.weights_, self._comp_params, self._comp_stats, X, w,
-                weights_prior=self.prior, column_names=names_in)
+                self._emission, self.weights_, self._comp_params, self._stats_at_fit(X, w),
+                X, w, weights_prior=self.prior, column_names=names_in)
         if result is None:
             warn_no_inference(type(self._proto).__name__)
             names = [f"weight[{j}]" for j in range(self.n_components - 1)]
@@ -302,9 +334,26 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             self._bounds_flat = (np.full(len(names), -np.inf), np.full(len(names), np.inf))
             self._set_inference(names, est, cov=cov)
             return
-        names, est, info = result
-        self._bounds_flat = flat_bounds(names, family.bounds)
-        self._set_inference(names, est, information=info)
+        self._bounds_flat = flat_bounds(result.names, family.bounds)
+        cov = check_stationary(result, self.n_components, "MixtureMLE", self.tol, self.nobs_,
+                               lambda: self._em_step_gain(X, w))
+        if cov is None:
+            self._set_inference(result.names, result.estimates, information=result.information)
+        else:
+            self._set_inference(result.names, result.estimates, cov=cov)
+
+    def _stats_at_fit(self, X, w):
+        """The components' statistics under the fitted parameters' responsibilities:
+        Louis' method takes its expectations at the estimates, where the last EM step's
+        statistics are those of the parameters before it (the same at a maximum, not
+        where EM stopped short of it)."""
+        with np.errstate(divide="ignore"):
+            logw = np.log(self.weights_)
+        try:
+            _, stats = self._emission.e_step(X, w, logw, self._comp_params, n_jobs=self.n_jobs)
+        except ValueError:  # a row outside every component's support: keep EM's
+            return self._comp_stats
+        return list(stats)
 
     def _param_bounds(self):
         return self._bounds_flat

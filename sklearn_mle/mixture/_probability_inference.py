@@ -14,7 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..families.categorical import Categorical, category_index
-from ._inference import missing_information, weight_scores, weights_information
+from ._inference import (
+    MixtureInformation,
+    missing_information,
+    weight_scores,
+    weights_information,
+    weights_prior_score,
+)
 
 __all__ = ["probability_mixture_information"]
 
@@ -99,5 +105,10 @@ def probability_mixture_information(emission, weights, params, stats, X, sample_
                 off += m
         return lp, G, cols
 
-    information = info - missing_information(X, sample_weight, scores, size)
-    return names, np.asarray(estimates, dtype=float), 0.5 * (information + information.T)
+    missing, score = missing_information(X, sample_weight, scores, size)
+    score = score + weights_prior_score(weights, weights_prior, size)
+    if pseudo is not None:  # the components' prior gradient is not computed: no check
+        score = np.full(size, np.nan)
+    information = info - missing
+    return MixtureInformation(names, np.asarray(estimates, dtype=float),
+                              0.5 * (information + information.T), info, score)
