@@ -252,7 +252,7 @@ def check_stationary(result, k, owner, tol, nobs, em_step_gain):
         return None
     # EM's stopping rule is the gain of one iteration per unit weight; what is left
     # to gain is that over (1 - rate): 1e-6 / nobs keeps it far below 1e-4 / 2
-    suggest = min(1e-8, 10.0 ** np.floor(np.log10(1e-6 / max(nobs, 1.0))))
+    suggest = min(1e-8, max(1e-14, 10.0 ** np.floor(np.log10(1e-6 / max(nobs, 1.0)))))
     remedy = (f"Refit with a smaller tol, e.g. set_params(tol={suggest:.0e}, max_iter=10000, "
               "warm_start=True).fit(X), which continues from this fit")
     if observed:
