@@ -303,3 +303,19 @@ def test_a_family_that_fits_a_constant_column_is_not_warned_about():
     X = np.full((10, 1), 3.0)
     _, caught = _caught(lambda: MixtureMLE(PoissonMLE(), 2, random_state=0).fit(X))
     assert not _messages(caught, BoundaryWarning)
+
+
+def test_partial_fit_after_fit_keeps_no_stale_standard_errors():
+    # fit() defers its standard errors on its rows; a partial_fit step moves the
+    # parameters (and nobs_), so those rows no longer describe the model: no bse_
+    # (as after partial_fit alone), not a misleading 'not identified' on the old rows
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (150, 2)), rng.normal(4, 1, (100, 2))])
+    gm = GaussianMixture(2, random_state=0, tol=1e-10).fit(X)
+    gm.partial_fit(X[:50])
+    with pytest.raises(AttributeError, match="bse_"):
+        gm.bse_  # noqa: B018
+    stream = GaussianMixture(2, random_state=0).partial_fit(X)
+    assert not hasattr(stream, "bse_")
+    gm.fit(X)  # a new fit has them again
+    assert np.all(np.isfinite(gm.bse_))

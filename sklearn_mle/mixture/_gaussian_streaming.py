@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._engine.dask import is_dask
+from ..inference._lazy import LAZY_INFERENCE
 
 __all__ = ["StepwiseEMMixin"]
 
@@ -83,6 +84,10 @@ class StepwiseEMMixin:
         self._m_step(self._stream_stats.scaled(self.nobs_))
         self._set_parameters(self._get_parameters())
         self.n_iter_ += 1
+        # a stream keeps no data: standard errors deferred by an earlier fit() would be
+        # computed on that fit's rows at the stream's parameters (and its nobs_)
+        for name in (*LAZY_INFERENCE, "_inference_holder"):
+            self.__dict__.pop(name, None)
         self.lower_bound_ = (total + log_prior) / batch_w
         self.lower_bounds_.append(self.lower_bound_)
         self.loglik_ = total + log_prior
