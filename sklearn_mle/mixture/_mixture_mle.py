@@ -37,8 +37,8 @@ def _relay_constant_columns(proto, X, w, caught):
     all the data, caught by the caller), or raise where the family's density there is
     degenerate (a point mass: the mixture's likelihood has no maximum and EM cannot
     even start)."""
-    rows = X if w is None else X[np.asarray(w) > 0]
-    constant = np.flatnonzero(np.all(rows == rows[:1], axis=0))
+    rows = X if w is None or np.all(np.asarray(w) > 0) else X[np.asarray(w) > 0]
+    constant = np.flatnonzero(rows.min(axis=0) == rows.max(axis=0))
     if constant.size == 0:
         return
     name = type(proto).__name__
