@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 from .inference._bootstrap_mixin import BootstrapMixin
 from .inference._functions import ParameterFunctionsMixin
 from .inference._summary import Summary
-from .inference._utils import cov_from_information, num_rows
+from .inference._utils import cov_and_se_from_information, num_rows
 
 __all__ = ["LikelihoodMixin"]
 
@@ -49,26 +49,31 @@ class LikelihoodMixin(BootstrapMixin, ParameterFunctionsMixin):
     """
 
     # ------------------------------------------------------------------ hooks
-    def _set_inference(self, names, estimates, information=None, cov=None):
+    def _set_inference(self, names, estimates, information=None, cov=None, se=None):
         """Store names, estimates, covariance and standard errors.
 
         Exactly one of ``information`` (observed information, the negative Hessian
-        of the objective) or ``cov`` is given. A singular information matrix gives
-        ``inf`` standard errors for the parameters it does not identify, never NaN
-        from a failed inverse.
+        of the objective, or a :class:`~sklearn_mle.inference._utils.ScaledInformation`)
+        or ``cov`` is given. A singular information matrix gives ``inf`` standard
+        errors for the parameters it does not identify, never NaN from a failed
+        inverse. From the information, the standard errors are computed directly (a
+        standard error of 1e-301 is exact although its variance underflows); with
+        ``cov``, ``se`` may give them where ``cov``'s diagonal cannot hold them.
         """
         names = list(names)
         estimates = np.asarray(estimates, dtype=float).ravel()
         if cov is None:
             if information is None:
                 raise ValueError("either information or cov must be given")
-            cov = cov_from_information(information, names)
+            cov, se = cov_and_se_from_information(information, names)
         cov = np.asarray(cov, dtype=float).reshape(len(names), len(names))
         self.param_names_ = names
         self.estimates_ = estimates
         self.cov_params_ = cov
-        with np.errstate(invalid="ignore"):
-            self.bse_ = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        if se is None:
+            with np.errstate(invalid="ignore"):
+                se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        self.bse_ = np.asarray(se, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = estimates / self.bse_
         # a parameter without a standard error (inf) has no evidence against zero: p = 1

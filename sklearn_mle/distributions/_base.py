@@ -371,6 +371,10 @@ class DistributionMLE(ScipyMixin, NoveltyMixin, DistributionInferenceMixin, Like
         # the log-posterior's information: that of the data plus the pseudo-statistics
         return self.family_.information(self._posterior(stats), params)
 
+    def _scaled_information(self, stats, params):
+        # the same in units of the parameters' scales: (J, s), see Family.scaled_information
+        return self.family_.scaled_information(self._posterior(stats), params)
+
     def _logpdf(self, X, params):
         return self.family_.logpdf(X, params)
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import linalg
 from sklearn.utils._param_validation import StrOptions
 
-from ..exceptions import InferenceWarning
 from ..families.gaussian import Gaussian, centred_moments
+from ..inference._utils import ScaledInformation, warn_unrepresentable_variances
 from ..priors import NormalInverseGamma
 from ._base import DistributionMLE, PartialFitMixin
 
@@ -134,24 +132,34 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
             est.append(mean[j])
         self._flat_index = [(0, j) for j in np.flatnonzero(free_mean)]
         if ctype == "spherical":
-            # the family's per-column information; the shared variance's entries add up
-            info_cols = self.family_.information(self._posterior(stats), params)
+            # the family's per-column information, in units of (sd, variance): the
+            # shared variance's entries add up (its scale is the same in every column)
+            info_cols, scale_cols = self._scaled_information(stats, params)
             info_mean = np.diag(info_cols[free_mean, 0, 0])
+            scale = list(scale_cols[free_mean, 0])
             if not free_cov:
-                return names, np.asarray(est), info_mean
+                return names, np.asarray(est), ScaledInformation(info_mean, np.array(scale))
             names.append("covariance")
             est.append(float(cov))
             self._flat_index.append((1, 0))
+            scale.append(scale_cols[0, 1])
             k = len(est)
             info = np.zeros((k, k))
             info[:-1, :-1] = info_mean
             info[-1, -1] = info_cols[:, 1, 1].sum()
             info[-1, :-1] = info[:-1, -1] = info_cols[free_mean, 0, 1]
-            return names, np.asarray(est), info
-        # full: covariance of the estimates in closed form (no matrix inverse):
+            return names, np.asarray(est), ScaledInformation(info, np.array(scale))
+        # full: covariance of the estimates in closed form (no matrix inverse), on the
+        # standardised scale t_i = sqrt(Sigma_ii), r = Sigma / (t t'), so that neither
+        # the variances of the variances (of the order of Sigma**2) nor their standard
+        # errors over- or underflow before the standard errors themselves do:
         # cov(mean) = Sigma / n; cov(s_ij, s_kl) = (s_ik s_jl + s_il s_jk) / n
+        t = np.sqrt(np.diag(cov))
+        t = np.where((t > 0) & np.isfinite(t), t, 1.0)
+        r = cov / t[:, None] / t[None, :]
         idx_mean = np.flatnonzero(free_mean)
-        cov_blocks = [cov[np.ix_(idx_mean, idx_mean)] / n]
+        blocks = [r[np.ix_(idx_mean, idx_mean)]]
+        scales = [t[idx_mean]]
         if free_cov:
             ii, jj = np.tril_indices(d)
             feat = getattr(self, "feature_names_in_", None)
@@ -160,39 +168,37 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
                 names.append(f"covariance[{lab[i]},{lab[j]}]" if d > 1 or feat is not None
                              else "covariance")
                 est.append(cov[i, j])
-            c_ik, c_jl = cov[np.ix_(ii, ii)], cov[np.ix_(jj, jj)]
-            c_il, c_jk = cov[np.ix_(ii, jj)], cov[np.ix_(jj, ii)]
-            with np.errstate(over="ignore", invalid="ignore"):  # said in _set_inference
-                cov_s = (c_ik * c_jl + c_il * c_jk) / n
-            cov_blocks.append(cov_s)
+            blocks.append(r[np.ix_(ii, ii)] * r[np.ix_(jj, jj)]
+                          + r[np.ix_(ii, jj)] * r[np.ix_(jj, ii)])
+            with np.errstate(over="ignore"):  # a product beyond float64: the SE is inf
+                scales.append(t[ii] * t[jj])
         self._flat_index = None
         k = len(est)
-        full_cov = np.zeros((k, k))
+        norm = np.zeros((k, k))
         m = len(idx_mean)
-        full_cov[:m, :m] = cov_blocks[0]
+        norm[:m, :m] = blocks[0]
         if free_cov:
-            full_cov[m:, m:] = cov_blocks[1]
-        self._full_cov = full_cov
+            norm[m:, m:] = blocks[1]
+        scale = np.concatenate(scales) / np.sqrt(n)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            self._full_cov = (norm * scale[:, None]) * scale[None, :]
+            self._full_se = scale * np.sqrt(np.diag(norm))
         return names, np.asarray(est), None
 
-    def _set_inference(self, names, estimates, information=None, cov=None):
+    def _set_inference(self, names, estimates, information=None, cov=None, se=None):
         if information is None and cov is None:
-            cov = self._full_cov
-            if np.any(np.isposinf(np.diag(cov))) and np.all(np.diag(cov) > 0):
-                # not singular: cov(s_ij, s_kl) = (s_ik s_jl + s_il s_jk) / n is of the
-                # order of covariance**2, beyond float64 for variances above ~1e154
-                warnings.warn(
-                    f"{type(self).__name__}: the variance of the covariance estimates (of "
-                    "the order of covariance**2) exceeds the float64 range, so their "
-                    "standard errors are reported as inf; rescale the data (e.g. divide "
-                    "by a power of ten) for finite ones", InferenceWarning, stacklevel=2)
-                return super()._set_inference(names, estimates, cov=cov)
-            if np.any(~np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
+            cov, se = self._full_cov, self._full_se
+            if np.any(~np.isfinite(se)) or np.any(se <= 0):
                 diag = np.diag(cov)
                 with np.errstate(divide="ignore"):  # the zeros are not divided
                     info = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 0.0)
                 return super()._set_inference(names, estimates, information=np.diag(info))
-        return super()._set_inference(names, estimates, information=information, cov=cov)
+            # not singular: the variances of the covariance estimates (of the order of
+            # covariance**2) may leave float64 where their standard errors do not
+            warn_unrepresentable_variances(np.diag(cov), se, np.zeros(se.size, bool),
+                                           names, stacklevel=3)
+        return super()._set_inference(names, estimates, information=information, cov=cov,
+                                      se=se)
 
     def _param_bounds(self):
         if self.covariance_type != "diag":

@@ -24,6 +24,7 @@ import numpy as np
 
 from .._engine.dask import is_dask
 from ..inference._robust import sandwich_cov
+from ..inference._utils import ScaledInformation
 
 
 class DistributionInferenceMixin:
@@ -35,8 +36,10 @@ class DistributionInferenceMixin:
         Order: parameter-major, then column (``rate[x0], rate[x1], ...``).
         """
         d = self.n_features_in_
-        # the log-posterior's: the prior's pseudo-statistics are in _information
-        info = np.asarray(self._information(stats, params), dtype=float)
+        # the log-posterior's: the prior's pseudo-statistics are in _scaled_information;
+        # in units of the parameters' scales (a p near 1e-300, a variance near 1e300)
+        info, scale = self._scaled_information(stats, params)
+        info, scale = np.asarray(info, dtype=float), np.asarray(scale, dtype=float)
         names, est, index = [], [], []
         for pi, name in enumerate(self._param_names):
             fixed_arr = fixed.get(name)
@@ -53,7 +56,10 @@ class DistributionInferenceMixin:
                 if ja == jb:
                     full[a, b] = info[ja, pa, pb]
         self._flat_index = index
-        return names, np.asarray(est, dtype=float), full
+        flat_scale = np.array([scale[j, p] for p, j in index], dtype=float)
+        if np.all(flat_scale == 1.0):
+            return names, np.asarray(est, dtype=float), full
+        return names, np.asarray(est, dtype=float), ScaledInformation(full, flat_scale)
 
     def _flat_name(self, name, j):
         feat = getattr(self, "feature_names_in_", None)

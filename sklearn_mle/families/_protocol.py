@@ -10,6 +10,8 @@ consumer needs goes through these methods:
                                 MAP when ``stats`` include a prior's pseudo-statistics
 ``loglik(stats, params)``       total log-likelihood per column, shape (d,)
 ``information(stats, params)``  observed information (negative Hessian), (d, p, p)
+``scaled_information(...)``     the same in units of the parameters' scales, for
+                                extreme magnitudes: ``(J, s)``, (d, p, p) and (d, p)
 ``logpdf(X, params)``           per-element log-density, (n, d); -inf off the support
 ``logpdf_rows(X, params_list)`` each row's log-density under k parameter sets, (n, k)
 ``score_rows(X, params)``       gradient of each element's log-density, (n, d, p)
@@ -158,6 +160,31 @@ class Family:
     def information(self, stats: Stats, params: dict) -> np.ndarray:
         """Observed information (negative Hessian of ``loglik``), shape (d, p, p)."""
         raise NotImplementedError  # pragma: no cover - abstract
+
+    def scaled_information(self, stats: Stats, params: dict) -> tuple[np.ndarray, np.ndarray]:
+        """The observed information in units of the parameters' scales, ``(J, s)``.
+
+        ``J[j, a, b] = s[j, a] * s[j, b] * I[j, a, b]`` for the information ``I`` of
+        :meth:`information` and positive finite scales ``s`` of shape (d, p): the
+        information of ``theta / s``. Families whose information leaves float64 long
+        before the standard errors do (a probability or a rate near 1e-300, whose
+        information ~ n / p**2 overflows; a variance near 1e300, whose information
+        ~ n / variance**2 underflows) form ``J`` on the log or standardised scale,
+        where it is of the order of the number of observations, and the inference
+        maps back by the delta method. This default: ``s = 1``.
+        """
+        info = np.asarray(self.information(stats, params), dtype=float)
+        return info, np.ones(info.shape[:2])
+
+    @staticmethod
+    def unscaled_information(scaled, scale) -> np.ndarray:
+        """``I = J / (s s')`` from :meth:`scaled_information`'s ``(J, s)`` (entries beyond
+        the float range are inf or 0): what a family forming ``J`` returns from
+        :meth:`information`."""
+        scale = np.asarray(scale, dtype=float)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            # one factor at a time: s s' itself under- or overflows first
+            return np.asarray(scaled, dtype=float) / scale[:, :, None] / scale[:, None, :]
 
     def logpdf(self, X, params: dict) -> np.ndarray:
         """Log-density of each element, shape (n, d); ``-inf`` outside the support."""

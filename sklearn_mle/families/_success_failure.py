@@ -180,9 +180,16 @@ class SuccessFailure(Family):
                 + special.xlog1py(stats.failures, -p))
 
     def information(self, stats, params):
-        p = params["p"]
+        return self.unscaled_information(*self.scaled_information(stats, params))
+
+    def scaled_information(self, stats, params):
+        # on the log-p scale: p**2 (s / p**2 + f / (1 - p)**2) = s + f (p / (1 - p))**2,
+        # of the order of n where the information itself overflows (p near 1e-300)
+        p = np.asarray(params["p"], dtype=float)
+        inside = (p > 0) & (p < 1)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            info = stats.successes / p**2 + stats.failures / (1 - p) ** 2
+            info = stats.successes + stats.failures * (p / (1 - p)) ** 2
         # on the boundary the information is not defined: 0 (inference says so)
-        return np.where((p > 0) & (p < 1), info, 0.0)[:, None, None]
+        return (np.where(inside, info, 0.0)[:, None, None],
+                np.where(inside, p, 1.0)[:, None])
 

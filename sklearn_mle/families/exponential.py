@@ -151,10 +151,15 @@ class Exponential(Family):
         return np.where(np.isinf(r) & (stats.sum_x == 0), np.inf, out)
 
     def information(self, stats, params):
-        r = params["rate"]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            info = stats.weight / r**2
-        return np.where(np.isfinite(r) & (r > 0), info, 0.0)[:, None, None]
+        return self.unscaled_information(*self.scaled_information(stats, params))
+
+    def scaled_information(self, stats, params):
+        # on the log-rate scale: r**2 (n / r**2) = n, in range where n / r**2 overflows
+        # (data near 1e300: rates near 1e-300)
+        r = np.asarray(params["rate"], dtype=float)
+        inside = np.isfinite(r) & (r > 0)
+        info = np.where(inside, np.broadcast_to(stats.weight, r.shape), 0.0)
+        return info[:, None, None], np.where(inside, r, 1.0)[:, None]
 
     def logpdf(self, X, params):
         r = params["rate"]

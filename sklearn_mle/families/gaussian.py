@@ -251,6 +251,30 @@ class Gaussian(Family):
             return np.stack([n * dev / var, -(n + stats.dof) / (2 * var) + q / (2 * var**2)],
                             axis=1)
 
+    def scaled_information(self, stats, params):
+        """Diag and spherical: the information in (mean / sd, variance / variance),
+        whose entries are of the order of n where those in (mean, variance), n / var
+        and n / (2 var**2), leave float64 (variances near 1e300 or 1e-300, tiny
+        weights) although the standard errors, sd / sqrt(n) and var sqrt(2 / n), do
+        not. Full covariances: the information as it is (scale 1)."""
+        if self.full:
+            return super().scaled_information(stats, params)
+        n = float(stats.weight)
+        mean = params["mean"]
+        var = np.broadcast_to(np.asarray(params["covariance"], dtype=float), mean.shape)
+        inside = (var > 0) & np.isfinite(var)
+        sd = np.sqrt(np.where(inside, var, 1.0))
+        dev, q = self._quadratic(stats, mean)
+        info = np.empty((mean.size, 2, 2))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            info[:, 0, 0] = n
+            info[:, 0, 1] = info[:, 1, 0] = n * (dev / sd)
+            info[:, 1, 1] = -(n + stats.dof) / 2 + q / np.where(inside, var, 1.0)
+        unscaled = self.information(stats, params)
+        info = np.where(inside[:, None, None] & np.isfinite(info), info, unscaled)
+        scale = np.stack([np.where(inside, sd, 1.0), np.where(inside, var, 1.0)], axis=1)
+        return info, scale
+
     def information(self, stats, params):
         if self.full:
             return self._full_information(stats, params)

@@ -155,6 +155,29 @@ class LogNormal(Family):
             out[:, 1, 1] = 4 * s**2 * info[:, 1, 1] - 2 * grad_v
         return np.where(np.isfinite(out), out, 0.0)
 
+    def scaled_information(self, stats, params):
+        """The information in (mu / sigma, sigma / sigma), of the order of n where that
+        in (mu, sigma), n / sigma**2, leaves float64 (weights near 1e-308): from the
+        Gaussian's in (mean / sd, var / var) by the chain rule of :meth:`information`."""
+        gp = self._gauss_params(params)
+        ginfo, gscale = self.gaussian.scaled_information(stats, gp)
+        s = np.asarray(params["sigma"], dtype=float)
+        inside = (s > 0) & np.isfinite(s) & (gscale[:, 1] == s * s)
+        if not inside.any():
+            return super().scaled_information(stats, params)
+        # var dl/dvar = -(n + dof) / 2 + q / (2 var) and J_vv = -(n + dof) / 2 + q / var,
+        # so J_ss = 4 J_vv - 2 var dl/dvar = 3 J_vv + (n + dof) / 2
+        half = (float(stats.weight) + np.asarray(stats.dof, dtype=float)) / 2
+        out = np.empty_like(ginfo)
+        with np.errstate(invalid="ignore", over="ignore"):
+            out[:, 0, 0] = ginfo[:, 0, 0]
+            out[:, 0, 1] = out[:, 1, 0] = 2 * ginfo[:, 0, 1]
+            out[:, 1, 1] = 3 * ginfo[:, 1, 1] + half
+        plain = self.information(stats, params)
+        out = np.where(inside[:, None, None] & np.isfinite(out), out, plain)
+        scale = np.where(inside, s, 1.0)
+        return out, np.stack([scale, scale], axis=1)
+
     # -------------------------------------------------------------- density
     def logpdf(self, X, params):
         pos = X > 0

@@ -370,10 +370,25 @@ class NegativeBinomial(Family):
         return out
 
     def information(self, stats, params):
+        return self.unscaled_information(*self.scaled_information(stats, params))
+
+    def scaled_information(self, stats, params):
+        # on the (log r, log p) scale, where the entries are of the order of n: the
+        # information in p, n (r / p**2 + mean / (1 - p)**2), overflows for p near 1e-300
+        # (counts near 1e300) long before the standard error leaves float64
         r, p = np.asarray(params["r"], float), np.asarray(params["p"], float)
         cols, n, mean, _ = self._columns(stats, 1.0)
         d1 = np.array([cols[j].dig(r[j])[1] for j in range(r.size)])
-        return self._info(d1, n, mean, r, p)
+        info = np.empty(np.shape(r) + (2, 2))
+        with np.errstate(all="ignore"):  # p = 1: an all-zero column
+            info[..., 0, 0] = -d1 * r * r
+            info[..., 0, 1] = info[..., 1, 0] = -n * r
+            # p**2 mean / (1 - p)**2 = p r / (1 - p) at the MLE; as written for any p
+            q = np.where(mean > 0, mean * (p / (1.0 - p)) ** 2, 0.0)
+            info[..., 1, 1] = n * (r + q)
+        inside = (r > 0) & np.isfinite(r) & (p > 0) & (p <= 1)
+        scale = np.stack([np.where(inside, r, 1.0), np.where(inside, p, 1.0)], axis=-1)
+        return np.where(inside[:, None, None], info, self._info(d1, n, mean, r, p)), scale
 
     def logpdf(self, X, params):
         r, p = params["r"], params["p"]

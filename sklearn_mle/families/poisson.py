@@ -160,11 +160,15 @@ class Poisson(Family):
                                             stats.center, r)
 
     def information(self, stats, params):
-        r = params["rate"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # (sum_x / r) / r: r**2 overflows for rates beyond 1e154
-            info = np.where(r > 0, stats.sum_x / r / r, 0.0)
-        return info[:, None, None]
+        return self.unscaled_information(*self.scaled_information(stats, params))
+
+    def scaled_information(self, stats, params):
+        # on the log-rate scale: r**2 (sum_x / r**2) = sum_x, in range where sum_x / r**2
+        # over- or underflows (rates near 1e-300 from tiny weights, near 1e300)
+        r = np.asarray(params["rate"], dtype=float)
+        inside = (r > 0) & np.isfinite(r)
+        info = np.where(inside, stats.sum_x, 0.0)
+        return info[:, None, None], np.where(inside, r, 1.0)[:, None]
 
     def logpdf(self, X, params):
         r = params["rate"]
