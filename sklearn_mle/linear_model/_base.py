@@ -191,9 +191,9 @@ class GLMBase(SolutionChecksMixin, GLMInferenceMixin, LikelihoodMixin, BaseEstim
             return None
         return group_codes(groups, n, who)
 
-    def _fit_glm(self, X, Y, w, offset, family, groups=None, nobs=None):
+    def _fit_glm(self, X, Y, w, offset, family, groups=None, nobs=None, start=None):
         if is_dask(X):
-            return self._fit_glm_dask(X, Y, w, offset, family, nobs)
+            return self._fit_glm_dask(X, Y, w, offset, family, nobs, start)
         self._dask_data = None
         self._check_prior()
         codes = self._check_cov_request(groups, X.shape[0])
@@ -253,8 +253,9 @@ class GLMBase(SolutionChecksMixin, GLMInferenceMixin, LikelihoodMixin, BaseEstim
             self._set_robust_inference(X, Y, w, offset, family, codes)
         return res
 
-    def _fit_glm_dask(self, X, Y, w, offset, family, nobs):
-        """The fit on Dask data: exact Newton, one reduction per iteration (``_dask``)."""
+    def _fit_glm_dask(self, X, Y, w, offset, family, nobs, start=None):
+        """The fit on Dask data: exact Newton, one reduction per iteration (``_dask``);
+        ``start``: the totals and sample gathered by the input checks' pass."""
         from ._dask_fit import DaskProblem, dask_glm_solve, refuse_on_dask
 
         who = type(self).__name__
@@ -266,7 +267,8 @@ class GLMBase(SolutionChecksMixin, GLMInferenceMixin, LikelihoodMixin, BaseEstim
         check_n_samples(self, X)
         res = dask_glm_solve(who, X, Y, w, offset, family, names=self._design_names(),
                              fit_intercept=self.fit_intercept, max_iter=self.max_iter,
-                             prior=self.prior, intercept_prior=self.intercept_prior)
+                             prior=self.prior, intercept_prior=self.intercept_prior,
+                             start=start)
         self.n_iter_ = int(res.n_iter)
         self.converged_ = bool(res.converged)
         if not self.converged_:

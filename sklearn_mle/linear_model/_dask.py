@@ -20,10 +20,12 @@ separation diagnosis beyond a singular or diverging Newton matrix.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from scipy import linalg
 
-__all__ = ["DaskNewtonResult", "dask_glm_terms", "dask_newton"]
+__all__ = ["DaskNewtonResult", "FitStart", "dask_glm_terms", "dask_newton", "warm_stride"]
 
 
 class DaskNewtonResult:
@@ -36,79 +38,141 @@ class DaskNewtonResult:
         self.__dict__.update(fields)
 
 
+# rows of a chunk per piece of the block function: its temporaries (the linear
+# predictor, the family's derivatives) stay small and X * sqrt(w) goes to a scratch
+# array reused across passes (see _scratch)
+_PIECE_ROWS = 8192
+_PIECE_MAX_VALUES = 1 << 20  # ... and at most this many values in X * sqrt(w) (8 MiB)
+_SCRATCH = threading.local()
+
+
+def _scratch(rows, cols):
+    """A float64 work array ``(rows, cols)`` of this thread, reused across calls.
+
+    Why: ``distributed``'s workers run with ``MALLOC_TRIM_THRESHOLD_=65536``, so glibc
+    hands each temporary above 128 KiB to the kernel on ``free`` and the next one is
+    a fresh mapping, page-faulted and zeroed: a 25 000 x 20 chunk's ``X * sqrt(w)``
+    (4 MB) made the block function 4x slower on a worker than on the client (6.7 vs
+    1.5 ms). One buffer per worker thread, grown to the largest piece, holds at most
+    ``_PIECE_MAX_VALUES`` values.
+    """
+    size = rows * cols
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.size < size:
+        buf = np.empty(size)
+        _SCRATCH.buf = buf
+    return buf[:size].reshape(rows, cols)
+
+
+def _piece_rows(d):
+    return max(64, min(_PIECE_ROWS, _PIECE_MAX_VALUES // max(d, 1)))
+
+
 def _chunk_terms(family, theta, fit_intercept, m, with_const):
     """The block function of a pass: a chunk's ``(loglik, gradient, A^T W A)`` at
     ``theta``, without building ``A = [1, X]`` (the intercept's row and column of the
-    Newton matrix are the weights' sums)."""
+    Newton matrix are the weights' sums), accumulated over pieces of the chunk's rows
+    (``_piece_rows``: small temporaries, see :func:`_scratch`)."""
     p = theta.shape[1]
     icpt = int(fit_intercept)
-    slopes = np.ascontiguousarray(theta[:, icpt:])
+    slopes = np.ascontiguousarray(theta[:, icpt:].T)  # (d, m)
     b = theta[:, 0] if icpt else np.zeros(m)
 
     def block(xb, yb, wb, ob):
         xb = np.asarray(xb, dtype=np.float64)
-        n = xb.shape[0]
-        eta = xb @ slopes.T
-        eta += b
-        if ob is not None:
-            eta += np.asarray(ob, dtype=np.float64)[:, None]
         yb = np.asarray(yb, dtype=np.float64)
-        y_in = yb[:, 0] if (m == 1 and yb.ndim == 2) else yb
-        e_in = eta[:, 0] if m == 1 else eta
-        lk, sc, hh = family.derivs(y_in, e_in)
-        sc = np.reshape(sc, (n, m))
-        wb = np.ones(n) if wb is None else np.asarray(wb, dtype=np.float64)
-        ll = float(wb @ np.reshape(lk, (n, -1)).sum(axis=1))
-        if with_const:
-            ll += float(wb @ family.loglik_const(y_in))
-        r = sc * wb[:, None]
-        g = np.empty((m, p))
-        if icpt:
-            g[:, 0] = r.sum(axis=0)
-        g[:, icpt:] = (xb.T @ r).T
-        H = np.empty((m * p, m * p))
+        wb = np.ones(xb.shape[0]) if wb is None else np.asarray(wb, dtype=np.float64)
+        ob = None if ob is None else np.asarray(ob, dtype=np.float64)
+        out = [0.0, np.zeros((m, p)), np.zeros((m * p, m * p))]
+        step = _piece_rows(xb.shape[1])
+        for i in range(0, xb.shape[0], step):
+            sl = slice(i, i + step)
+            _piece_terms(family, slopes, b, icpt, m, with_const, xb[sl], yb[sl], wb[sl],
+                         None if ob is None else ob[sl], out)
+        H = out[2]  # the pieces fill the upper triangle of each block pair
         if m == 1:
-            hw = np.reshape(hh, n) * wb
-            _weighted_gram(xb, hw, icpt, H)
-        else:  # multinomial: W_i = diag(p_i) - p_i p_i^T per row, by blocks
-            pr = np.reshape(hh, (n, m)) * wb[:, None]
-            pu = np.reshape(hh, (n, m))
-            blk = np.empty((p, p))
+            H[icpt:, :icpt] = H[:icpt, icpt:].T
+        else:
             for k in range(m):
-                for j in range(k, m):
-                    wk = -pr[:, k] * pu[:, j]
-                    if j == k:
-                        wk += pr[:, k]
-                        _weighted_gram(xb, wk, icpt, blk)
-                    else:
-                        _cross_gram(xb, wk, icpt, blk)
-                    H[k * p:(k + 1) * p, j * p:(j + 1) * p] = blk
-                    H[j * p:(j + 1) * p, k * p:(k + 1) * p] = blk.T
-        return ll, g, H
+                for j in range(k + 1, m):
+                    H[j * p:(j + 1) * p, k * p:(k + 1) * p] = H[k * p:(k + 1) * p,
+                                                                j * p:(j + 1) * p].T
+                H[k * p + icpt:(k + 1) * p, k * p:k * p + icpt] = \
+                    H[k * p:k * p + icpt, k * p + icpt:(k + 1) * p].T
+        return out[0], out[1], H
 
     return block
 
 
-def _cross_gram(xb, hw, icpt, out):
-    """``A^T diag(hw) A`` for ``A = [1, X]`` (``icpt``), any sign of ``hw``."""
-    xw = xb * hw[:, None]
-    out[icpt:, icpt:] = xb.T @ xw
+def _piece_terms(family, slopes, b, icpt, m, with_const, xb, yb, wb, ob, out):
+    """Add a piece's ``(loglik, gradient, A^T W A)`` to ``out``: the log-likelihood,
+    the gradient, and of the Newton matrix the upper triangle of its intercept
+    row/column and, for the multinomial, the blocks ``k <= j``."""
+    n = xb.shape[0]
+    eta = xb @ slopes
+    eta += b
+    if ob is not None:
+        eta += ob[:, None]
+    y_in = yb[:, 0] if (m == 1 and yb.ndim == 2) else yb
+    e_in = eta[:, 0] if m == 1 else eta
+    lk, sc, hh = family.derivs(y_in, e_in)
+    sc = np.reshape(sc, (n, m))
+    out[0] += float(wb @ np.reshape(lk, (n, -1)).sum(axis=1))
+    if with_const:
+        out[0] += float(wb @ family.loglik_const(y_in))
+    r = sc * wb[:, None]
+    g = out[1]
     if icpt:
-        out[0, 0] = hw.sum()
-        out[0, 1:] = out[1:, 0] = xw.sum(axis=0)
+        g[:, 0] += r.sum(axis=0)
+    g[:, icpt:] += (xb.T @ r).T
+    p = g.shape[1]
+    H = out[2]
+    if m == 1:
+        _weighted_gram(xb, np.reshape(hh, n) * wb, icpt, H)
+        return
+    # multinomial: W_i = diag(p_i) - p_i p_i^T per row, by blocks
+    pr = np.reshape(hh, (n, m)) * wb[:, None]
+    pu = np.reshape(hh, (n, m))
+    for k in range(m):
+        for j in range(k, m):
+            wk = -pr[:, k] * pu[:, j]
+            blk = H[k * p:(k + 1) * p, j * p:(j + 1) * p]
+            if j == k:
+                wk += pr[:, k]
+                _weighted_gram(xb, wk, icpt, blk)
+            else:
+                _cross_gram(xb, wk, icpt, blk)
+
+
+def _cross_gram(xb, hw, icpt, out):
+    """Add ``A^T diag(hw) A`` for ``A = [1, X]`` (``icpt``) to ``out``, any sign of
+    ``hw`` (the whole block: an off-diagonal block of the multinomial)."""
+    xw = np.multiply(xb, hw[:, None], out=_scratch(*xb.shape))
+    out[icpt:, icpt:] += xb.T @ xw
+    if icpt:
+        out[0, 0] += hw.sum()
+        col = xw.sum(axis=0)
+        out[0, 1:] += col
+        out[1:, 0] += col
 
 
 def _weighted_gram(xb, hw, icpt, out):
-    """``A^T diag(hw) A`` for ``A = [1, X]``; with ``hw >= 0`` by the symmetric product
-    of ``sqrt(hw) X`` with itself (BLAS syrk: half the flops)."""
+    """Add ``A^T diag(hw) A`` for ``A = [1, X]`` to ``out`` (of the intercept's row
+    and column only the row: the caller mirrors it); with ``hw >= 0`` by the
+    symmetric product of ``sqrt(hw) X`` with itself (BLAS syrk: half the flops)."""
     if not np.all(hw >= 0):
-        return _cross_gram(xb, hw, icpt, out)
+        xw = np.multiply(xb, hw[:, None], out=_scratch(*xb.shape))
+        out[icpt:, icpt:] += xb.T @ xw
+        if icpt:
+            out[0, 0] += hw.sum()
+            out[0, 1:] += xw.sum(axis=0)
+        return
     s = np.sqrt(hw)
-    xs = xb * s[:, None]
-    out[icpt:, icpt:] = xs.T @ xs
+    xs = np.multiply(xb, s[:, None], out=_scratch(*xb.shape))
+    out[icpt:, icpt:] += xs.T @ xs
     if icpt:
-        out[0, 0] = hw.sum()
-        out[0, 1:] = out[1:, 0] = s @ xs
+        out[0, 0] += hw.sum()
+        out[0, 1:] += s @ xs
 
 
 def dask_glm_terms(family, X, Y, w, offset, theta, fit_intercept=True, with_const=False):
@@ -194,6 +258,32 @@ def _newton(terms, theta, max_iter, final=_FINAL_DECREMENT):
     return theta, ll, g, H, n_iter, converged
 
 
+def warm_stride(n):
+    """The stride of the start's sample of ``n`` rows (``X[::stride]``: at most
+    ``_WARM_ROWS`` rows, at least 8 rows apart), 0 for no sample (under
+    ``_WARM_MIN_ROWS`` rows)."""
+    if n < _WARM_MIN_ROWS:
+        return 0
+    return -(-n // min(_WARM_ROWS, n // 8))
+
+
+def _use_sample(n, m, p):
+    """Whether the sample of ``n`` rows' stride has enough rows for ``m * p``
+    parameters."""
+    return bool(warm_stride(n)) and min(_WARM_ROWS, n // 8) >= _WARM_MIN_PER_PARAM * m * p
+
+
+class FitStart:
+    """What the start of :func:`dask_newton` reads of the data, gathered by an earlier
+    pass (the input checks' reduction): ``total`` (the weights' sum), ``ysum`` (the
+    weighted sum of the response, in the Newton's encoding) and ``sample``
+    (``(X, Y, w, offset)`` NumPy arrays of the rows ``X[::warm_stride(n)]``, or
+    None)."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
 def _start_chunk(stride):
     """A chunk's weight total, weighted response sum and (``stride``) its rows of
     ``X[::stride]`` (counted in the whole array: at most n / stride rows, whatever
@@ -225,12 +315,10 @@ def _intercept_start(family, m, p, ybar, with_offset):
 
 
 def _sample_start(family, sample, theta, fit_intercept, prior, intercept_prior):
-    """The optimum on the gathered sample (the in-memory Newton on the same block
-    function), or None where it does not converge to finite values (a sample the
-    data separate): only the full fit's path changes, not its answer."""
-    parts = list(zip(*sample, strict=True))
-    xs, ys, ws = (np.concatenate(a) for a in parts[:3])
-    os_ = None if parts[3][0] is None else np.concatenate(parts[3])
+    """The optimum on the gathered sample ``(X, Y, w, offset)`` (the in-memory Newton
+    on the same block function), or None where it does not converge to finite values
+    (a sample the data separate): only the full fit's path changes, not its answer."""
+    xs, ys, ws, os_ = sample
 
     def terms(t):
         ll, g, H = _chunk_terms(family, t, fit_intercept, t.shape[0], False)(xs, ys, ws, os_)
@@ -248,7 +336,7 @@ def _sample_start(family, sample, theta, fit_intercept, prior, intercept_prior):
 
 
 def dask_newton(family, X, Y, w=None, offset=None, *, fit_intercept=True, tol=1e-8,
-                max_iter=100, theta0=None, prior=None, intercept_prior=None):
+                max_iter=100, theta0=None, prior=None, intercept_prior=None, start=None):
     """The MLE of a GLM on Dask data by damped Newton, one reduction per iteration.
 
     From 50 000 rows the iterations start at the optimum of a strided sample of the
@@ -275,6 +363,9 @@ def dask_newton(family, X, Y, w=None, offset=None, *, fit_intercept=True, tol=1e
     prior, intercept_prior : elementwise priors (Normal, StudentT) or None
         MAP instead of the MLE: the log-prior, its gradient and curvature are added
         on the client (no pass over the data).
+    start : FitStart or None
+        The start's totals and sample from an earlier pass over the same data (the
+        fit's input checks), instead of a pass of its own.
 
     Returns
     -------
@@ -287,23 +378,25 @@ def dask_newton(family, X, Y, w=None, offset=None, *, fit_intercept=True, tol=1e
     reductions = 0
     if theta0 is None:
         n = X.shape[0]
-        rows = min(_WARM_ROWS, n // 8)
-        stride = (-(-n // rows) if n >= _WARM_MIN_ROWS and rows >= _WARM_MIN_PER_PARAM * m * p
-                  else 0)
+        use_sample = _use_sample(n, m, p)
         theta = np.zeros((m, p))
-        if fit_intercept or stride:
+        if start is None and (fit_intercept or use_sample):
             # the intercept-only start needs y's weighted mean, the sample's start the
             # sample: one reduction for both
+            stride = warm_stride(n) if use_sample else 0
             total, ysum, sample = dask_map_reduce(_start_chunk(stride), X,
                                                   (Y, w, offset, ROW_START))
             reductions += 1
-            if fit_intercept:
-                theta = _intercept_start(family, m, p, np.atleast_1d(ysum / total),
-                                         offset is not None)
-            if stride:
-                start = _sample_start(family, sample, theta, fit_intercept, prior,
-                                      intercept_prior)
-                theta = theta if start is None else start
+            start = FitStart(total=total, ysum=ysum, sample=tuple(
+                None if a[0] is None else np.concatenate(a)
+                for a in zip(*sample, strict=True)) if sample else None)
+        if fit_intercept:
+            theta = _intercept_start(family, m, p, np.atleast_1d(start.ysum / start.total),
+                                     offset is not None)
+        if use_sample and start.sample is not None:
+            warm = _sample_start(family, start.sample, theta, fit_intercept, prior,
+                                 intercept_prior)
+            theta = theta if warm is None else warm
     else:
         theta = np.array(theta0, dtype=np.float64).reshape(m, p)
 

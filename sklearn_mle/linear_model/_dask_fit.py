@@ -21,7 +21,7 @@ from functools import partial
 import numpy as np
 
 from .._engine.dask import RowMap, as_dask_rows, is_dask
-from ._dask import dask_newton
+from ._dask import FitStart, dask_newton, warm_stride
 from ._diagnostics import aliased_columns, aliased_message
 
 __all__ = ["DaskFitInput", "DaskProblem", "aligned_rows", "dask_fit_input", "dask_glm_solve",
@@ -42,8 +42,9 @@ class DaskProblem:
 
 class DaskFitInput:
     """Validated Dask fit input: ``X`` (Dask), ``y`` (Dask, 1-d), ``w`` (NumPy
-    broadcast ones, NumPy or Dask), ``offset`` (Dask or None), ``total_weight``,
-    ``classes`` (labels) or None."""
+    broadcast ones, NumPy or Dask), ``offset`` (a RowMap or None), ``total_weight``,
+    ``classes`` and ``live`` (the codes of the classes with positive weight) for
+    labels, else None, and ``start`` (the Newton's start, see ``dask_fit_input``)."""
 
     def __init__(self, **fields):
         self.__dict__.update(fields)
@@ -76,16 +77,20 @@ def aligned_rows(a, X, name):
 
 def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
                    labels: bool):
-    """Check a Dask fit's input in one pass (reductions computed together).
+    """Check a Dask fit's input in one pass, which also gathers the Newton's start.
 
     ``labels``: ``y`` holds class labels (their sorted unique values are returned in
-    ``classes``); else counts (non-negative, as ``Poisson.check_y``).
+    ``classes``, the classes with positive weight in ``live``); else counts
+    (non-negative, as ``Poisson.check_y``). The same reduction (one task per chunk)
+    returns what :func:`~._dask.dask_newton` would otherwise compute in a pass of its
+    own (``start``, a :class:`FitStart`): the weight total, the weighted response sum
+    (per class for labels) and the strided sample of the rows.
     """
     import dask.array as da
     from sklearn.utils import check_array
 
     from .._engine import check_sample_weight
-    from .._engine.dask import dask_map_reduce
+    from .._engine.dask import ROW_START, dask_map_reduce
     from .._engine.dask_input import check_dask_weights, check_dask_X
 
     owner = type(est).__name__
@@ -94,16 +99,19 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
     w = check_dask_weights(sample_weight, X, owner=owner)
     if not labels:
         y = y.astype(np.float64)
-    off_parts, arrays = [], [y, w if is_dask(w) else None]
+    unit = not is_dask(w) and w.ndim == 1 and w.size and w.strides[0] == 0
+    off_parts, arrays = [], [y, None if unit else w]
     if offset is not None:
         off_parts.append(aligned_rows(offset, X, "offset"))
     if exposure is not None:
         off_parts.append(aligned_rows(exposure, X, "exposure"))
     arrays += [off_parts[0] if offset is not None else None,
-               off_parts[-1] if exposure is not None else None]
+               off_parts[-1] if exposure is not None else None, ROW_START]
+    stride = warm_stride(X.shape[0])
     # every check in one task per chunk (a reduction of Dask expressions such as
     # da.unique and isfinite().all() costs 2-3 tasks per chunk)
-    got = dask_map_reduce(partial(_check_chunk, labels), X, arrays, combine=_merge_checks)
+    got = dask_map_reduce(partial(_check_chunk, labels, stride), X, arrays,
+                          combine=_merge_checks)
     if not got["finite"]:  # sklearn's message, from the first row with NaN/inf
         i = int(da.argmin(da.isfinite(X).all(axis=1)).compute())
         check_array(X[i:i + 1].compute(), input_name="X", estimator=est)
@@ -119,7 +127,7 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
         if got["w_min"] < 0:
             raise ValueError(f"{owner}: sample_weight must be non-negative")
         total = float(got["w_sum"])
-    elif w.ndim == 1 and w.size and w.strides[0] == 0:  # unit weights
+    elif unit:
         total = float(X.shape[0])
     else:
         w = check_sample_weight(w, np.empty((X.shape[0], 0)), owner=owner)
@@ -137,27 +145,69 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
     if off_parts:
         off = RowMap(partial(_offset_rows, offset is not None, exposure is not None),
                      *off_parts)
-    return DaskFitInput(X=X, y=y, w=w, offset=off, total_weight=total,
-                        classes=np.asarray(got["classes"]) if labels else None)
+    sample = None
+    if stride:
+        parts = [np.concatenate(a) if a[0] is not None else None
+                 for a in zip(*got["sample"], strict=True)]
+        ws = parts[2] if parts[2] is not None else (
+            np.ones(len(parts[0])) if unit else np.asarray(w, dtype=np.float64)[::stride])
+        sample = (parts[0], parts[1], ws, [a for a in parts[3:] if a is not None])
+    classes = np.asarray(got["classes"]) if labels else None
+    start = FitStart(total=total, ysum=got["ysum"], sample=sample, classes=classes)
+    live = np.flatnonzero(np.asarray(got["ysum"]) > 0) if labels else None
+    return DaskFitInput(X=X, y=y, w=w, offset=off, total_weight=total, classes=classes,
+                        live=live, start=start)
 
 
-def _check_chunk(labels, xb, yb, wb, ob, eb):
-    """The values' checks of one chunk (what ``dask_fit_input`` reports)."""
-    out = {"finite": bool(np.isfinite(xb).all())}
+def _check_chunk(labels, stride, xb, yb, wb, ob, eb, start):
+    """The values' checks of one chunk (what ``dask_fit_input`` reports), its weight
+    total and weighted response sum (per class for labels), and its rows of the
+    strided sample (``X[::stride]`` counted in the whole array) with their raw
+    response, weights, offset and exposure."""
+    # a finite sum means finite values (NaN and inf propagate); the elementwise test
+    # (an (n, d) temporary) only when the sum is not finite, e.g. it overflowed
+    out = {"finite": bool(np.isfinite(np.sum(xb)) or np.isfinite(xb).all())}
+    wf = None if wb is None else np.asarray(wb, dtype=np.float64)
     if labels:
-        out["classes"] = np.unique(yb)
+        out["classes"], out["ysum"] = _class_weights(yb, wf)
     else:
-        out["y_bad"] = bool((~(np.asarray(yb, dtype=np.float64) >= 0)).any())
-    if wb is not None:
-        wb = np.asarray(wb, dtype=np.float64)
-        out.update(w_finite=bool(np.isfinite(wb).all()),
-                   w_min=float(wb.min()) if wb.size else np.inf, w_sum=float(wb.sum()))
+        yf = np.asarray(yb, dtype=np.float64)
+        out["y_bad"] = bool((~(yf >= 0)).any())
+        out["ysum"] = float(yf.sum() if wf is None else wf @ yf)
+    if wf is not None:
+        out.update(w_finite=bool(np.isfinite(wf).all()),
+                   w_min=float(wf.min()) if wf.size else np.inf, w_sum=float(wf.sum()))
     if ob is not None:
         out["off_finite"] = bool(np.isfinite(np.asarray(ob, dtype=np.float64)).all())
     if eb is not None:
         eb = np.asarray(eb, dtype=np.float64)
         out["ex_ok"] = bool((np.isfinite(eb) & (eb > 0)).all())
+    if stride:
+        first = (-start) % stride
+        out["sample"] = [tuple(None if a is None else np.array(a[first::stride])
+                               for a in (xb, yb, wb, ob, eb))]  # lists add by concatenation
     return out
+
+
+def _class_weights(yb, wb):
+    """The sorted labels of a chunk and their weight totals (counts without ``wb``).
+    Two numeric labels are counted without sorting the chunk (np.unique's sort and
+    copy cost more than the rest of the checks)."""
+    yb = np.asarray(yb)
+    if yb.dtype.kind in "biuf" and yb.size:
+        lo, hi = yb.min(), yb.max()
+        is_hi = yb == hi
+        n_hi = np.count_nonzero(is_hi)
+        if lo == hi or n_hi + np.count_nonzero(yb == lo) == yb.size:
+            if lo == hi:
+                return np.array([lo]), np.array([float(yb.size if wb is None else wb.sum())])
+            if wb is None:
+                return np.array([lo, hi]), np.array([float(yb.size - n_hi), float(n_hi)])
+            w_hi = float(np.sum(wb, where=is_hi))
+            return np.array([lo, hi]), np.array([float(np.sum(wb, where=~is_hi)), w_hi])
+    classes, codes = np.unique(yb, return_inverse=True)
+    return classes, np.bincount(codes.ravel(), weights=wb, minlength=len(classes)).astype(
+        np.float64)
 
 
 _ALL = ("finite", "w_finite", "off_finite", "ex_ok")
@@ -173,36 +223,23 @@ def _merge_checks(a, b):
             out[key] = value or other
         elif key == "classes":
             out[key] = np.union1d(value, other)
+        elif key == "ysum" and "classes" in a:  # the class weights, on the union
+            union = np.union1d(a["classes"], b["classes"])
+            total = np.zeros(len(union))
+            np.add.at(total, np.searchsorted(union, a["classes"]), value)
+            np.add.at(total, np.searchsorted(union, b["classes"]), other)
+            out[key] = total
+        elif key == "sample":
+            out[key] = value + other
         elif key == "w_min":
             out[key] = min(value, other)
-        else:  # w_sum
+        else:  # w_sum, ysum of counts
             out[key] = value + other
     return out
 
 
-def encode_labels(y, classes, w):
-    """Per-chunk codes of ``y`` in ``classes``, and the classes with positive weight
-    (one reduction, only with non-unit weights)."""
-    import dask.array as da
-
-    codes = y.map_blocks(partial(_codes_block, classes), dtype=np.intp)
-    if not is_dask(w) and w.ndim == 1 and w.size and w.strides[0] == 0:
-        return codes, np.arange(len(classes))
-    wd = (as_dask_rows(w) if is_dask(w) else da.from_array(w)).rechunk((codes.chunks[0],))
-    counts = da.bincount(codes, weights=wd, minlength=len(classes)).compute()
-    return codes, np.flatnonzero(counts > 0)
-
-
 # module-level chunk functions (not closures): the fitted estimator keeps the Dask
 # arrays built with them (for LL-Null), and must pickle with the standard pickle
-def _codes_block(classes, b):
-    return np.searchsorted(classes, b)
-
-
-def _one_hot_block(K, b):
-    return np.eye(K)[b]
-
-
 def _label_block(classes, b):
     """The Newton's response of a chunk of labels: the code as a float (two classes),
     else the one-hot rows."""
@@ -235,18 +272,15 @@ def _offset_block(name, positive, n, b):
     return np.log(b) if positive else b
 
 
-def one_hot(codes, K):
-    """The one-hot ``(n, K)`` Dask array of integer ``codes``, chunk by chunk."""
-    return codes.map_blocks(partial(_one_hot_block, K), new_axis=1,
-                            chunks=(codes.chunks[0], (K,)),
-                            dtype=np.float64)
-
-
 def dask_glm_solve(owner, X, Y, w, offset, family, *, names, fit_intercept, max_iter,
-                   prior, intercept_prior):
-    """The exact Newton on Dask data, with the in-memory aliasing check at the end."""
+                   prior, intercept_prior, start=None):
+    """The exact Newton on Dask data, with the in-memory aliasing check at the end.
+
+    ``start``: the :class:`FitStart` of :func:`dask_fit_input` (raw labels and
+    offset parts), encoded here as the Newton's ``Y`` and ``offset`` are."""
     res = dask_newton(family, X, Y, w, offset, fit_intercept=fit_intercept,
-                      max_iter=max_iter, prior=prior, intercept_prior=intercept_prior)
+                      max_iter=max_iter, prior=prior, intercept_prior=intercept_prior,
+                      start=_encoded_start(start, Y, offset))
     p = res.theta.shape[1]
     # as in memory: a proper prior on the coefficients identifies them (no check then)
     if prior is None:
@@ -254,6 +288,25 @@ def dask_glm_solve(owner, X, Y, w, offset, family, *, names, fit_intercept, max_
         if aliased:
             raise ValueError(aliased_message(owner, aliased, ""))
     return res
+
+
+def _encoded_start(start, Y, offset):
+    """The check pass's start in the Newton's encoding: ``Y``'s and the offset's
+    :class:`RowMap` functions applied on the client to the class weights and the
+    sample's raw labels and offset parts."""
+    if start is None:
+        return None
+    ysum = start.ysum
+    if start.classes is not None:  # class weights @ each class's response row
+        ysum = np.asarray(ysum) @ np.asarray(Y.fn(start.classes), dtype=np.float64)
+    sample = start.sample
+    if sample is not None:
+        xs, ys, ws, off_parts = sample
+        ys = Y.fn(ys) if isinstance(Y, RowMap) else np.asarray(ys, dtype=np.float64)
+        with np.errstate(all="ignore"):  # checked in the pass
+            os_ = offset.fn(*off_parts) if isinstance(offset, RowMap) else None
+        sample = (np.asarray(xs, dtype=np.float64), ys, ws, os_)
+    return FitStart(total=start.total, ysum=ysum, sample=sample)
 
 
 def null_loglik(X, Y, w, offset, family, start):

@@ -202,7 +202,7 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
     def _fit_dask(self, X, y, sample_weight, offset):
         """The fit on Dask data: labels encoded chunk by chunk, exact Newton on the
         cluster (one reduction per iteration)."""
-        from ._dask_fit import dask_fit_input, encode_labels, label_targets, refuse_on_dask
+        from ._dask_fit import dask_fit_input, label_targets, refuse_on_dask
 
         who = type(self).__name__
         if self.link != "logit":
@@ -217,14 +217,14 @@ class MLELogisticRegression(ClassifierMixin, GLMBase):
         classes = data.classes
         check_classification_targets(classes)
         self._check_classes(classes)
-        codes, live = encode_labels(data.y, classes, data.w)
-        self._check_live(classes, live)
+        self._check_live(classes, data.live)
         K = len(classes)
         self.classes_ = classes
         family = self._family(K)
         Y = label_targets(data.y, classes)  # encoded inside each pass's chunk tasks
         self._check_offset(data.offset, K)
-        self._fit_glm(data.X, Y, data.w, data.offset, family, nobs=data.total_weight)
+        self._fit_glm(data.X, Y, data.w, data.offset, family, nobs=data.total_weight,
+                      start=data.start)
         self._remember_fit(data.X, data.y, data.w, data.offset, _named(y))
         self._set_coef()
         return self

@@ -100,7 +100,7 @@ class MLEPoissonRegression(RegressorMixin, GLMBase):
         if is_dask(X):
             data = dask_fit_input(self, X, y, sample_weight, offset, exposure, labels=False)
             self._fit_glm(data.X, data.y, data.w, data.offset, Poisson(), groups,
-                          nobs=data.total_weight)
+                          nobs=data.total_weight, start=data.start)
             self._remember_fit(data.X, data.y, data.w, data.offset, _named(y))
             return self._set_coef()
         y_raw = y
