@@ -194,3 +194,33 @@ def test_lognormal_standard_errors_under_tiny_weights():
     # closed form at the MLE: SE(mu) = sigma / sqrt(W), SE(sigma) = sigma / sqrt(2 W)
     assert_allclose(ref.bse_, np.r_[ref.sigma_ / np.sqrt(30), ref.sigma_ / np.sqrt(60)],
                     rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["GammaMLE", "WeibullMLE"])
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+def test_gamma_weibull_scale_parameter_at_extreme_magnitudes(name, scale):
+    # the rate's (scale's) information ~ n / rate**2 overflowed at data near 1e300
+    # (SE 0, "overflows float64") and underflowed near 1e-300 ("singular", inf).
+    # Reference: the fit on unit data, scale-equivariant (shape SE unchanged)
+    rng = np.random.default_rng(3)
+    X = rng.gamma(2.0, 1.0, (30, 1)) if name == "GammaMLE" else rng.weibull(1.5, (30, 1))
+    ref, _ = _fit(getattr(m, name)(), X)
+    est, _ = _fit(getattr(m, name)(), X * scale)
+    factor = np.array([1.0, 1 / scale if name == "GammaMLE" else scale])
+    assert_allclose(est.estimates_, ref.estimates_ * factor, rtol=1e-9)
+    assert_allclose(est.bse_, ref.bse_ * factor, rtol=1e-9)
+    _check_interval_inside(est)
+
+
+@pytest.mark.parametrize("name", ["GammaMLE", "WeibullMLE", "ExponentialMLE", "LogNormalMLE",
+                                  "GaussianMLE", "PoissonMLE", "GeometricMLE",
+                                  "NegativeBinomialMLE"])
+def test_scaled_information_matches_the_plain_one(name):
+    X = np.ceil(np.random.default_rng(4).gamma(3.0, 2.0, (25, 2)))
+    kw = {"covariance_type": "diag"} if name == "GaussianMLE" else {}
+    est = getattr(m, name)(**kw).fit(X)
+    fam, params = est.family_, est.params_
+    J, s = fam.scaled_information(est.stats_, params)
+    assert np.any(s != 1.0)
+    assert_allclose(J / s[:, :, None] / s[:, None, :], fam.information(est.stats_, params),
+                    rtol=1e-12)

@@ -239,6 +239,22 @@ class Gamma(Family):
         info[:, 1, 1] = (n * k + stats.events) / r**2
         return info
 
+    def scaled_information(self, stats, params):
+        # on the (log shape, log rate) scale: the rate's information (n k + events) / r**2
+        # overflows for data near 1e300 (rates near 1e-300), underflows near 1e-300
+        k, r = np.asarray(params["shape"], float), np.asarray(params["rate"], float)
+        inside = (r > 0) & np.isfinite(r) & (k > 0) & np.isfinite(k)
+        n = stats.weight.astype(float)
+        info = np.empty((np.size(k), 2, 2))
+        with np.errstate(over="ignore", invalid="ignore"):
+            info[:, 0, 0] = k * k * n * special.polygamma(1, k)
+            info[:, 0, 1] = info[:, 1, 0] = -n * k
+            info[:, 1, 1] = n * k + stats.events
+        if not inside.all():
+            with np.errstate(all="ignore"):
+                info = np.where(inside[:, None, None], info, self.information(stats, params))
+        return info, np.stack([np.where(inside, k, 1.0), np.where(inside, r, 1.0)], axis=1)
+
     # -------------------------------------------------------------- density
     def logpdf(self, X, params):
         k, r = np.asarray(params["shape"], float), np.asarray(params["rate"], float)

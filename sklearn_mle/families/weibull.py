@@ -134,9 +134,12 @@ class Weibull(Family):
         ll = n * (np.log(k) - np.log(s)) + (k - 1.0) * slu - se
         grad = np.stack([n / k + slu - selu, k * (se - n) / s], axis=-1)
         hess = np.empty(k.shape + (2, 2))
-        hess[..., 0, 0] = -(n / k**2 + selu2)
-        hess[..., 0, 1] = hess[..., 1, 0] = -(n - se - k * selu) / s
-        hess[..., 1, 1] = -(k * (k + 1.0) * se - k * n) / s**2
+        # in (k, s) the scale's curvature ~ n / s**2 leaves float64 for s near 1e+-150
+        # (inference uses scaled_information; the solve runs on the profile of the shape)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            hess[..., 0, 0] = -(n / k**2 + selu2)
+            hess[..., 0, 1] = hess[..., 1, 0] = -(n - se - k * selu) / s
+            hess[..., 1, 1] = -(k * (k + 1.0) * se - k * n) / s**2
         return ll, grad, hess
 
     # ------------------------------------------------------------------ mode
@@ -297,6 +300,22 @@ class Weibull(Family):
     def information(self, stats, params):
         sums, k, s = self._sums(stats, params, 2)
         return -self._terms(sums, k, s)[2]
+
+    def scaled_information(self, stats, params):
+        # on the (log shape, log scale) scale: s**2 times the scale's information,
+        # k ((k + 1) sum w u - n) with u = (x / s)**k, is of the order of n where the
+        # information itself leaves float64 (data near 1e300 or 1e-300)
+        sums, k, s = self._sums(stats, params, 2)
+        n, _, se, selu, selu2 = sums
+        inside = (k > 0) & np.isfinite(k) & (s > 0) & np.isfinite(s)
+        info = np.empty(k.shape + (2, 2))
+        with np.errstate(over="ignore", invalid="ignore"):
+            info[..., 0, 0] = n + k * k * selu2
+            info[..., 0, 1] = info[..., 1, 0] = k * (n - se - k * selu)
+            info[..., 1, 1] = k * ((k + 1.0) * se - n)
+        plain = -self._terms(sums, k, s)[2]
+        info = np.where(inside[:, None, None], info, plain)
+        return info, np.stack([np.where(inside, k, 1.0), np.where(inside, s, 1.0)], axis=1)
 
     def logpdf(self, X, params):
         k, s = np.asarray(params["shape"], float), np.asarray(params["scale"], float)
