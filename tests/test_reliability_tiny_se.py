@@ -224,3 +224,34 @@ def test_scaled_information_matches_the_plain_one(name):
     assert np.any(s != 1.0)
     assert_allclose(J / s[:, :, None] / s[:, None, :], fam.information(est.stats_, params),
                     rtol=1e-12)
+
+
+# --------------------------------------------------------- HC2/HC3 leverages: task 3
+@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
+def test_linear_hc2_hc3_frequency_weights_equal_repeated_rows(cov_type):
+    # sample_weight are frequency weights: integer weights give statsmodels' OLS
+    # HC2/HC3 on the repeated rows
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 2))
+    y = X @ [1.0, -1.0] + rng.normal(size=30) * (1 + np.abs(X[:, 0]))
+    w = rng.integers(1, 4, 30)
+    rep = np.repeat(np.arange(30), w)
+    ref = sm.OLS(y[rep], sm.add_constant(X[rep])).fit(cov_type=cov_type)
+    est = m.MLELinearRegression(cov_type=cov_type).fit(X, y, sample_weight=w)
+    assert_allclose(est.bse_, ref.bse, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
+def test_hc2_hc3_leverage_beyond_one_is_refused_not_zero(cov_type):
+    # weights 1e-8 make every row's leverage per unit weight ~ 1e7: the rows were left
+    # out of the meat and the standard errors were 0 without a word
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(30, 2))
+    y = X @ [1.0, -1.0] + rng.normal(size=30)
+    with pytest.raises(ValueError, match=f"cov_type='{cov_type}' reads sample_weight as "
+                                         "frequency weights.*leverage per unit weight"):
+        m.MLELinearRegression(cov_type=cov_type).fit(X, y, sample_weight=np.full(30, 1e-8))
+    yc = rng.poisson(np.exp(0.3 * X[:, 0]))
+    with pytest.raises(ValueError, match="not defined"):
+        m.MLEPoissonRegression(cov_type=cov_type).fit(X, yc, sample_weight=np.full(30, 1e-8))

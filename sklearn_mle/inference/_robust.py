@@ -108,6 +108,7 @@ def sandwich_cov(bread, score_rows, weights, cov_type, *, leverage=None, groups=
         f = w
         if cov_type in ("HC2", "HC3"):
             one_minus = 1.0 - np.asarray(leverage, dtype=float)
+            _check_leverages(one_minus, w, S, n_tot, k, cov_type)
             # a leverage of 1 (a row fitted exactly by its own parameter) has no residual
             # information: its contribution is 0 / 0; HC2/HC3 then leave it out (its
             # score is 0 at the MLE)
@@ -122,6 +123,23 @@ def sandwich_cov(bread, score_rows, weights, cov_type, *, leverage=None, groups=
             meat *= n_tot / (n_tot - k)
     cov = bread @ meat @ bread
     return 0.5 * (cov + cov.T)
+
+
+def _check_leverages(one_minus, w, S, n_tot, k, cov_type):
+    """Frequency weights: ``h_i`` is the leverage of one copy of row i, at most 1 for
+    weights that count rows. Weights below 1 can push it past 1 (every weight 1e-8:
+    ``h_i ~ 1e8 k / n``), where ``1 / (1 - h_i)`` is not defined; those rows were left
+    out silently (standard errors 0). Rounding (an exactly fitted row, h = 1) is not
+    refused: its score is 0."""
+    over = (one_minus < -1e-8) & (w > 0) & np.any(S != 0, axis=1)
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        raise ValueError(
+            f"cov_type={cov_type!r} reads sample_weight as frequency weights (counts of "
+            f"repeated rows): row {i} (weight {w[i]:.3g}) has a leverage per unit weight of "
+            f"{1.0 - one_minus[i]:.3g} > 1 (total weight {n_tot:.3g} for {k} parameters), "
+            f"so the {cov_type} correction 1 / (1 - h) is not defined. Use weights that "
+            "count rows, or cov_type='HC0'")
 
 
 def n_clusters(groups, weights):
