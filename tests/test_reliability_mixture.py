@@ -180,6 +180,16 @@ def test_the_distance_said_equals_an_independent_newton_decrement():
     assert np.all(np.isfinite(gm.bse_))
 
 
+def test_em_ended_by_max_iter_is_said_so():
+    X = _x01()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fit's ConvergenceWarning
+        gm = GaussianMixture(2, random_state=0, tol=1e-12, max_iter=3).fit(X)
+    _, caught = _caught(lambda: gm.bse_)
+    words = _messages(caught, InferenceWarning)
+    assert len(words) == 1 and "EM stopped (max_iter=3, not converged) before" in words[0]
+
+
 def test_a_mixture_of_one_population_at_its_maximum_says_not_identified():
     # [01b]: two Poisson components fitted to one population merge at the maximum
     X = np.random.default_rng(1).poisson(3, (100, 1))

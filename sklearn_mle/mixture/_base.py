@@ -231,6 +231,12 @@ class BaseEM(LazyInferenceMixin, LikelihoodMixin, DensityMixin, BaseEstimator):
         self.n_params_ = self._n_parameters()
         self._check_collapse()
 
+    def _stop_rule(self):
+        """What ended EM, in words (for the warnings of the inference)."""
+        if getattr(self, "converged_", True):
+            return f"tol={self.tol!r}"
+        return f"max_iter={self.max_iter}, not converged"
+
     def _em_step_gain(self, X, w):
         """The objective (log-likelihood plus log prior, total) one more EM step from
         the fit gains, the fit left as it was; NaN where the step fails."""

@@ -352,8 +352,8 @@ class GaussianMixture(MixtureSummaryMixin, StepwiseEMMixin, BaseEM):
             self.covariance_type, X, w, weights_prior=self.weights_prior,
             niw_hyper=self.prior_params_ if self.prior is not None else None,
             column_names=getattr(self, "feature_names_in_", None))
-        cov = check_stationary(result, self.n_components, "GaussianMixture", self.tol, self.nobs_,
-                               lambda: self._em_step_gain(X, w))
+        cov = check_stationary(result, self.n_components, "GaussianMixture", self._stop_rule(),
+                               self.nobs_, lambda: self._em_step_gain(X, w))
         if cov is None:
             self._set_inference(result.names, result.estimates, information=result.information)
         else:

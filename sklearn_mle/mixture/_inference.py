@@ -227,9 +227,10 @@ def newton_decrement(information, complete, score):
     return out[0], out[1]
 
 
-def check_stationary(result, k, owner, tol, nobs, em_step_gain):
+def check_stationary(result, k, owner, stopped, nobs, em_step_gain):
     """Warn in words when the fit is not at the likelihood's maximum (EM stopped by
-    ``tol`` before it), or, at a maximum, when the components are not identified.
+    its rule, ``stopped`` in words, before it), or, at a maximum, when the components
+    are not identified.
 
     ``em_step_gain()`` is the objective one more EM step from the fit gains: a score
     that is not zero is taken for EM stopping early only where that step gains what
@@ -267,7 +268,7 @@ def check_stationary(result, k, owner, tol, nobs, em_step_gain):
                 "if the information is still singular at the maximum, the components are "
                 "not identified (choose n_components by BIC).")
     warnings.warn(
-        f"{owner}: EM stopped (tol={tol!r}) before the maximum of the likelihood: {text}",
+        f"{owner}: EM stopped ({stopped}) before the maximum of the likelihood: {text}",
         InferenceWarning,
         stacklevel=5,
     )

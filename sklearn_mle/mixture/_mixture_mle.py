@@ -335,8 +335,8 @@ class MixtureMLE(MixtureSummaryMixin, BaseEM):
             self._set_inference(names, est, cov=cov)
             return
         self._bounds_flat = flat_bounds(result.names, family.bounds)
-        cov = check_stationary(result, self.n_components, "MixtureMLE", self.tol, self.nobs_,
-                               lambda: self._em_step_gain(X, w))
+        cov = check_stationary(result, self.n_components, "MixtureMLE", self._stop_rule(),
+                               self.nobs_, lambda: self._em_step_gain(X, w))
         if cov is None:
             self._set_inference(result.names, result.estimates, information=result.information)
         else:
