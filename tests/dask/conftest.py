@@ -1,6 +1,27 @@
 """The LocalClusters of the Dask tests (threads; worker processes), started once per run."""
 
+import os
+
 import pytest
+
+# set in this process's environment by distributed's Nanny before it spawns a worker
+# process (distributed.nanny.pre-spawn-environ), and left there
+_SPAWN_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+              "MALLOC_TRIM_THRESHOLD_")
+_START_ENV = {k: os.environ.get(k) for k in _SPAWN_ENV}  # before any cluster starts
+
+
+@pytest.fixture(autouse=True)
+def _restore_spawn_environ():
+    """Undo the Nanny's environment after each Dask test: the tests that run next in
+    this process (tests/test_engine.py's threading policy reads OMP_NUM_THREADS) see
+    the environment the run started with."""
+    yield
+    for key, value in _START_ENV.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")
