@@ -122,14 +122,27 @@ def total_weight_or_raise(stats, what):
     return n
 
 
-def column_range(x):
-    """Per column, the smallest and the largest value of the statistics' rows, in
-    float64 (one pass of two reductions through the engine: in memory or on Dask)."""
-    def block(xb):
-        return np.array([xb.min(axis=0), xb.max(axis=0)], dtype=np.float64)
+def column_range(x, w=None):
+    """Per column, the smallest and the largest value of the statistics' rows of
+    positive weight (all rows when ``w`` is None or unit), in float64 (one pass of two
+    reductions through the engine: in memory or on Dask).
+
+    A row of weight 0 is not data: a constant column with one zero-weight outlier is
+    still constant, and the outlier must not set a shift or a scale.
+    """
+    def block(xb, wb=None):
+        if wb is None:
+            return np.array([xb.min(axis=0), xb.max(axis=0)], dtype=np.float64)
+        xb = xb.astype(np.float64, copy=False)
+        keep = (wb > 0)[:, None]
+        return np.array([np.where(keep, xb, np.inf).min(axis=0),
+                         np.where(keep, xb, -np.inf).max(axis=0)])
 
     def combine(a, b):
         return np.array([np.minimum(a[0], b[0]), np.maximum(a[1], b[1])])
 
-    lo, hi = map_reduce(block, x, combine=combine)
+    if w is None or unit_broadcast(w):
+        lo, hi = map_reduce(block, x, combine=combine)
+    else:
+        lo, hi = map_reduce(block, x, w, combine=combine)
     return lo, hi

@@ -183,7 +183,10 @@ class LogNormal(Family):
         pos = X > 0
         logx = np.log(np.where(pos, X, 1.0))
         lp = self.gaussian.logpdf(logx, self._gauss_params(params)) - logx
-        return np.where(pos, lp, -np.inf)
+        # sigma = 0 (a constant column): the degenerate density is +inf at its point,
+        # as :meth:`loglik` says, so loglik_ is the sum of the rows' log-densities
+        at_point = pos & (np.asarray(params["sigma"]) == 0) & (logx == params["mu"])
+        return np.where(pos, np.where(at_point, np.inf, lp), -np.inf)
 
     def logpdf_rows(self, X, params_list):
         """k components at once: the Gaussian's ``logpdf_rows`` on ``log x`` (computed

@@ -38,7 +38,8 @@ def _tilted(xb, wb, k, ref, shift, order):
     v -= ref
     e = v * k  # in place from here: fewer block-sized temporaries per pass
     e -= shift
-    np.exp(e, out=e)
+    with np.errstate(over="ignore"):  # only rows of weight 0 can lie above the shift
+        np.exp(e, out=e)
     out = np.zeros((5, xb.shape[1]))
     if wb is None:
         out[0] = xb.shape[0]
@@ -46,6 +47,9 @@ def _tilted(xb, wb, k, ref, shift, order):
     else:
         out[0] = wb.sum()
         out[1] = wb @ v
+        zero = wb == 0
+        if zero.any():  # a zero-weight row is not data: its e may be inf (0 * inf = nan)
+            e[zero] = 0.0
         e *= wb[:, None]
     out[2] = e.sum(axis=0)
     if order:
@@ -149,11 +153,14 @@ class Weibull(Family):
         def block(xb, wb):
             lx = np.log(xb)
             n = float(xb.shape[0]) if wb is None else float(wb.sum())
+            # the largest log value of the rows that are data (weight > 0)
+            top = (lx.max(axis=0) if wb is None
+                   else np.where((wb > 0)[:, None], lx, -np.inf).max(axis=0))
             if not n > 0:
-                return 0.0, np.zeros(xb.shape[1]), np.zeros(xb.shape[1]), lx.max(axis=0)
+                return 0.0, np.zeros(xb.shape[1]), np.zeros(xb.shape[1]), top
             mean = (lx.sum(axis=0) if wb is None else wb @ lx) / n
             dev = (lx - mean) ** 2
-            return n, mean, dev.sum(axis=0) if wb is None else wb @ dev, lx.max(axis=0)
+            return n, mean, dev.sum(axis=0) if wb is None else wb @ dev, top
 
         def combine(a, b):
             n = a[0] + b[0]
@@ -191,7 +198,7 @@ class Weibull(Family):
         var = (ws @ (lx - c) ** 2) / total
         if not np.all(var > 1e-26):
             return self._summary(stats, wscale)
-        return c, var, np.log(column_range(x)[1])
+        return c, var, np.log(column_range(x, stats.w)[1])
 
     def mode(self, stats, fixed=None):
         fixed = fixed or {}
@@ -207,7 +214,7 @@ class Weibull(Family):
         zmax = top - c  # the largest centred log value
         # a constant column: a zero variance of log x, or exactly one value (on many
         # rows the variance combined over blocks keeps ~1e-24 of rounding)
-        lo, hi = column_range(stats.x)
+        lo, hi = column_range(stats.x, stats.w)
         const = free_k & ((var <= 1e-26) | (lo == hi))
         if const.any():
             warnings.warn(

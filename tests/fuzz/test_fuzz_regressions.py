@@ -395,7 +395,12 @@ def test_gaussian_full_covariance_se_overflow_is_said_in_words():
         est = m.GaussianMLE().fit(X)
     assert not any("singular" in str(r.message) for r in rec)
     assert_allclose(est.bse_[:2], np.sqrt(np.diag(est.covariance_) / 20), rtol=1e-12)
-    assert np.all(np.isposinf(est.bse_[2:]))
+    # the covariances' SEs themselves are float64 numbers (~1e305): the closed form
+    # var(s_ij) = (s_ii s_jj + s_ij**2) / n on the data scaled to 1, scaled back
+    s = m.GaussianMLE().fit(X * 1e-153).covariance_
+    ref = np.sqrt([2 * s[0, 0] ** 2, s[0, 0] * s[1, 1] + s[1, 0] ** 2,
+                   2 * s[1, 1] ** 2] / np.float64(20))
+    assert_allclose(est.bse_[2:], ref * 1e306, rtol=1e-12)
 
 
 def test_variance_beyond_float64_is_said_in_words():
@@ -404,7 +409,8 @@ def test_variance_beyond_float64_is_said_in_words():
     with pytest.warns(m.InferenceWarning, match="variance of rate exceeds the float64"):
         est = m.PoissonMLE().fit([[1.0], [1.7e308]], sample_weight=[1e-8, 1e-8])
     assert_allclose(est.rate_, 8.5e307, rtol=1e-15)  # the mean count
-    assert np.isposinf(est.bse_[0])
+    # the SE itself, sqrt(r / sum(w)) = 6.5e157, is a float64 number
+    assert_allclose(est.bse_[0], np.sqrt(8.5e307) / np.sqrt(2e-8), rtol=1e-14)
 
 
 def test_negative_binomial_regression_all_zero_counts():
@@ -438,3 +444,57 @@ def test_shifted_threshold_search_is_weight_scale_free():
         assert not est.boundary_.any()
         assert_allclose(est.loc_, ref.loc_, rtol=1e-4)
         assert_allclose(est.loglik_ / scale, ref.loglik_, rtol=1e-9)
+
+
+def test_weibull_zero_weight_row_is_not_data():
+    # a constant column of 2.5 with one row of 9.0 at weight 0 gave scale_ 0 and loglik_
+    # nan: the zero-weight row set the shift of the powers (x / scale)**k at the capped
+    # shape, and its e = inf times weight 0 made NaN. A zero-weight row is not data.
+    X = np.full((20, 1), 2.5)
+    X[3] = 9.0
+    w = np.ones(20)
+    w[3] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no NumPy warning either
+        with pytest.warns(BoundaryWarning, match="constant"):
+            est = _quiet_inference(m.WeibullMLE().fit, X, sample_weight=w)
+    k = est.shape_[0]
+    assert_allclose(est.scale_, 2.5, rtol=1e-12)
+    # at x == scale every row's log-density is log(k / x) - 1 (closed form)
+    assert_allclose(est.loglik_, 19 * (np.log(k / 2.5) - 1.0), rtol=1e-12)
+    # on a non-constant column the zero-weight row changes nothing (reference: dropped)
+    rng = np.random.default_rng(0)
+    y = rng.weibull(1.7, (50, 1)) * 3.0
+    a = m.WeibullMLE().fit(y)
+    b = m.WeibullMLE().fit(np.vstack([y, [[1e6]]]), sample_weight=np.r_[np.ones(50), 0.0])
+    assert_allclose([b.shape_[0], b.scale_[0], b.loglik_],
+                    [a.shape_[0], a.scale_[0], a.loglik_], rtol=1e-12)
+    # reference: the profile equation of the shape solved by brentq, scale closed form
+    from scipy.optimize import brentq
+    v = y[:, 0]
+
+    def profile(k):
+        return 1.0 / k + np.log(v).mean() - (v**k * np.log(v)).sum() / (v**k).sum()
+
+    k_ref = brentq(profile, 0.1, 10.0, xtol=1e-14)
+    s_ref = np.mean(v**k_ref) ** (1.0 / k_ref)
+    assert_allclose([a.shape_[0], a.scale_[0]], [k_ref, s_ref], rtol=1e-10)
+    assert_allclose(a.loglik_, stats.weibull_min.logpdf(v, k_ref, scale=s_ref).sum(),
+                    rtol=1e-12)
+
+
+def test_lognormal_constant_column_loglik_is_the_row_sum():
+    # sigma = 0 on a constant column: loglik_ was +inf (the supremum) but every row's
+    # log-density -inf; the degenerate density is +inf at its point, -inf elsewhere
+    X = np.full((20, 1), 2.5)
+    with pytest.warns(BoundaryWarning, match="constant"):
+        est = _quiet_inference(m.LogNormalMLE().fit, X)
+    assert est.loglik_ == np.inf
+    assert np.all(est.score_samples(X) == np.inf)
+    assert est.score_samples(np.array([[3.0]]))[0] == -np.inf
+
+
+def _quiet_inference(fn, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", m.InferenceWarning)
+        return fn(*args, **kw)
