@@ -10,6 +10,8 @@ makes it quadratic discriminant analysis; a mixture, mixture discriminant analys
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -26,6 +28,7 @@ from .._engine.dask import is_dask
 from .._engine.weights import check_sample_weight
 from ..base import LikelihoodMixin
 from ..distributions import GaussianMLE
+from ..exceptions import BoundaryWarning
 from ..mixture._emission import logsumexp_rows
 from ..priors import Dirichlet
 from ._perclass import (
@@ -201,7 +204,7 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
             self.densities_, self._state, self._rows, counts = dask_fit(
                 self, X, y, sample_weight, self._density())
             with one_blas_thread():
-                self._finish(counts)
+                self._finish(counts, whole=True)
             return self
         X = self._validate_X(X, reset=True)
         y = self._encode(y, X.shape[0])
@@ -223,7 +226,7 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
             self._density(), X, Y, w, rows, self.classes_, type(self).__name__)
         self._rows = rows
         with one_blas_thread():
-            self._finish(Y.sum(axis=0))
+            self._finish(Y.sum(axis=0), whole=True)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -314,9 +317,15 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
             return num / num.sum(), k - 1
         return counts / counts.sum(), k - 1
 
-    def _finish(self, counts):
+    def _finish(self, counts, whole=False):
         self.class_count_ = counts
         p, free = self._class_probabilities(counts)
+        empty = self.classes_[(counts == 0) & (p == 0)]
+        if whole and empty.size:  # (partial_fit's classes may wait for later batches)
+            warnings.warn(f"{type(self).__name__}: class {', '.join(map(repr, empty.tolist()))}"
+                          " has total sample weight 0, so its fitted probability is 0 "
+                          "(class_log_prior_ -inf) and it is never predicted. Give its rows "
+                          "weight or drop the label.", BoundaryWarning, stacklevel=4)
         self.class_prior_ = p
         with np.errstate(divide="ignore"):
             self.class_log_prior_ = np.log(p)

@@ -498,3 +498,23 @@ def _quiet_inference(fn, *args, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", m.InferenceWarning)
         return fn(*args, **kw)
+
+
+def test_generative_classifier_class_of_zero_weight_is_said():
+    # Spec(real, binary, n=3, duplicated, some_zero weights): label 1's only row has
+    # weight 0, so its MLE probability is 0 and class_log_prior_ -inf, without a word
+    X, y, w = make_case(Spec("real", "binary", 3, 1, 0.0, "duplicated", "some_zero", 1.0,
+                             7112024))
+    assert set(y[w > 0]) == {0} and set(y) == {0, 1}
+    with pytest.warns(BoundaryWarning, match="class 1 has total sample weight 0"):
+        est = _quiet_inference(m.GenerativeClassifier().fit, X, y, sample_weight=w)
+    assert_allclose(est.class_prior_, [1.0, 0.0])  # the weighted class frequencies
+    assert est.class_log_prior_[1] == -np.inf
+    assert np.all(est.predict(X) == 0)
+    # the same data without the zero-weight row: the same fit of class 0
+    ref = m.GaussianMLE(covariance_type="diag").fit(X[w > 0], sample_weight=w[w > 0])
+    assert_allclose(est.densities_[0].mean_, ref.mean_, rtol=1e-14)
+    # partial_fit with classes= announces labels for later batches: no warning there
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BoundaryWarning)
+        m.GenerativeClassifier().partial_fit(X[y == 0], y[y == 0], classes=[0, 1])
