@@ -39,11 +39,29 @@ _INNER, _OUTER = 1e-8, 1e2  # the grid's ends: min(x) - loc in units of the spre
 _SKETCH = 20_000  # above twice this many rows the grid is first scanned on a sketch
 _WALK = 6  # a warm start walks at most this many grid steps uphill before the full grid
 
+def _dlogpdf_dy(name, y, params):
+    """``d log f(y) / dy`` of a shiftable family at its parameters, per row (1-d ``y``):
+    minus the threshold's score at fixed parameters."""
+    if name == "gamma":
+        k, r = float(params["shape"][0]), float(params["rate"][0])
+        return (k - 1.0) / y - r
+    if name == "weibull":
+        k, s = float(params["shape"][0]), float(params["scale"][0])
+        return ((k - 1.0) - k * (y / s) ** k) / y
+    mu, sigma = float(params["mu"][0]), float(params["sigma"][0])
+    return -(1.0 + (np.log(y) - mu) / sigma**2) / y
+
+
 def _family_profile(base, x, w, shift):
     """``loc -> loglik`` of the base family's MLE of ``x - loc``, through the family's
     public protocol (``stats``, ``mode``, ``loglik``): no estimator validation per
     evaluation. A probe fit of ``x - shift`` (all positive) gives the configured
-    family and the base's fixed parameters."""
+    family and the base's fixed parameters. The function's ``slope`` attribute is
+    ``loc -> d loglik / d loc``: at the inner MLE the profile's derivative is the
+    threshold's score with the other parameters held (the envelope theorem), a sum
+    accurate to rounding where the profile's value only locates its maximum to
+    ~sqrt(eps) relative (flat profiles: a shape of 1700 moved loc by 3e-5 of itself
+    between weights and weights * 1e-8)."""
     need = ("ShiftedMLE needs GammaMLE, WeibullMLE or LogNormalMLE (a family of positive "
             f"data with a threshold variant), got {type(base).__name__}")
     try:
@@ -71,6 +89,17 @@ def _family_profile(base, x, w, shift):
             return -np.inf
         return ll
 
+    def slope(loc):
+        y = x - loc
+        try:
+            with np.errstate(all="ignore"):
+                params = family.mode(family.stats(y[:, None], w), fixed)
+                g = -float(w @ _dlogpdf_dy(family.name, y, params))
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            return np.nan
+        return g if getattr(params, "converged", True) else np.nan
+
+    loglik.slope = slope
     return loglik
 
 
@@ -167,14 +196,64 @@ def profile_threshold(base, x, w, near=None):
     # peak tests (relative to max(1, |ll|)) then do not depend on the weights' scale
     # (weights of 1e-8 flattened the profile below the tests' floor); the log-likelihood
     # returned is scaled back
+    # returned is scaled back. A power of 2 near the mean weight: the division is then
+    # exact, so weights scaled by any power of 2 give the same search bit for bit
     w = np.asarray(w, dtype=float)
-    unit = float(np.sum(w)) / max(int(np.count_nonzero(w)), 1)
+    mean = float(np.sum(w)) / max(int(np.count_nonzero(w)), 1)
+    unit = 2.0 ** np.round(np.log2(mean)) if mean > 0 else 1.0
     found = _profile_threshold(base, x, w / unit, near)
     return found[0], found[1] * unit, found[2]
 
 
+def _refine(m, found, grid, at):
+    """The interior maximum ``found`` (by the profile's values) polished to the root
+    of the profile's derivative in ``u = log(m - loc)`` (``at.slope``), bracketed by
+    steps growing from 1e-8 up to a grid step either side. The value search stops
+    where the profile's rounding (~eps |ll|) hides its curvature, ~sqrt(eps) in ``u``;
+    the derivative's root is set to rounding, so integer weights and repeated rows,
+    or weights and weights * 1e-8, find the same threshold. ``found`` is kept when
+    the derivative does not change sign there (an inner fit that fails)."""
+    loc0, ll0, _ = found
+    u0 = float(np.log(m - loc0))
+
+    def slope_u(u):  # d ll / du = -(m - loc) d ll / d loc
+        return -np.exp(u) * at.slope(m - np.exp(u))
+
+    width = grid[1] - grid[0]
+    step = 1e-8 * max(1.0, abs(u0))
+    while step <= width:
+        a, b = u0 - step, u0 + step
+        ga, gb = slope_u(a), slope_u(b)
+        if not (np.isfinite(ga) and np.isfinite(gb)):
+            return found
+        if ga >= 0.0 >= gb:
+            break
+        step *= 8.0
+    else:
+        return found
+    if ga == 0.0 or gb == 0.0:
+        u = a if ga == 0.0 else b
+    else:
+        u = optimize.brentq(slope_u, a, b, xtol=1e-15 * max(1.0, abs(u0)), rtol=1e-15)
+    ll = at(m - np.exp(u))
+    # the root must be the maximum the values found (rounding of ll aside), not
+    # another stationary point inside the bracket
+    if not (np.isfinite(ll) and ll >= ll0 - 1e-12 * max(1.0, abs(ll0))):
+        return found
+    return m - np.exp(u), float(ll), "interior"
+
+
 def _profile_threshold(base, x, w, near):
-    """:func:`profile_threshold` with weights of mean 1 over the positive ones."""
+    """:func:`profile_threshold` with weights of mean ~1 over the positive ones."""
+    found, grid, at = _search(base, x, w, near)
+    if found[2] == "interior":
+        found = _refine(float(np.min(x)), found, grid, at)
+    return found
+
+
+def _search(base, x, w, near):
+    """The threshold search by the profile's values: ``(loc, ll, status)``, the grid
+    in ``u = log(min(x) - loc)`` and the profile (with its ``slope``)."""
     m = float(np.min(x))
     spread = float(np.sqrt(np.average((x - np.average(x, weights=w)) ** 2, weights=w)))
     if not spread > 0:
@@ -192,11 +271,11 @@ def _profile_threshold(base, x, w, near):
     if near is not None:
         found = _near_first(m, float(near), grid, prof)
         if found is not None:
-            return found
+            return found, grid, at
     if x.size > 2 * _SKETCH and np.all(w == w.flat[0]):
         found = _sketch_first(base, x, m, spread, grid, prof)
         if found is not None:
-            return found
+            return found, grid, at
     ll = np.array([prof(u) for u in grid])
     if not np.any(np.isfinite(ll)):
         raise ValueError(f"{type(base).__name__} could not be fitted to x - loc for any "
@@ -207,8 +286,8 @@ def _profile_threshold(base, x, w, near):
         res = optimize.minimize_scalar(lambda u: -prof(u), bounds=(grid[i - 1], grid[i + 1]),
                                        method="bounded", options={"xatol": 1e-10})
         u_best, ll_best = (res.x, -res.fun) if -res.fun >= ll[i] else (grid[i], ll[i])
-        return m - np.exp(u_best), float(ll_best), "interior"
+        return (m - np.exp(u_best), float(ll_best), "interior"), grid, at
     best = int(np.nanargmax(np.where(np.isfinite(ll), ll, -np.inf)))
     if best <= _N_GRID // 2:
-        return m - lo, float(ll[0]), "at min"
-    return m - hi, float(ll[-1]), "at -inf"
+        return (m - lo, float(ll[0]), "at min"), grid, at
+    return (m - hi, float(ll[-1]), "at -inf"), grid, at
