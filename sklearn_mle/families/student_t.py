@@ -22,19 +22,54 @@ from ._protocol import Family, ModeResult
 
 __all__ = ["StudentT"]
 
-_DF_BOUNDS = (1e-3, 1e6)  # df above 1e6 is the Gaussian to ~1e-12 per observation
+# the range of a free df; at df = 1e6 the profile log-likelihood is the Gaussian's
+# to ~(kurtosis - 3) / (4 df) per observation (a fixed df is used as given)
+_DF_BOUNDS = (1e-3, 1e6)
 _DF_START = 4.0
 _SUBSAMPLE = 1 << 17  # rows of the strided subsample the robust start is taken from
 _N_SUMS = 10  # weighted sums per column in one pass (see _block_sums)
 
 
+# log Gamma(x + 1/2) - log Gamma(x) = log(x)/2 + E(x) with, for large x (Bernoulli
+# polynomials: the x^-(k-1) coefficient is (-1)^k (2^(1-k) - 2) B_k / (k (k-1))),
+# E(x) = -1/(8x) + 1/(192x^3) - 1/(640x^5) + 17/(14336x^7) - 31/(18432x^9) + ...
+_E_COEF = (-1.0 / 8.0, 1.0 / 192.0, -1.0 / 640.0, 17.0 / 14336.0, -31.0 / 18432.0)
+_NU_SERIES = 100.0  # df from which c0, c1, c2 come from the series (x = df/2 >= 50:
+# the first omitted term is below 1e-21); below it the special functions cancel by
+# at most ~df * eps
+
+
+def _c_series(nu):
+    """``_c`` for large ``nu`` from ``E(nu/2)``: c0 = -log(2 pi)/2 + E, c1 = E'/2,
+    c2 = E''/4. No cancellation: scipy's betaln(1/2, nu/2) (lgamma differences) is
+    wrong by 3.5e-11 at df = 1e5 and 2e-10 at df = 1e6, the digamma difference by
+    ~eps log(df) where c1 ~ 1/(4 df^2); that noise alone moved a flat df by 1e5."""
+    r = 1.0 / (0.5 * nu)
+    r2 = r * r
+    c0 = c1 = c2 = 0.0
+    for i in range(len(_E_COEF) - 1, -1, -1):  # Horner in r^2 for the odd powers
+        k = 2 * i + 1  # E = sum_i a_i r^k
+        a = _E_COEF[i]
+        c0 = c0 * r2 + a
+        c1 = c1 * r2 - k * a
+        c2 = c2 * r2 + k * (k + 1) * a
+    return -0.5 * np.log(2.0 * np.pi) + c0 * r, 0.5 * c1 * r2, 0.25 * c2 * r2 * r
+
+
 def _c(nu):
-    """log Gamma((nu+1)/2) - log Gamma(nu/2) - log(pi nu)/2 and two derivatives."""
-    c0 = -special.betaln(0.5, 0.5 * nu) - 0.5 * np.log(nu)
-    c1 = 0.5 * (special.digamma(0.5 * (nu + 1.0)) - special.digamma(0.5 * nu)) - 0.5 / nu
+    """log Gamma((nu+1)/2) - log Gamma(nu/2) - log(pi nu)/2 and two derivatives,
+    accurate to rounding of the result (the series from df = 100)."""
+    nu = np.asarray(nu, dtype=float)
+    big = nu >= _NU_SERIES
+    small = np.where(big, 1.0, nu)  # the special functions only where they are used
+    c0 = -special.betaln(0.5, 0.5 * small) - 0.5 * np.log(small)
+    c1 = 0.5 * (special.digamma(0.5 * (small + 1.0)) - special.digamma(0.5 * small)) - 0.5 / small
     c2 = 0.25 * (
-        special.polygamma(1, 0.5 * (nu + 1.0)) - special.polygamma(1, 0.5 * nu)
-    ) + 0.5 / nu**2
+        special.polygamma(1, 0.5 * (small + 1.0)) - special.polygamma(1, 0.5 * small)
+    ) + 0.5 / small**2
+    if np.any(big):
+        s0, s1, s2 = _c_series(np.where(big, nu, _NU_SERIES))
+        c0, c1, c2 = np.where(big, s0, c0), np.where(big, s1, c1), np.where(big, s2, c2)
     return c0, c1, c2
 
 
@@ -238,8 +273,9 @@ class StudentT(Family):
         if capped.any():
             cols = ", ".join(str(j) for j in np.flatnonzero(capped))
             warnings.warn(
-                f"StudentTMLE: column {cols} has tails no heavier than the Gaussian, so "
-                f"the MLE of df is infinite: df is capped at {_DF_BOUNDS[1]:g}. Use "
+                f"StudentTMLE: column {cols} has tails no heavier than the Gaussian (the "
+                "data are consistent with a normal distribution), so the MLE of df is "
+                f"infinite: df is capped at {_DF_BOUNDS[1]:g}. Use "
                 "GaussianMLE for this column, or fix df with fixed_params.",
                 BoundaryWarning,
                 stacklevel=5,
@@ -320,7 +356,13 @@ class StudentT(Family):
         def candidate(j):
             t = theta[j] + lam[j] * step[j]
             t[0] = np.clip(t[0], lo_nu, hi_nu)
-            cand[j] = [np.exp(t[0]), phi[j, 1] + t[1] * phi[j, 2], np.exp(t[2])]
+            # a fixed (or capped) df or scale is kept as given: a fixed df of 1e8 was
+            # clipped to 1e6, and exp(log(.)) may move it by an ulp each iteration
+            with np.errstate(over="ignore"):  # a scale of inf is refused by the line search
+                nu = np.exp(t[0]) if t[0] < hi_nu else _DF_BOUNDS[1]  # the cap exactly
+                cand[j] = [nu if free[j, 0] else phi[j, 0],
+                           phi[j, 1] + t[1] * phi[j, 2],
+                           np.exp(t[2]) if free[j, 2] else phi[j, 2]]
             return t
 
         for j in np.flatnonzero(active):
@@ -362,6 +404,29 @@ class StudentT(Family):
         nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
         s = self._sums(stats, nu, mu, sigma, 2)
         return -_natural(s, nu, sigma)[2]
+
+    def scaled_information(self, stats, params):
+        """The information of ``(df, loc, scale) / (df, scale, scale)``: the negative
+        Hessian in the dimensionless coordinates of :func:`_assemble`, of the order
+        of the total weight whatever the data's magnitude (the natural information
+        ``n / scale**2`` underflows to 0 for data near 1e300, overflows near 1e-300);
+        the inference maps it back by the scales."""
+        nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
+        s = self._sums(stats, nu, mu, sigma, 2)
+        with np.errstate(all="ignore"):
+            _, g, h = _assemble(s, nu, sigma, 2)
+        # _assemble differentiates in log df and log scale: d2/d(log t)^2 = t^2 d2/dt^2
+        # + t d/dt, so the first-derivative terms leave the diagonal
+        h = h.copy()
+        h[..., 0, 0] -= g[..., 0]
+        h[..., 2, 2] -= g[..., 2]
+        inside = (nu > 0) & np.isfinite(nu) & (sigma > 0) & np.isfinite(sigma)
+        scale = np.stack([np.where(inside, nu, 1.0), np.where(inside, sigma, 1.0),
+                          np.where(inside, sigma, 1.0)], axis=1)
+        if not inside.all():
+            with np.errstate(all="ignore"):
+                h = np.where(inside[:, None, None], h, -self.information(stats, params))
+        return -h, scale
 
     def logpdf(self, X, params):
         nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
