@@ -190,17 +190,19 @@ def profile_threshold(base, x, w, near=None):
     maximum; ``loc`` is the innermost point searched) or ``"at -inf"``. With ``near``
     (a threshold, e.g. of a fit to similar data: a bootstrap replicate's source) the
     search starts there and returns the local maximum it brackets, scanning the full
-    grid only when none is found within a few grid steps.
+    grid only when none is found within a few grid steps. An interior maximum is
+    then polished to the root of the profile's derivative (:func:`_refine`).
     """
     # weights of mean 1 over the rows that count: the profile, its grid search and the
     # peak tests (relative to max(1, |ll|)) then do not depend on the weights' scale
     # (weights of 1e-8 flattened the profile below the tests' floor); the log-likelihood
-    # returned is scaled back
     # returned is scaled back. A power of 2 near the mean weight: the division is then
     # exact, so weights scaled by any power of 2 give the same search bit for bit
     w = np.asarray(w, dtype=float)
-    mean = float(np.sum(w)) / max(int(np.count_nonzero(w)), 1)
-    unit = 2.0 ** np.round(np.log2(mean)) if mean > 0 else 1.0
+    pos = w[w > 0]
+    top = float(pos.max()) if pos.size else 1.0
+    mean = top * float(np.mean(pos / top)) if pos.size else 1.0  # no overflow at 1e308
+    unit = 2.0 ** np.round(np.log2(mean))
     found = _profile_threshold(base, x, w / unit, near)
     return found[0], found[1] * unit, found[2]
 
