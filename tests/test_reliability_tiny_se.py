@@ -255,3 +255,30 @@ def test_hc2_hc3_leverage_beyond_one_is_refused_not_zero(cov_type):
     yc = rng.poisson(np.exp(0.3 * X[:, 0]))
     with pytest.raises(ValueError, match="not defined"):
         m.MLEPoissonRegression(cov_type=cov_type).fit(X, yc, sample_weight=np.full(30, 1e-8))
+
+
+# ------------------------------------- Gaussian data whose variance underflows float64
+@pytest.mark.parametrize("ctype", ["diag", "full", "spherical"])
+def test_gaussian_variance_below_float64_is_an_error_not_a_constant_column(ctype):
+    # values ~1e-200 differ, but their squares underflow: the fit said "a column has
+    # zero variance (constant data)" and "singular" (the mirror of known defect [05a])
+    X = np.random.default_rng(7).normal(size=(30, 2)) * 1e-200
+    with pytest.raises(ValueError, match="GaussianMLE: column 0 has value .* the "
+                                         "variance of the data is below the float64"):
+        m.GaussianMLE(covariance_type=ctype).fit(X)
+    with pytest.raises(ValueError, match="below the float64 range"):
+        m.GaussianMLE(covariance_type=ctype).fit(X, sample_weight=np.arange(30.0))
+
+
+def test_gaussian_tiny_spread_refused_only_where_the_variance_underflows():
+    # a constant column is a boundary (BoundaryWarning), not this error
+    with pytest.warns(m.BoundaryWarning, match="constant"):
+        m.GaussianMLE().fit(np.full((5, 1), 1e-200))
+    # a batch of tiny spread after an ordinary one: the variance of all rows is 4.5
+    est = m.GaussianMLE().partial_fit([[5.0], [3.0]]).partial_fit([[0.0], [1e-200]])
+    assert_allclose(np.ravel(est.covariance_), [4.5], rtol=1e-15)
+    # spherical: the shared variance is that of every column together
+    X = np.random.default_rng(8).normal(size=(30, 2))
+    X[:, 0] *= 1e-200
+    est = m.GaussianMLE(covariance_type="spherical").fit(X)
+    assert_allclose(est.covariance_, np.var(X[:, 1]) / 2, rtol=1e-12)

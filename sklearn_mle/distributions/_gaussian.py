@@ -6,6 +6,7 @@ import numpy as np
 from scipy import linalg
 from sklearn.utils._param_validation import StrOptions
 
+from .._engine.rules import DomainError
 from ..families.gaussian import Gaussian, centred_moments
 from ..inference._utils import ScaledInformation, warn_unrepresentable_variances
 from ..priors import NormalInverseGamma
@@ -87,6 +88,27 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
                 "GaussianMLE: prior=NormalInverseGamma applies to covariance_type='diag' or "
                 "'spherical'; use one of those with a prior"
             )
+
+    def _suff_stats(self, X, w):
+        stats = super()._suff_stats(X, w)
+        self._tiny_spread = _tiny_spread(X, w, stats, self.covariance_type == "full")
+        return stats
+
+    def _fit_from_stats(self, stats):
+        # a column of this batch whose values differ by less than 1.5e-154: where the
+        # variance of all the data so far is below the normal range too, it is not the
+        # constant column a zero (or denormal, digitless) variance would say
+        tiny = self.__dict__.pop("_tiny_spread", None)
+        if tiny:
+            var = _variances(stats, self.covariance_type == "full")
+            if self.covariance_type == "spherical":  # one variance shared by the columns
+                var = np.full(var.shape, np.mean(var))
+            for j, (i, value) in tiny.items():
+                if not var[j] >= _TINY:
+                    err = DomainError(_UNDERFLOW_RULE, column=j, row=i, value=value)
+                    raise ValueError(err.message(type(self).__name__,
+                                                 self._column_name(j))) from None
+        return super()._fit_from_stats(stats)
 
     def _fixed_value_array(self, name, value, d):
         arr = np.asarray(value, dtype=float)
@@ -212,3 +234,37 @@ class GaussianMLE(PartialFitMixin, DistributionMLE):
         if self.covariance_type != "diag":
             self._param_bounds()
         return super()._profile_loglik(index, value)
+
+
+_TINY = np.finfo(float).tiny
+_UNDERFLOW_RULE = (
+    "the variance of the data is below the float64 range (about 2.2e-308): the values "
+    "differ by less than 1.5e-154, whose squares underflow, and the column is not "
+    "constant; rescale the column, e.g. multiply it by a power of ten near 1 / its "
+    "largest value")
+
+
+def _variances(stats, full):
+    m2 = np.diag(stats.m2) if full else np.asarray(stats.m2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        return m2 / float(stats.weight)
+
+
+def _tiny_spread(X, w, stats, full):
+    """``{column: (row, value)}`` of the columns whose variance is below the normal
+    range while their values (rows of positive weight) differ, by less than
+    sqrt(tiny) = 1.5e-154; one pass over those columns only (constant ones included)."""
+    out = {}
+    low = np.flatnonzero(~(_variances(stats, full) >= _TINY))
+    if low.size == 0 or X.shape[0] == 0:
+        return out
+    rows = np.flatnonzero(np.asarray(w) > 0) if w is not None else np.arange(X.shape[0])
+    if rows.size == 0:
+        return out
+    for j in low:
+        col = np.asarray(X[rows, j], dtype=np.float64)
+        dev = np.abs(col - col[0])
+        k = int(np.argmax(dev))
+        if 0.0 < dev[k] < np.sqrt(_TINY):
+            out[int(j)] = (int(rows[k]), float(col[k]))
+    return out
