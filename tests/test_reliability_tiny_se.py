@@ -282,3 +282,23 @@ def test_gaussian_tiny_spread_refused_only_where_the_variance_underflows():
     X[:, 0] *= 1e-200
     est = m.GaussianMLE(covariance_type="spherical").fit(X)
     assert_allclose(est.covariance_, np.var(X[:, 1]) / 2, rtol=1e-12)
+
+
+def test_composite_estimators_keep_their_parts_standard_errors():
+    # naive Bayes stacks the parts' cov_params_; the SEs come from the parts' bse_,
+    # exact where a variance underflows (a geometric p of 5e-301: SE p sqrt((1 - p) / n))
+    from sklearn_mle.naive_bayes import IndependentMLE
+
+    X = np.array([[1e300], [2e300], [3e300], [5e300], [4e300], [6e300]])
+    y = [0, 0, 0, 1, 1, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InferenceWarning)
+        gen = m.GenerativeClassifier(m.GeometricMLE()).fit(X, y)
+        ind = IndependentMLE([("trials", m.GeometricMLE(), [0]),
+                              ("plain", m.PoissonMLE(), [1])]).fit(
+            np.column_stack([X[:, 0], np.arange(6.0)]))
+    p = np.array([3 / 6e300, 3 / 15e300])
+    assert_allclose(gen.bse_[:2], p * np.sqrt((1 - p) / 3), rtol=1e-13)
+    assert_allclose(gen.bse_[2], np.sqrt(0.25 / 6), rtol=1e-13)  # P(class=0) = 1/2
+    q = 6 / 21e300
+    assert_allclose(ind.bse_, [q * np.sqrt((1 - q) / 6), np.sqrt(2.5 / 6)], rtol=1e-13)

@@ -344,21 +344,25 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
     def _set_class_inference(self, fitted, p, free, counts):
         if not all(hasattr(d, "estimates_") for d in fitted):
             return
-        names, est, covs = [], [], []
+        names, est, covs, ses = [], [], [], []
         for label, d in zip(self.classes_, self.densities_):
             if d is None:
                 continue
             names += [f"{label}: {n}" for n in d.param_names_]
             est.append(np.asarray(d.estimates_, dtype=float))
             covs.append(np.asarray(d.cov_params_, dtype=float))
+            # the densities' own SEs: exact where their variances leave float64
+            ses.append(np.asarray(d.bse_, dtype=float))
         if free:
             pf = p[:-1]
             names += [f"P(class={label})" for label in self.classes_[:-1]]
             est.append(pf)
             with np.errstate(divide="ignore", invalid="ignore"):
                 covs.append((np.diag(pf) - np.outer(pf, pf)) / counts.sum())
+                ses.append(np.sqrt(np.clip(np.diag(covs[-1]), 0.0, None)))
         self._set_inference(names, np.concatenate(est) if est else np.zeros(0),
-                            cov=linalg.block_diag(*covs) if covs else np.zeros((0, 0)))
+                            cov=linalg.block_diag(*covs) if covs else np.zeros((0, 0)),
+                            se=np.concatenate(ses) if ses else np.zeros(0))
 
     # -------------------------------------------------------------- predict
     def predict_joint_log_proba(self, X):

@@ -261,7 +261,9 @@ class IndependentMLE(LikelihoodMixin, DensityMixin, BaseEstimator):
             pnames = [f"{n}: {p}" for n, e in zip(names, fitted) for p in e.param_names_]
             self._set_inference(
                 pnames, np.concatenate([np.asarray(e.estimates_, float) for e in fitted]),
-                cov=linalg.block_diag(*[np.asarray(e.cov_params_, float) for e in fitted]))
+                cov=linalg.block_diag(*[np.asarray(e.cov_params_, float) for e in fitted]),
+                # the parts' own SEs: exact where their variances leave float64
+                se=np.concatenate([np.asarray(e.bse_, float) for e in fitted]))
 
     # ------------------------------------------------------------ scoring
     def score_samples(self, X):
