@@ -302,3 +302,25 @@ def test_composite_estimators_keep_their_parts_standard_errors():
     assert_allclose(gen.bse_[2], np.sqrt(0.25 / 6), rtol=1e-13)  # P(class=0) = 1/2
     q = 6 / 21e300
     assert_allclose(ind.bse_, [q * np.sqrt((1 - q) / 6), np.sqrt(2.5 / 6)], rtol=1e-13)
+
+
+# ------------------------------------------------ sandwich (HC0) at extreme magnitudes
+@pytest.mark.parametrize("scale", [1.0, 1e10, 1e300])
+def test_hc0_sandwich_at_extreme_magnitudes(scale):
+    # the sandwich took the model covariance (0 where the variance underflows) and the
+    # scores (~1e300, whose squares overflow): NaN SEs; and the default score_rows
+    # stepped 25% of a rate of 3e-11. Closed forms of B M B with the exact scores:
+    # exponential SE / r = sqrt(sum (1 - r x)**2) / n; geometric (p s_i = 1 - p (x - 1)
+    # / (1 - p)) SE / p = (1 - p) / n sqrt(sum (p s_i)**2)
+    x = np.array([1.0, 2.0, 3.0, 5.0, 4.0]) * scale
+    n = x.size
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InferenceWarning)
+        exp = m.ExponentialMLE(cov_type="HC0").fit(x[:, None])
+        geo = m.GeometricMLE(cov_type="HC0").fit(x[:, None])
+    r, p = exp.rate_[0], geo.p_[0]
+    assert_allclose(exp.bse_ / r, np.sqrt(np.sum((1 - r * x) ** 2)) / n, rtol=1e-8)
+    ps = 1 - p * (x - 1) / (1 - p)
+    assert_allclose(geo.bse_ / p, (1 - p) / n * np.sqrt(np.sum(ps**2)), rtol=1e-8)
+    for est in (exp, geo):
+        _check_interval_inside(est)

@@ -23,8 +23,13 @@ import warnings
 import numpy as np
 
 from .._engine.dask import is_dask
+from ..exceptions import InferenceWarning
 from ..inference._robust import sandwich_cov
-from ..inference._utils import ScaledInformation
+from ..inference._utils import (
+    ScaledInformation,
+    cov_from_information,
+    warn_unrepresentable_variances,
+)
 
 
 class DistributionInferenceMixin:
@@ -119,13 +124,28 @@ class DistributionInferenceMixin:
         S = np.column_stack([scores[:, j, p] for p, j in self._flat_index])
         model = self.cov_params_
         w = np.asarray(w, dtype=float)
-        if not np.all(np.isfinite(S[w > 0])) or not np.all(np.isfinite(model)):
+        # in units of the parameters' scales (as the model-based covariance): a
+        # geometric p near 1e-300 has scores near 1e300, whose squares overflow
+        info = self._flat_inference(self.stats_, self._params, self._fixed)[2]
+        J, scale = (info if isinstance(info, ScaledInformation)
+                    else (info, np.ones(len(self._flat_index))))
+        with np.errstate(over="ignore", invalid="ignore"):
+            S = S * scale[None, :]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InferenceWarning)  # said by the model fit
+            model_scaled = cov_from_information(J)
+        if not np.all(np.isfinite(S[w > 0])) or not np.all(np.isfinite(model_scaled)):
             raise ValueError(
                 f"{type(self).__name__}: the per-row scores or the information are not "
                 f"finite at this estimate (a boundary estimate: {list(names)}); no sandwich "
                 "covariance, use cov_type='nonrobust'")
-        cov = sandwich_cov(model, S, w, self.cov_type)
-        self._set_inference(self.param_names_, self.estimates_, cov=cov)
+        cov_scaled = sandwich_cov(model_scaled, S, w, self.cov_type)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            cov = (cov_scaled * scale[:, None]) * scale[None, :]
+            se = scale * np.sqrt(np.clip(np.diag(cov_scaled), 0.0, None))
+        warn_unrepresentable_variances(np.diag(cov), se, np.zeros(se.size, bool),
+                                       self.param_names_, stacklevel=4)
+        self._set_inference(self.param_names_, self.estimates_, cov=cov, se=se)
         self._model_cov_params = model
 
     def _replicates_from_counts(self, rows, kwargs_rows, counts):

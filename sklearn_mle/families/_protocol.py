@@ -217,11 +217,15 @@ class Family:
             theta = np.asarray(params[name], dtype=float)
             lo, hi = self.bounds.get(name, (-np.inf, np.inf))
             h = 1e-6 * np.maximum(np.abs(theta), 1e-3)
-            h = np.minimum(h, np.minimum(theta - lo, hi - theta) / 4.0)
-            up = dict(params, **{name: theta + h})
-            down = dict(params, **{name: theta - h})
+            # within 1e-6 of the distance to a bound, not a quarter of it: a rate of
+            # 3e-11 (data near 1e10) or a p of 1e-300 took steps of 25% of itself
+            h = np.minimum(h, 1e-6 * np.minimum(theta - lo, hi - theta))
+            up, down = theta + h, theta - h
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[:, :, i] = (self.logpdf(X, up) - self.logpdf(X, down)) / (2.0 * h)
+                # the steps as float64 holds them (near a bound they round)
+                out[:, :, i] = ((self.logpdf(X, dict(params, **{name: up}))
+                                 - self.logpdf(X, dict(params, **{name: down})))
+                                / (up - down))
         return out
 
     def sample(self, params: dict, n: int, rng) -> np.ndarray:
