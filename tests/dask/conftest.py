@@ -35,10 +35,10 @@ def client():
 
 @pytest.fixture(scope="session")
 def process_cluster():
-    """One LocalCluster with worker processes (2 x 1 thread) for every test that needs
-    pickling and worker loss: its workers start (and import the package) once per run.
-    A test connects its own ``Client`` to it; closing that client makes the threads'
-    client of ``client`` the default again."""
+    """The LocalCluster with worker processes (2 x 1 thread) of the test that needs
+    pickling and worker loss (test_dask_processes.py): its workers start (and import
+    the package) once per run. The test connects its own ``Client`` to it; closing that
+    client makes the threads' client of ``client`` the default again."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster:

@@ -239,9 +239,11 @@ def test_without_a_client_dasks_own_scheduler_runs():
     _assert_same_fit(PoissonMLE().fit(X), got)
 
 
-def test_worker_processes_pickle_blocks_and_stats(process_cluster, tmp_path):
-    """Block functions (closures) and statistics travel to worker processes; a worker
-    killed while it reads a chunk is replaced and the task retried: the fit is right."""
+def check_distributions_on_worker_processes(tmp_path):
+    """Part of tests/dask/test_dask_processes.py (its client on worker processes is
+    active): block functions (closures) and statistics travel to worker processes; a
+    worker killed while it reads a chunk is replaced and the task retried: the fit is
+    right."""
     import dask
 
     rng = np.random.default_rng(8)
@@ -261,14 +263,13 @@ def test_worker_processes_pickle_blocks_and_stats(process_cluster, tmp_path):
         da.from_delayed(dask.delayed(load, pure=False)(s, s + 45 if s < 270 else 300),
                         shape=((45 if s < 270 else 30), 2), dtype=float)
         for s in range(0, 300, 45)])
-    with distributed.Client(process_cluster):
-        got_p = PoissonMLE().fit(da.from_array(Xp, chunks=45))
-        got_w = WeibullMLE().fit(da.from_array(Xw, chunks=45))
-        Xb = Xp.copy()
-        Xb[200, 1] = -1
-        with pytest.raises(ValueError, match="at row 200"):
-            PoissonMLE().fit(da.from_array(Xb, chunks=45))
-        got_killed = PoissonMLE().fit(dying)
+    got_p = PoissonMLE().fit(da.from_array(Xp, chunks=45))
+    got_w = WeibullMLE().fit(da.from_array(Xw, chunks=45))
+    Xb = Xp.copy()
+    Xb[200, 1] = -1
+    with pytest.raises(ValueError, match="at row 200"):
+        PoissonMLE().fit(da.from_array(Xb, chunks=45))
+    got_killed = PoissonMLE().fit(dying)
     _assert_same_fit(PoissonMLE().fit(Xp), got_p)
     _assert_same_fit(WeibullMLE().fit(Xw), got_w)
     assert (tmp_path / "killed").exists()

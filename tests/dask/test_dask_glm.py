@@ -238,30 +238,30 @@ def _dying_rows(X, flag, start_at=150, on_read=3):
         for s in range(0, n, 150)])
 
 
-def test_glm_fit_on_worker_processes(client, process_cluster, tmp_path):
-    """Worker processes pickle the chunk functions, the families and the label
+def check_glm_on_worker_processes(tmp_path):
+    """Part of tests/dask/test_dask_processes.py (its client on worker processes is
+    active): worker processes pickle the chunk functions, the families and the label
     encoding (standard pickle of the fitted estimator is tested above); a worker
     killed in the middle of a Newton fit (the third pass) is replaced and its task
     retried: the fit is the in-memory one."""
     from sklearn_mle.linear_model import MLELinearRegression
 
-    distributed = pytest.importorskip("distributed")
     rng, X, eta = _data(400, 6)
     y = np.digitize(eta + rng.logistic(size=len(eta)), [-0.5, 0.7])
     ex = rng.uniform(0.5, 2.0, len(eta))
     yc = rng.poisson(ex * np.exp(0.4 * eta)).astype(float)
     flag = str(tmp_path / "reads")
-    with distributed.Client(process_cluster):
-        dX = da.from_array(X, chunks=(150, -1))
-        got = MLELogisticRegression().fit(dX, da.from_array(y, chunks=150))
-        proba = got.predict_proba(dX).compute()
-        got_p = MLEPoissonRegression().fit(dX, yc, exposure=da.from_array(ex, chunks=150))
-        got_l = MLELinearRegression().fit(dX, da.from_array(eta + ex, chunks=100))
-        got_k = MLEPoissonRegression().fit(_dying_rows(X, flag), yc, exposure=ex)
-        Xb = X.copy()
-        Xb[372, 1] = np.nan  # bad input on a worker process: the in-memory message
-        with pytest.raises(ValueError) as dsk:
-            MLEPoissonRegression().fit(da.from_array(Xb, chunks=(10, -1)), yc)
+    dX = da.from_array(X, chunks=(150, -1))
+    got = MLELogisticRegression().fit(dX, da.from_array(y, chunks=150))
+    proba = got.predict_proba(dX).compute()
+    got_p = MLEPoissonRegression().fit(dX, yc, exposure=da.from_array(ex, chunks=150))
+    got_l = MLELinearRegression().fit(dX, da.from_array(eta + ex, chunks=100))
+    Xb = X.copy()
+    Xb[372, 1] = np.nan  # bad input on a worker process: the in-memory message
+    with pytest.raises(ValueError) as dsk:
+        MLEPoissonRegression().fit(da.from_array(Xb, chunks=(10, -1)), yc)
+    # last: nothing waits for the replacement worker to start and import the package
+    got_k = MLEPoissonRegression().fit(_dying_rows(X, flag), yc, exposure=ex)
     with pytest.raises(ValueError) as mem:
         MLEPoissonRegression().fit(Xb, yc)
     assert str(dsk.value) == str(mem.value)

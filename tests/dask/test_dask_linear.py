@@ -123,9 +123,13 @@ def test_dataframe_names_reach_summary(client):
     assert "income" in text and got.summary().header["Dep. variable"] == "weight"
 
 
+# 38 chunks: rows 370-379 are chunk 37, the rest one chunk (fewer tasks per pass)
+_TO_CHUNK_37 = (10,) * 37 + (130,)
+
+
 def test_refusals_and_bad_input_as_in_memory(client):
     rng, X, y = _data(500, 4)
-    dX = da.from_array(X, chunks=(10, -1))
+    dX = da.from_array(X, chunks=(_TO_CHUNK_37, -1))
     with pytest.raises(ValueError, match="cov_type='HC1' is not available on Dask"):
         MLELinearRegression(cov_type="HC1").fit(dX, y)
     est = MLELinearRegression().fit(dX, y)
@@ -143,10 +147,10 @@ def test_refusals_and_bad_input_as_in_memory(client):
         with pytest.raises(ValueError) as mem:
             MLELinearRegression().fit(Xb, yb, sample_weight=wb)
         with pytest.raises(ValueError) as dsk:
-            MLELinearRegression().fit(da.from_array(Xb, chunks=(10, -1)),
-                                      da.from_array(yb, chunks=10),
+            MLELinearRegression().fit(da.from_array(Xb, chunks=(_TO_CHUNK_37, -1)),
+                                      da.from_array(yb, chunks=(_TO_CHUNK_37,)),
                                       sample_weight=None if wb is None
-                                      else da.from_array(wb, chunks=10))
+                                      else da.from_array(wb, chunks=(_TO_CHUNK_37,)))
         assert str(dsk.value) == str(mem.value)
     # aliased columns, and too few rows: the in-memory messages
     Xa = np.column_stack([X, X[:, 0] - 2 * X[:, 2]])
@@ -162,7 +166,7 @@ def test_refusals_and_bad_input_as_in_memory(client):
     with pytest.raises(ValueError) as mem:
         MLELinearRegression().fit(Xm, y)
     with pytest.raises(ValueError) as dsk:
-        MLELinearRegression().fit(da.from_array(Xm, chunks=(10, -1)), y)
+        MLELinearRegression().fit(da.from_array(Xm, chunks=(_TO_CHUNK_37, -1)), y)
     assert str(dsk.value) == str(mem.value) and "row 401" in str(dsk.value)
 
 

@@ -194,15 +194,15 @@ def test_bad_value_in_a_chunk_names_column_and_row(client):
         GenerativeClassifier(PoissonMLE()).fit(da.from_array(Xn, chunks=(500, 3)), yf)
 
 
-def test_worker_processes(process_cluster):
-    """The chunk function, the statistics and the class sums pickle: a cluster with
-    processes gives the same fit."""
+def check_naive_bayes_on_worker_processes():
+    """Part of tests/dask/test_dask_processes.py (its client on worker processes is
+    active): the chunk function, the statistics and the class sums pickle: a cluster
+    with processes gives the same fit."""
     rng = np.random.default_rng(7)
     X, y = _data("multinomial", 2000, rng)
     ref = GenerativeClassifier(MultinomialMLE(prior=Dirichlet(2.0))).fit(X, y)
-    with distributed.Client(process_cluster):
-        got = GenerativeClassifier(MultinomialMLE(prior=Dirichlet(2.0))).fit(
-            da.from_array(X, chunks=(400, 5)), da.from_array(y, chunks=400))
-        proba = got.predict_proba(da.from_array(X, chunks=(700, 5))).compute()
+    got = GenerativeClassifier(MultinomialMLE(prior=Dirichlet(2.0))).fit(
+        da.from_array(X, chunks=(400, 5)), da.from_array(y, chunks=400))
+    proba = got.predict_proba(da.from_array(X, chunks=(700, 5))).compute()
     _same_fit(ref, got)
     assert_allclose(proba, ref.predict_proba(X), rtol=1e-10, atol=1e-12)
