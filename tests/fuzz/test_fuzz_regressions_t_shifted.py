@@ -217,3 +217,24 @@ def test_gamma_shape_near_the_gaussian_limit_is_the_root_not_the_start():
         k = optimize.brentq(shape_eq, 100.0, 1e7, xtol=1e-13, rtol=1e-15)
         assert_allclose(est.shape_[0], k, rtol=1e-11)
         assert_allclose(est.rate_[0], k / ybar, rtol=1e-11)
+
+
+def test_student_t_score_rows_exact_and_sandwich_at_extreme_magnitudes():
+    # cov_type='HC0' on data near 1e-300 raised "scores not finite" (the default
+    # score_rows stepped loc by 1e-9 where the scale is 1e-300). Reference: central
+    # differences of scipy's t.logpdf, and the unit-magnitude fit's SEs scaled back
+    X = _t_data()
+    params = {"df": np.array([3.5]), "loc": np.array([0.1]), "scale": np.array([1.3])}
+    fam = m.StudentTMLE().fit(X).family_
+    rows = fam.score_rows(X, params)[:, 0, :]
+    theta = np.array([3.5, 0.1, 1.3])
+    for i in range(3):
+        h = np.zeros(3)
+        h[i] = 1e-6 * theta[i]
+        fd = (stats.t.logpdf(X[:, 0], *(theta + h)) - stats.t.logpdf(X[:, 0], *(theta - h))) \
+            / (2 * h[i])
+        assert_allclose(rows[:, i], fd, rtol=1e-7, atol=1e-9)
+    ref = m.StudentTMLE(cov_type="HC0").fit(X)
+    for factor in (1e300, 1e-300):
+        est = _quiet(m.StudentTMLE(cov_type="HC0").fit, X * factor)
+        assert_allclose(est.bse_, ref.bse_ * [1.0, factor, factor], rtol=1e-10)
