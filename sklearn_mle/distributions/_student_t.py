@@ -19,9 +19,11 @@ class StudentTMLE(IterativeFitMixin, DistributionMLE):
     step-halving line search, so the log-likelihood never decreases from the robust
     start (median, scaled MAD of a strided subsample of at most 131072 rows,
     ``df = 4``). Each Newton iteration is one pass over the rows (the family
-    :class:`~sklearn_mle.families.student_t.StudentT`). ``df`` is kept in [1e-3, 1e6]:
-    Gaussian data drive it to the upper bound (the MLE is then ``df = inf``), which
-    is reported with a warning.
+    :class:`~sklearn_mle.families.student_t.StudentT`). A free ``df`` is kept in
+    [1e-3, 1e6]: data with tails no heavier than the Gaussian's drive it to the upper
+    bound (the MLE is then ``df = inf``: the data are consistent with a normal
+    distribution), which is reported with a
+    :class:`~sklearn_mle.exceptions.BoundaryWarning`; a fixed ``df`` is used as given.
 
     There are no finite sufficient statistics, so there is no ``partial_fit`` and
     ``stats_`` holds the training data.
