@@ -99,7 +99,9 @@ def dask_fit_input(est, X, y, sample_weight=None, offset=None, exposure=None, *,
     w = check_dask_weights(sample_weight, X, owner=owner)
     if not labels:
         y = y.astype(np.float64)
-    unit = not is_dask(w) and w.ndim == 1 and w.size and w.strides[0] == 0
+    # the broadcast ones of no sample_weight (a broadcast 2.0 is weights like any other)
+    unit = bool(not is_dask(w) and w.ndim == 1 and w.size and w.strides[0] == 0
+                and w[0] == 1.0)
     off_parts, arrays = [], [y, None if unit else w]
     if offset is not None:
         off_parts.append(aligned_rows(offset, X, "offset"))

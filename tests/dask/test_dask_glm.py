@@ -377,3 +377,15 @@ def test_default_tolerance_same_standard_errors(client, seed):
         est = cls().fit(da.from_array(X, chunks=(500, -1)), da.from_array(y, chunks=500),
                         **dkw)
         assert_allclose(est.bse_, cls().fit(X, y, **kw).bse_, rtol=RTOL, err_msg=name)
+
+
+def test_broadcast_weights_other_than_one(client):
+    """A broadcast weight of 2.0 (a strided view, like the ones of no weights) is
+    weights like any other: nobs_ is their sum, the fit the in-memory one."""
+    rng, X, eta = _data(600, 9)
+    y = (rng.random(len(eta)) < 1 / (1 + np.exp(-eta))).astype(int)
+    w = np.broadcast_to(2.0, (len(y),))
+    got = MLELogisticRegression().fit(da.from_array(X, chunks=(150, -1)), y, sample_weight=w)
+    ref = MLELogisticRegression(tol=1e-12).fit(X, y, sample_weight=np.full(len(y), 2.0))
+    assert got.nobs_ == ref.nobs_ == 1200.0
+    _same_fit(got, ref)
