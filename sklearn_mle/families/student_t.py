@@ -474,11 +474,21 @@ def _natural(s, nu, sigma):
 
 
 def _weighted_median(x, w):
+    """The weighted median; where the cumulative weight meets half the total within
+    its rounding (equal weights, an even count) the mean of the two middle values, so
+    the start does not depend on the weights' scale (weights of 1e-8 rounded the tie
+    the other way, and the start, one order statistic higher, led Newton to another
+    local maximum: df 11.2 instead of 0.14)."""
     order = np.argsort(x, kind="stable")
     cw = np.cumsum(w[order])
     if not cw.size or not cw[-1] > 0:
         return np.nan
-    return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
+    xs = x[order]
+    half = 0.5 * cw[-1]
+    tol = 4.0 * cw.size * np.finfo(float).eps * cw[-1]  # the cumulative sum's rounding
+    lo = min(int(np.searchsorted(cw, half - tol)), cw.size - 1)
+    hi = min(int(np.searchsorted(cw, half + tol, side="right")), cw.size - 1)
+    return float(xs[lo]) if lo == hi else float(0.5 * xs[lo] + 0.5 * xs[hi])
 
 
 def _ascent_direction(neg_hess, grad):

@@ -16,7 +16,7 @@ from scipy import optimize, special, stats
 
 import sklearn_mle as m
 from sklearn_mle.exceptions import BoundaryWarning, InferenceWarning
-from sklearn_mle.families.student_t import _c
+from sklearn_mle.families.student_t import _c, _weighted_median
 
 from ._inputs import Spec, make_case
 
@@ -118,6 +118,23 @@ def test_student_t_fixed_large_df_follows_the_gaussian_limit(df):
     assert_allclose((est.loglik_ - ll_gauss) * df, a1, rtol=5e-3)
     assert_allclose(w @ est.score_samples(X), est.loglik_, rtol=1e-13)
 
+
+
+def test_student_t_start_does_not_depend_on_the_weights_scale():
+    # Spec(unit, n=30, d=2, mag=1.25, seed=138712) x 1e-8: the weighted median of the
+    # start met half the total weight at a tie (30 equal weights) that rounding broke
+    # the other way, the start moved one order statistic and Newton reached another
+    # local maximum (df 11.2 under weights 1, 0.14 under 1e-8). Reference: NumPy's
+    # median (the mean of the two middle values) as the start's location
+    X, _, _ = make_case(Spec("unit", None, 30, 2, 1.25, "plain", "none", 1.0, 138712))
+    for c in (1.0, 1e-8, 1e8, 3.0):
+        for j in range(2):
+            assert _weighted_median(X[:, j], np.full(30, c)) == np.median(X[:, j])
+    ref = m.StudentTMLE().fit(X)
+    for c in (1e-8, 1e-4, 1e8):
+        est = m.StudentTMLE().fit(X, sample_weight=np.full(30, c))
+        assert_allclose(est.estimates_, ref.estimates_, rtol=1e-9)
+        assert_allclose(est.loglik_ / c, ref.loglik_, rtol=1e-12)
 
 def _t_data():
     return np.random.default_rng(0).standard_t(3, (50, 1))
