@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats as sps
 
 from .._engine.rules import NONFINITE, check_rule
-from ..exceptions import BoundaryWarning
+from ..exceptions import BoundaryWarning, NumericalRangeWarning
 from ._data import (
     column_range,
     data_stats,
@@ -335,7 +335,20 @@ class Weibull(Family):
 
     def sample(self, params, n, rng):
         k, s = params["shape"], params["scale"]
-        return s * rng.weibull(k, size=(n, k.size))
+        # s * E**(1/k) for E ~ Exp(1) (NumPy's weibull draws it so: the same stream),
+        # on the log scale: a small shape and a large scale overflow only the result
+        e = rng.standard_exponential(size=(n, k.size))
+        with np.errstate(over="ignore", divide="ignore"):
+            draws = np.exp(np.log(s) + np.log(e) / k)
+        if np.isinf(draws).any():
+            warnings.warn(
+                "WeibullMLE.sample: some draws exceed the float64 range and are inf "
+                f"(shape down to {float(np.min(k)):.4g}, scale up to "
+                f"{float(np.max(s)):.4g}); rescale the data or sample log x instead",
+                NumericalRangeWarning,
+                stacklevel=3,
+            )
+        return draws
 
     def to_scipy(self, params):
         return [sps.weibull_min(float(k), scale=float(s))

@@ -518,3 +518,40 @@ def test_generative_classifier_class_of_zero_weight_is_said():
     with warnings.catch_warnings():
         warnings.simplefilter("error", BoundaryWarning)
         m.GenerativeClassifier().partial_fit(X[y == 0], y[y == 0], classes=[0, 1])
+
+
+def test_beta_constant_column_near_one_is_flat_at_any_weight_scale():
+    # Spec(unit, n=17, constant_column, seed=31) at 0.99991358: unit weights gave a
+    # Jensen gap of 2.6e-12 (log1p(-m) amplifies the mean's rounding by m / (1 - m) =
+    # 1.2e4), above the noise floor, so a = 5e24 without a warning; weights x1e-8 warned
+    X, _, _ = make_case(Spec("unit", None, 17, 1, 0.0, "constant_column", "none", 1.0, 31))
+    fits = []
+    for w in (None, np.ones(17), np.full(17, 1e-8)):
+        with pytest.warns(BoundaryWarning, match="constant"):
+            fits.append(_quiet_inference(m.BetaMLE().fit, X, sample_weight=w))
+    x = X[0, 0]
+    for est in fits:  # the documented cap: a + b = 1e12 at the column's mean
+        assert_allclose([est.a_[0], est.b_[0]], [x * 1e12, (1 - x) * 1e12], rtol=1e-6)
+    # a spread the MLE resolves near 1 is not called constant (reference: scipy's fit)
+    y = 1.0 - np.random.default_rng(0).beta(2.0, 5.0, 40) * 1e-3
+    est = m.BetaMLE().fit(y[:, None])
+    ll = stats.beta.logpdf(y, est.a_[0], est.b_[0]).sum()
+    ref = stats.beta.fit(y, floc=0, fscale=1)
+    assert ll >= stats.beta.logpdf(y, ref[0], ref[1]).sum() - 1e-8
+
+
+def test_weibull_sample_overflow_is_said():
+    # Spec(positive, n=2, d=2, random weights, seed=2) + a 1.7e308 value: shape 0.0029,
+    # scale 1e145; s * E**(1/k) overflowed with NumPy's warning only. Drawn on the log
+    # scale, with NumPy's weibull stream (the same E), and a warning where inf remains
+    est = _quiet(m.WeibullMLE().fit, [[0.799, 4.74], [1.7e308, 1.726]],
+                 sample_weight=[1.73, 0.535])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(NumericalRangeWarning, match="exceed the float64 range"):
+            draws = est.sample(200)
+    assert np.all(draws >= 0) and np.isposinf(draws).any()  # tiny draws underflow to 0
+    small = m.WeibullMLE().fit(np.random.default_rng(0).weibull(1.5, (200, 1)) * 2.0)
+    e = np.random.RandomState(7).standard_exponential((1000, 1))  # check_random_state(7)
+    ref = small.scale_ * e ** (1.0 / small.shape_)  # the inverse-CDF draw, by hand
+    assert_allclose(small.sample(1000, random_state=7), ref, rtol=1e-13)
