@@ -29,7 +29,7 @@ import numpy as np
 from scipy import optimize
 from sklearn.base import clone
 
-__all__ = ["SHIFTABLE", "profile_threshold"]
+__all__ = ["SHIFTABLE", "loc_curvature_terms", "profile_threshold"]
 
 
 #: Families whose support is (0, inf) and that have a threshold variant.
@@ -50,6 +50,24 @@ def _dlogpdf_dy(name, y, params):
         return ((k - 1.0) - k * (y / s) ** k) / y
     mu, sigma = float(params["mu"][0]), float(params["sigma"][0])
     return -(1.0 + (np.log(y) - mu) / sigma**2) / y
+
+
+def loc_curvature_terms(name, y, params):
+    """Per row (1-d ``y``), ``d2 log f / dy2`` and ``{param: d2 log f / (d param dy)}``
+    of a shiftable family at its parameters: with the family's observed information
+    they give the exact Hessian in (threshold, parameters)."""
+    if name == "gamma":
+        k = float(params["shape"][0])
+        return -(k - 1.0) / y**2, {"shape": 1.0 / y, "rate": -np.ones_like(y)}
+    if name == "weibull":
+        k, s = float(params["shape"][0]), float(params["scale"][0])
+        t = (y / s) ** k
+        return (-(k - 1.0) * (1.0 + k * t) / y**2,
+                {"shape": (1.0 - t - k * t * np.log(y / s)) / y, "scale": k * k * t / (s * y)})
+    mu, sigma = float(params["mu"][0]), float(params["sigma"][0])
+    v = (np.log(y) - mu) / sigma**2
+    return ((1.0 + v - 1.0 / sigma**2) / y**2,
+            {"mu": 1.0 / (sigma**2 * y), "sigma": 2.0 * v / (sigma * y)})
 
 
 def _family_profile(base, x, w, shift):

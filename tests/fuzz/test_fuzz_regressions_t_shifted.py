@@ -255,3 +255,23 @@ def test_student_t_score_rows_exact_and_sandwich_at_extreme_magnitudes():
     for factor in (1e300, 1e-300):
         est = _quiet(m.StudentTMLE(cov_type="HC0").fit, X * factor)
         assert_allclose(est.bse_, ref.bse_ * [1.0, factor, factor], rtol=1e-10)
+
+
+def test_shifted_standard_errors_near_the_gaussian_limit():
+    # the lead's Spec(real, n=15, seed=0): shape ~840, a ridge along which the central-
+    # difference Hessian in (loc, shape, rate) was 'singular' (SE inf) at the precise
+    # threshold, 310 at the value search's; the exact Hessian gives the profile's SE.
+    # Reference: SE(loc) = 1 / sqrt(-d2/dloc2 of the profile), second differences of
+    # GammaMLE fits of x - loc (the profile, re-estimating shape and rate)
+    X, _, _ = make_case(Spec("real", None, 15, 1, 0.0, "plain", "none", 1.0, 0))
+    est = _quiet(m.ShiftedMLE().fit, X)
+
+    def profile(loc):
+        return m.GammaMLE().fit(X - loc).loglik_
+
+    loc, h = est.loc_[0], 0.5
+    curv = (profile(loc + h) - 2 * profile(loc) + profile(loc - h)) / h**2
+    assert_allclose(est.bse_[0], 1 / np.sqrt(-curv), rtol=5e-3)
+    for c in (1e-8, 1e8):  # frequency weights: SEs scale as 1 / sqrt(c)
+        scaled = _quiet(m.ShiftedMLE().fit, X, sample_weight=np.full(len(X), c))
+        assert_allclose(scaled.bse_ * np.sqrt(c), est.bse_, rtol=1e-5)
