@@ -278,11 +278,24 @@ def dask_map_reduce(fn, X, row_arrays=(), combine=None, *, rule_order=(),
     # each merging its arguments' graphs) cost ~1.5 ms each on the client, ~70 ms a
     # pass of 40 chunks; unique names (a new uuid per pass): never a cached result
     name = f"sklearn-mle-chunk-{uuid.uuid4().hex}"
-    layer = {(name, 0, i): (_run_chunk, _ChunkSpec(fn, i, int(offsets[i]), rule_order, maps),
-                            xb, *(r[i] for r in rblocks))
-             for i, xb in enumerate(xkeys)}
+    specs = [_ChunkSpec(fn, i, int(offsets[i]), rule_order, maps) for i in range(len(xkeys))]
+    groups = _held_groups(X, xkeys)
+    if groups is not None:
+        # X in the workers' memory: one task per worker thread over the chunks it
+        # holds (~2-3 ms of scheduling per task saved on all but one chunk of each);
+        # the partials come back per chunk and are added in the tree below's order
+        layer = {(name, 0, g): (_run_chunks, [specs[i] for i in idx],
+                                [xkeys[i] for i in idx],
+                                [[r[i] for r in rblocks] for i in idx])
+                 for g, idx in enumerate(groups)}
+        parts = [_put(layer, (name, 1, 0), (partial(_combine_in_order, combine, split_every),
+                                            *layer))]
+    else:
+        layer = {(name, 0, i): (_run_chunk, specs[i], xb, *(r[i] for r in rblocks))
+                 for i, xb in enumerate(xkeys)}
+        parts = list(layer)
     node = partial(_combine_parts, combine)
-    parts, level = [(name, 0, i) for i in range(len(xkeys))], 0
+    level = 0
     while len(parts) > 1:
         level += 1
         parts = [_put(layer, (name, level, j), (node, *parts[i:i + split_every]))
@@ -300,6 +313,56 @@ def dask_map_reduce(fn, X, row_arrays=(), combine=None, *, rule_order=(),
         err.chunk = result.chunk
         raise err
     return (result, *out[1:]) if extra else result
+
+
+def _held_groups(X, keys):
+    """The chunk indices each worker thread holds, when every chunk of ``X`` is in the
+    memory of the workers of the distributed client that will run the pass (``X``
+    persisted), in chunk order, split evenly over each worker's threads; else None
+    (chunks still to be computed or read are placed by the scheduler, one task each).
+    """
+    try:
+        import dask.base
+        from distributed import default_client, futures_of
+
+        client = default_client()
+        if dask.base.get_scheduler(collections=[X]) != client.get:
+            return None
+        futures = futures_of(X)
+        if len(futures) < len(keys):
+            return None
+        holders = client.who_has(futures)
+        nthreads = client.nthreads()
+    except Exception:  # noqa: BLE001 - no client, or one closing: a hint only
+        return None
+    by_worker = {}
+    for i, key in enumerate(keys):
+        held = holders.get(key) or ()
+        if not held:
+            return None
+        by_worker.setdefault(held[0], []).append(i)
+    groups = []
+    for worker, idx in by_worker.items():
+        n = max(1, min(int(nthreads.get(worker, 1)), len(idx)))
+        groups += [list(part) for part in np.array_split(idx, n)]
+    return groups if len(groups) < len(keys) else None
+
+
+def _run_chunks(specs, xbs, rbss):
+    """The chunks of one worker thread, one after another: ``[(index, partial)]``."""
+    return [(spec.index, _run_chunk(spec, xb, *rbs))
+            for spec, xb, rbs in zip(specs, xbs, rbss, strict=True)]
+
+
+def _combine_in_order(combine, split_every, *groups):
+    """The per-chunk partials of the groups added as the one-task-per-chunk graph adds
+    them (``split_every`` at a time, in chunk order): the same sum to the last bit,
+    wherever the chunks live."""
+    parts = [p for _, p in sorted((item for g in groups for item in g), key=lambda t: t[0])]
+    while len(parts) > 1:
+        parts = [_combine_parts(combine, *parts[i:i + split_every])
+                 for i in range(0, len(parts), split_every)]
+    return parts[0]
 
 
 def _put(layer, key, task):

@@ -389,3 +389,38 @@ def test_broadcast_weights_other_than_one(client):
     ref = MLELogisticRegression(tol=1e-12).fit(X, y, sample_weight=np.full(len(y), 2.0))
     assert got.nobs_ == ref.nobs_ == 1200.0
     _same_fit(got, ref)
+
+
+def test_persisted_data_one_task_per_worker_thread(client, monkeypatch):
+    """X persisted on the workers: a pass is one task per worker thread over the
+    chunks it holds, whose partials are added in the order of the one-task-per-chunk
+    graph: the same fit to the last bit, = the in-memory fit; the bad row's message is
+    the in-memory one."""
+    from distributed import wait
+
+    from sklearn_mle._engine import dask as dask_engine
+
+    rng, X, eta = _data(4000, 11)
+    y = (rng.random(len(eta)) < 1 / (1 + np.exp(-eta))).astype(int)
+    dX, dy = client.persist([da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100)])
+    wait([dX, dy])
+    held = []
+    monkeypatch.setattr(dask_engine, "_held_groups",
+                        lambda X, keys, f=dask_engine._held_groups: held.append(f(X, keys))
+                        or held[-1])
+    got = MLELogisticRegression().fit(dX, dy)
+    assert held and all(g is not None and len(g) < 40 for g in held)  # fused passes
+    monkeypatch.setattr(dask_engine, "_held_groups", lambda X, keys: None)
+    per_chunk = MLELogisticRegression().fit(dX, dy)
+    np.testing.assert_array_equal(got.estimates_, per_chunk.estimates_)
+    np.testing.assert_array_equal(got.bse_, per_chunk.bse_)
+    _same_fit(got, MLELogisticRegression(tol=1e-12).fit(X, y))
+    monkeypatch.undo()
+    Xb = X.copy()
+    Xb[3705, 1] = -np.inf
+    (dXb,) = client.persist([da.from_array(Xb, chunks=(100, -1))])
+    with pytest.raises(ValueError) as dsk:
+        MLEPoissonRegression().fit(dXb, y)
+    with pytest.raises(ValueError) as mem:
+        MLEPoissonRegression().fit(Xb, y)
+    assert str(dsk.value) == str(mem.value)
