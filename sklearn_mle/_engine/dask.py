@@ -2,7 +2,10 @@
 
 A Dask array's row chunks are the blocks: ``fn`` runs once per chunk on the workers
 (where the chunk lives), and the partial sums are added in a tree on the cluster
-(``SPLIT_EVERY`` partials per node), so only the final sum reaches the client. The
+(``SPLIT_EVERY`` partials per node), so only the final sum reaches the client. When
+the chunks are already in the workers' memory (a persisted array on a distributed
+cluster), one task per worker thread runs ``fn`` over the chunks that worker holds:
+a task costs ~2-3 ms of scheduling, as much as ``fn`` on a chunk of 10^4-10^5 rows. The
 data are never concatenated on the client, and nothing is persisted here: a chunk
 read from storage (zarr, a memory-mapped ``.npy``) is read again by the next pass,
 so a fit works on data larger than the cluster's memory (``X.persist()`` first keeps
