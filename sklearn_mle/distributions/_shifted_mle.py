@@ -44,10 +44,12 @@ class ShiftedMLE(ShiftedInferenceMixin, ScipyMixin, LikelihoodMixin, DensityMixi
     support is ``x > loc`` and the log-likelihood is the base family's on
     ``x - loc``. With ``loc="fit"`` the threshold is estimated per column by
     maximising the profile log-likelihood over ``loc < min(x)`` (a grid over
-    ``log(min(x) - loc)`` from ``1e-8`` to ``100`` standard deviations, then a bounded
-    Brent search around the best interior local maximum), the base family's MLE of
-    ``x - loc`` inside; the result is what ``scipy.stats.gamma.fit(x)``,
-    ``weibull_min.fit`` and ``lognorm.fit`` (free ``loc``) find.
+    ``log(min(x) - loc)`` from ``1e-8`` to ``100`` standard deviations, a bounded
+    Brent search around the best interior local maximum, then the root of the
+    profile's derivative, exact where the values locate it only to ~sqrt(eps)), the
+    base family's MLE of ``x - loc`` inside; the result is what
+    ``scipy.stats.gamma.fit(x)``, ``weibull_min.fit`` and ``lognorm.fit`` (free
+    ``loc``) find.
 
     Parameters
     ----------
@@ -85,8 +87,9 @@ class ShiftedMLE(ShiftedInferenceMixin, ScipyMixin, LikelihoodMixin, DensityMixi
         The inference surface: ``n_params_`` is the base's plus one per fitted
         threshold; ``param_names_`` is ``loc`` (``loc[x0]``, ... for several
         columns, ``loc[name]`` for named ones, as the base's) then the base's names;
-        the covariance is the inverse of the negative numerical Hessian of the full
-        log-likelihood (threshold included).
+        the covariance is the inverse of the negative exact Hessian of the full
+        log-likelihood (the base family's observed information plus closed-form
+        threshold terms; central differences only for a family without them).
     converged_ : bool
         Whether the final base fit converged.
     n_features_in_ : int
