@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import linalg, special
+from scipy import linalg
 from scipy import stats as sps
 
 from .._engine.blocks import map_reduce
@@ -19,6 +19,7 @@ from .._engine.rules import NONFINITE, DomainError
 from ..exceptions import BoundaryWarning
 from ._data import column_range, data_stats, total_weight_or_raise, unit_broadcast
 from ._protocol import Family, ModeResult
+from ._t_constant import t_log_constant
 
 __all__ = ["StudentT"]
 
@@ -28,49 +29,6 @@ _DF_BOUNDS = (1e-3, 1e6)
 _DF_START = 4.0
 _SUBSAMPLE = 1 << 17  # rows of the strided subsample the robust start is taken from
 _N_SUMS = 10  # weighted sums per column in one pass (see _block_sums)
-
-
-# log Gamma(x + 1/2) - log Gamma(x) = log(x)/2 + E(x) with, for large x (Bernoulli
-# polynomials: the x^-(k-1) coefficient is (-1)^k (2^(1-k) - 2) B_k / (k (k-1))),
-# E(x) = -1/(8x) + 1/(192x^3) - 1/(640x^5) + 17/(14336x^7) - 31/(18432x^9) + ...
-_E_COEF = (-1.0 / 8.0, 1.0 / 192.0, -1.0 / 640.0, 17.0 / 14336.0, -31.0 / 18432.0)
-_NU_SERIES = 100.0  # df from which c0, c1, c2 come from the series (x = df/2 >= 50:
-# the first omitted term is below 1e-21); below it the special functions cancel by
-# at most ~df * eps
-
-
-def _c_series(nu):
-    """``_c`` for large ``nu`` from ``E(nu/2)``: c0 = -log(2 pi)/2 + E, c1 = E'/2,
-    c2 = E''/4. No cancellation: scipy's betaln(1/2, nu/2) (lgamma differences) is
-    wrong by 3.5e-11 at df = 1e5 and 2e-10 at df = 1e6, the digamma difference by
-    ~eps log(df) where c1 ~ 1/(4 df^2); that noise alone moved a flat df by 1e5."""
-    r = 1.0 / (0.5 * nu)
-    r2 = r * r
-    c0 = c1 = c2 = 0.0
-    for i in range(len(_E_COEF) - 1, -1, -1):  # Horner in r^2 for the odd powers
-        k = 2 * i + 1  # E = sum_i a_i r^k
-        a = _E_COEF[i]
-        c0 = c0 * r2 + a
-        c1 = c1 * r2 - k * a
-        c2 = c2 * r2 + k * (k + 1) * a
-    return -0.5 * np.log(2.0 * np.pi) + c0 * r, 0.5 * c1 * r2, 0.25 * c2 * r2 * r
-
-
-def _c(nu):
-    """log Gamma((nu+1)/2) - log Gamma(nu/2) - log(pi nu)/2 and two derivatives,
-    accurate to rounding of the result (the series from df = 100)."""
-    nu = np.asarray(nu, dtype=float)
-    big = nu >= _NU_SERIES
-    small = np.where(big, 1.0, nu)  # the special functions only where they are used
-    c0 = -special.betaln(0.5, 0.5 * small) - 0.5 * np.log(small)
-    c1 = 0.5 * (special.digamma(0.5 * (small + 1.0)) - special.digamma(0.5 * small)) - 0.5 / small
-    c2 = 0.25 * (
-        special.polygamma(1, 0.5 * (small + 1.0)) - special.polygamma(1, 0.5 * small)
-    ) + 0.5 / small**2
-    if np.any(big):
-        s0, s1, s2 = _c_series(np.where(big, nu, _NU_SERIES))
-        c0, c1, c2 = np.where(big, s0, c0), np.where(big, s1, c1), np.where(big, s2, c2)
-    return c0, c1, c2
 
 
 def _wsum(wb, arr):
@@ -141,7 +99,7 @@ def _assemble(s, nu, sigma, order):
     second), from the sums of :func:`_block_sums`. Dimensionless, so data near 1e300
     give the same numbers as data near 1."""
     n = s[9]
-    c0, c1, c2 = _c(nu)
+    c0, c1, c2 = t_log_constant(nu)
     f = n * (c0 - np.log(sigma)) - 0.5 * (nu + 1.0) * s[0]
     if order == 0:
         return f, None, None
@@ -441,7 +399,8 @@ class StudentT(Family):
             z2 = z * z
             a = z2 / (nu + z2)  # z**2 / D, in [0, 1): no overflow for huge z
             out = np.empty(X.shape + (3,))
-            out[..., 0] = _c(nu)[1] - 0.5 * np.log1p(z2 / nu) + 0.5 * (nu + 1.0) / nu * a
+            out[..., 0] = (t_log_constant(nu)[1] - 0.5 * np.log1p(z2 / nu)
+                           + 0.5 * (nu + 1.0) / nu * a)
             out[..., 1] = (nu + 1.0) * (z / (nu + z2)) / sigma
             out[..., 2] = ((nu + 1.0) * a - 1.0) / sigma
         return out
@@ -449,7 +408,7 @@ class StudentT(Family):
     def logpdf(self, X, params):
         nu, mu, sigma = (np.asarray(params[k], float) for k in self.param_names)
         z = (X - mu) / sigma
-        c0, _, _ = _c(nu)
+        c0, _, _ = t_log_constant(nu)
         return c0 - np.log(sigma) - 0.5 * (nu + 1.0) * np.log1p(z * z / nu)
 
     def sample(self, params, n, rng):

@@ -31,6 +31,7 @@ from ..distributions import GaussianMLE
 from ..exceptions import BoundaryWarning
 from ..mixture._emission import logsumexp_rows
 from ..priors import Dirichlet
+from ._class_prior import class_probabilities
 from ._perclass import (
     class_log_densities,
     fit_per_class,
@@ -289,37 +290,9 @@ class GenerativeClassifier(LikelihoodMixin, ClassifierMixin, BaseEstimator):
             self._finish(counts)
         return self
 
-    # ---------------------------------------------------------- class prior
-    def _class_probabilities(self, counts):
-        k = counts.size
-        prior = self.class_prior
-        if prior is not None and not isinstance(prior, Dirichlet):
-            p = np.asarray(prior, dtype=float).ravel()
-            if p.size != k:
-                raise ValueError(f"class_prior has {p.size} probabilities for {k} classes")
-            if np.any(p < 0) or not np.isclose(p.sum(), 1.0):
-                raise ValueError("class_prior must be non-negative and sum to 1, got "
-                                 f"{p.tolist()!r}")
-            return p, 0
-        if self.priors_fit == "uniform":
-            if prior is not None:
-                raise ValueError("priors_fit='uniform' fixes the class probabilities; it "
-                                 "does not take class_prior=Dirichlet(...)")
-            return np.full(k, 1.0 / k), 0
-        if prior is not None:
-            alpha = prior.concentrations(k, where="the classes") - 1.0
-            num = counts + alpha
-            if np.any(num < 0):
-                raise ValueError(
-                    "class_prior=Dirichlet(alpha) with alpha < 1 has no MAP for a class "
-                    "without rows: use alpha >= 1"
-                )
-            return num / num.sum(), k - 1
-        return counts / counts.sum(), k - 1
-
     def _finish(self, counts, whole=False):
         self.class_count_ = counts
-        p, free = self._class_probabilities(counts)
+        p, free = class_probabilities(self.class_prior, self.priors_fit, counts)
         empty = self.classes_[(counts == 0) & (p == 0)]
         if whole and empty.size:  # (partial_fit's classes may wait for later batches)
             warnings.warn(f"{type(self).__name__}: class {', '.join(map(repr, empty.tolist()))}"

@@ -16,7 +16,8 @@ from scipy import optimize, special, stats
 
 import sklearn_mle as m
 from sklearn_mle.exceptions import BoundaryWarning, InferenceWarning
-from sklearn_mle.families.student_t import _c, _weighted_median
+from sklearn_mle.families._t_constant import t_log_constant as _c
+from sklearn_mle.families.student_t import _weighted_median
 
 from ._inputs import Spec, make_case
 
