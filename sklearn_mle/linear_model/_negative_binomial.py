@@ -158,12 +158,16 @@ class MLENegativeBinomialRegression(MLEPoissonRegression):
         mu = pois.predict(X, offset=off)
         # the score of alpha at the Poisson fit (alpha = 0) is sum w ((y - mu)^2 - y) / 2:
         # not positive, the likelihood decreases into alpha > 0 and the MLE is alpha = 0
-        boundary = float(w @ ((y - mu) ** 2 - y)) <= 0.0
+        # a row of weight 0 is not data: its mean may overflow where the mean's MLE
+        # does not exist (0 * inf would make the Newton's sums NaN)
+        pos = w > 0
+        boundary = float(w[pos] @ ((y[pos] - mu[pos]) ** 2 - y[pos])) <= 0.0
         if boundary:
             theta = np.append(beta, -np.inf)
             ll, n_iter, converged = pois.loglik_, pois.n_iter_, pois.converged_
         else:
-            theta, ll, n_iter, converged = self._newton(A, y, w, off, beta)
+            theta, ll, n_iter, converged = self._newton(
+                A[pos], y[pos], w[pos], None if off is None else off[pos], beta)
         self._theta = theta[None, :k].copy()
         self.coef_ = theta[int(self.fit_intercept):k].copy()
         self.intercept_ = float(theta[0]) if self.fit_intercept else 0.0
@@ -173,7 +177,10 @@ class MLENegativeBinomialRegression(MLEPoissonRegression):
         self.n_params_ = k + 1
         self.n_iter_, self.converged_ = n_iter, converged
         eta = A @ theta[:k] + (0.0 if off is None else off)
-        _, _, H, d_eta, d_r = nb2_terms(y, eta, max(theta[k], _MIN_LOG_ALPHA), w, A)
+        _, _, H, d_pos, r_pos = nb2_terms(y[pos], eta[pos], max(theta[k], _MIN_LOG_ALPHA),
+                                          w[pos], A[pos])
+        d_eta, d_r = np.zeros(y.size), np.zeros(y.size)  # scores of rows of weight 0: 0
+        d_eta[pos], d_r[pos] = d_pos, r_pos
         # information in (beta, alpha) from that in (beta, log alpha): J = diag(1, 1/alpha)
         names = self._design_names() + ["alpha"]
         est = np.append(theta[:k], self.alpha_)

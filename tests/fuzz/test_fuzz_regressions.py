@@ -555,3 +555,39 @@ def test_weibull_sample_overflow_is_said():
     e = np.random.RandomState(7).standard_exponential((1000, 1))  # check_random_state(7)
     ref = small.scale_ * e ** (1.0 / small.shape_)  # the inverse-CDF draw, by hand
     assert_allclose(small.sample(1000, random_state=7), ref, rtol=1e-13)
+
+
+def test_negative_binomial_regression_zero_weight_rows_are_not_data():
+    # Spec(real, counts, n=24, d=2, some_zero weights, seed=38): the zero counts are
+    # separated, the mean overflows on rows of weight 0, and 0 * inf made NumPy's
+    # "array must not contain infs or NaNs" in the Newton's Cholesky
+    X, y, w = make_case(Spec("real", "counts", 24, 2, 1.0, "plain", "some_zero", 1.0, 38))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(BoundaryWarning, match="zero counts"):
+            a = _quiet_inference(m.MLENegativeBinomialRegression().fit, X, y, sample_weight=w)
+    b = _quiet_inference(m.MLENegativeBinomialRegression().fit, X[w > 0], y[w > 0],
+                         sample_weight=w[w > 0])
+    # no MLE (the coefficients run to infinity): the supremum of the log-likelihood is
+    # what both reach, not the same coefficients
+    assert_allclose(a.loglik_, b.loglik_, rtol=1e-9)
+    # overdispersed data (an interior alpha) with a zero-weight row whose mean overflows
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 1))
+    mu = np.exp(0.5 + 0.8 * x[:, 0])
+    yy = rng.negative_binomial(2.0, 2.0 / (2.0 + mu)).astype(float)
+    xz, yz = np.vstack([x, [[1e3]]]), np.append(yy, 0.0)
+    wz = np.append(np.ones(300), 0.0)
+    for cov_type in ("nonrobust", "HC0"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            got = m.MLENegativeBinomialRegression(cov_type=cov_type).fit(xz, yz, sample_weight=wz)
+        ref = m.MLENegativeBinomialRegression(cov_type=cov_type).fit(x, yy)
+        assert_allclose(got.estimates_, ref.estimates_, rtol=1e-10)
+        assert_allclose(got.bse_, ref.bse_, rtol=1e-8)
+    sm = pytest.importorskip("statsmodels.api")
+    res = sm.NegativeBinomial(yy, sm.add_constant(x), loglike_method="nb2").fit(
+        disp=0, method="newton", maxiter=200, tol=1e-12)
+    ref = m.MLENegativeBinomialRegression().fit(x, yy)
+    assert_allclose(ref.estimates_, res.params, rtol=1e-6)
+    assert_allclose(ref.bse_, res.bse, rtol=1e-5)
